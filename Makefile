@@ -1,0 +1,48 @@
+# Every target bootstraps .venv itself, so a fresh clone needs only Python 3.10+.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck unit bench samples clean help
+
+help:
+	@echo "make demo   scan samples/ and print the table (creates .venv)"
+	@echo "make test   lint, type-check and run the whole test suite (creates .venv)"
+	@echo "make bench  accuracy and speed table on samples/ (and ../shared/cards if present)"
+
+# Reinstall when the dependencies change; the stamp keeps repeat runs instant.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/cardscan doctor
+	@# Exit code 6 means some photos failed; the demo still shows the table.
+	$(BIN)/cardscan scan samples --out out/demo --fresh || test $$? -eq 6
+
+lint: $(STAMP)
+	$(BIN)/ruff check cardscan tests scripts
+	$(BIN)/ruff format --check cardscan tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not tesseract" $(PYTEST_ARGS)
+
+test: lint typecheck
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py samples --jobs 1,2
+	@if [ -d ../shared/cards ]; then $(BIN)/python scripts/bench.py ../shared/cards --jobs 1,2; fi
+
+samples: $(STAMP)
+	$(BIN)/python scripts/make_samples.py --out samples --count 24 --seed 1
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,7 @@
+"""``python -m cardscan``."""
+
+from __future__ import annotations
+
+from cardscan.cli import main
+
+main()

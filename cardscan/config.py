@@ -1,0 +1,65 @@
+"""Settings: the one options object, built once at the edge (CLI or caller) and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from cardscan.errors import ConfigError
+
+#: File name endings cardscan reads as photos when walking a directory.
+IMAGE_SUFFIXES: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif"}
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a run, with its default. Build variants with :meth:`with_`."""
+
+    #: ISO 3166 region used for numbers printed without a country code; None = infer from card.
+    region: str | None = None
+    #: Tesseract language(s), "+"-joined as Tesseract takes them ("eng", "eng+deu").
+    lang: str = "eng"
+    #: Worker processes for a batch; 1 runs in the calling process.
+    jobs: int = 1
+    #: Seconds one Tesseract call may take before it is abandoned.
+    ocr_timeout: float = 60.0
+    #: Fields below this confidence get a "check this field" item in the follow-up list.
+    review_threshold: float = 0.6
+    #: Images above this many pixels are refused (decompression bombs, panoramas).
+    max_pixels: int = 120_000_000
+    #: Explicit path to the tesseract binary; None = wheel, then PATH.
+    tesseract_cmd: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise ConfigError(f"jobs must be at least 1, not {self.jobs}", "use --jobs 1 or more")
+        if self.region is not None and (len(self.region) != 2 or not self.region.isalpha()):
+            raise ConfigError(
+                f"region {self.region!r} is not a two-letter country code",
+                "use an ISO 3166 code such as US, GB, DE or JP",
+            )
+        if self.ocr_timeout <= 0:
+            raise ConfigError("ocr_timeout must be positive", "use --timeout 30 or similar")
+        if not 0 <= self.review_threshold <= 1:
+            raise ConfigError("review_threshold must lie between 0 and 1")
+        if not self.lang or any(not part.isidentifier() for part in self.lang.split("+")):
+            raise ConfigError(
+                f"language {self.lang!r} is not a Tesseract language list",
+                "use codes such as eng, deu or eng+deu",
+            )
+        if self.region is not None and self.region != self.region.upper():
+            object.__setattr__(self, "region", self.region.upper())
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some settings changed (validated again)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        return max(1, os.cpu_count() or 1)

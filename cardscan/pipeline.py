@@ -1,0 +1,218 @@
+"""The run: photos in, one :class:`CardResult` per card out.
+
+``process_image`` is the pure per-photo worker (imaging → OCR → parse); it never touches
+files other than the photo it reads and returns failures as ``failed`` results, so one bad
+photo cannot stop a batch. ``scan_batch`` fans photos out to worker processes and yields
+results in input order; side effects (writing outputs) belong to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from cardscan import imaging, parse
+from cardscan.config import IMAGE_SUFFIXES, Settings
+from cardscan.errors import CardscanError, MissingDependencyError
+from cardscan.models import CardResult, CardStatus, OcrResult
+from cardscan.ocr import TesseractInfo, check_tesseract, ocr_image
+
+log = logging.getLogger(__name__)
+
+#: A first OCR pass at least this sure (mean word confidence) is taken as the right
+#: orientation without trying the others; below it, the next candidate is read too.
+ORIENTATION_TRUST = 0.80
+#: Reading fewer characters than this means the pass found no real text.
+MIN_TEXT_CHARS = 12
+
+
+def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
+    """Expand files and directories into the photos to read.
+
+    Files named explicitly are always taken (a non-image then becomes a ``failed``
+    record that says so); directories are walked recursively and only files with an
+    image suffix are taken, hidden files and folders skipped.
+
+    Returns:
+        The photos in a stable order, and how many non-image files directories held.
+    """
+    photos: list[Path] = []
+    skipped = 0
+    seen: set[Path] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    found = Path(root) / name
+                    if found.suffix.lower() not in IMAGE_SUFFIXES:
+                        skipped += 1
+                    elif found not in seen:
+                        seen.add(found)
+                        photos.append(found)
+        elif path not in seen:
+            seen.add(path)
+            photos.append(path)
+    return photos, skipped
+
+
+def _score(result: OcrResult) -> float:
+    """How much real text a pass read: confident characters of word-like tokens.
+
+    Text read upside down or sideways comes back as short, low-confidence junk, so
+    squaring the confidence and ignoring one-character tokens separates the passes well.
+    """
+    return sum(
+        w.conf * w.conf * len(w.text)
+        for w in result.words
+        if len(w.text) > 1 and any(ch.isalnum() for ch in w.text)
+    )
+
+
+def read_card(card_image: object, info: TesseractInfo, settings: Settings) -> OcrResult:
+    """OCR one straightened card, choosing its orientation by comparing OCR passes.
+
+    Tesseract's own orientation detection needs osd.traineddata, which the wheel lacks,
+    so imaging ranks the four rotations and we read as few of them as it takes.
+    """
+    prepared = imaging.prepare_for_ocr(card_image)  # type: ignore[arg-type]
+    candidates = imaging.orientation_candidates(card_image)  # type: ignore[arg-type]
+    best: OcrResult | None = None
+    for i, rotation in enumerate(candidates):
+        result = ocr_image(
+            imaging.rotate(prepared, rotation),
+            info,
+            lang=settings.lang,
+            timeout=settings.ocr_timeout,
+            rotation=rotation,
+        )
+        if best is None or _score(result) > _score(best):
+            best = result
+        chars = sum(len(w.text) for w in best.words)
+        if best.mean_conf >= ORIENTATION_TRUST and chars >= MIN_TEXT_CHARS:
+            break
+        # The two candidates of the more likely axis are enough unless both read nothing.
+        if i == 1 and chars >= MIN_TEXT_CHARS and best.mean_conf >= 0.5:
+            break
+    assert best is not None
+    return best
+
+
+def ocr_photo(
+    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+) -> list[OcrResult]:
+    """Every card found in a photo, read by Tesseract (no parsing). Raises on bad input."""
+    info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
+    image = imaging.load_image(path, settings.max_pixels)
+    return [read_card(card.image, info, settings) for card in imaging.find_cards(image)]
+
+
+def process_image(
+    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+) -> list[CardResult]:
+    """Read one photo into one result per card; failures become ``failed`` results.
+
+    Pure apart from reading ``path``: safe to run in a worker process.
+
+    Raises:
+        MissingDependencyError: Tesseract is unusable; no other photo would fare better.
+    """
+    source = str(path)
+    start = time.perf_counter()
+    try:
+        results = []
+        for index, ocr in enumerate(ocr_photo(path, settings, info)):
+            contact = parse.parse_card(ocr, settings.region)
+            results.append(
+                CardResult(
+                    source=source,
+                    card=index,
+                    contact=contact,
+                    text=ocr.text,
+                    seconds=time.perf_counter() - start,
+                )
+            )
+        return results or [_failed(source, "no card found in the photo", start)]
+    except MissingDependencyError:
+        raise
+    except CardscanError as e:
+        return [_failed(source, str(e).replace("\n", " "), start)]
+    except Exception as e:  # a bug on one photo must not cost the user the rest of the batch
+        log.exception("unexpected error on %s", source)
+        return [
+            _failed(
+                source, f"unexpected error ({e.__class__.__name__}: {e}); please report it", start
+            )
+        ]
+
+
+def _failed(source: str, error: str, start: float) -> CardResult:
+    return CardResult(
+        source=source, status=CardStatus.FAILED, error=error, seconds=time.perf_counter() - start
+    )
+
+
+def _init_worker() -> None:
+    # Tesseract's OpenMP threads would fight the other workers for the same cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def scan_photos(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    on_result: Callable[[CardResult], None] | None = None,
+) -> Iterator[list[CardResult]]:
+    """Read every photo, ``settings.jobs`` at a time, yielding each photo's cards together.
+
+    Results come in input order. Tesseract is probed before any photo is read, so a
+    missing binary or language fails at once. ``on_result`` is called for each card as
+    it is yielded (progress bars).
+
+    Raises:
+        MissingDependencyError: Tesseract or a language is missing.
+    """
+    info = check_tesseract(settings.tesseract_cmd, settings.lang)
+    notify = on_result or (lambda _r: None)
+    if settings.jobs == 1 or len(paths) <= 1:
+        for path in paths:
+            results = process_image(path, settings, info)
+            for result in results:
+                notify(result)
+            yield results
+        return
+    # spawn, not fork: forking a process that may hold threads (OpenCV's, a caller's)
+    # can deadlock, and spawn behaves the same on Linux, macOS and Windows.
+    context = multiprocessing.get_context("spawn")
+    executor = ProcessPoolExecutor(
+        max_workers=min(settings.jobs, len(paths)), mp_context=context, initializer=_init_worker
+    )
+    try:
+        futures: list[Future[list[CardResult]]] = [
+            executor.submit(process_image, path, settings, info) for path in paths
+        ]
+        for future in futures:
+            results = future.result()
+            for result in results:
+                notify(result)
+            yield results
+    finally:
+        # On Ctrl-C or an early stop by the caller, drop the queued photos at once.
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def scan_batch(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    on_result: Callable[[CardResult], None] | None = None,
+) -> Iterator[CardResult]:
+    """Like :func:`scan_photos`, one card at a time: the simplest way to read a batch."""
+    for results in scan_photos(paths, settings, on_result):
+        yield from results

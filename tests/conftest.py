@@ -1,0 +1,69 @@
+"""Shared fixtures: sample paths, settings, a fake OCR, and the Tesseract marker."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from cardscan.config import Settings
+from cardscan.errors import MissingDependencyError
+from cardscan.models import Box, OcrResult, Word
+from cardscan.ocr import TesseractInfo, check_tesseract
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+RECORDED = Path(__file__).resolve().parent / "ocr_recorded"
+
+
+def tesseract_available() -> bool:
+    try:
+        check_tesseract()
+    except MissingDependencyError:
+        return False
+    return True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if tesseract_available():
+        return
+    skip = pytest.mark.skip(reason="Tesseract not found (see `cardscan doctor`)")
+    for item in items:
+        if "tesseract" in item.keywords:
+            item.add_marker(skip)
+
+
+def load_script(name: str) -> ModuleType:
+    """Import scripts/NAME.py as a module (scripts/ is not a package)."""
+    path = ROOT / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"cardscan_scripts_{name}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(jobs=1, region="US")
+
+
+@pytest.fixture
+def fake_info() -> TesseractInfo:
+    return TesseractInfo("/nonexistent/tesseract", "5.5.0", "setting", None, ("eng",))
+
+
+def words_result(lines: list[str], conf: float = 0.95) -> OcrResult:
+    """An OcrResult with one Tesseract line per string, words laid out left to right."""
+    words = []
+    for n, line in enumerate(lines):
+        x = 40
+        for text in line.split():
+            width = 18 * len(text)
+            words.append(Word(text, conf, Box(x, 40 + 60 * n, width, 30), 1, n + 1, 1))
+            x += width + 14
+    return OcrResult(tuple(words), 1200, 700)

@@ -1,0 +1,163 @@
+"""The command line, in-process: exit codes, hints, records, resume, help text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cardscan import cli as cli_module
+from cardscan import pipeline, run
+from cardscan.cli import cli
+from cardscan.config import Settings
+from cardscan.models import RECORD_KEYS, CardResult, Contact, Field
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def no_tesseract_needed(monkeypatch, fake_info) -> None:
+    """Bad inputs fail before OCR, so the probe can be faked."""
+    monkeypatch.setattr(pipeline, "check_tesseract", lambda *a, **k: fake_info)
+
+
+@pytest.mark.parametrize("command", [[], ["doctor"], ["extract"], ["scan"]])
+def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and len(result.output) > 200
+
+
+def test_missing_tesseract_exits_3_with_a_hint(runner: CliRunner, tmp_path) -> None:
+    pipeline.check_tesseract.cache_clear()
+    result = runner.invoke(cli, ["doctor", "--tesseract", str(tmp_path / "nope")])
+    assert result.exit_code == 3
+    assert "Tesseract was not found" in result.output
+    assert "Hint:" in result.output and "tesseract-ocr" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_files_become_failed_records_and_the_batch_goes_on(
+    runner: CliRunner, tmp_path, no_tesseract_needed
+) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.jpg"
+    text.write_text("this is not a photo")
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01")
+    missing = tmp_path / "missing.jpg"
+    result = runner.invoke(cli, ["extract", str(empty), str(text), str(truncated), str(missing)])
+    assert result.exit_code == 6, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["source"] for r in records] == [str(empty), str(text), str(truncated), str(missing)]
+    for r in records:
+        assert tuple(r) == RECORD_KEYS
+        assert r["status"] == "failed"
+        assert Path(r["source"]).name in r["error"]
+    assert "empty" in records[0]["error"].lower()
+    assert "4 photo(s) read: 0 card(s), 4 failed" in result.stderr
+
+
+def test_directories_skip_non_images_with_a_count(runner: CliRunner, tmp_path, monkeypatch) -> None:
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    (tmp_path / "readme.txt").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.PNG").write_bytes(b"x")
+    (tmp_path / "sub" / "c.pdf").write_bytes(b"x")
+    seen: list[str] = []
+
+    def fake(paths: Sequence[Path], settings: Settings, on_result=None) -> Iterator[CardResult]:
+        for p in paths:
+            seen.append(Path(p).name)
+            yield CardResult(str(p), contact=Contact(name=Field("A B", 0.9)))
+
+    monkeypatch.setattr(cli_module, "scan_batch", fake)
+    result = runner.invoke(cli, ["extract", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen == ["a.jpg", "b.PNG"]
+    assert "2 non-image file(s) skipped" in result.stderr
+
+
+def test_extract_resume_keeps_finished_records(runner: CliRunner, tmp_path, monkeypatch) -> None:
+    photos = []
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (tmp_path / name).write_bytes(b"x")
+        photos.append(str(tmp_path / name))
+    out = tmp_path / "cards.jsonl"
+    done = CardResult(photos[0], contact=Contact(name=Field("A", 0.9))).to_record()
+    out.write_text(json.dumps(done) + "\n" + '{"source": "' + photos[1][:5])  # torn line
+    seen: list[str] = []
+
+    def fake(paths: Sequence[Path], settings: Settings, on_result=None) -> Iterator[CardResult]:
+        for p in paths:
+            seen.append(str(p))
+            yield CardResult(str(p), contact=Contact(name=Field("N", 0.9)))
+
+    monkeypatch.setattr(cli_module, "scan_batch", fake)
+    result = runner.invoke(cli, ["extract", *photos, "-o", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert seen == photos[1:]
+    assert "1 kept from" in result.stderr
+
+
+def test_scan_writes_outputs_and_prints_a_table(runner: CliRunner, tmp_path, monkeypatch) -> None:
+    (tmp_path / "p.jpg").write_bytes(b"x")
+
+    def fake(paths, settings, on_result=None):
+        for p in paths:
+            yield [
+                CardResult(
+                    str(p), contact=Contact(name=Field("Ana Ruiz", 0.95), title=Field("CTO", 0.2))
+                )
+            ]
+
+    monkeypatch.setattr(run, "scan_photos", fake)
+    result = runner.invoke(cli, ["scan", str(tmp_path / "p.jpg"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Ana Ruiz" in result.output and "title" in result.output
+    assert (tmp_path / "out" / "contacts.csv").read_text().count("Ana Ruiz") == 1
+
+
+def test_bad_option_values_are_usage_errors(runner: CliRunner, tmp_path) -> None:
+    (tmp_path / "p.jpg").write_bytes(b"x")
+    result = runner.invoke(cli, ["extract", str(tmp_path / "p.jpg"), "--region", "USA"])
+    assert result.exit_code == 2
+    assert "two-letter" in result.output
+    result = runner.invoke(cli, ["extract", str(tmp_path / "p.jpg"), "--jobs", "0"])
+    assert result.exit_code == 2
+
+
+def test_unexpected_errors_hide_the_traceback_unless_verbose(
+    runner: CliRunner, tmp_path, monkeypatch
+) -> None:
+    def boom(*args, **kwargs):
+        raise ValueError("kaput")
+
+    monkeypatch.setattr(cli_module, "collect_images", boom)
+    result = runner.invoke(cli, ["extract", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "unexpected ValueError: kaput" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(cli, ["-v", "extract", str(tmp_path)])
+    assert isinstance(result.exception, ValueError)
+
+
+def test_huge_image_is_refused_before_decoding(
+    runner: CliRunner, tmp_path, no_tesseract_needed
+) -> None:
+    from PIL import Image
+
+    huge = tmp_path / "panorama.png"
+    Image.new("1", (16000, 9000)).save(huge)  # 144 Mpx, a few hundred bytes on disk
+    result = runner.invoke(cli, ["extract", str(huge)])
+    assert result.exit_code == 6
+    record = json.loads(result.stdout)
+    assert record["status"] == "failed"
+    assert "panorama.png" in record["error"] and "16000" in record["error"]
