@@ -1,0 +1,569 @@
+"""Tests for scripts/bench.py: normalisers, scoring arithmetic, truth loading, rendering."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import sys
+import types
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import load_script
+
+bench = load_script("bench")
+
+
+# ----------------------------------------------------------------------------- normalisers
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("HOLON Co.,Ltd", "holon co ltd"),
+        ("Newbees co., ltd.", "NEWBEES CO LTD"),
+        ("ＨＯＬＯＮ", "holon"),  # full-width letters
+        ("三栄ハイテックス株式会社", "三栄 ハイテックス 株式会社"),  # OCR spaces between kanji
+        ("Pat O'Brien", "Pat OBrien"),
+    ],
+)
+def test_normalize_text_equal(a: str, b: str) -> None:
+    assert bench.normalize_text(a) == bench.normalize_text(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("HOLON", "HOLON Co.,Ltd"),
+        ("Techno Brave", "TechnoBrave"),  # word boundaries of Latin text still count
+        ("José", "Jose"),  # accents are not punctuation
+    ],
+)
+def test_normalize_text_different(a: str, b: str) -> None:
+    assert bench.normalize_text(a) != bench.normalize_text(b)
+
+
+def test_normalize_text_empty() -> None:
+    assert bench.normalize_text(None) == ""
+    assert bench.normalize_text(" -- ") == ""
+
+
+def test_normalize_name_ignores_word_order_only() -> None:
+    assert bench.normalize_name("Yoshiki Kawai") == bench.normalize_name("KAWAI, Yoshiki")
+    assert bench.normalize_name("Yoshiki Kawai") != bench.normalize_name("Yoshiki Kawa")
+    # word order matters for titles
+    assert bench.normalize_text("Manager General") != bench.normalize_text("General Manager")
+
+
+@pytest.mark.parametrize(
+    ("raw", "digits"),
+    [
+        ("+81 3-6860-8606", "81368608606"),
+        ("(03) 6860.8606", "0368608606"),
+        ("＋８１３６８６０８６０６", "81368608606"),  # full-width digits
+        ("٠٣ ٦٨٦٠", "036860"),  # Arabic-Indic digits
+        ("555 1234²", "5551234"),  # a superscript is not a digit of the number
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalize_phone(raw: str | None, digits: str) -> None:
+    assert bench.normalize_phone(raw) == digits
+
+
+@pytest.mark.parametrize(
+    ("raw", "host"),
+    [
+        ("http://www.iij.ad.jp/", "iij.ad.jp"),
+        ("www.holon.ne.jp", "holon.ne.jp"),
+        ("HTTPS://WWW.Holon.ne.jp/about?x=1#top", "holon.ne.jp"),
+        ("shop.example.com:8080/path", "shop.example.com"),
+        ("example.com.", "example.com"),
+        ("wwwexample.com", "wwwexample.com"),  # only a "www." label is dropped
+    ],
+)
+def test_normalize_website(raw: str, host: str) -> None:
+    assert bench.normalize_website(raw) == host
+
+
+def test_normalize_email() -> None:
+    assert bench.normalize_email(" Y.Kawai@HOLON.ne.jp ") == "y.kawai@holon.ne.jp"
+    assert bench.normalize_email("mailto:a@b.co") == "a@b.co"
+    assert bench.normalize_email("y.kawai@holon.ne.jp") != bench.normalize_email(
+        "ykawai@holon.ne.jp"
+    )
+
+
+def test_normalize_address_ignores_spacing_and_punctuation() -> None:
+    assert bench.normalize_address("5-6-1 Shinjuku, Tokyo") == bench.normalize_address(
+        "5-6-1Shinjuku Tokyo"
+    )
+    assert bench.normalize_address("5-6-1 Shinjuku") != bench.normalize_address("5-6-2 Shinjuku")
+
+
+# ----------------------------------------------------------------------------- arithmetic
+
+
+def test_counts_ratios() -> None:
+    c = bench.Counts(tp=2, fp=1, fn=3)
+    assert c.precision == pytest.approx(2 / 3)
+    assert c.recall == pytest.approx(2 / 5)
+    assert c.f1 == pytest.approx(0.5)
+    assert bench.Counts(1, 2, 3) + bench.Counts(10, 20, 30) == bench.Counts(11, 22, 33)
+
+
+def test_counts_undefined_and_zero() -> None:
+    empty = bench.Counts()
+    assert (empty.precision, empty.recall, empty.f1) == (None, None, None)
+    missed = bench.Counts(fn=2)  # nothing predicted, something true
+    assert missed.precision is None
+    assert missed.recall == 0
+    assert missed.f1 == 0
+
+
+def test_compare_single() -> None:
+    forms = ["HOLON Co.,Ltd", "HOLON"]
+    assert bench.compare_single(forms, "holon co ltd", "company") == bench.Counts(1, 0, 0)
+    # a wrong value is both a false positive and a false negative
+    assert bench.compare_single(forms, "HOLN", "company") == bench.Counts(0, 1, 1)
+    assert bench.compare_single(forms, None, "company") == bench.Counts(0, 0, 1)
+    # predicted where the card has none: false positive only
+    assert bench.compare_single([], "CEO", "title") == bench.Counts(0, 1, 0)
+    assert bench.compare_single([], None, "title") == bench.Counts(0, 0, 0)
+    # a prediction that is only punctuation is no prediction
+    assert bench.compare_single(["CEO"], " . ", "title") == bench.Counts(0, 0, 1)
+
+
+def test_compare_list_is_set_based() -> None:
+    got = bench.compare_list(
+        ["+81368608606", "+81368608607"],
+        ["+81-3-6860-8606", "+81 3 6860 8606", "+81999"],
+        "phones",
+    )
+    # the duplicate spelling of one number counts once
+    assert got == bench.Counts(tp=1, fp=1, fn=1)
+
+
+def _truth(tmp_path: Path, stem: str, **kw: Any) -> Any:
+    return bench.Truth(image=tmp_path / f"{stem}.png", **kw)
+
+
+def _hand_set(tmp_path: Path) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Four photos, hand-scored in test_score_hand_set."""
+    truths = [
+        _truth(
+            tmp_path,
+            "a",
+            name=("Jane Doe",),
+            company=("Acme Inc.", "Acme"),
+            emails=("a@x.com",),
+            phones=("+15551234567", "+15557654321"),
+            phone_types=("work", "fax"),
+            websites=("www.acme.com",),
+            latin=True,
+        ),
+        _truth(tmp_path, "b", name=("Bob Roe",), title=("CEO",), latin=True),
+        _truth(tmp_path, "c", name=("Kim Lee",), company=("Foo",), emails=("k@foo.com",)),
+        _truth(tmp_path, "d", name=("Ann Ito",), phones=("+81312345678",), latin=False),
+    ]
+    records = [
+        {
+            "source": str(tmp_path / "a.png"),
+            "name": "DOE, Jane",  # right
+            "title": "Engineer",  # FP: the card has no title
+            "company": "ACME",  # right (second form)
+            "emails": ["A@X.com", "b@x.com"],  # 1 TP, 1 FP
+            "phones": [{"e164": "+15551234567", "type": "mobile", "raw": "555 1234567"}],
+            "websites": ["https://acme.com/contact"],
+        },
+        {"source": str(tmp_path / "b.png"), "name": None, "title": "ceo.", "emails": []},
+        # no record for c
+        {
+            "source": str(tmp_path / "d.png"),
+            "name": "ito ann",
+            "phones": [{"e164": None, "type": "work", "raw": "+81 3-1234-5678"}],
+        },
+    ]
+    return truths, records
+
+
+def test_score_hand_set(tmp_path: Path) -> None:
+    truths, records = _hand_set(tmp_path)
+    scores = bench.score(truths, records)
+    f = scores.fields
+    assert f["name"] == bench.Counts(tp=2, fp=0, fn=2)
+    assert f["name"].f1 == pytest.approx(2 / 3)
+    assert f["title"] == bench.Counts(tp=1, fp=1, fn=0)
+    assert f["company"] == bench.Counts(tp=1, fp=0, fn=1)
+    assert f["emails"] == bench.Counts(tp=1, fp=1, fn=1)
+    assert f["phones"] == bench.Counts(tp=2, fp=0, fn=1)
+    assert f["phones"].recall == pytest.approx(2 / 3)
+    assert f["websites"] == bench.Counts(tp=1, fp=0, fn=0)
+    assert (scores.total, scores.all_right) == (4, 1)
+    assert [c.all_right for c in scores.cards] == [False, False, False, True]
+    assert scores.cards[0].wrong == ("title", "emails", "phones")
+    assert scores.cards[2].prediction is None
+    # a's work number was found but typed mobile; d's truth has no type
+    assert scores.phone_types == (0, 1)
+    assert scores.unmatched == ()
+
+
+def test_latin_subset(tmp_path: Path) -> None:
+    truths, records = _hand_set(tmp_path)
+    latin = bench.latin_only(bench.score(truths, records))  # c (unmarked) and d (False) left out
+    assert latin.total == 2
+    assert latin.fields["name"] == bench.Counts(tp=1, fp=0, fn=1)
+    assert latin.all_right == 0
+
+
+def test_phone_type_counts_each_true_number_once(tmp_path: Path) -> None:
+    truths = [_truth(tmp_path, "p", phones=("+15551234567",), phone_types=("work",))]
+    record = {
+        "source": str(tmp_path / "p.png"),
+        "phones": [
+            {"e164": None, "raw": "+1 555 123 4567", "type": "WORK"},
+            {"e164": "+15551234567", "raw": "555-123-4567", "type": "fax"},
+        ],
+    }
+    assert bench.score(truths, [record]).phone_types == (1, 1)
+
+
+def test_best_card_prefers_fewer_wrong_fields(tmp_path: Path) -> None:
+    truths = [
+        _truth(
+            tmp_path,
+            "m",
+            name=("N",),
+            title=("T",),
+            company=("C",),
+            emails=("a@x.com", "b@x.com", "c@x.com"),
+        )
+    ]
+    source = str(tmp_path / "m.png")
+    records = [
+        # 4 true positives but two fields wrong (title, company)
+        {"source": source, "card": 0, "name": "N", "emails": ["a@x.com", "b@x.com", "c@x.com"]},
+        # 3 true positives, one field wrong (emails)
+        {"source": source, "card": 1, "name": "N", "title": "T", "company": "C"},
+    ]
+    card = bench.score(truths, records).cards[0]
+    assert card.prediction.card == 1
+    assert card.wrong == ("emails",)
+
+
+def test_best_card_of_several(tmp_path: Path) -> None:
+    truths = [_truth(tmp_path, "e", name=("Jane Doe",))]
+    source = str(tmp_path / "e.png")
+    records = [
+        {"source": source, "card": 0, "name": "Someone Else"},
+        {"source": source, "card": 1, "name": "Jane Doe"},
+        {"source": source, "card": 2, "name": "Jane Doe"},
+    ]
+    scores = bench.score(truths, records)
+    assert scores.cards[0].prediction.card == 1  # best match, lowest index among equals
+    assert scores.all_right == 1
+
+
+def test_sources_match_by_path_then_unique_name(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    truths = [
+        bench.Truth(image=one / "a.png", name=("A",)),
+        bench.Truth(image=two / "a.png", name=("B",)),
+        bench.Truth(image=one / "c.png", name=("C",)),
+    ]
+    records = [
+        {"source": str(two / "a.png"), "name": "B"},
+        {"source": "elsewhere/c.png", "name": "C"},  # unique file name: matched
+        {"source": "elsewhere/a.png", "name": "A"},  # ambiguous file name: not matched
+        {"source": "nowhere.png", "name": "X"},
+    ]
+    scores = bench.score(truths, records)
+    assert [c.all_right for c in scores.cards] == [False, True, True]
+    assert scores.unmatched == ("elsewhere/a.png", "nowhere.png")
+
+
+def test_address_scoring(tmp_path: Path) -> None:
+    truths = [_truth(tmp_path, "f", address="5-6-1 Shinjuku, Tokyo")]
+    exact = bench.score(
+        truths, [{"source": str(tmp_path / "f.png"), "address": "5-6-1Shinjuku Tokyo"}]
+    )
+    assert exact.address == bench.Counts(1, 0, 0)
+    assert exact.address_similarity == pytest.approx(1.0)
+    close = bench.score(truths, [{"source": str(tmp_path / "f.png"), "address": "5-6-1 Shinjku"}])
+    assert close.address == bench.Counts(0, 1, 1)
+    assert 0.5 < close.address_similarity < 1.0
+    # the address is not one of the six fields
+    assert close.all_right == 1
+
+
+# ----------------------------------------------------------------------------- truth loading
+
+
+def _touch(path: Path) -> Path:
+    path.write_bytes(b"not really an image")
+    return path
+
+
+def test_load_truth_jsonl(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _touch(tmp_path / "r_3.jpg")
+    _touch(tmp_path / "r_11.jpg")
+    rows = [
+        {
+            "file": "r_11.jpg",
+            "name": "安達 晴康",
+            "title": None,
+            "company": ["HOLON Co.,Ltd", "HOLON"],
+            "emails": ["x@y.jp"],
+            "phones": ["+81368608606", "+81368608607"],
+            "phone_types": ["work"],  # shorter than phones: the rest are unknown
+            "websites": [],
+            "address": "Tokyo",
+            "notes": "ignored",
+            "latin": False,
+        },
+        {"file": "r_3.jpg", "name": "Yoshiki Kawai", "title": ["CEO"], "company": None},
+        {"file": "missing.jpg", "name": "Nobody"},
+    ]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:1]) + "\n\n"
+    text += "\n".join(json.dumps(r) for r in rows[1:]) + "\n"
+    (tmp_path / "truth.jsonl").write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="bench"):
+        truths = bench.load_truths(tmp_path)
+    assert [t.image.name for t in truths] == ["r_3.jpg", "r_11.jpg"]  # natural order
+    assert "missing.jpg" in caplog.text
+    kawai, adachi = truths
+    assert kawai.name == ("Yoshiki Kawai",)
+    assert kawai.title == ("CEO",)
+    assert kawai.company == ()
+    assert kawai.latin is None
+    assert adachi.title == ()
+    assert adachi.company == ("HOLON Co.,Ltd", "HOLON")
+    assert adachi.phone_types == ("work", None)
+    assert adachi.address == "Tokyo"
+    assert adachi.latin is False
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not JSON"),
+        ('{"name": "no file"}', "'file'"),
+        ('{"file": "a.jpg", "name": 5}', "name"),
+        ('{"file": "a.jpg", "emails": "a@b.c"}', "emails"),
+        ('{"file": "a.jpg", "latin": "yes"}', "latin"),
+    ],
+)
+def test_load_truth_jsonl_errors_name_the_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "truth.jsonl"
+    path.write_text('{"file": "ok.jpg"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(bench.TruthError, match=message) as info:
+        bench.load_truth_jsonl(path)
+    assert "truth.jsonl:2" in str(info.value)
+
+
+def test_blank_truth_strings_mean_no_value(tmp_path: Path) -> None:
+    path = tmp_path / "truth.jsonl"
+    path.write_text('{"file": "a.jpg", "name": " ", "company": ["", "Acme", " "]}\n', "utf-8")
+    [truth] = bench.load_truth_jsonl(path)
+    assert truth.name == ()
+    assert truth.company == ("Acme",)
+
+
+def test_load_expected_json(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _touch(tmp_path / "card1.PNG")
+    record = {
+        "source": "whatever",
+        "name": "Jane Doe",
+        "title": None,
+        "company": "Acme",
+        "emails": ["jane@acme.com"],
+        "phones": [
+            {"e164": "+15551234567", "type": "mobile", "raw": "555-123-4567"},
+            {"e164": None, "type": "fax", "raw": "555 765 4321"},
+        ],
+        "websites": ["acme.com"],
+        "address": "1 Main St",
+        "confidence": {"name": 0.9},  # extra keys are ignored
+    }
+    (tmp_path / "card1.expected.json").write_text(json.dumps(record), encoding="utf-8")
+    (tmp_path / "orphan.expected.json").write_text(json.dumps(record), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="bench"):
+        truths = bench.load_truths(tmp_path)
+    assert "orphan" in caplog.text
+    assert len(truths) == 1
+    t = truths[0]
+    assert t.image == tmp_path / "card1.PNG"
+    assert (t.name, t.title, t.company) == (("Jane Doe",), (), ("Acme",))
+    assert t.phones == ("+15551234567", "555 765 4321")
+    assert t.phone_types == ("mobile", "fax")
+    assert t.emails == ("jane@acme.com",)
+    assert t.websites == ("acme.com",)
+    assert t.address == "1 Main St"
+
+
+def test_truth_jsonl_wins_over_expected_json(tmp_path: Path) -> None:
+    _touch(tmp_path / "a.png")
+    (tmp_path / "a.expected.json").write_text('{"name": "From Json"}', encoding="utf-8")
+    (tmp_path / "truth.jsonl").write_text('{"file": "a.png", "name": "From Jsonl"}\n', "utf-8")
+    [truth] = bench.load_truths(tmp_path)
+    assert truth.name == ("From Jsonl",)
+
+
+def test_prediction_from_record_is_lenient() -> None:
+    p = bench.Prediction.from_record({"source": "x.png", "phones": ["+1 555", {"raw": "06"}]})
+    assert p.phones == ("+1 555", "06")
+    assert p.phone_types == (None, None)
+    assert (p.name, p.emails, p.card) == (None, (), 0)
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def test_render_accuracy(tmp_path: Path) -> None:
+    truths, records = _hand_set(tmp_path)
+    text = bench.render_accuracy(bench.score(truths, records), "Accuracy: all 4 cards")
+    assert "| name | 1.00 | 0.50 | 0.67 | 2 | 0 | 2 |" in text
+    assert "| title | 0.50 | 1.00 | 0.67 | 1 | 1 | 0 |" in text
+    assert "every field right: 1/4 (25%)" in text
+
+
+def test_render_accuracy_undefined_is_a_dash(tmp_path: Path) -> None:
+    scores = bench.score([_truth(tmp_path, "g", name=("X Y",))], [])
+    text = bench.render_accuracy(scores, "t")
+    assert "| name | – | 0.00 | 0.00 | 0 | 0 | 1 |" in text
+    assert "| title | – | – | – | 0 | 0 | 0 |" in text
+
+
+def test_render_summary(tmp_path: Path) -> None:
+    truths, records = _hand_set(tmp_path)
+    text = bench.render_summary([("all 4", bench.score(truths, records))])
+    assert "| all 4 | 0.67 | 0.67 | 0.67 | 0.50 | 0.80 | 1.00 | 1/4 |" in text
+
+
+def test_render_speed_ratio() -> None:
+    runs = [
+        bench.SpeedRun("cardscan", 1, 10, 30.0, 10, 0),
+        bench.SpeedRun("cardscan", 2, 10, 18.0, 10, 0, same_as_first=False),
+    ]
+    baseline = bench.SpeedRun("tesseract IMAGE stdout", 1, 10, 10.0)
+    text = bench.render_speed(runs, baseline)
+    assert "| cardscan | 1 | 10 | 30.0 | 0.33 | 3.00 | 3.00× | 0 | – |" in text
+    assert "| cardscan | 2 | 10 | 18.0 | 0.56 | 1.80 | 1.80× | 0 | **no** |" in text
+    assert "| tesseract IMAGE stdout | 1 | 10 | 10.0 | 1.00 | 1.00 | 1.00× |" in text
+    assert "×" not in bench.render_speed(runs, None).split("\n", 2)[2]
+
+
+def test_parse_jobs() -> None:
+    assert bench.parse_jobs("1,2") == [1, 2]
+    assert bench.parse_jobs("4") == [4]
+    for bad in ("0", "1,x", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match=r"job|list"):
+            bench.parse_jobs(bad)
+
+
+# ----------------------------------------------------------------------------- runners
+
+
+def test_run_cardscan_with_a_fake_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cardscan.models import CardResult, CardStatus, Contact, Field
+
+    paths = [tmp_path / "a.png", tmp_path / "b.png"]
+    seen_jobs: list[int] = []
+
+    def scan_batch(ps: Sequence[Path], settings: Any, on_result: Any = None) -> Iterator[Any]:
+        seen_jobs.append(settings.jobs)
+        name = Field("Jane Doe", 0.9)
+        yield CardResult(source=str(ps[0]), card=0, contact=Contact(name=name))
+        yield CardResult(source=str(ps[0]), card=1)
+        yield CardResult(source=str(ps[1]), status=CardStatus.FAILED, error="unreadable")
+
+    fake = types.ModuleType("cardscan.pipeline")
+    fake.scan_batch = scan_batch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cardscan.pipeline", fake)
+    stream = io.StringIO()
+    run, records = bench.run_cardscan(paths, bench.Settings(jobs=2), bench.Progress("x", 2, stream))
+    assert seen_jobs == [2]
+    assert (run.jobs, run.photos, run.cards, run.failed) == (2, 2, 3, 1)
+    assert [r["card"] for r in records] == [0, 1, 0]
+    assert records[0]["name"] == "Jane Doe"
+    assert "2/2" in stream.getvalue()  # progress counts photos, not cards
+    assert "3/2" not in stream.getvalue()
+
+
+def test_progress_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    progress = bench.Progress.on_stderr("x", 3)  # pytest's captured stderr is no terminal
+    assert progress.stream is None
+    progress.advance()
+    progress.close()
+    assert capsys.readouterr().err == ""
+    assert progress.done == 1
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    progress = bench.Progress.on_stderr("x", 3)
+    progress.advance()
+    assert "x: 1/3" in terminal.getvalue()
+    progress.close()
+    assert terminal.getvalue().endswith("\r\033[K")  # the counter line is cleared
+
+
+def test_run_baseline_counts_failures(tmp_path: Path) -> None:
+    # run_baseline calls COMMAND IMAGE stdout; with Python as COMMAND the "image" runs as a
+    # script, so its content decides the exit status, portably.
+    good = tmp_path / "good.png"
+    good.write_text("pass\n", encoding="utf-8")
+    bad = tmp_path / "bad.png"
+    bad.write_text("raise SystemExit(3)\n", encoding="utf-8")
+    silent = bench.Progress("t", 3, None)
+    run = bench.run_baseline([good, bad, good], [sys.executable], 30, silent)
+    assert (run.photos, run.failed, run.jobs) == (3, 1, 1)
+    assert run.seconds > 0
+    assert silent.done == 3
+
+
+def test_main_scores_a_predictions_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    _touch(cards / "a.jpg")
+    _touch(cards / "b.jpg")
+    _touch(cards / "c.jpg")
+    truth = [
+        {"file": "a.jpg", "name": "Jane Doe", "emails": ["j@x.com"], "latin": True},
+        {"file": "b.jpg", "name": "安達 晴康", "emails": [], "latin": False},
+        {"file": "c.jpg", "name": None},  # not marked: in "all", not in "Latin-script"
+    ]
+    (cards / "truth.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in truth), encoding="utf-8"
+    )
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(
+        json.dumps({"source": str(cards / "a.jpg"), "name": "Doe Jane", "emails": ["J@X.COM"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.json"
+    argv = [str(cards), "--predictions", str(preds), "--json", str(out)]
+    assert bench.main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("`python scripts/bench.py ")
+    # c has no truth values and no record, which is right on every field
+    assert "| all 3 | 0.67 | – | – | 1.00 | – | – | 2/3 |" in text
+    assert "| 1 Latin-script | 1.00 | – | – | 1.00 | – | – | 1/1 |" in text
+    assert "## Speed" not in text  # nothing was run, so nothing was timed
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["accuracy"]["all"]["every_field_right"] == 2
+    assert report["accuracy"]["latin"]["cards"] == 1
+
+
+def test_main_rejects_a_missing_folder(tmp_path: Path) -> None:
+    assert bench.main([str(tmp_path / "nope"), "--predictions", "x.jsonl"]) == 2

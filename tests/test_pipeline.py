@@ -1,0 +1,94 @@
+"""The per-photo worker and the batch runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SAMPLES, words_result
+
+from cardscan import pipeline
+from cardscan.config import Settings
+from cardscan.errors import MissingDependencyError
+from cardscan.models import OcrResult
+from cardscan.pipeline import collect_images, process_image, read_card, scan_batch
+
+
+def test_collect_images_walks_folders_and_keeps_named_files(tmp_path: Path) -> None:
+    (tmp_path / "b.jpg").write_bytes(b"x")
+    (tmp_path / "a.HEIC").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "c.jpg").write_bytes(b"x")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    named = elsewhere / "named.txt"
+    named.write_text("x")
+    photos, skipped = collect_images([tmp_path / "a.HEIC", tmp_path, named, tmp_path / "b.jpg"])
+    # Named files are always taken (a non-image then fails with a clear record); a file
+    # named and also found by walking is read once.
+    assert [p.name for p in photos] == ["a.HEIC", "b.jpg", "named.txt"]
+    assert skipped == 2  # notes.txt and elsewhere/named.txt, seen while walking
+
+
+def _fake_ocr(good_rotation: int, calls: list[int]):
+    def fake(image: np.ndarray, info, *, lang="eng", psm=3, timeout=60.0, rotation=0) -> OcrResult:
+        calls.append(rotation)
+        if rotation == good_rotation:
+            r = words_result(["Jane Doe", "Head of Sales", "jane@doe.com"], conf=0.93)
+        else:
+            r = words_result(["~ ,;", "iI l1"], conf=0.35)
+        return OcrResult(r.words, r.width, r.height, rotation)
+
+    return fake
+
+
+@pytest.mark.parametrize("good", [0, 90, 180, 270])
+def test_read_card_keeps_the_orientation_that_reads_best(monkeypatch, fake_info, good) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(pipeline, "ocr_image", _fake_ocr(good, calls))
+    card = np.full((300, 500, 3), 255, np.uint8)
+    result = read_card(card, fake_info, Settings())
+    assert result.rotation == good
+    assert "jane@doe.com" in result.text
+    assert calls.count(good) == 1 and len(calls) == len(set(calls))
+
+
+def test_read_card_stops_after_a_confident_first_pass(monkeypatch, fake_info) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(pipeline, "ocr_image", _fake_ocr(0, calls))
+    monkeypatch.setattr(pipeline.imaging, "orientation_candidates", lambda card: [0, 180, 90, 270])
+    read_card(np.full((300, 500, 3), 255, np.uint8), fake_info, Settings())
+    assert calls == [0]
+
+
+def test_a_bug_on_one_photo_becomes_a_failed_record(monkeypatch, fake_info, tmp_path) -> None:
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(pipeline, "ocr_photo", broken)
+    [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
+    assert result.status.value == "failed"
+    assert "ZeroDivisionError" in (result.error or "") and "report" in (result.error or "")
+
+
+def test_missing_tesseract_stops_the_batch(monkeypatch, fake_info, tmp_path) -> None:
+    def gone(*args, **kwargs):
+        raise MissingDependencyError("Tesseract was not found")
+
+    monkeypatch.setattr(pipeline, "ocr_photo", gone)
+    with pytest.raises(MissingDependencyError):
+        process_image(tmp_path / "x.jpg", Settings(), fake_info)
+
+
+@pytest.mark.tesseract
+@pytest.mark.slow
+def test_two_jobs_give_the_same_records_as_one() -> None:
+    photos = sorted(SAMPLES.glob("*.jpg"))[:4]
+    assert len(photos) == 4
+    one = [r.to_record() for r in scan_batch(photos, Settings(jobs=1))]
+    two = [r.to_record() for r in scan_batch(photos, Settings(jobs=2))]
+    assert one == two
+    assert [r["source"] for r in one] == [str(p) for p in photos]
+    assert all(r["status"] == "ok" for r in one)
