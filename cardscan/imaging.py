@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +92,30 @@ _MAX_SKEW = 10.0
 
 
 # --------------------------------------------------------------------------- loading
+
+
+def limit_threads() -> None:
+    """Keep OpenCV to one thread in this process.
+
+    A batch runs one worker process per core; OpenCV's own thread pool in each of them
+    would compete for the same cores and slow the batch down.
+    """
+    cv2.setNumThreads(1)
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Run OpenCV on one thread inside the block, then restore the caller's setting.
+
+    ``--jobs 1`` promises one core: without this, OpenCV's pool would quietly use all of
+    them in the calling process.
+    """
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def load_image(path: str | Path, max_pixels: int) -> Image8:

@@ -75,7 +75,7 @@ def normalize_text(value: str | None) -> str:
     """Case- and punctuation-insensitive form of a title, company or other free text.
 
     NFKC folds full-width letters and digits, punctuation and symbols become spaces (so
-    'HOLON Co.,Ltd' and 'holon co ltd' agree), runs of spaces collapse, and spaces between
+    'KORIN Co.,Ltd' and 'korin co ltd' agree), runs of spaces collapse, and spaces between
     characters of unspaced scripts (Japanese, Chinese, Thai) are dropped.
 
     Args:
@@ -109,7 +109,7 @@ def normalize_email(value: str | None) -> str:
 
 
 def normalize_phone(value: str | None) -> str:
-    """The digits of a phone number, as ASCII ('+81 3-6860-8606' → '81368608606').
+    """The digits of a phone number, as ASCII ('+81 3-5550-1234' → '81355501234').
 
     Any script's decimal digits count (full-width '８', Arabic-Indic '٣'), superscripts
     and other digit-like signs do not.
@@ -346,7 +346,7 @@ def load_truths(directory: Path) -> list[Truth]:
         directory: The folder of photos.
 
     Returns:
-        Truths in natural file-name order (r_3 before r_11).
+        Truths in natural file-name order (c_3 before c_11).
     """
     by_image: dict[Path, Truth] = {}
     for path in sorted(directory.glob(f"*{EXPECTED_SUFFIX}")):
@@ -364,7 +364,7 @@ def load_truths(directory: Path) -> list[Truth]:
 
 
 def natural_key(path: Path) -> tuple[object, ...]:
-    """Sort key that orders embedded numbers by value: r_3.jpg before r_11.jpg."""
+    """Sort key that orders embedded numbers by value: c_3.jpg before c_11.jpg."""
     parts = re.split(r"(\d+)", str(path))
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 

@@ -1,0 +1,440 @@
+"""Validation of contact values: phone numbers (phonenumbers) and e-mails (email-validator).
+
+This is the only module that imports ``phonenumbers`` and ``email_validator``; the parser asks
+it whether a reading is real and how to write it canonically, and uses the answers both to
+accept values and to decide whether an OCR repair was right (a repair is kept only when the
+repaired value validates here). Nothing here touches the network: e-mail deliverability (DNS)
+checks are always off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberType
+
+from cardscan.lexicon import (
+    COUNTRY_NAMES,
+    GENERIC_TLDS,
+    KNOWN_GTLDS,
+    TLD_REGIONS,
+    WEBMAIL_DOMAINS,
+)
+
+#: Region assumed when nothing on a card says where it is from.
+DEFAULT_REGION = "US"
+
+# Letters OCR puts where a digit was printed, and the digit each one stands for. Only used
+# inside runs that are mostly digits, and only kept when the repaired number validates.
+_DIGIT_SLIPS = str.maketrans("OoDQlI|iSsBZzGb", "000011115582266")
+_DIGITISH = re.compile(r"[0-9OoDQlI|iSsBZzGb][0-9OoDQlI|iSsBZzGb()\-. /]{5,}[0-9OoDQlI|iSsBZzGb]")
+_CALLING_CODE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})(?=[\s\-.(/]?\d)")
+
+
+@dataclass(frozen=True)
+class PhoneMatch:
+    """One phone number found in a line of text.
+
+    ``start``/``end`` index the text that was searched; ``raw`` is the number as printed
+    (before any repair). ``repaired`` says whether an OCR slip had to be corrected for the
+    number to validate. ``mobile`` is True/False when the numbering plan says so, None when
+    it cannot tell (e.g. North American numbers are fixed-or-mobile).
+    """
+
+    start: int
+    end: int
+    raw: str
+    e164: str | None
+    valid: bool
+    extension: str | None = None
+    mobile: bool | None = None
+    repaired: bool = False
+
+
+def _to_match(m: phonenumbers.PhoneNumberMatch, raw: str, repaired: bool) -> PhoneMatch:
+    number = m.number
+    valid = phonenumbers.is_valid_number(number)
+    kind = phonenumbers.number_type(number) if valid else PhoneNumberType.UNKNOWN
+    mobile: bool | None = None
+    if kind == PhoneNumberType.MOBILE:
+        mobile = True
+    elif kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.TOLL_FREE, PhoneNumberType.VOIP):
+        mobile = False
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return PhoneMatch(
+        start=m.start,
+        end=m.end,
+        raw=raw,
+        e164=e164,
+        valid=valid,
+        extension=number.extension or None,
+        mobile=mobile,
+        repaired=repaired,
+    )
+
+
+def _repair_digits(text: str) -> str:
+    """``text`` with letter-for-digit OCR slips fixed inside runs that are mostly digits."""
+
+    def fix(m: re.Match[str]) -> str:
+        run = m.group(0)
+        digits = sum(ch.isdigit() for ch in run)
+        letters = sum(ch.isalpha() for ch in run)
+        # A run must already look like a number (most of its characters digits) before its
+        # letters are read as digits; otherwise "Tel Sales" would become digits.
+        if digits < 6 or letters > max(2, digits // 4):
+            return run
+        # A ")" that closes nothing is a misread "1" ("+8) 3 1234…" for "+81 3 1234…").
+        if ")" in run and "(" not in run:
+            run = run.replace(")", "1")
+        return run.translate(_DIGIT_SLIPS)
+
+    return _DIGITISH.sub(fix, text)
+
+
+def _repair_commas(text: str) -> str:
+    """``text`` with commas inside a digit run blanked ("+34.680.80.49,.27", "52.66, 72").
+
+    A comma is a speck of dirt or a misread dot there; blanking keeps every offset.
+    """
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch != ",":
+            continue
+        before = text[:i].rstrip()[-1:]
+        after = text[i + 1 :].lstrip()[:1]
+        if (before.isdigit() or before == ".") and (after.isdigit() or after == "."):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _repairs(text: str) -> list[str]:
+    """Same-length variants of ``text`` with typical OCR slips in numbers undone."""
+    out: list[str] = []
+    for fix in (_repair_digits(text), _repair_commas(text), _repair_commas(_repair_digits(text))):
+        if fix != text and len(fix) == len(text) and fix not in out:
+            out.append(fix)
+    return out
+
+
+def _swap_country_code(raw: str, code: int, region: str) -> PhoneMatch | None:
+    """Re-read ``raw`` (printed as +CC…) with a one-digit slip in its country code fixed.
+
+    OCR misreads a digit of "+81" as often as any other; when the card's other numbers use
+    ``code`` and swapping in that code (same length, one digit different) gives a valid
+    number, that is almost certainly what was printed.
+    """
+    digits = re.sub(r"\D", "", raw)
+    wanted = str(code)
+    head = digits[: len(wanted)]
+    if not raw.lstrip().startswith("+") or head == wanted:
+        return None
+    if len(head) != len(wanted) or sum(a != b for a, b in zip(head, wanted, strict=True)) != 1:
+        return None
+    try:
+        number = phonenumbers.parse("+" + wanted + digits[len(wanted) :], region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return PhoneMatch(
+        start=0,
+        end=len(raw),
+        raw=raw.strip(),
+        e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        valid=True,
+        extension=number.extension or None,
+        mobile=phonenumbers.number_type(number) == PhoneNumberType.MOBILE or None,
+        repaired=True,
+    )
+
+
+def find_phones(text: str, region: str, country_code: int | None = None) -> list[PhoneMatch]:
+    """Every phone number in one line of card text, valid or not, in printed order.
+
+    Numbers are found with ``PhoneNumberMatcher`` at POSSIBLE leniency so that misprinted or
+    misread numbers are reported (as invalid) instead of vanishing. Where a number does not
+    validate, two OCR repairs are tried and kept only if the result validates: letters read
+    for digits inside a digit run (O→0, l/I→1, S→5, B→8), and a one-digit slip in the country
+    code when the rest of the card uses ``country_code``.
+
+    Args:
+        text: one line (or part of a line) of OCR text.
+        region: ISO 3166 region for numbers printed without a country code.
+        country_code: the calling code most of the card's numbers use, if known.
+
+    Returns:
+        The matches, left to right, without overlaps.
+    """
+    found = [
+        _to_match(m, m.raw_string, False)
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
+    ]
+    for repaired_text in _repairs(text):
+        for m in phonenumbers.PhoneNumberMatcher(repaired_text, region, leniency=Leniency.POSSIBLE):
+            fixed = _to_match(m, text[m.start : m.end], True)
+            if not fixed.valid and country_code is not None:
+                swapped = _swap_country_code(m.raw_string, country_code, region)
+                if swapped is not None:
+                    fixed = PhoneMatch(
+                        m.start,
+                        m.end,
+                        fixed.raw,
+                        swapped.e164,
+                        True,
+                        swapped.extension,
+                        swapped.mobile,
+                        True,
+                    )
+            if not fixed.valid:
+                continue
+            clash = [f for f in found if f.start < fixed.end and fixed.start < f.end]
+            # Keep the repair only where the plain reading was missing or invalid there.
+            if all(not f.valid for f in clash):
+                found = [f for f in found if f not in clash] + [fixed]
+    if country_code is not None:
+        for i, f in enumerate(found):
+            if not f.valid and f.raw.lstrip().startswith("+"):
+                swapped = _swap_country_code(f.raw, country_code, region)
+                if swapped is not None:
+                    found[i] = PhoneMatch(
+                        f.start,
+                        f.end,
+                        f.raw,
+                        swapped.e164,
+                        True,
+                        swapped.extension,
+                        swapped.mobile,
+                        True,
+                    )
+    return sorted(found, key=lambda f: f.start)
+
+
+def country_codes(texts: Iterable[str]) -> Counter[int]:
+    """How often each international calling code (+49, +81…) is printed in ``texts``."""
+    seen: Counter[int] = Counter()
+    for text in texts:
+        for m in _CALLING_CODE.finditer(text):
+            digits = m.group(1)
+            # "+4930…" has no separator after the code; try the 1-, 2- and 3-digit prefixes.
+            for cut in range(1, len(digits) + 1):
+                code = int(digits[:cut])
+                if phonenumbers.region_code_for_country_code(code) not in ("ZZ", None):
+                    seen[code] += 1
+                    break
+    return seen
+
+
+def region_for_code(code: int) -> str | None:
+    """The main region of a calling code (49 → DE, 1 → US), None if unassigned."""
+    region = phonenumbers.region_code_for_country_code(code)
+    return None if region in (None, "ZZ", "001") else region
+
+
+def code_for_region(region: str) -> int | None:
+    """The calling code of a region (DE → 49), None if unknown."""
+    code = phonenumbers.country_code_for_region(region)
+    return code or None
+
+
+def region_from_domain(domain: str) -> str | None:
+    """The region a domain's country TLD points at (``example.ne.jp`` → JP), else None.
+
+    Generic TLDs (.com, .net, .io…) and web-mail providers say nothing about where the
+    card is from.
+    """
+    domain = domain.lower().strip(".")
+    if domain in WEBMAIL_DOMAINS:
+        return None
+    tld = domain.rsplit(".", 1)[-1]
+    if tld in GENERIC_TLDS:
+        return None
+    return TLD_REGIONS.get(tld)
+
+
+def region_from_text(texts: Iterable[str]) -> str | None:
+    """The region of a country named in ``texts`` (address lines), the last one named wins.
+
+    The country usually closes an address, so a later mention beats an earlier one
+    ("Paris Street, Tokyo, Japan").
+    """
+    best: tuple[int, int, str] | None = None
+    for index, text in enumerate(texts):
+        low = f" {text.lower()} "
+        for name, region in COUNTRY_NAMES.items():
+            pos = low.rfind(name)
+            if pos < 0:
+                continue
+            before, after = low[pos - 1], low[pos + len(name)]
+            if before.isalnum() or after.isalnum():
+                continue
+            key = (index, pos, region)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return best[2] if best else None
+
+
+#: Regions tried when a card's national-format numbers must decide where it is from.
+CANDIDATE_REGIONS: tuple[str, ...] = (
+    "US", "GB", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "AU", "CA", "JP", "IE", "PT",
+    "SE", "DK", "NO", "FI", "PL", "MX", "BR", "IN", "SG", "NZ", "CN", "KR", "HK", "TW", "ZA",
+)  # fmt: skip
+
+
+def _national_numbers(texts: Iterable[str]) -> list[str]:
+    """Lines holding a digit run printed without a country code (the ones a region decides)."""
+    out = []
+    for text in texts:
+        if sum(c.isdigit() for c in text) < 6:
+            continue
+        # Drop the internationally written numbers; they parse the same everywhere.
+        national = re.sub(r"\+\s?\d[\d\s().\-/]{5,}", " ", text)
+        if sum(c.isdigit() for c in national) >= 6:
+            out.append(national)
+    return out
+
+
+def _valid_count(texts: Sequence[str], region: str) -> int:
+    """How many numbers in ``texts`` validate when read as numbers of ``region``."""
+    count = 0
+    for text in texts:
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+            count += 1 if phonenumbers.is_valid_number(m.number) else 0
+    return count
+
+
+_POSTCODE_REGIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:NSW|VIC|QLD|TAS|ACT|NT|SA|WA)\s+\d{4}\b"), "AU"),
+    (re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), "US"),
+    (
+        re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"),
+        "CA",
+    ),
+    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"), "GB"),
+    (re.compile(r"\b\d{4}\s?[A-Z]{2}\b(?!\s*\d)"), "NL"),
+    (re.compile(r"〒\s?\d{3}-\d{4}|\b\d{3}-\d{4}\b"), "JP"),
+)
+
+
+def region_from_postcode(lines: Iterable[str]) -> str | None:
+    """The region whose postcode format an address line shows ("NSW 2000" → AU), else None.
+
+    Only formats that belong to one country count; a bare five-digit code could be German,
+    French, Spanish, Italian or American.
+    """
+    for line in lines:
+        for pattern, region in _POSTCODE_REGIONS:
+            if pattern.search(line):
+                return region
+    return None
+
+
+def infer_region(
+    address_lines: Sequence[str],
+    texts: Sequence[str],
+    domains: Sequence[str],
+    hints: Sequence[str] = (),
+) -> tuple[str, str]:
+    """Guess the card's home region for numbers printed without a country code.
+
+    Hints, strongest first: a country named in the address; the calling code printed most
+    often (+49 → DE); a country TLD of the e-mail or web domain (.de, .co.uk → GB); a
+    postcode format of one country ("NSW 2000"); the caller's ``hints`` (legal forms). Then
+    the numbers printed in national form vote: the region under which most of them are
+    valid wins, ties going to the strongest hint, then to :data:`DEFAULT_REGION`; to overrule
+    a hint, a region must validate at least two numbers. A French "06 12 34 56 78" is not a
+    valid US number, so a .com card with it is read as French.
+
+    Args:
+        address_lines: the lines taken as the postal address.
+        texts: every line of the card (for calling codes and national numbers).
+        domains: e-mail and website domains.
+        hints: weaker regions the caller saw (a "Pty Ltd" company suggests AU).
+
+    Returns:
+        (region, reason): reason names the hint that decided, "numbers" or "default".
+    """
+    found: list[tuple[str, str]] = []  # (region, reason), strongest first
+    named = region_from_text(address_lines)
+    if named:
+        found.append((named, "address"))
+    codes = country_codes(texts)
+    if codes:
+        from_code = region_for_code(codes.most_common(1)[0][0])
+        if from_code:
+            found.append((from_code, "calling code"))
+    votes = Counter(r for r in (region_from_domain(d) for d in domains) if r)
+    if votes:
+        found.append((votes.most_common(1)[0][0], "domain"))
+    postcode = region_from_postcode(address_lines)
+    if postcode:
+        found.append((postcode, "postcode"))
+    found.extend((r, "legal form") for r in hints if r)
+    national = _national_numbers(texts)
+    if not national:
+        return found[0] if found else (DEFAULT_REGION, "default")
+    order = [r for r, _ in found] + [DEFAULT_REGION] + list(CANDIDATE_REGIONS)
+    seen: list[str] = []
+    for r in order:
+        if r not in seen and r in phonenumbers.SUPPORTED_REGIONS:
+            seen.append(r)
+    counts = {r: _valid_count(national, r) for r in seen}
+    best = max(seen, key=lambda r: (counts[r], -seen.index(r)))
+    if counts[best] == 0:
+        return found[0] if found else (DEFAULT_REGION, "default")
+    # One stray fragment ("2345-6789" is a valid Danish number) must not outvote a hint.
+    if found and best != found[0][0] and counts[best] < max(2, counts[found[0][0]] + 1):
+        return found[0]
+    reasons = dict(reversed(found))
+    return best, reasons.get(best, "numbers")
+
+
+def normalize_email(address: str) -> str | None:
+    """The canonical form of an e-mail address (domain lower-cased), None if not valid.
+
+    Syntax only: no DNS lookups, ever. An address whose top-level domain does not exist
+    (``.ip`` read for ``.jp``) is not valid either, so OCR slips there get repaired or flagged.
+    """
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    normalized: str = result.normalized
+    if not tld_exists(normalized.rsplit("@", 1)[1]):
+        return None
+    local, _, domain = normalized.rpartition("@")
+    # Local parts are case-sensitive in theory and case-folded by every real mail server;
+    # lower case is what CRMs deduplicate on.
+    return f"{local.lower()}@{domain.lower()}"
+
+
+def email_error(address: str) -> str:
+    """Why an address is not valid, in words (empty string if it is)."""
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as e:
+        return str(e)
+    tld = str(result.normalized).rsplit(".", 1)[-1]
+    if not tld_exists(tld):
+        return f"the domain ending .{tld} does not exist"
+    return ""
+
+
+def tld_exists(domain: str) -> bool:
+    """True when the last label of ``domain`` is a top-level domain in use.
+
+    Every country code is known, and the common generic ones; an unknown TLD of four or
+    more letters gets the benefit of the doubt (new gTLDs appear every year), an unknown
+    three-letter one does not (".con" is a misread ".com").
+    """
+    tld = domain.lower().rstrip(".").rsplit(".", 1)[-1]
+    if not tld.isalpha():
+        return False
+    if len(tld) == 2:
+        return tld in TLD_REGIONS
+    return tld in KNOWN_GTLDS or len(tld) >= 4

@@ -1,0 +1,136 @@
+"""Tests for cardscan.validate: phone finding and repair, e-mail checks, region inference."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardscan import validate
+
+
+def test_find_phones_reports_valid_numbers_in_order() -> None:
+    found = validate.find_phones("TEL +81-3-1234-5678 FAX +81-3-1234-5679", "US")
+    assert [f.e164 for f in found] == ["+81312345678", "+81312345679"]
+    assert all(f.valid and not f.repaired for f in found)
+    assert found[0].start < found[1].start
+
+
+def test_find_phones_keeps_invalid_numbers() -> None:
+    (found,) = validate.find_phones("Tel +1 555 0100", "US")
+    assert not found.valid
+    assert found.raw == "+1 555 0100"
+
+
+def test_letters_in_digit_runs_are_repaired_when_the_number_then_validates() -> None:
+    (found,) = validate.find_phones("Tel +1 212 S55 O147", "US")
+    assert found.valid and found.repaired
+    assert found.e164 == "+12125550147"
+    assert found.raw == "+1 212 S55 O147"
+
+
+def test_words_are_not_read_as_digits() -> None:
+    assert validate.find_phones("Sales Office Bldg", "US") == []
+
+
+def test_commas_inside_a_number_are_ignored_only_to_validate() -> None:
+    (found,) = validate.find_phones("Mov. +34.680.80.49,.27", "ES")
+    assert found.e164 == "+34680804927" and found.repaired
+
+
+def test_country_code_slip_is_repaired_towards_the_cards_code() -> None:
+    (found,) = validate.find_phones("+21 3 9876-5432", "JP", country_code=81)
+    assert found.e164 == "+81398765432" and found.repaired
+    # Without the card's code there is nothing to repair towards.
+    (plain,) = validate.find_phones("+21 3 9876-5432", "JP")
+    assert not plain.valid
+
+
+def test_mobile_numbers_are_recognised_from_the_numbering_plan() -> None:
+    (mobile,) = validate.find_phones("+81 90 2345 6789", "JP")
+    (fixed,) = validate.find_phones("+81 3 1234 5678", "JP")
+    assert mobile.mobile is True
+    assert fixed.mobile is False
+
+
+def test_extension_is_kept() -> None:
+    (found,) = validate.find_phones("Tel +1 212 555 0147 ext. 42", "US")
+    assert found.extension == "42"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("Jane.Doe@Example.COM", "jane.doe@example.com"),
+        ("k.mori@kiso.ne.jp", "k.mori@kiso.ne.jp"),
+        ("jane@example.ip", None),  # no such TLD: an OCR slip, not an address
+        ("jane@@example.com", None),
+        ("jane@example,com", None),
+    ],
+)
+def test_normalize_email(address: str, expected: str | None) -> None:
+    assert validate.normalize_email(address) == expected
+
+
+def test_email_error_says_why() -> None:
+    assert "does not exist" in validate.email_error("jane@example.ip")
+    assert validate.email_error("jane@example.com") == ""
+
+
+@pytest.mark.parametrize(
+    ("domain", "region"),
+    [
+        ("example.de", "DE"),
+        ("example.co.uk", "GB"),
+        ("example.fr", "FR"),
+        ("example.es", "ES"),
+        ("kiso.ne.jp", "JP"),
+        ("example.com", None),
+        ("example.io", None),
+        ("gmx.de", None),  # web mail says nothing about the card's country
+    ],
+)
+def test_region_from_domain(domain: str, region: str | None) -> None:
+    assert validate.region_from_domain(domain) == region
+
+
+def test_infer_region_prefers_the_address_country() -> None:
+    region, reason = validate.infer_region(["Kobe 650-0001, JAPAN"], ["+49 30 1234567"], ["x.de"])
+    assert (region, reason) == ("JP", "address")
+
+
+def test_infer_region_from_calling_code_then_domain() -> None:
+    assert validate.infer_region([], ["T +49 30 1234567"], ["x.fr"]) == ("DE", "calling code")
+    assert validate.infer_region([], ["Jane Doe"], ["x.fr"]) == ("FR", "domain")
+    assert validate.infer_region([], ["Jane Doe"], ["x.com"]) == ("US", "default")
+
+
+def test_infer_region_lets_national_numbers_vote() -> None:
+    # A .com card whose numbers are only valid as British numbers is British.
+    region, reason = validate.infer_region(
+        [], ["Office 0113 496 0739", "Cell 07734 935384"], ["halcyon.com"]
+    )
+    assert (region, reason) == ("GB", "numbers")
+    # US numbers on a .com card stay American.
+    assert validate.infer_region([], ["T (404) 555-0130"], ["kestrel.com"])[0] == "US"
+
+
+def test_one_stray_number_does_not_outvote_a_hint() -> None:
+    assert validate.infer_region([], ["2345-6789"], ["bluefin.jp"]) == ("JP", "domain")
+
+
+def test_postcode_and_legal_form_hints() -> None:
+    region, reason = validate.infer_region(["Port Mary TAS 2823"], ["07 5550 7995"], [])
+    assert (region, reason) == ("AU", "postcode")
+    assert validate.infer_region([], ["Acme"], [], ["DE"]) == ("DE", "legal form")
+
+
+def test_country_codes_counts_printed_codes() -> None:
+    codes = validate.country_codes(["T +81-3-1234-5678", "M +81-90-2345-6789", "M +66 81 234 5678"])
+    assert codes.most_common(1) == [(81, 2)]
+    assert codes[66] == 1
+
+
+def test_tld_exists() -> None:
+    assert validate.tld_exists("example.jp")
+    assert not validate.tld_exists("example.ip")
+    assert validate.tld_exists("example.consulting")  # long gTLDs get the benefit of the doubt
+    assert not validate.tld_exists("example.c0m")
