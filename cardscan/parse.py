@@ -1174,9 +1174,14 @@ class _Candidate:
 
 
 def _clean_text(text: str) -> str:
-    """Tidy a value: collapse spaces, drop separators left at its ends."""
-    text = re.sub(r"\s+", " ", text).strip(' ,;:|•·-–—/‘’“”"')
-    return text
+    """Tidy a value: collapse spaces, drop separators and stray marks left at its ends.
+
+    Logos, rules and bullets next to a line come back as "=", "~", "»" or "|"; a value
+    starts with a letter, digit or "(" and ends with one or with "." ("Inc.") or ")".
+    """
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"^[^\w(]+", "", text)
+    return re.sub(r"[^\w.)]+$", "", text)
 
 
 def _candidates(

@@ -549,3 +549,16 @@ def test_confidence_reflects_cross_checks() -> None:
     )
     alone = parse_card(card(("Jane Doe", 60), "jd@example.com", low=("jd@example.com",)))
     assert checked.emails[0].confidence > 0.6 > alone.emails[0].confidence
+
+
+@pytest.mark.parametrize("mark", ["=", "~", "»", "| ", "— ", "* "])
+def test_stray_marks_beside_a_line_are_not_part_of_the_value(mark: str) -> None:
+    contact = parse_card(
+        card(
+            ("Jane Doe", 60),
+            "Head of Sales",
+            f"{mark}Larkfield Networks Inc.",
+            "jane.doe@larkfield.com",
+        )
+    )
+    assert contact.company is not None and contact.company.value == "Larkfield Networks Inc."
