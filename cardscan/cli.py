@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import platform
@@ -70,7 +71,7 @@ class CardscanGroup(click.Group):
 
 
 def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by the commands that read photos."""
+    """Options that build the run's :class:`Settings`; the command receives ``settings``."""
     options = [
         click.option(
             "--region",
@@ -91,7 +92,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--jobs",
             type=click.IntRange(min=1),
             envvar="CARDSCAN_JOBS",
-            help="Photos read at once (worker processes). Default: one per CPU core.",
+            help="Photos read at once: one worker process, and one core, each. Default: one per core.",
         ),
         click.option(
             "--timeout",
@@ -109,21 +110,30 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary."),
     ]
+
+    @functools.wraps(f)
+    def with_settings(
+        *args: Any,
+        region: str | None,
+        lang: str,
+        jobs: int | None,
+        timeout: float,
+        tesseract_cmd: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        settings = Settings(
+            region=region,
+            lang=lang,
+            jobs=jobs or default_jobs(),
+            ocr_timeout=timeout,
+            tesseract_cmd=tesseract_cmd,
+        )
+        return f(*args, settings=settings, **kwargs)
+
+    command: Callable[..., Any] = with_settings
     for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _settings(
-    region: str | None, lang: str, jobs: int | None, timeout: float, tesseract_cmd: str | None
-) -> Settings:
-    return Settings(
-        region=region,
-        lang=lang,
-        jobs=jobs or default_jobs(),
-        ocr_timeout=timeout,
-        tesseract_cmd=tesseract_cmd,
-    )
+        command = option(command)
+    return command
 
 
 @contextmanager
@@ -228,15 +238,7 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
 )
 @_settings_options
 def extract(
-    inputs: tuple[Path, ...],
-    output: Path | None,
-    resume: bool,
-    region: str | None,
-    lang: str,
-    jobs: int | None,
-    timeout: float,
-    tesseract_cmd: str | None,
-    quiet: bool,
+    inputs: tuple[Path, ...], output: Path | None, resume: bool, quiet: bool, settings: Settings
 ) -> None:
     """Read card photos and print one JSON record per card (JSON Lines).
 
@@ -250,7 +252,6 @@ def extract(
       cardscan extract photos/ -o cards.jsonl --jobs 2
       cardscan extract photos/ -o cards.jsonl --resume     # after an interrupted run
     """
-    settings = _settings(region, lang, jobs, timeout, tesseract_cmd)
     photos, skipped = collect_images(inputs)
     done: set[str] = set()
     if resume and output is not None and output.exists():
@@ -314,15 +315,7 @@ def _done_sources(path: Path) -> set[str]:
 @click.option("--fresh", is_flag=True, help="Read every photo again instead of resuming.")
 @_settings_options
 def scan(
-    inputs: tuple[Path, ...],
-    out_dir: Path,
-    fresh: bool,
-    region: str | None,
-    lang: str,
-    jobs: int | None,
-    timeout: float,
-    tesseract_cmd: str | None,
-    quiet: bool,
+    inputs: tuple[Path, ...], out_dir: Path, fresh: bool, quiet: bool, settings: Settings
 ) -> None:
     """Read card photos into contacts.csv, contacts.jsonl and a follow-up checklist.
 
@@ -334,7 +327,6 @@ def scan(
     Example:
       cardscan scan ~/Pictures/mixer --out ~/contacts/mixer-2026-11
     """
-    settings = _settings(region, lang, jobs, timeout, tesseract_cmd)
     with _progress(quiet, "Reading cards") as (start, step):
         summary = run_scan(
             inputs,

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
-from cardscan.models import CardResult, PhoneType
+from cardscan.models import RECORD_KEYS, CardResult, PhoneType
 
 #: A cell starting with one of these is run as a formula by Excel, LibreOffice and Google
 #: Sheets (OWASP "CSV injection"); tab and CR can smuggle one past a naive check.
@@ -14,15 +14,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 #: Columns of ``contacts.csv``, one row per card.
 CONTACT_COLUMNS: tuple[str, ...] = (
-    "source",
-    "card",
-    "status",
-    "error",
-    "name",
-    "given_name",
-    "family_name",
-    "title",
-    "company",
+    # The record's identity and single-valued fields first, in the record's order.
+    *RECORD_KEYS[: RECORD_KEYS.index("company") + 1],
     "email",
     "other_emails",
     "work_phone",

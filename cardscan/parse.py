@@ -85,17 +85,10 @@ _EVIDENCE_INVALID = 0.3
 # --------------------------------------------------------------------------- segments
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """Words of one printed item: part of a Tesseract line between large gaps."""
+class _WordSpan:
+    """The edges of the box around a run of words (mixed into the records below)."""
 
     words: tuple[Word, ...]
-    #: Position in reading order (Tesseract's block order, then left to right).
-    index: int
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
 
     @property
     def left(self) -> int:
@@ -112,6 +105,19 @@ class _Segment:
     @property
     def bottom(self) -> int:
         return max(w.box.bottom for w in self.words)
+
+
+@dataclass(frozen=True)
+class _Segment(_WordSpan):
+    """Words of one printed item: part of a Tesseract line between large gaps."""
+
+    words: tuple[Word, ...]
+    #: Position in reading order (Tesseract's block order, then left to right).
+    index: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
 
     @property
     def height(self) -> float:
@@ -1132,7 +1138,7 @@ def _fix_capital_i(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class _Candidate(_WordSpan):
     """A segment, or a part of one split at a separator, that may be a name/title/company."""
 
     seg: _Segment
@@ -1155,22 +1161,6 @@ class _Candidate:
     @property
     def conf(self) -> float:
         return _mean_conf(self.words)
-
-    @property
-    def top(self) -> int:
-        return min(w.box.top for w in self.words)
-
-    @property
-    def bottom(self) -> int:
-        return max(w.box.bottom for w in self.words)
-
-    @property
-    def left(self) -> int:
-        return min(w.box.left for w in self.words)
-
-    @property
-    def right(self) -> int:
-        return max(w.box.right for w in self.words)
 
 
 def _clean_text(text: str) -> str:
