@@ -92,7 +92,8 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--jobs",
             type=click.IntRange(min=1),
             envvar="CARDSCAN_JOBS",
-            help="Photos read at once: one worker process, and one core, each. Default: one per core.",
+            help="Photos read at once, each by one worker process on one core. "
+            "Default: one per core.",
         ),
         click.option(
             "--timeout",

@@ -106,6 +106,16 @@ class _WordSpan:
     def bottom(self) -> int:
         return max(w.box.bottom for w in self.words)
 
+    @property
+    def conf(self) -> float:
+        return _mean_conf(self.words)
+
+    def _median_height(self, counts: Callable[[str], bool]) -> float:
+        """Median height of the words holding a character ``counts`` accepts (else of all)."""
+        hs = sorted(w.box.height for w in self.words if any(counts(c) for c in w.text))
+        hs = hs or sorted(w.box.height for w in self.words)
+        return float(hs[len(hs) // 2])
+
 
 @dataclass(frozen=True)
 class _Segment(_WordSpan):
@@ -122,13 +132,7 @@ class _Segment(_WordSpan):
     @property
     def height(self) -> float:
         """Font-size proxy: the median height of the words that have letters or digits."""
-        hs = sorted(w.box.height for w in self.words if any(c.isalnum() for c in w.text))
-        hs = hs or sorted(w.box.height for w in self.words)
-        return float(hs[len(hs) // 2])
-
-    @property
-    def conf(self) -> float:
-        return _mean_conf(self.words)
+        return self._median_height(str.isalnum)
 
 
 def _mean_conf(words: Iterable[Word]) -> float:
@@ -1154,13 +1158,8 @@ class _Candidate(_WordSpan):
 
     @property
     def height(self) -> float:
-        hs = sorted(w.box.height for w in self.words if any(c.isalpha() for c in w.text))
-        hs = hs or sorted(w.box.height for w in self.words)
-        return float(hs[len(hs) // 2])
-
-    @property
-    def conf(self) -> float:
-        return _mean_conf(self.words)
+        """Font-size proxy: the median height of the words that have letters."""
+        return self._median_height(str.isalpha)
 
 
 def _clean_text(text: str) -> str:
