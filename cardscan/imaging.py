@@ -118,7 +118,12 @@ def single_threaded() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def load_image(path: str | Path, max_pixels: int) -> Image8:
+#: Shortest side, in pixels, a card photo must have: below it no card text is legible
+#: (a 3.5 in card at this width leaves about 4 px per capital letter of 8 pt text).
+MIN_SIDE = 100
+
+
+def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
     """Read a photo as an upright BGR image.
 
     The pixel count is checked from the file header before anything is decoded, so a
@@ -127,13 +132,15 @@ def load_image(path: str | Path, max_pixels: int) -> Image8:
     Args:
         path: An image file: JPEG, PNG, TIFF, WebP, BMP, HEIC/HEIF (anything Pillow opens).
         max_pixels: Refuse images with more pixels than this.
+        min_side: Refuse images whose shorter side is below this (``MIN_SIDE`` for cards).
 
     Returns:
         The image as a contiguous H×W×3 ``uint8`` BGR array.
 
     Raises:
         InputImageError: The file is missing, not a regular file, empty, unreadable, not an
-            image, corrupt or truncated, or larger than ``max_pixels``.
+            image, corrupt or truncated, smaller than ``min_side`` or larger than
+            ``max_pixels``.
     """
     p = Path(path)
     name = str(path)
@@ -170,6 +177,11 @@ def load_image(path: str | Path, max_pixels: int) -> Image8:
             width, height = im.size
             if width * height > max_pixels:
                 raise _too_large(name, width, height, max_pixels)
+            if min(width, height) < min_side:
+                raise InputImageError(
+                    f"{name}: image is too small to read a card ({width}×{height} pixels)",
+                    "use the original photo rather than a thumbnail or preview",
+                )
             im.load()
             array = _rgb_array(ImageOps.exif_transpose(im))
     except InputImageError:

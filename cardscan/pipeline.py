@@ -19,7 +19,7 @@ from pathlib import Path
 from cardscan import imaging, parse
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, MissingDependencyError
-from cardscan.models import CardResult, CardStatus, OcrResult
+from cardscan.models import CardResult, CardStatus, Contact, OcrResult
 from cardscan.ocr import TesseractInfo, check_tesseract, ocr_image
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 ORIENTATION_TRUST = 0.55
 #: Reading fewer characters than this means the pass found no real text.
 MIN_TEXT_CHARS = 12
+#: What to do about a photo that shows no readable card.
+RETAKE_HINT = "retake the photo with the card filling most of the frame, in focus and evenly lit"
 
 
 def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
@@ -113,7 +115,7 @@ def ocr_photo(
 ) -> list[OcrResult]:
     """Every card found in a photo, read by Tesseract (no parsing). Raises on bad input."""
     info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
-    image = imaging.load_image(path, settings.max_pixels)
+    image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
     return [read_card(card.image, info, settings) for card in imaging.find_cards(image)]
 
 
@@ -132,7 +134,26 @@ def process_image(
     try:
         results = []
         for index, ocr in enumerate(ocr_photo(path, settings, info)):
+            if sum(ch.isalnum() for w in ocr.words for ch in w.text) < MIN_TEXT_CHARS:
+                # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
+                results.append(
+                    _failed(
+                        source, f"{source}: no text found on the card", start, RETAKE_HINT, index
+                    )
+                )
+                continue
             contact = parse.parse_card(ocr, settings.region)
+            if not _has_any_field(contact):
+                results.append(
+                    _failed(
+                        source,
+                        f"{source}: no name, company or contact details found in the text read",
+                        start,
+                        RETAKE_HINT,
+                        index,
+                    )
+                )
+                continue
             results.append(
                 CardResult(
                     source=source,
@@ -146,7 +167,7 @@ def process_image(
     except MissingDependencyError:
         raise
     except CardscanError as e:
-        return [_failed(source, str(e).replace("\n", " "), start)]
+        return [_failed(source, e.message, start, e.hint)]
     except Exception as e:  # a bug on one photo must not cost the user the rest of the batch
         log.exception("unexpected error on %s", source)
         return [
@@ -156,9 +177,23 @@ def process_image(
         ]
 
 
-def _failed(source: str, error: str, start: float) -> CardResult:
+def _failed(
+    source: str, error: str, start: float, hint: str | None = None, card: int = 0
+) -> CardResult:
+    """A failed result whose error carries its fix on the same line."""
     return CardResult(
-        source=source, status=CardStatus.FAILED, error=error, seconds=time.perf_counter() - start
+        source=source,
+        card=card,
+        status=CardStatus.FAILED,
+        error=f"{error} — {hint}" if hint else error,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _has_any_field(contact: Contact) -> bool:
+    """Whether a card gave anything a person could follow up on."""
+    return bool(
+        contact.name or contact.company or contact.emails or contact.phones or contact.websites
     )
 
 

@@ -161,3 +161,14 @@ def test_huge_image_is_refused_before_decoding(
     record = json.loads(result.stdout)
     assert record["status"] == "failed"
     assert "panorama.png" in record["error"] and "16000" in record["error"]
+
+
+def test_thumbnail_sized_image_is_refused(runner: CliRunner, tmp_path, no_tesseract_needed) -> None:
+    from PIL import Image
+
+    thumb = tmp_path / "thumb.png"
+    Image.new("RGB", (90, 50), "white").save(thumb)
+    result = runner.invoke(cli, ["extract", str(thumb)])
+    assert result.exit_code == 6
+    error = json.loads(result.stdout)["error"]
+    assert "thumb.png" in error and "too small" in error and "original photo" in error

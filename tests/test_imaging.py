@@ -549,3 +549,15 @@ def test_load_image_unreadable_file(tmp_path):
         assert_input_error(exc, path, "permission")
     finally:
         path.chmod(0o644)
+
+
+def test_load_image_refuses_images_below_min_side(tmp_path) -> None:
+    from PIL import Image
+
+    from cardscan.imaging import load_image
+
+    path = tmp_path / "thumb.png"
+    Image.new("RGB", (150, 99), "white").save(path)
+    assert load_image(path, 10**8).shape == (99, 150, 3)  # no minimum by default
+    with pytest.raises(InputImageError, match=r"thumb\.png: image is too small .*150×99"):
+        load_image(path, 10**8, min_side=100)

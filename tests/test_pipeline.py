@@ -92,3 +92,28 @@ def test_two_jobs_give_the_same_records_as_one() -> None:
     assert one == two
     assert [r["source"] for r in one] == [str(p) for p in photos]
     assert all(r["status"] == "ok" for r in one)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([], "no text found on the card"),
+        (["~ ."], "no text found on the card"),
+        (["Thank you for shopping with us today", "Receipt 2026 total paid"], "no name, company"),
+    ],
+)
+def test_a_photo_without_a_readable_card_fails_with_a_retake_hint(
+    monkeypatch, fake_info, tmp_path, lines, expected
+) -> None:
+    monkeypatch.setattr(pipeline, "ocr_photo", lambda *a, **k: [words_result(lines)])
+    [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
+    assert result.status.value == "failed"
+    assert expected in (result.error or "") and "retake the photo" in (result.error or "")
+
+
+def test_a_card_with_contact_details_is_ok(monkeypatch, fake_info, tmp_path) -> None:
+    lines = ["Jane Doe", "Head of Sales", "jane.doe@larkfield.com"]
+    monkeypatch.setattr(pipeline, "ocr_photo", lambda *a, **k: [words_result(lines)])
+    [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
+    assert result.ok and result.error is None
+    assert result.to_record()["emails"] == ["jane.doe@larkfield.com"]
