@@ -10,8 +10,7 @@ Python use mirrors the command line::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from cardscan._version import __version__
 from cardscan.config import Settings
 from cardscan.errors import CardscanError, ExitCode
 from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType

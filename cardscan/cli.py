@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import platform
 import sys
 import traceback
@@ -17,13 +18,13 @@ from typing import Any, TextIO
 
 import click
 
-from cardscan import __version__
+from cardscan._version import __version__
 from cardscan.config import Settings, default_jobs
-from cardscan.errors import CardscanError, ExitCode
+from cardscan.errors import CardscanError, ExitCode, InputImageError
 from cardscan.models import CardResult
 from cardscan.ocr import check_tesseract
 from cardscan.pipeline import collect_images, scan_batch
-from cardscan.run import run_scan
+from cardscan.run import open_records_file, run_scan
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -59,6 +60,12 @@ class CardscanGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nInterrupted; rerun the same command to resume.", err=True)
             raise click.exceptions.Exit(int(ExitCode.CTRL_C)) from None
+        except BrokenPipeError:
+            # The reader went away (`cardscan extract … | head`): stop quietly, and keep
+            # Python from complaining about the closed stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(int(ExitCode.ERROR)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as e:
@@ -76,6 +83,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--region",
             envvar="CARDSCAN_REGION",
+            show_envvar=True,
             metavar="CC",
             help="Country for numbers printed without +code (ISO, e.g. US, DE). "
             "Default: inferred from each card (address, +code, e-mail/web domain), else US.",
@@ -83,6 +91,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--lang",
             envvar="CARDSCAN_LANG",
+            show_envvar=True,
             default="eng",
             show_default=True,
             help="Tesseract language(s), e.g. eng or eng+deu.",
@@ -92,12 +101,15 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--jobs",
             type=click.IntRange(min=1),
             envvar="CARDSCAN_JOBS",
+            show_envvar=True,
             help="Photos read at once, each by one worker process on one core. "
             "Default: one per core.",
         ),
         click.option(
             "--timeout",
             type=click.FloatRange(min=1),
+            envvar="CARDSCAN_TIMEOUT",
+            show_envvar=True,
             default=60.0,
             show_default=True,
             help="Seconds one Tesseract call may take.",
@@ -106,6 +118,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--tesseract",
             "tesseract_cmd",
             envvar="CARDSCAN_TESSERACT",
+            show_envvar=True,
             metavar="PATH",
             help="Tesseract binary to use instead of the bundled one or the one on PATH.",
         ),
@@ -191,6 +204,7 @@ def cli(verbose: bool) -> None:
     "--tesseract",
     "tesseract_cmd",
     envvar="CARDSCAN_TESSERACT",
+    show_envvar=True,
     metavar="PATH",
     help="Tesseract binary to check instead of the bundled one or PATH's.",
 )
@@ -253,22 +267,23 @@ def extract(
       cardscan extract photos/ -o cards.jsonl --jobs 2
       cardscan extract photos/ -o cards.jsonl --resume     # after an interrupted run
     """
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o FILE: it continues the records in that file")
     photos, skipped = collect_images(inputs)
+    if not photos:
+        raise InputImageError(
+            f"no photos found in {', '.join(map(str, inputs))}",
+            "cardscan reads JPEG, PNG, TIFF, WebP, BMP and HEIC files; folders are searched "
+            "recursively",
+        )
     done: set[str] = set()
-    if resume and output is not None and output.exists():
-        done = _done_sources(output)
+    stream: TextIO = sys.stdout
+    if output is not None:
+        stream, done = open_records_file(output, resume)
         photos = [p for p in photos if str(p) not in done]
     failed = cards = 0
-    stream: TextIO
     with _progress(quiet, "Reading cards") as (start, step):
         start(len(photos))
-        if output is None:
-            stream = sys.stdout
-        else:
-            try:
-                stream = output.open("a" if resume else "w", encoding="utf-8")
-            except OSError as e:
-                raise CliError(CardscanError(f"cannot write {output}: {e.strerror}")) from e
         try:
             for result in scan_batch(photos, settings, step):
                 stream.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
@@ -287,20 +302,6 @@ def extract(
         )
     if failed:
         raise click.exceptions.Exit(int(ExitCode.SOME_CARDS_FAILED))
-
-
-def _done_sources(path: Path) -> set[str]:
-    """Sources with an ok record in a JSON Lines file; a torn last line is ignored."""
-    done = set()
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and record.get("status") == "ok":
-                done.add(str(record.get("source")))
-    return done
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

@@ -50,7 +50,11 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
     record = result.to_record()
     phones: dict[str, list[str]] = {t.value: [] for t in PhoneType}
     for p in result.contact.phones:
-        phones[p.value.type.value].append(p.value.e164 or p.value.raw)
+        number = p.value.e164 or p.value.raw
+        # "x204" is how spreadsheets, CRMs and phonenumbers itself write an extension.
+        if p.value.extension and p.value.e164:
+            number += f" x{p.value.extension}"
+        phones[p.value.type.value].append(number)
     emails, websites = record["emails"], record["websites"]
     conf = record["confidence"]
     row = {

@@ -33,7 +33,7 @@ INSTALL_HINT = (
     "install Tesseract and make sure `tesseract` is on PATH: "
     "Debian/Ubuntu `sudo apt-get install tesseract-ocr`, Fedora `sudo dnf install tesseract`, "
     "macOS `brew install tesseract`, Windows the UB Mannheim installer "
-    "(github.com/UB-Mannheim/tesseract/wiki); or point --tesseract / CARDSCAN_TESSERACT at it"
+    "(github.com/UB-Mannheim/tesseract/wiki); or point --tesseract (CARDSCAN_TESSERACT) at it"
 )
 
 
@@ -78,7 +78,6 @@ def _wheel_binary() -> tuple[str, str] | None:
 def _candidates(explicit: str | None) -> list[tuple[str, str, str | None]]:
     """(path, origin, tessdata) to try, best first."""
     out: list[tuple[str, str, str | None]] = []
-    explicit = explicit or os.environ.get("CARDSCAN_TESSERACT")
     if explicit:
         out.append((explicit, "setting", None))
         return out
@@ -134,7 +133,11 @@ def check_tesseract(tesseract_cmd: str | None = None, lang: str = "eng") -> Tess
                 INSTALL_HINT,
             )
         cmd = [path, "--list-langs"] + (["--tessdata-dir", tessdata] if tessdata else [])
-        listing = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+        try:
+            listing = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+        except (OSError, subprocess.SubprocessError) as e:
+            tried.append(f"{path} (listing its languages failed: {e.__class__.__name__})")
+            continue
         langs = tuple(
             sorted(
                 Path(line.strip()).name

@@ -12,8 +12,9 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from cardscan import imaging, parse
@@ -167,9 +168,11 @@ def process_image(
     except MissingDependencyError:
         raise
     except CardscanError as e:
-        return [_failed(source, e.message, start, e.hint)]
+        message = e.message if source in e.message else f"{source}: {e.message}"
+        return [_failed(source, message, start, e.hint)]
     except Exception as e:  # a bug on one photo must not cost the user the rest of the batch
-        log.exception("unexpected error on %s", source)
+        log.warning("unexpected %s on %s (run with -v for the traceback)", type(e).__name__, source)
+        log.debug("traceback for %s", source, exc_info=True)
         return [
             _failed(
                 source, f"unexpected error ({e.__class__.__name__}: {e}); please report it", start
@@ -219,16 +222,23 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+#: The per-photo function a batch runs: ``process_image`` or a stand-in with its signature.
+Worker = Callable[[str | Path, Settings, TesseractInfo], list[CardResult]]
+
+
 def scan_photos(
     paths: Sequence[str | Path],
     settings: Settings,
     on_result: Callable[[CardResult], None] | None = None,
+    *,
+    worker: Worker = process_image,
 ) -> Iterator[list[CardResult]]:
     """Read every photo, ``settings.jobs`` at a time, yielding each photo's cards together.
 
     Results come in input order. Tesseract is probed before any photo is read, so a
     missing binary or language fails at once. ``on_result`` is called for each card as
-    it is yielded (progress bars).
+    it is yielded (progress bars). ``worker`` must be a module-level function so worker
+    processes can import it; tests use it to stand in for crashing photos.
 
     Raises:
         MissingDependencyError: Tesseract or a language is missing.
@@ -238,28 +248,82 @@ def scan_photos(
     if settings.jobs == 1 or len(paths) <= 1:
         for path in paths:
             with imaging.single_threaded():
-                results = process_image(path, settings, info)
+                results = worker(path, settings, info)
             for result in results:
                 notify(result)
             yield results
         return
-    executor = ProcessPoolExecutor(
-        max_workers=min(settings.jobs, len(paths)),
-        mp_context=_worker_context(),
-        initializer=_init_worker,
+    done = 0
+    while done < len(paths):
+        batch = yield from _pool_pass(paths[done:], settings, info, notify, worker)
+        done += batch
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_worker_context(), initializer=_init_worker
     )
+
+
+def _pool_pass(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    info: TesseractInfo,
+    notify: Callable[[CardResult], None],
+    worker: Worker,
+) -> Generator[list[CardResult], None, int]:
+    """Read ``paths`` in a fresh pool until done or a worker dies; returns how many finished.
+
+    A worker that dies (a decoder crash, the kernel's out-of-memory killer) breaks the
+    whole pool and every photo in flight with it. The first unfinished photo is then read
+    again alone: if it kills that worker too, it is the culprit and becomes a failed
+    record; either way the caller carries on with the rest in a new pool, so each break
+    moves the batch forward by at least one photo.
+    """
+    executor = _new_pool(min(settings.jobs, len(paths)))
+    finished = 0
     try:
         futures: list[Future[list[CardResult]]] = [
-            executor.submit(process_image, path, settings, info) for path in paths
+            executor.submit(worker, path, settings, info) for path in paths
         ]
-        for future in futures:
-            results = future.result()
+        for path, future in zip(paths, futures, strict=True):
+            broken = False
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                log.warning("a worker process died; reading %s again on its own", path)
+                results = _read_alone(path, settings, info, worker)
+                broken = True
             for result in results:
                 notify(result)
+            finished += 1
             yield results
+            if broken:  # every later future of this pool is lost too: start a new pool
+                break
     finally:
         # On Ctrl-C or an early stop by the caller, drop the queued photos at once.
         executor.shutdown(wait=True, cancel_futures=True)
+    return finished
+
+
+def _read_alone(
+    path: str | Path, settings: Settings, info: TesseractInfo, worker: Worker
+) -> list[CardResult]:
+    """Read one photo in a pool of its own, to learn whether it is what kills workers."""
+    start = time.perf_counter()
+    with _new_pool(1) as alone:
+        try:
+            return alone.submit(worker, path, settings, info).result()
+        except BrokenProcessPool:
+            return [
+                _failed(
+                    str(path),
+                    f"{path}: reading this photo crashed the worker process",
+                    start,
+                    "the file may be damaged: open it in an image viewer, re-export it, "
+                    "or leave it out",
+                )
+            ]
 
 
 def scan_batch(

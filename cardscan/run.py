@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from cardscan._version import __version__
 from cardscan.config import Settings
-from cardscan.errors import OutputError
+from cardscan.errors import InputImageError, OutputError
 from cardscan.export import write_contacts_csv
 from cardscan.followup import plan_markdown
 from cardscan.models import CardResult, card_result_from_record
@@ -93,22 +94,53 @@ def atomic_write_text(path: Path, text: str, newline: str | None = None) -> None
 
 
 class Journal:
-    """Append-only record of the photos a run has finished, for resuming."""
+    """Append-only record of the photos a run has finished, for resuming.
 
-    def __init__(self, path: Path) -> None:
+    Each line holds one photo's records, its content hash and the fingerprint of the
+    settings that read it: a rerun with another region, language or cardscan version
+    reads the photo again rather than reusing an answer those settings would not give.
+    """
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
+        self.fingerprint = fingerprint
+
+    def check_writable(self) -> None:
+        """Fail now, before any photo is read, if the journal cannot be written.
+
+        Raises:
+            OutputError: the folder or the journal is not writable.
+        """
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        except OSError as e:
+            raise OutputError(
+                f"cannot write in {self.path.parent}: {e.strerror or e}",
+                "choose another --out folder, or make this one writable",
+            ) from e
 
     def load(self) -> dict[str, list[dict[str, Any]]]:
-        """Records per content hash; a torn last line (killed mid-write) is ignored."""
+        """Records per content hash, for this fingerprint.
+
+        Lines that are torn (a run killed mid-write, even inside a multi-byte character)
+        or written with other settings are passed over.
+        """
         done: dict[str, list[dict[str, Any]]] = {}
         if not self.path.exists():
             return done
-        with self.path.open(encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
+        with self.path.open("rb") as f:
+            for number, raw in enumerate(f, 1):
                 try:
-                    entry = json.loads(line)
-                    done[entry["sha256"]] = entry["records"]
-                except (json.JSONDecodeError, KeyError, TypeError):
+                    entry = json.loads(raw.decode("utf-8"))
+                    if entry.get("settings") == self.fingerprint:
+                        done[entry["sha256"]] = list(entry["records"])
+                except (
+                    UnicodeDecodeError,
+                    json.JSONDecodeError,
+                    KeyError,
+                    TypeError,
+                    AttributeError,
+                ):
                     log.warning(
                         "%s line %d is incomplete; that photo will be read again", self.path, number
                     )
@@ -119,12 +151,72 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
     def append(self, digest: str, results: Sequence[CardResult]) -> None:
-        """Record one finished photo; flushed at once so a kill cannot lose it."""
-        entry = {"sha256": digest, "records": [r.to_record() for r in results]}
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-        fd = os.open(self.path, flags, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        """Record one finished photo, on disk before the next photo is taken.
+
+        Raises:
+            OutputError: the journal cannot be written (disk full, folder removed).
+        """
+        entry = {
+            "sha256": digest,
+            "settings": self.fingerprint,
+            "records": [r.to_record() for r in results],
+        }
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                size = os.fstat(fd).st_size
+                # After a torn last line, start on a fresh one so this entry stays whole.
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise OutputError(
+                f"cannot write {self.path}: {e.strerror or e}", "check the disk and the folder"
+            ) from e
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """What, besides the photo itself, decides the records a photo gives."""
+    return f"cardscan {__version__}; region {settings.region or 'auto'}; lang {settings.lang}"
+
+
+def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
+    """Open a JSON Lines output for ``extract -o``, private to its owner.
+
+    With ``resume``, the whole ``ok`` records already in the file are kept (rewritten
+    atomically, so a torn last line or an earlier failure is dropped and read again) and
+    their sources returned, so the caller reads only the rest. Otherwise the file starts
+    empty.
+
+    Raises:
+        OutputError: the file cannot be written.
+    """
+    kept: list[str] = []
+    done: set[str] = set()
+    if resume and path.exists():
+        with path.open("rb") as f:
+            for raw in f:
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    continue
+                if isinstance(record, dict) and record.get("status") == "ok":
+                    kept.append(json.dumps(record, ensure_ascii=False) + "\n")
+                    done.add(str(record.get("source")))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create {path.parent}: {e.strerror or e}") from e
+    atomic_write_text(path, "".join(kept))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND, 0o600)
+        return os.fdopen(fd, "a", encoding="utf-8"), done
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 def jsonl_text(results: Iterable[CardResult]) -> str:
@@ -153,6 +245,20 @@ def run_scan(
         on_result: called once per card as it is read or reused (progress).
         on_start: called once with the number of photos to read (progress length).
     """
+    # Inputs are checked before the output folder is touched: a mistyped path must not
+    # replace an earlier run's files with a list of failures.
+    missing = [str(i) for i in inputs if not Path(i).exists()]
+    if missing:
+        raise InputImageError(
+            f"no such file or folder: {', '.join(missing)}", "check the path; nothing was written"
+        )
+    photos, skipped = collect_images(inputs)
+    if not photos:
+        raise InputImageError(
+            f"no photos found in {', '.join(str(i) for i in inputs)}",
+            "cardscan reads JPEG, PNG, TIFF, WebP, BMP and HEIC files, searching folders "
+            "recursively; nothing was written",
+        )
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -160,10 +266,10 @@ def run_scan(
         raise OutputError(
             f"cannot create {out}: {e.strerror or e}", "choose another --out folder"
         ) from e
-    photos, skipped = collect_images(inputs)
-    journal = Journal(out / JOURNAL_NAME)
+    journal = Journal(out / JOURNAL_NAME, settings_fingerprint(settings))
     if fresh:
         journal.reset()
+    journal.check_writable()
     done = journal.load()
     digests = {p: file_digest(p) for p in photos}
 

@@ -92,7 +92,9 @@ def test_extract_resume_keeps_finished_records(runner: CliRunner, tmp_path, monk
         photos.append(str(tmp_path / name))
     out = tmp_path / "cards.jsonl"
     done = CardResult(photos[0], contact=Contact(name=Field("A", 0.9))).to_record()
-    out.write_text(json.dumps(done) + "\n" + '{"source": "' + photos[1][:5])  # torn line
+    failed = {**done, "source": photos[2], "status": "failed", "error": "timeout"}
+    torn = '{"source": "' + photos[1][:5]
+    out.write_text(json.dumps(done) + "\n" + json.dumps(failed) + "\n" + torn)
     seen: list[str] = []
 
     def fake(paths: Sequence[Path], settings: Settings, on_result=None) -> Iterator[CardResult]:
@@ -103,8 +105,51 @@ def test_extract_resume_keeps_finished_records(runner: CliRunner, tmp_path, monk
     monkeypatch.setattr(cli_module, "scan_batch", fake)
     result = runner.invoke(cli, ["extract", *photos, "-o", str(out), "--resume"])
     assert result.exit_code == 0, result.output
-    assert seen == photos[1:]
+    assert seen == photos[1:]  # the torn and the failed photo are read again
     assert "1 kept from" in result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]  # all whole lines
+    assert [(r["source"], r["status"]) for r in records] == [(p, "ok") for p in photos]
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_resume_needs_an_output_file(runner: CliRunner, tmp_path) -> None:
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    result = runner.invoke(cli, ["extract", str(tmp_path / "a.jpg"), "--resume"])
+    assert result.exit_code == 2
+    assert "--resume needs -o" in result.output
+
+
+@pytest.mark.parametrize("command", ["extract", "scan"])
+def test_no_photos_found_exits_4(runner: CliRunner, tmp_path, command) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    args = [command, str(tmp_path)] + (
+        ["--out", str(tmp_path / "out")] if command == "scan" else []
+    )
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 4
+    assert "no photos found" in result.output and "Hint:" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_options_show_their_environment_variables(runner: CliRunner) -> None:
+    text = runner.invoke(cli, ["extract", "--help"]).output
+    for var in ("CARDSCAN_REGION", "CARDSCAN_LANG", "CARDSCAN_JOBS", "CARDSCAN_TIMEOUT"):
+        assert var in text
+
+
+def test_environment_variables_set_options(runner: CliRunner, tmp_path, monkeypatch) -> None:
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    seen: list[Settings] = []
+
+    def fake(paths, settings, on_result=None):
+        seen.append(settings)
+        return iter(())
+
+    monkeypatch.setattr(cli_module, "scan_batch", fake)
+    env = {"CARDSCAN_REGION": "de", "CARDSCAN_JOBS": "1", "CARDSCAN_TIMEOUT": "9"}
+    result = runner.invoke(cli, ["extract", str(tmp_path / "a.jpg")], env=env)
+    assert result.exit_code == 0, result.output
+    assert (seen[0].region, seen[0].jobs, seen[0].ocr_timeout) == ("DE", 1, 9.0)
 
 
 def test_scan_writes_outputs_and_prints_a_table(runner: CliRunner, tmp_path, monkeypatch) -> None:

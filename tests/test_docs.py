@@ -39,6 +39,7 @@ def test_readme_exit_codes_match_the_enum() -> None:
         ExitCode.ERROR,
         ExitCode.USAGE,
         ExitCode.MISSING_DEPENDENCY,
+        ExitCode.INPUT,
         ExitCode.SOME_CARDS_FAILED,
         ExitCode.CTRL_C,
     }

@@ -75,3 +75,17 @@ def test_scan_command_on_samples_writes_every_output(tmp_path: Path) -> None:
     for r in records[:3]:
         assert r["name"] in plan
     assert "3 card(s) read, 1 failed" in result.output
+
+
+def test_extract_into_a_closed_pipe_stops_quietly() -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "cardscan", "extract", *map(str, PHOTOS[:4]), "-j", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.read(20)  # like `| head -c 20`: take a little, then hang up
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=300)
+    assert b"Traceback" not in err and b"Error" not in err, err.decode()
+    assert proc.returncode == 1

@@ -53,3 +53,11 @@ def test_rows_split_phones_by_type_and_quote_safely() -> None:
     assert row["other_phones"] == "'+14155550102"
     assert row["needs_check"] == "name"
     assert rows[1]["status"] == "failed" and rows[1]["error"] == "not an image"
+
+
+def test_phone_extensions_are_kept() -> None:
+    phone = Phone("(415) 555-0123 x204", "+14155550123", PhoneType.WORK, True, "204")
+    buffer = io.StringIO(newline="")
+    write_contacts_csv([_result(phones=(Field(phone, 0.9),))], buffer)
+    row = next(csv.DictReader(io.StringIO(buffer.getvalue(), newline="")))
+    assert row["work_phone"] == "'+14155550123 x204"

@@ -117,3 +117,19 @@ def test_a_card_with_contact_details_is_ok(monkeypatch, fake_info, tmp_path) -> 
     [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
     assert result.ok and result.error is None
     assert result.to_record()["emails"] == ["jane.doe@larkfield.com"]
+
+
+def test_a_photo_that_kills_its_worker_fails_alone_and_the_batch_goes_on(
+    monkeypatch, fake_info
+) -> None:
+    from crashers import crash_on_poison
+
+    monkeypatch.setattr(pipeline, "check_tesseract", lambda *a, **k: fake_info)
+    paths = ["a.jpg", "b.jpg", "poison.jpg", "c.jpg", "d.jpg", "e.jpg"]
+    batches = list(pipeline.scan_photos(paths, Settings(jobs=2), worker=crash_on_poison))
+    assert [b[0].source for b in batches] == paths
+    statuses = {b[0].source: b[0].status.value for b in batches}
+    assert statuses.pop("poison.jpg") == "failed"
+    assert set(statuses.values()) == {"ok"}
+    poison = batches[2][0]
+    assert "poison.jpg: reading this photo crashed the worker process" in (poison.error or "")

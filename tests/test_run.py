@@ -82,14 +82,75 @@ def test_outputs_are_private_to_the_owner(tmp_path, monkeypatch) -> None:
     assert "Person card0" in (tmp_path / "out" / "followup.md").read_text()
 
 
-def test_journal_ignores_a_torn_last_line(tmp_path) -> None:
-    journal = Journal(tmp_path / "j.jsonl")
-    journal.append("abc", [CardResult("x.jpg", contact=Contact(name=Field("X", 1.0)))])
-    with (tmp_path / "j.jsonl").open("a") as f:
-        f.write('{"sha256": "def", "records": [{"sou')
+def _card(name: str) -> list[CardResult]:
+    return [CardResult("x.jpg", contact=Contact(name=Field(name, 1.0)))]
+
+
+@pytest.mark.parametrize(
+    "torn",
+    [b'{"sha256": "def", "records": [{"sou', '{"sha256": "def", "name": "Mü'.encode()[:-1]],
+    ids=["mid-json", "mid-character"],
+)
+def test_journal_survives_a_torn_last_line(tmp_path, torn: bytes) -> None:
+    journal = Journal(tmp_path / "j.jsonl", "fp")
+    journal.append("abc", _card("Müller"))
+    with (tmp_path / "j.jsonl").open("ab") as f:
+        f.write(torn)
+    assert list(journal.load()) == ["abc"]
+    journal.append("ghi", _card("Zoë"))  # starts on a fresh line, not glued to the fragment
     done = journal.load()
-    assert list(done) == ["abc"]
-    assert done["abc"][0]["name"] == "X"
+    assert list(done) == ["abc", "ghi"]
+    assert done["ghi"][0]["name"] == "Zoë"
+
+
+def test_journal_only_reuses_answers_given_with_the_same_settings(tmp_path) -> None:
+    Journal(tmp_path / "j.jsonl", run.settings_fingerprint(Settings())).append("abc", _card("X"))
+    same = Journal(tmp_path / "j.jsonl", run.settings_fingerprint(Settings()))
+    other = Journal(tmp_path / "j.jsonl", run.settings_fingerprint(Settings(region="FR")))
+    assert list(same.load()) == ["abc"]
+    assert other.load() == {}
+
+
+def test_rerun_with_another_region_reads_the_photos_again(tmp_path, monkeypatch) -> None:
+    _photos(tmp_path, 2)
+    calls: list[str] = []
+    monkeypatch.setattr(run, "scan_photos", _fake_batch(calls))
+    run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
+    run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
+    assert len(calls) == 2
+    run_scan([tmp_path / "photos"], tmp_path / "out", Settings(region="FR"))
+    assert len(calls) == 4
+
+
+def test_unwritable_output_folder_fails_before_any_photo_is_read(tmp_path, monkeypatch) -> None:
+    _photos(tmp_path, 1)
+    calls: list[str] = []
+    monkeypatch.setattr(run, "scan_photos", _fake_batch(calls))
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(run.os, "open", refuse)
+    with pytest.raises(run.OutputError, match="cannot write in"):
+        run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
+    assert calls == []
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_a_wrong_input_leaves_earlier_outputs_alone(tmp_path, monkeypatch, kind) -> None:
+    _photos(tmp_path, 2)
+    monkeypatch.setattr(run, "scan_photos", _fake_batch([]))
+    run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
+    before = (tmp_path / "out" / "contacts.csv").read_text()
+    wrong = tmp_path / "phtoos"
+    if kind == "empty":
+        wrong.mkdir()
+        (wrong / "notes.txt").write_text("x")
+    with pytest.raises(
+        run.InputImageError, match="no such file" if kind == "missing" else "no photos"
+    ):
+        run_scan([wrong], tmp_path / "out", Settings())
+    assert (tmp_path / "out" / "contacts.csv").read_text() == before
 
 
 def test_unwritable_output_is_a_clear_error(tmp_path, monkeypatch) -> None:

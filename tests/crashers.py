@@ -1,0 +1,17 @@
+"""Stand-in per-photo workers for batch tests; module-level so worker processes import them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cardscan.config import Settings
+from cardscan.models import CardResult, Contact, Field
+from cardscan.ocr import TesseractInfo
+
+
+def crash_on_poison(path: str | Path, settings: Settings, info: TesseractInfo) -> list[CardResult]:
+    """Kill the worker process outright on a photo named *poison*, as a decoder crash would."""
+    if "poison" in Path(path).name:
+        os._exit(70)
+    return [CardResult(str(path), contact=Contact(name=Field(Path(path).stem, 0.9)))]
