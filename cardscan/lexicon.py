@@ -4,6 +4,9 @@ All entries are lower case and compared against lower-cased OCR tokens with punc
 the ends stripped. Lists cover English, German, French and Spanish cards, with the common
 Dutch and Italian words too; accented words are also listed without accents because OCR (and
 some printers) drop them, and :data:`ACCENTED` maps the bare form back to the printed one.
+Title words, and the labels and street words that give a card's language away, also record
+their language (:data:`WORD_LANGUAGES`): a word of one language is no misreading of a word of
+another, and the language narrows down the card's country.
 Nothing here names a particular person or company: the lists describe kinds of words.
 """
 
@@ -20,67 +23,91 @@ def _words(text: str) -> frozenset[str]:
 _BARE_TO_ACCENTED: dict[str, str] = {}
 
 
-def _strip_accents(words: frozenset[str]) -> frozenset[str]:
-    """``words`` plus each word with its accents and umlauts removed or transliterated."""
+def _forms(word: str) -> tuple[str, str, str]:
+    """``word``, without its accents, and with umlauts transliterated ("für", "fur", "fuer")."""
     import unicodedata
 
+    bare = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    translit = word.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    return word, bare, translit
+
+
+def _strip_accents(words: frozenset[str]) -> frozenset[str]:
+    """``words`` plus each word with its accents and umlauts removed or transliterated."""
     out = set(words)
     for w in words:
-        bare = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
-        translit = w.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+        _, bare, translit = _forms(w)
         out.update((bare, translit))
         if bare != w and bare not in words:
             _BARE_TO_ACCENTED.setdefault(bare, w)
     return frozenset(out)
 
 
+# Title vocabulary by language ("*": the English loanwords cards print in every language).
+# :func:`_by_language` merges each table into one set and records which languages use a word,
+# so the parser can tell a slip ("Ressources" read for "Resources") from another language.
+_LANGUAGE_WORDS: dict[str, set[str]] = {}
+
+
+def _by_language(table: dict[str, str], *, accents: bool = True) -> frozenset[str]:
+    """Every word of ``table`` (also without accents), noting the languages that use each.
+
+    Accent-free forms are mapped back to the printed ones (see :data:`ACCENTED`) only where
+    no language of the table spells the word without them ("president" is English too), and
+    only when ``accents``.
+    """
+    union = _words(" ".join(table.values()))
+    out = _strip_accents(union) if accents else frozenset(f for w in union for f in _forms(w))
+    for language, text in table.items():
+        for word in _words(text):
+            for form in _forms(word):
+                _LANGUAGE_WORDS.setdefault(form, set()).add(language)
+    return out
+
+
 #: Nouns that make a line a job title on their own ("Manager", "Geschäftsführer", "Gerente").
-TITLE_ROLES: frozenset[str] = _strip_accents(
-    _words(
-        # English
-        "manager director president officer engineer developer consultant analyst designer "
-        "architect specialist coordinator administrator assistant executive founder co-founder "
-        "cofounder owner partner chairman chairwoman chairperson chair secretary treasurer "
+TITLE_ROLES: frozenset[str] = _by_language(
+    {
+        "*": "manager director consultant designer developer controller assistant partner "
+        "ceo cto cfo coo cmo cio ciso cpo cso cro vp svp evp avp md gm",
+        "en": "president officer engineer analyst "
+        "architect specialist coordinator administrator executive founder co-founder "
+        "cofounder owner chairman chairwoman chairperson chair secretary treasurer "
         "accountant attorney lawyer counsel advisor adviser representative agent supervisor "
         "scientist researcher professor lecturer editor producer strategist planner technician "
-        "programmer recruiter buyer controller auditor broker realtor nurse physician dentist "
+        "programmer recruiter buyer auditor broker realtor nurse physician dentist "
         "therapist pharmacist photographer writer journalist coach trainer teacher proprietor "
-        "intern evangelist fellow principal ceo cto cfo coo cmo cio ciso cpo cso cro vp svp evp "
-        "avp md gm superintendent foreman curator librarian surveyor inspector operator "
+        "intern evangelist fellow principal "
+        "superintendent foreman curator librarian surveyor inspector operator "
         "salesman saleswoman salesperson receptionist clerk officer leader lead head "
-        "expert economist "
-        # German
-        "geschäftsführer geschäftsführerin leiter leiterin inhaber inhaberin ingenieur "
+        "expert economist",
+        "de": "geschäftsführer geschäftsführerin leiter leiterin inhaber inhaberin ingenieur "
         "ingenieurin berater beraterin referent referentin sachbearbeiter sachbearbeiterin "
         "vorstand vorstandsvorsitzender vorsitzender vorsitzende prokurist prokuristin "
         "entwickler entwicklerin kaufmann kauffrau assistentin assistenz mitarbeiter "
         "mitarbeiterin direktor direktorin präsident präsidentin rechtsanwalt rechtsanwältin "
         "steuerberater steuerberaterin architekt architektin managerin gesellschafter "
         "gesellschafterin vertreter vertreterin techniker technikerin meister meisterin "
-        "fachberater fachberaterin verkäufer verkäuferin "
-        # French
-        "directeur directrice gérant gérante président présidente responsable chef ingénieur "
+        "fachberater fachberaterin verkäufer verkäuferin",
+        "fr": "directeur directrice gérant gérante président présidente responsable chef ingénieur "
         "ingénieure conseiller conseillère chargé chargée consultante associé associée "
         "fondateur fondatrice commercial commerciale technicien technicienne assistante "
         "comptable avocat avocate architecte développeur développeuse chercheur chercheuse "
         "délégué déléguée administrateur administratrice pdg dg dga daf drh "
         "attaché attachée secrétaire animateur animatrice expert experte expert-comptable "
-        "experte-comptable avocate-conseil "
-        # Spanish
-        "directora gerente jefe jefa ingeniero ingeniera consultor consultora presidenta "
+        "experte-comptable avocate-conseil",
+        "es": "directora gerente jefe jefa ingeniero ingeniera consultor consultora presidenta "
         "asesor asesora socio socia fundador fundadora coordinador coordinadora técnico "
         "técnica abogado abogada arquitecto arquitecta desarrollador desarrolladora analista "
         "administrador administradora representante ejecutivo ejecutiva secretario secretaria "
-        "contable delegado delegada encargado encargada comercial vendedor vendedora "
-        # Italian
-        "responsabile direttore direttrice amministratore amministratrice delegato "
+        "contable delegado delegada encargado encargada comercial vendedor vendedora",
+        "it": "responsabile direttore direttrice amministratore amministratrice delegato "
         "ingegnere consulente titolare presidente tecnico architetto avvocato commercialista "
-        "geometra impiegato impiegata addetto addetta capo fondatrice progettista "
-        # Dutch
-        "eigenaar projectleider adviseur medewerker verkoper bedrijfsleider accountmanager "
+        "geometra impiegato impiegata addetto addetta capo fondatrice progettista",
+        "nl": "eigenaar projectleider adviseur medewerker verkoper bedrijfsleider accountmanager "
         "ontwikkelaar oprichter vennoot hoofd teamleider advocaat notaris directrice "
-        "projectmanager "
-    )
+        "projectmanager",
+    }
 )
 
 #: Endings that make a German compound a role ("Vertriebsleiter", "Projektmanagerin").
@@ -94,40 +121,98 @@ TITLE_ROLE_ENDINGS: tuple[str, ...] = tuple(
 )
 
 #: Words that rank or qualify a role ("Senior", "Deputy", "Stellvertretender", "Adjoint").
-SENIORITY: frozenset[str] = _strip_accents(
-    _words(
-        "senior sr sr. junior jr jr. chief head vice deputy assistant associate executive "
-        "general lead principal managing regional global national acting interim staff "
-        "leitender leitende stellvertretender stellvertretende erster oberster "
-        "adjoint adjointe principal général générale adjunto adjunta general principal "
-        "ejecutivo mayor generale aggiunto vice senior junior"
-    )
+SENIORITY: frozenset[str] = _by_language(
+    {
+        "*": "senior sr sr. junior jr jr. vice",
+        "en": "chief head deputy assistant associate executive "
+        "general lead principal managing regional global national acting interim staff",
+        "de": "leitender leitende stellvertretender stellvertretende erster oberster",
+        "fr": "adjoint adjointe principal général générale",
+        "es": "adjunto adjunta general principal ejecutivo mayor",
+        "it": "generale aggiunto",
+    }
 )
 
 #: Words of an organisational unit: a line of these without a role is not a job title.
-ORG_UNITS: frozenset[str] = _strip_accents(
-    _words(
-        "department dept dept. division div section unit team office bureau branch "
-        "headquarters hq group center centre practice desk lab laboratory "
-        "abteilung bereich referat geschäftsbereich fachbereich niederlassung zentrale "
-        "département service direction pôle agence "
-        "departamento área división sección unidad oficina gerencia dirección "
-        "reparto ufficio divisione afdeling"
-    )
+ORG_UNITS: frozenset[str] = _by_language(
+    {
+        "en": "department dept dept. division div section unit team office bureau branch "
+        "headquarters hq group center centre practice desk lab laboratory",
+        "de": "abteilung bereich referat geschäftsbereich fachbereich niederlassung zentrale",
+        "fr": "département service direction pôle agence",
+        "es": "departamento área división sección unidad oficina gerencia dirección",
+        "it": "reparto ufficio divisione",
+        "nl": "afdeling",
+    }
 )
 
 #: Subject words of a department ("Sales", "Vertrieb") that carry no role by themselves.
-FUNCTION_WORDS: frozenset[str] = _strip_accents(
-    _words(
-        "sales marketing finance accounting operations engineering research development "
-        "product products human resources hr it legal support customer service services "
-        "business strategy planning communications logistics procurement purchasing "
-        "quality design technology network platform management administration "
-        "vertrieb einkauf buchhaltung entwicklung forschung verwaltung personal "
-        "ventes achats comptabilité recherche ventas compras contabilidad "
-        "investigación desarrollo administración vendite acquisti verkoop inkoop "
-        "software hardware data digital projects project commercial"
-    )
+FUNCTION_WORDS: frozenset[str] = _by_language(
+    {
+        "*": "marketing it hr software hardware data digital design business",
+        "en": "sales finance accounting operations engineering research development "
+        "product products human resources customer service services legal support "
+        "strategy planning communications logistics procurement purchasing "
+        "quality technology network platform management administration projects project "
+        "commercial",
+        "de": "vertrieb einkauf buchhaltung entwicklung forschung verwaltung personal "
+        "personalwesen produktion projekt projekte technik logistik qualität",
+        "fr": "ventes achats comptabilité recherche ressources humaines informatique juridique "
+        "qualité communication production projet projets technique logistique",
+        "es": "ventas compras contabilidad investigación desarrollo administración "
+        "recursos humanos informática calidad producción proyecto proyectos logística",
+        "it": "vendite acquisti risorse umane informatica qualità produzione progetto progetti "
+        "amministrazione logistica",
+        "nl": "verkoop inkoop personeelszaken productie kwaliteit",
+    }
+)
+
+#: Short words that glue a title together, by language ("Directeur des ventes").
+TITLE_GLUE: frozenset[str] = _by_language(
+    {
+        "en": "of and the for",
+        "de": "und für der die des",
+        "fr": "de des du la le et pour en d' l'",
+        "es": "de del la y para",
+        "it": "di del della e per",
+        "nl": "van de het en voor",
+    },
+    accents=False,
+)
+
+# Phone labels and address words that tell a card's language (no set of their own).
+_by_language(
+    {
+        "de": "handy mobil mobiltelefon telefon durchwahl zentrale telefax festnetz büro "
+        "straße strasse str weg platz allee gasse postfach",
+        "fr": "portable télécopie fixe ligne directe accueil courriel rue allée chemin quai "
+        "cedex étage bâtiment",
+        "es": "móvil teléfono tfno fijo centralita correo calle avenida avda paseo carretera "
+        "piso planta puerta edificio",
+        "it": "cellulare telefono ufficio centralino viale piazza corso vicolo",
+        "nl": "mobiel telefoon kantoor receptie straat laan plein gracht kade",
+    },
+    accents=False,
+)
+
+#: Word → the languages of the list that use it: title words, the words that glue titles
+#: together, phone labels and street words ("*" for loanwords every language uses).
+WORD_LANGUAGES: dict[str, frozenset[str]] = {w: frozenset(ls) for w, ls in _LANGUAGE_WORDS.items()}
+
+#: Regions where a language of the list is spoken on business cards. English is left
+#: out: it is the language of international cards from anywhere.
+LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {
+    "de": ("DE", "AT", "CH", "LI", "LU"),
+    "fr": ("FR", "BE", "CH", "CA", "LU", "MC"),
+    "es": ("ES", "MX", "AR", "CL", "CO", "PE", "UY", "VE", "EC"),
+    "it": ("IT", "CH", "SM"),
+    "nl": ("NL", "BE"),
+}
+
+#: Title words written in capitals whatever the case of the rest ("Head of IT", "VP Sales").
+TITLE_ACRONYMS: frozenset[str] = _words(
+    "ceo cto cfo coo cmo cio ciso cpo cso cro cdo vp svp evp avp md gm hr it pr qa ux ui "
+    "pdg dg dga daf drh rh dsi r&d emea apac dach latam"
 )
 
 #: Legal forms that end a company name, as token sequences with the dots removed.
@@ -136,7 +221,7 @@ COMPANY_SUFFIXES: frozenset[str] = _words(
     "inc incorporated llc ltd limited corp corporation plc llp lp lllp pllc pc "
     "coltd co kk gk yk "
     "gmbh ag kg ohg ug gbr ev ek kgaa mbh se "
-    "sarl sas sasu eurl sa sca snc sci selarl "
+    "sarl sas sasu eurl sa sca snc sci selarl ltee "
     "sl slu sau scp sccl "
     "bv nv vof "
     "pty pte bhd sdn "
@@ -477,7 +562,10 @@ WEBMAIL_DOMAINS: frozenset[str] = _words(
     "mail.com yandex.com yandex.ru qq.com 163.com 126.com naver.com daum.net "
     "docomo.ne.jp ezweb.ne.jp softbank.ne.jp i.softbank.jp nifty.com telefonica.net "
     "movistar.es terra.es btinternet.com sky.com virginmedia.com comcast.net verizon.net "
-    "att.net fastmail.com zoho.com"
+    "att.net fastmail.com zoho.com email.com mail.de e-mail.de gmx.com mail.ru inbox.ru "
+    "list.ru bk.ru libero.it virgilio.it tiscali.it alice.it yahoo.it hotmail.it live.it "
+    "ziggo.nl kpnmail.nl planet.nl telenet.be skynet.be bluewin.ch bigpond.com "
+    "optusnet.com.au yahoo.ca sympatico.ca ymail.com rocketmail.com tutanota.com"
 )
 
 
@@ -489,17 +577,18 @@ LEGAL_FORM_REGIONS: dict[str, str] = {
     "s p a": "IT", "bv": "NL", "vof": "NL", "b v": "NL", "plc": "GB", "ltd": "GB",
     "llp": "GB", "llc": "US", "inc": "US", "corp": "US", "kk": "JP", "k k": "JP",
     "oy": "FI", "oyj": "FI", "ab": "SE", "aps": "DK", "pte ltd": "SG", "sdn bhd": "MY",
-    "sa de cv": "MX", "ltda": "BR",
+    "sa de cv": "MX", "ltda": "BR", "ltee": "CA",
 }  # fmt: skip
 
 
 #: Accent-free spelling → printed spelling, for words OCR read without their accents.
 #: Bare forms that are words in another language of the list ("area", "in charge",
-#: Italian "tecnica", Dutch "departement") keep their bare spelling.
+#: Italian "tecnica", "informatica", Dutch "departement") keep their bare spelling.
 ACCENTED: dict[str, str] = {
     bare: word
     for bare, word in _BARE_TO_ACCENTED.items()
-    if bare not in {"area", "charge", "tecnica", "departement", "pole", "cho-me", "associe"}
+    if bare
+    not in _words("area charge tecnica departement pole cho-me associe informatica logistica")
 }
 
 #: Lower-case particles inside personal names ("van der", "de la", "bin").

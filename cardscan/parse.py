@@ -10,11 +10,15 @@ How a card is read
    by pattern. OCR slips typical of each are repaired only where the repaired value then
    validates (see :mod:`cardscan.validate`): letters in digit runs, "http//", "www,", a
    comma or space for a dot, a lost ``@`` when the line is labelled or the domain is
-   printed as the website. The card's domain readings are then reconciled: the e-mail,
-   the website and the company name spell one domain, and readings an OCR slip away from
-   the best-supported form take it. The region for national numbers comes from the
-   address, the calling codes printed, the domain, postcode and legal-form hints, and
-   which region the printed numbers are valid in (fallback US).
+   printed as the website, a number broken over two lines. A label glued to an address
+   ("E-mail:jane@…") is cut off, never a word inside it ("jane@mail.com"). Vanity numbers
+   ("1-800-FLOWERS") are dialled by their letters. The card's domain readings are then
+   reconciled: the e-mail, the website and the company name spell one domain, and
+   readings an OCR slip away from the best-supported form take it. The region for
+   national numbers comes from the address, the calling codes printed, the domain,
+   postcode and legal-form hints, the card's language, and which region the printed
+   numbers are valid in and laid out like (fallback US); a number that a region the card
+   cannot rule out reads as another valid number is kept as a guess and flagged.
 3. **Name, title, company.** Every remaining segment is scored for each role from its
    shape, the lexicons in :mod:`cardscan.lexicon`, layout (text height is font size; the
    name is the largest name-shaped line; the title sits next to it) and cross-checks with
@@ -23,8 +27,11 @@ How a card is read
    lines wins; a role stays empty rather than take a weak line (an org unit such as
    "Systems Division" is no title). Words the card spells better elsewhere are repaired:
    "Kobayashl" from ``k.kobayashi@``, "Sauberlich" from ``saeuberlich.de``, "Itd" to
-   "ltd", "Geschaftsfiihrer" from the title lexicon. Names printed in capitals are
-   title-cased (``raw`` keeps the print).
+   "ltd", "Geschaftsfiihrer" from the title lexicon, but only towards a word of the
+   title's own language ("Chef de Produits" stays French). Names and titles printed in
+   capitals are title-cased (``raw`` keeps the print). A line the domain spells is the
+   company, unless no other line can be the name: a freelancer's "Jane Doe" with
+   ``janedoe.design`` is the person.
 
 Confidence scheme
 -----------------
@@ -40,6 +47,7 @@ evidence                                        weight
 ==============================================  ========
 value validates as printed (e-mail, phone)      0.98
 validates after an OCR repair                   0.85
+phone another possible region reads otherwise   0.5
 name confirmed by the e-mail local part         0.97
 company confirmed by the domain / legal form    0.95 / 0.9
 title with a job-title word                     0.9
@@ -80,6 +88,7 @@ _SEPARATORS = re.compile(r"\s+[|•·–—/]\s+|\s+-\s+|,\s+")
 _EVIDENCE_VALID = 0.98
 _EVIDENCE_REPAIRED = 0.85
 _EVIDENCE_INVALID = 0.3
+_EVIDENCE_AMBIGUOUS = 0.5
 
 
 # --------------------------------------------------------------------------- segments
@@ -299,7 +308,15 @@ class _Found:
     words: tuple[Word, ...]
 
 
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:[.,][A-Za-z0-9\-]+)+")
+# Letters of any script: internationalised domains ("bücher.de") and local parts are real.
+_EMAIL_RE = re.compile(r"[\w.%+'\-]+@(?:[^\W_]|-)+(?:[.,](?:[^\W_]|-)+)+")
+# "E-mail:jane@…", "Mail:jane@…", "E:jane@…": a label glued to the front of an address by a
+# colon, which no address contains; or a capitalised label glued by a dot, OCR's usual reading
+# of that colon ("E-Mail.jane@…"). Never a label inside the address ("jane.mail.doe@…",
+# "mail.jane@…", "jane@mail.com").
+_GLUED_LABEL = re.compile(
+    r"^(?:(?i:e-?mail|mail|courriel|correo|e-?post|e)\s*:|(?:E-?[Mm]ail|E-?MAIL|Mail|MAIL)\.)\s*"
+)
 _AT_LOOKALIKES = ("©", "®", "(a)", "(at)", "[at]")
 
 
@@ -359,8 +376,7 @@ def _email_candidates(text: str) -> list[tuple[int, int, str, bool]]:
                 break
             last += 1
         used.update(range(first, last + 1))
-        # "E-Mail.jane@…": a label glued to the address by a dot or colon.
-        addr = re.sub(r"(?i)^.*?\b(?:e-?mail|mail|courriel|correo)\s*[.:]\s*", "", addr)
+        addr = _GLUED_LABEL.sub("", addr)
         # A dot that OCR read as a comma inside the domain ("kiso,ne.jp").
         m = _EMAIL_RE.search(addr)
         if m:
@@ -862,6 +878,10 @@ class _PhoneFound:
     labelled: bool
     repaired: bool
     words: tuple[Word, ...]
+    #: Other regions that read this national number as another valid number.
+    rivals: tuple[str, ...] = ()
+    #: (segment, start, end) of the rest of a number printed over two lines.
+    also: tuple[tuple[int, int, int], ...] = ()
 
 
 def _label_kind(text: str) -> str | None:
@@ -899,22 +919,36 @@ def _label_left_of(words: Sequence[Word], segs: Sequence[_Segment], own: int) ->
 
 
 def _find_phones(
-    segs: Sequence[_Segment], region: str, country_code: int | None
+    segs: Sequence[_Segment], guess: validate.RegionGuess, country_code: int | None
 ) -> tuple[list[_PhoneFound], list[str]]:
     """Every phone number, typed by its label, in printed order, without duplicates.
 
+    A number split over two lines is read as one (see :func:`_split_numbers`). A national
+    number that another region the card could be from reads as a different valid number is
+    kept with those rivals noted.
+
     Returns:
-        The numbers, and an issue line for each one that does not validate.
+        The numbers, and an issue line for each one that does not validate or whose country
+        the card does not settle.
     """
+    region = guess.region
     out: list[_PhoneFound] = []
     issues: list[str] = []
     seen: set[str] = set()
+    pairs = _split_numbers(segs, region, country_code)
+    continued = {b.index for _, b in pairs}
     for seg in segs:
-        text = seg.text
+        if seg.index in continued:
+            continue
+        below = next((b for a, b in pairs if a is seg), None)
+        # The pair is read as one line; offsets past the first line's text are the second's.
+        text = seg.text if below is None else f"{seg.text} {below.text}"
+        joint = len(seg.text)
+        both = seg if below is None else _Segment(seg.words + below.words, seg.index)
         matches = validate.find_phones(text, region, country_code)
         prev_end = 0
         for i, m in enumerate(matches):
-            digits = sum(c.isdigit() for c in m.raw)
+            digits = sum(c.isalnum() if m.vanity else c.isdigit() for c in m.raw)
             # The label is the word or two right before the number ("Mobile phone:", "T.").
             before = " ".join(re.findall(r"[A-Za-zÀ-ÿ.]+", text[prev_end : m.start])[-2:])
             kind = _label_kind(before)
@@ -925,7 +959,7 @@ def _find_phones(
                 if re.match(r"\s*[(\[]\s*[A-Za-z]", after):
                     kind = _label_kind(after.split(")")[0])
             labelled = kind is not None
-            words = _words_in(seg, m.start, m.end)
+            words = _words_in(both, m.start, m.end)
             if kind is None:
                 # Typed by a label column to the left; that alone does not make a bad number
                 # worth keeping, since anything can stand level with a label.
@@ -951,21 +985,131 @@ def _find_phones(
             if key in seen:
                 continue
             seen.add(key)
+            raw = m.raw.strip()
             phone = Phone(
-                raw=m.raw.strip(),
+                raw=raw,
                 e164=m.e164 if m.valid else None,
                 type=PhoneType(kind),
                 valid=m.valid,
                 extension=m.extension,
             )
-            out.append(
-                _PhoneFound(
-                    seg.index, m.start, m.end, phone, labelled, m.repaired, words or seg.words
+            rivals: tuple[str, ...] = ()
+            if m.valid and not intl and guess.tied:
+                rivals = tuple(r for r, _ in validate.other_readings(m.dialled, region, guess.tied))
+            if below is not None and m.start > joint:
+                # Wholly on the second line.
+                found = _PhoneFound(
+                    below.index,
+                    m.start - joint - 1,
+                    m.end - joint - 1,
+                    phone,
+                    labelled,
+                    m.repaired,
+                    words or below.words,
+                    rivals,
                 )
-            )
+            elif below is not None and m.end > joint:
+                found = _PhoneFound(
+                    seg.index,
+                    m.start,
+                    joint,
+                    phone,
+                    labelled,
+                    True,
+                    words,
+                    rivals,
+                    ((below.index, 0, m.end - joint - 1),),
+                )
+            else:
+                found = _PhoneFound(
+                    seg.index,
+                    m.start,
+                    m.end,
+                    phone,
+                    labelled,
+                    m.repaired,
+                    words or seg.words,
+                    rivals,
+                )
+            out.append(found)
             if not m.valid:
-                issues.append(f"phone '{m.raw.strip()}' is not a valid number")
+                issues.append(f"phone '{raw}' is not a valid number")
+            if rivals:
+                issues.append(
+                    f"phone '{raw}' could be {_or_list([region, *rivals])}: check the country"
+                )
     return out, issues
+
+
+def _or_list(regions: Sequence[str]) -> str:
+    """Regions in words: "DE or FR", "FR, DE, IT or 10 other countries"."""
+    if len(regions) <= 3:
+        return ", ".join(regions[:-1]) + " or " + regions[-1]
+    more = len(regions) - 3
+    return f"{', '.join(regions[:3])} or {more} other {'country' if more == 1 else 'countries'}"
+
+
+# A number's first part at the end of a line, and its rest at the start of the next.
+_NUMBER_HEAD = re.compile(r"(?:\+\s?)?\(?\d[\d\s().\-/]*$")
+_NUMBER_TAIL = re.compile(r"^\(?\d[\d\s().\-/]*(?<=[\d)])")
+
+
+def _split_numbers(
+    segs: Sequence[_Segment], region: str, country_code: int | None
+) -> list[tuple[_Segment, _Segment]]:
+    """Pairs of lines that hold one phone number between them, broken after its first part.
+
+    A narrow column breaks "+1 212 555" / "0147". The lines must sit right above one another,
+    neither piece may be a valid number alone, the first must be clearly a number (labelled,
+    international, or ending in a separator), neither line may be an address, and the
+    joined digits must validate as a number crossing the break.
+    """
+    pairs: list[tuple[_Segment, _Segment]] = []
+    taken: set[int] = set()
+    for a in segs:
+        head = _NUMBER_HEAD.search(a.text)
+        if head is None or a.index in taken or sum(c.isdigit() for c in head.group(0)) < 3:
+            continue
+        piece = head.group(0)
+        marked = (
+            piece.lstrip().startswith(("+", "("))
+            or piece.rstrip()[-1] in "-./"
+            or _label_kind(a.text[: head.start()]) is not None
+        )
+        if not marked or _address_score(a.text)[1]:
+            continue
+        for b in segs:
+            tail = _NUMBER_TAIL.match(b.text)
+            if b is a or b.index in taken or tail is None:
+                continue
+            close = 0 <= b.top - a.bottom < 0.8 * max(a.height, b.height)
+            aligned = min(a.right, b.right) > max(a.left, b.left)
+            if not (close and aligned) or _address_score(b.text)[1]:
+                continue
+            if _valid_number_in(a.text, head.start(), len(a.text), region, country_code):
+                break
+            if _valid_number_in(b.text, 0, tail.end(), region, country_code):
+                break
+            joint = len(a.text)
+            text = f"{a.text} {b.text}"
+            if any(
+                m.valid and m.start < joint < m.end and sum(c.isdigit() for c in m.raw) >= 8
+                for m in validate.find_phones(text, region, country_code)
+            ):
+                pairs.append((a, b))
+                taken.update((a.index, b.index))
+            break
+    return pairs
+
+
+def _valid_number_in(
+    text: str, start: int, end: int, region: str, country_code: int | None
+) -> bool:
+    """True when a valid number of ``text`` overlaps characters ``start:end``."""
+    return any(
+        m.valid and m.start < end and start < m.end
+        for m in validate.find_phones(text, region, country_code)
+    )
 
 
 # --------------------------------------------------------------------------- address
@@ -1466,6 +1610,10 @@ def _name_shape(cand: _Candidate) -> float:
     return max(score, 0.0)
 
 
+# Name score lost by a line the domain spells: more often a firm than a person.
+_SPELLED_NAME_PENALTY = 1.5
+
+
 @dataclass(frozen=True)
 class _Roles:
     """Each candidate's score for each role, plus the evidence behind it."""
@@ -1485,10 +1633,11 @@ def _score_roles(
     max_height: float,
     email_locals: Sequence[str],
     domain_labels: Sequence[str],
+    languages: frozenset[str] = frozenset(),
 ) -> _Roles:
     tokens = _tokens(cand.text)
     rel = cand.height / max_height if max_height else 0.0
-    title_text = _respell_title(cand.text)
+    title_text = _respell_title(cand.text, languages)
     roles, senior, units, functions = _role_words(_tokens(title_text))
     n_tok = len(tokens)
 
@@ -1508,7 +1657,7 @@ def _score_roles(
         # The whole line beats a piece of it ("Jane Doe, MBA" over "Jane Doe").
         name += 0.2 * len(cand.words) / max(1, len(cand.seg.words))
         if domain_labels and _domain_match(cand.text, domain_labels) >= 0.8:
-            name -= 1.5  # the domain spells it: a company name shaped like a person's
+            name -= _SPELLED_NAME_PENALTY  # the domain spells it: a firm named like a person?
 
     title_role = roles > 0
     title = 0.0
@@ -1720,14 +1869,18 @@ _TITLE_VOCAB: tuple[str, ...] = tuple(
 )
 
 
-def _respell_title(text: str) -> str:
+def _respell_title(text: str, languages: frozenset[str] = frozenset()) -> str:
     """A title line with OCR slips in its lexicon words repaired and lost accents restored.
 
     "USINESS DEVELOPMENT MANAGER" → "BUSINESS …", "Geschaftsfiihrer" → "Geschäftsführer".
-    Only words that are not words already and lie one slip from a lexicon word change.
+    Only words that are no lexicon word already and lie one slip from one change, and only
+    towards a word of the line's language (else of the card's ``languages``, else of any):
+    "Produits" in a French title is no misread "Products". A word that differs from a
+    lexicon word only in its ending is another form of it ("Partners", "Associés"), not a slip.
     """
     words = text.split()
     title_case = sum(w[:1].isupper() for w in words) > len(words) / 2
+    allowed = _languages(_tokens(text)) or languages
     out = []
     for word in words:
         m = _WORD_PARTS.match(word)
@@ -1743,8 +1896,11 @@ def _respell_title(text: str) -> str:
         )
         if not known and len(folded) >= 5 and folded.isalpha():
             near = rf_process.extract(
-                folded, _TITLE_VOCAB, scorer=Levenshtein.distance, score_cutoff=2, limit=3
+                folded, _TITLE_VOCAB, scorer=Levenshtein.distance, score_cutoff=2, limit=5
             )
+            near = [
+                n for n in near if _same_language(n[0], allowed) and not _inflected(folded, n[0])
+            ]
             best = min(near, key=lambda n: (_ocr_distance(folded, n[0]), n[1]), default=None)
             # Short words of other languages sit one letter from lexicon words ("projet",
             # "project"): below seven letters only a typical confusion counts.
@@ -1756,6 +1912,55 @@ def _respell_title(text: str) -> str:
         if accented and core.lower() == _fold(core):
             fixed = _case_like(core, accented, title_case)
         out.append(lead + fixed + trail)
+    return " ".join(out)
+
+
+# Endings that make another form of a word: plurals, feminines, agent nouns.
+_ENDINGS = frozenset(("", "s", "e", "es", "en", "in", "n", "a", "as", "o", "os", "i", "r"))
+
+
+def _inflected(a: str, b: str) -> bool:
+    """True when two words differ only in their endings ("partners", "associée", "associés")."""
+    stem = 0
+    while stem < min(len(a), len(b)) and a[stem] == b[stem]:
+        stem += 1
+    return stem >= 4 and a[stem:] in _ENDINGS and b[stem:] in _ENDINGS
+
+
+def _same_language(word: str, languages: frozenset[str]) -> bool:
+    """True when ``word`` belongs to one of ``languages`` (any word does when there are none)."""
+    own = lexicon.WORD_LANGUAGES.get(word, frozenset())
+    return not languages or not own or "*" in own or bool(own & languages)
+
+
+def _title_case(text: str) -> str:
+    """A title printed in capitals, cased as contact lists write it: "Head of IT".
+
+    Glue words of any language stay lower case after the first word ("Jefa de Proyecto",
+    "Chargée d'Affaires"), acronyms stay capitals, and a hyphenated word is capitalised
+    once ("Expert-comptable").
+    """
+    out = []
+    for i, word in enumerate(text.split(" ")):
+        m = _WORD_PARTS.match(word)
+        assert m is not None
+        lead, core, trail = m.groups()
+        low = core.lower()
+        folded = _fold(core)
+        elided = re.match(r"([a-z]['’])(.+)", low)
+        symbols = not low.isalpha() and not elided and "-" not in low
+        if folded in lexicon.TITLE_ACRONYMS or symbols:
+            pass  # "CEO", "R&D", "B2B"
+        elif not re.search(r"[aeiouy]", folded) and folded not in lexicon.SENIORITY:
+            pass  # "SVP", "CRM"
+        elif elided and elided.group(1).replace("’", "'") in lexicon.TITLE_GLUE:
+            rest = elided.group(2)
+            core = (elided.group(1) if i else elided.group(1).upper()) + rest[:1].upper() + rest[1:]
+        elif i and folded in lexicon.TITLE_GLUE:
+            core = low
+        else:
+            core = low[:1].upper() + low[1:]
+        out.append(lead + core + trail)
     return " ".join(out)
 
 
@@ -1806,13 +2011,16 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
     domains = [e.value.rsplit("@", 1)[1] for e in emails if e.valid]
     domains += [s.value.split("/")[0] for s in sites]
 
-    card_region, _ = _card_region(segs, used, domains, region)
+    languages = _languages(t for s in segs for t in _tokens(s.text))
+    guess = _card_region(segs, used, domains, region, languages)
     codes = validate.country_codes(s.text for s in segs)
-    main_code = codes.most_common(1)[0][0] if codes else validate.code_for_region(card_region)
-    phones, issues = _find_phones(segs, card_region, main_code)
+    main_code = codes.most_common(1)[0][0] if codes else validate.code_for_region(guess.region)
+    phones, issues = _find_phones(segs, guess, main_code)
     email_segs = {f.seg for f in emails}
     for p in phones:
         used.setdefault(p.seg, []).append((p.start, p.end))
+        for seg_index, start, end in p.also:
+            used.setdefault(seg_index, []).append((start, end))
         # The label before a number belongs to it, not to the name or company.
         if p.seg not in email_segs and p.start < 12:
             used[p.seg].append((0, p.start))
@@ -1820,7 +2028,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
     block, address, address_conf = _find_address(segs, used)
     skip = set(used) | {s.index for s in block}
     email_locals = [e.value.split("@", 1)[0] for e in emails]
-    name, given, family, title, company = _read_people(segs, skip, email_locals, domains)
+    name, given, family, title, company = _read_people(segs, skip, email_locals, domains, languages)
     if given and family:
         emails = [_initial_from_name(e, given, family) for e in emails]
 
@@ -1903,10 +2111,11 @@ def _card_region(
     used: dict[int, list[tuple[int, int]]],
     domains: Sequence[str],
     region: str | None,
-) -> tuple[str, str]:
-    """(region, reason) for reading national numbers: the caller's, else inferred."""
+    languages: frozenset[str],
+) -> validate.RegionGuess:
+    """The region for reading national numbers: the caller's, else inferred from the card."""
     if region:
-        return region.upper(), "given"
+        return validate.RegionGuess(region.upper(), "given")
     # The address names the country, so find it first, with anything shaped like a phone
     # number set aside ("555-0130" is no Japanese postcode).
     phoneish = {k: list(v) for k, v in used.items()}
@@ -1915,22 +2124,66 @@ def _card_region(
             if sum(c.isdigit() for c in m.group(0)) >= 8:
                 phoneish.setdefault(seg.index, []).append((m.start(), m.end()))
     block, _, _ = _find_address(segs, phoneish)
-    forms = [_legal_suffix(s.text) for s in segs if s.index not in used]
+    # A legal form ends the company's line, or stands on a line of its own under a logo.
+    forms = [
+        _legal_suffix(s.text) or (s.text if _is_bare_suffix(s.text) else None)
+        for s in segs
+        if s.index not in used
+    ]
     legal = [lexicon.LEGAL_FORM_REGIONS.get(_suffix_key(f)) for f in forms if f]
-    return validate.infer_region(
-        [s.text for s in block], [s.text for s in segs], domains, [r for r in legal if r]
+    return validate.guess_region(
+        [s.text for s in block],
+        [s.text for s in segs],
+        domains,
+        [r for r in legal if r],
+        languages,
     )
 
 
+def _languages(tokens: Iterable[str]) -> frozenset[str]:
+    """The languages that most of the language-specific words among ``tokens`` belong to.
+
+    Words come from :data:`~cardscan.lexicon.WORD_LANGUAGES`, German compounds by their role
+    ending ("Vertriebsingenieurin"); loanwords every language prints ("Manager") say nothing.
+    """
+    votes: dict[str, int] = {}
+    for token in tokens:
+        for word in (token, *(token.split("-") if "-" in token else ())):
+            languages = lexicon.WORD_LANGUAGES.get(word)
+            if languages is None and len(word) > 7:
+                ending = next((e for e in lexicon.TITLE_ROLE_ENDINGS if word.endswith(e)), None)
+                languages = lexicon.WORD_LANGUAGES.get(ending) if ending else None
+            if languages and "*" not in languages:
+                for language in languages:
+                    votes[language] = votes.get(language, 0) + 1
+    top = max(votes.values(), default=0)
+    return frozenset(language for language, n in votes.items() if n == top and top)
+
+
 def _read_people(
-    segs: Sequence[_Segment], skip: set[int], email_locals: Sequence[str], domains: Sequence[str]
+    segs: Sequence[_Segment],
+    skip: set[int],
+    email_locals: Sequence[str],
+    domains: Sequence[str],
+    languages: frozenset[str] = frozenset(),
 ) -> tuple[Field[str] | None, str | None, str | None, Field[str] | None, Field[str] | None]:
-    """(name, given name, family name, title, company) from the lines outside the contact block."""
+    """(name, given name, family name, title, company) from the lines outside the contact block.
+
+    ``languages`` are the card's (see :func:`_languages`), for repairing the title.
+    """
     labels = _domain_labels(domains)
     cands = _with_suffix_lines(_candidates(segs, skip, [*email_locals, *labels]), segs, skip)
     max_h = max((c.height for c in cands), default=0.0)
-    scores = [_score_roles(c, max_h, email_locals, labels) for c in cands]
+    scores = [_score_roles(c, max_h, email_locals, labels, languages) for c in cands]
     ni, ti, ci = _assign(cands, scores)
+    firm_or_person = ni is None and ci is not None and _person_named_site(cands[ci], scores[ci])
+    if firm_or_person:
+        # A freelancer's own name, spelled by their domain ("Jane Doe", janedoe.design): a
+        # card names its person before anything else, so the line is the name, not a firm.
+        assert ci is not None
+        sc = scores[ci]
+        scores[ci] = dataclasses.replace(sc, name=sc.name + _SPELLED_NAME_PENALTY, company=0.0)
+        ni, ti, ci = _assign(cands, scores)
 
     name = given = family = None
     if ni is not None:
@@ -1939,6 +2192,9 @@ def _read_people(
         weight = _OCR_WEIGHT_PLAIN
         if sc.name_email >= 0.85:
             evidence, source, weight = 0.97, "ocr+email", _OCR_WEIGHT_CHECKED
+        elif firm_or_person and ti is None:
+            # Neither the e-mail nor a job title beside it says it is a person's.
+            evidence, source = 0.6, "ocr"
         elif cand.height >= max_h * 0.95:
             evidence, source = 0.75, "ocr+layout"
         else:
@@ -1948,7 +2204,12 @@ def _read_people(
     if ti is not None:
         cand, sc = cands[ti], scores[ti]
         evidence = 0.9 if sc.title_role else 0.55
-        title = Field(sc.title_text, _conf(evidence, cand.conf), "ocr+lexicon", cand.text)
+        value = sc.title_text
+        # Printed in capitals, cased like the name ("JEFA DE PROYECTO" → "Jefa de Proyecto").
+        letters = [c for c in value if c.isalpha()]
+        if len(letters) > 3 and all(c.isupper() for c in letters):
+            value = _title_case(value)
+        title = Field(value, _conf(evidence, cand.conf), "ocr+lexicon", cand.text)
     company = None
     if ci is not None:
         cand, sc = cands[ci], scores[ci]
@@ -1964,9 +2225,16 @@ def _read_people(
         parts = [p for label in labels for p in (label, *label.split("-"))]
         value = _fix_suffix_case(_respell(_fix_capital_i(cand.text), parts))
         company = Field(value, _conf(evidence, cand.conf, weight), source, cand.text)
-    elif labels:
-        company = _company_from_domain(labels[0], segs)
+    else:
+        # A domain that spells the person's own name says nothing about an employer.
+        own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
+        company = _company_from_domain(own[0], segs) if own else None
     return name, given, family, title, company
+
+
+def _person_named_site(cand: _Candidate, sc: _Roles) -> bool:
+    """True for a line taken as a company only because the domain spells it, shaped as a name."""
+    return sc.company_domain >= 0.8 and not sc.company_suffix and _name_shape(cand) >= 0.6
 
 
 # First letters OCR confuses in a local part ("1.accardo", "igrimes" for "l…").
@@ -2021,9 +2289,15 @@ def _site_checked(f: _Found, emails: Sequence[_Found]) -> bool:
 
 
 def _phone_evidence(p: _PhoneFound) -> float:
-    """Evidence weight of a phone: validated as printed, after a repair, or not at all."""
+    """Evidence weight of a phone: validated as printed, after a repair, or not at all.
+
+    A number another region the card could be from reads differently is only a guess,
+    however well it validates: it stays under the review threshold.
+    """
     if not p.phone.valid:
         return _EVIDENCE_INVALID
+    if p.rivals:
+        return _EVIDENCE_AMBIGUOUS
     weight = _EVIDENCE_REPAIRED if p.repaired else _EVIDENCE_VALID
     # An unlabelled number's type is a guess from its numbering plan.
     return weight if p.labelled else weight * 0.95

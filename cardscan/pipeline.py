@@ -17,9 +17,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from cardscan import imaging, parse
+from cardscan import imaging, parse, validate
 from cardscan.config import IMAGE_SUFFIXES, Settings
-from cardscan.errors import CardscanError, MissingDependencyError
+from cardscan.errors import CardscanError, ConfigError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
 from cardscan.ocr import TesseractInfo, check_tesseract, ocr_image
 
@@ -241,8 +241,14 @@ def scan_photos(
     processes can import it; tests use it to stand in for crashing photos.
 
     Raises:
+        ConfigError: ``settings.region`` is not a country with a numbering plan.
         MissingDependencyError: Tesseract or a language is missing.
     """
+    if settings.region and not validate.is_known_region(settings.region):
+        raise ConfigError(
+            f"region {settings.region} has no phone numbering plan",
+            "use an ISO 3166 country code such as US, GB, DE, FR or JP, or leave --region out",
+        )
     info = check_tesseract(settings.tesseract_cmd, settings.lang)
     notify = on_result or (lambda _r: None)
     if settings.jobs == 1 or len(paths) <= 1:

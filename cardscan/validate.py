@@ -9,6 +9,7 @@ checks are always off.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from cardscan.lexicon import (
     COUNTRY_NAMES,
     GENERIC_TLDS,
     KNOWN_GTLDS,
+    LANGUAGE_REGIONS,
     TLD_REGIONS,
     WEBMAIL_DOMAINS,
 )
@@ -43,7 +45,9 @@ class PhoneMatch:
     ``start``/``end`` index the text that was searched; ``raw`` is the number as printed
     (before any repair). ``repaired`` says whether an OCR slip had to be corrected for the
     number to validate. ``mobile`` is True/False when the numbering plan says so, None when
-    it cannot tell (e.g. North American numbers are fixed-or-mobile).
+    it cannot tell (e.g. North American numbers are fixed-or-mobile). ``dialled`` is what was
+    parsed: ``raw`` with the repairs made and the letters of a vanity number ("1-800-FLOWERS",
+    ``vanity``) turned into their digits.
     """
 
     start: int
@@ -54,10 +58,24 @@ class PhoneMatch:
     extension: str | None = None
     mobile: bool | None = None
     repaired: bool = False
+    dialled: str = ""
+    vanity: bool = False
 
 
 def _to_match(m: phonenumbers.PhoneNumberMatch, raw: str, repaired: bool) -> PhoneMatch:
-    number = m.number
+    return _match_of(m.number, m.start, m.end, raw, m.raw_string, repaired=repaired)
+
+
+def _match_of(
+    number: phonenumbers.PhoneNumber,
+    start: int,
+    end: int,
+    raw: str,
+    dialled: str,
+    *,
+    repaired: bool = False,
+    vanity: bool = False,
+) -> PhoneMatch:
     valid = phonenumbers.is_valid_number(number)
     kind = phonenumbers.number_type(number) if valid else PhoneNumberType.UNKNOWN
     mobile: bool | None = None
@@ -67,14 +85,16 @@ def _to_match(m: phonenumbers.PhoneNumberMatch, raw: str, repaired: bool) -> Pho
         mobile = False
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return PhoneMatch(
-        start=m.start,
-        end=m.end,
+        start=start,
+        end=end,
         raw=raw,
         e164=e164,
         valid=valid,
         extension=number.extension or None,
         mobile=mobile,
         repaired=repaired,
+        dialled=dialled,
+        vanity=vanity,
     )
 
 
@@ -90,7 +110,7 @@ def _repair_digits(text: str) -> str:
         if digits < 6 or letters > max(2, digits // 4):
             return run
         # A ")" that closes nothing is a misread "1" ("+8) 3 1234…" for "+81 3 1234…").
-        if ")" in run and "(" not in run:
+        if ")" in run and "(" not in m.string[max(0, m.start() - 1) : m.end()]:
             run = run.replace(")", "1")
         return run.translate(_DIGIT_SLIPS)
 
@@ -151,6 +171,7 @@ def _swap_country_code(raw: str, code: int, region: str) -> PhoneMatch | None:
         extension=number.extension or None,
         mobile=phonenumbers.number_type(number) == PhoneNumberType.MOBILE or None,
         repaired=True,
+        dialled="+" + wanted + digits[len(wanted) :],
     )
 
 
@@ -161,7 +182,9 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
     misread numbers are reported (as invalid) instead of vanishing. Where a number does not
     validate, two OCR repairs are tried and kept only if the result validates: letters read
     for digits inside a digit run (O→0, l/I→1, S→5, B→8), and a one-digit slip in the country
-    code when the rest of the card uses ``country_code``.
+    code when the rest of the card uses ``country_code``. A repair also replaces a valid
+    reading that stops at a letter glued to its digits ("+49 30 12345G7" is not "+49 30
+    12345"). Vanity numbers ("1-800-FLOWERS") are read through their keypad digits.
 
     Args:
         text: one line (or part of a line) of OCR text.
@@ -181,38 +204,82 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
             if not fixed.valid and country_code is not None:
                 swapped = _swap_country_code(m.raw_string, country_code, region)
                 if swapped is not None:
-                    fixed = PhoneMatch(
-                        m.start,
-                        m.end,
-                        fixed.raw,
-                        swapped.e164,
-                        True,
-                        swapped.extension,
-                        swapped.mobile,
-                        True,
-                    )
+                    fixed = dataclasses.replace(swapped, start=m.start, end=m.end, raw=fixed.raw)
             if not fixed.valid:
                 continue
             clash = [f for f in found if f.start < fixed.end and fixed.start < f.end]
-            # Keep the repair only where the plain reading was missing or invalid there.
-            if all(not f.valid for f in clash):
+            # Keep the repair only where the plain reading was missing, invalid, or cut short.
+            if all(not f.valid or _cut_by_slip(f, fixed, text) for f in clash):
                 found = [f for f in found if f not in clash] + [fixed]
     if country_code is not None:
         for i, f in enumerate(found):
             if not f.valid and f.raw.lstrip().startswith("+"):
                 swapped = _swap_country_code(f.raw, country_code, region)
                 if swapped is not None:
-                    found[i] = PhoneMatch(
-                        f.start,
-                        f.end,
-                        f.raw,
-                        swapped.e164,
-                        True,
-                        swapped.extension,
-                        swapped.mobile,
-                        True,
-                    )
+                    found[i] = dataclasses.replace(swapped, start=f.start, end=f.end, raw=f.raw)
+    found += _vanity_numbers(text, region, found)
     return sorted(found, key=lambda f: f.start)
+
+
+def _cut_by_slip(plain: PhoneMatch, fixed: PhoneMatch, text: str) -> bool:
+    """True when ``plain`` stops at a letter glued to its digits that ``fixed`` read as a digit."""
+    if not (fixed.start <= plain.start and plain.end <= fixed.end):
+        return False
+    after = plain.end < fixed.end and text[plain.end].isalpha() and text[plain.end - 1].isdigit()
+    before = (
+        plain.start > fixed.start
+        and text[plain.start - 1].isalpha()
+        and text[plain.start].isdigit()
+    )
+    return after or before
+
+
+# A number whose last part is spelled in letters: "1-800-FLOWERS", "(800) 555-TAXI",
+# "1-800-Go-Fedex". Capitalised words count only when joined to the digits by a hyphen.
+_VANITY = re.compile(
+    r"(?<![\w+])(?P<num>\+?\(?\d[\d)]*(?:[ .\-]\(?\d[\d)]*)*)"
+    r"(?:[ .\-](?P<caps>[A-Z0-9]*[A-Z]{2,}[A-Z0-9]*(?:[.\-][A-Z0-9]+)*)"
+    r"|-(?P<word>[A-Z][A-Za-z]{2,}(?:-[A-Za-z0-9]+)*))(?![\w@.])"
+)
+_SPECIAL_SERVICES = (
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST,
+    PhoneNumberType.UAN,
+)
+
+
+def _vanity_numbers(text: str, region: str, found: Sequence[PhoneMatch]) -> list[PhoneMatch]:
+    """Vanity numbers in ``text`` that no match in ``found`` already covers.
+
+    The letters are keyed in as their keypad digits; letters beyond the number's length are
+    not dialled ("1-800-MATTRESS"). Only numbers of a special service (toll-free, shared
+    cost…) or with most of their digits printed count, so "PO Box 1234 BERLIN" is no phone.
+    """
+    out: list[PhoneMatch] = []
+    for m in _VANITY.finditer(text):
+        if any(f.start < m.end() and m.start() < f.end for f in found):
+            continue
+        letters = m.group("caps") or m.group("word")
+        digits = sum(c.isdigit() for c in m.group("num"))
+        printed = m.group(0)
+        # Dial all the letters first, then drop surplus ones, keeping at least three.
+        shortest = len(letters) - sum(c.isalpha() for c in letters) + 3
+        for cut in range(len(letters), shortest - 1, -1):
+            dialled = phonenumbers.convert_alpha_characters_in_number(
+                printed[: len(printed) - len(letters) + cut]
+            )
+            try:
+                number = phonenumbers.parse(dialled, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if not phonenumbers.is_valid_number(number):
+                continue
+            if digits < 6 and phonenumbers.number_type(number) not in _SPECIAL_SERVICES:
+                break
+            out.append(_match_of(number, m.start(), m.end(), printed, dialled, vanity=True))
+            break
+    return out
 
 
 def country_codes(texts: Iterable[str]) -> Counter[int]:
@@ -228,6 +295,11 @@ def country_codes(texts: Iterable[str]) -> Counter[int]:
                     seen[code] += 1
                     break
     return seen
+
+
+def is_known_region(region: str) -> bool:
+    """Whether phonenumbers knows numbering rules for this ISO 3166 code ("US", "DE")."""
+    return region.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
 def region_for_code(code: int) -> str | None:
@@ -286,26 +358,51 @@ CANDIDATE_REGIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _national_numbers(texts: Iterable[str]) -> list[str]:
-    """Lines holding a digit run printed without a country code (the ones a region decides)."""
+def _national_numbers(texts: Iterable[str]) -> list[list[str]]:
+    """Lines holding a digit run printed without a country code (the ones a region decides).
+
+    Each line comes with its readings with OCR's letter-for-digit slips undone, so that
+    "02 6l 91 77 00" votes like "02 61 91 77 00".
+    """
     out = []
     for text in texts:
-        if sum(c.isdigit() for c in text) < 6:
-            continue
         # Drop the internationally written numbers; they parse the same everywhere.
-        national = re.sub(r"\+\s?\d[\d\s().\-/]{5,}", " ", text)
-        if sum(c.isdigit() for c in national) >= 6:
-            out.append(national)
+        readings = [re.sub(r"\+\s?\d[\d\s().\-/]{5,}", " ", t) for t in (text, *_repairs(text))]
+        readings = [t for t in readings if sum(c.isdigit() for c in t) >= 6]
+        if readings:
+            out.append(readings)
     return out
 
 
-def _valid_count(texts: Sequence[str], region: str) -> int:
-    """How many numbers in ``texts`` validate when read as numbers of ``region``."""
-    count = 0
-    for text in texts:
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            count += 1 if phonenumbers.is_valid_number(m.number) else 0
-    return count
+def _valid_numbers(readings: Sequence[str], region: str) -> list[phonenumbers.PhoneNumberMatch]:
+    """The numbers of one line valid in ``region``, from its reading that has the most."""
+    best: list[phonenumbers.PhoneNumberMatch] = []
+    for text in readings:
+        valid = [
+            m
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID)
+            if phonenumbers.is_valid_number(m.number)
+        ]
+        if len(valid) > len(best):
+            best = valid
+    return best
+
+
+def _digit_groups(text: str) -> list[int]:
+    return [len(g) for g in re.findall(r"\d+", text)]
+
+
+def _layout_fits(lines: Sequence[Sequence[str]], region: str) -> int:
+    """How many numbers are printed with the digit groups ``region`` writes them in.
+
+    "02 61 91 77 00" is how France writes a number; Germany would print "0261 917700".
+    """
+    fits = 0
+    for readings in lines:
+        for m in _valid_numbers(readings, region):
+            national = phonenumbers.format_number(m.number, PhoneNumberFormat.NATIONAL)
+            fits += _digit_groups(m.raw_string) == _digit_groups(national)
+    return fits
 
 
 _POSTCODE_REGIONS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -334,6 +431,22 @@ def region_from_postcode(lines: Iterable[str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class RegionGuess:
+    """The region for a card's national numbers, why, and what it could not rule out.
+
+    ``reason`` names the hint that decided ("address", "calling code", "domain", "postcode",
+    "legal form", "language" when only it told the tied regions apart), or "numbers" when
+    only the numbers' validity and layout did, or "default". ``tied`` lists, for "numbers",
+    the other regions in which just as many of the card's numbers validate and that nothing
+    on the card tells apart from ``region``.
+    """
+
+    region: str
+    reason: str
+    tied: tuple[str, ...] = ()
+
+
 def infer_region(
     address_lines: Sequence[str],
     texts: Sequence[str],
@@ -342,22 +455,41 @@ def infer_region(
 ) -> tuple[str, str]:
     """Guess the card's home region for numbers printed without a country code.
 
+    Returns:
+        (region, reason): see :func:`guess_region`, which also says which regions tied.
+    """
+    guess = guess_region(address_lines, texts, domains, hints)
+    return guess.region, guess.reason
+
+
+def guess_region(
+    address_lines: Sequence[str],
+    texts: Sequence[str],
+    domains: Sequence[str],
+    hints: Sequence[str] = (),
+    languages: Iterable[str] = (),
+) -> RegionGuess:
+    """Guess the card's home region for numbers printed without a country code.
+
     Hints, strongest first: a country named in the address; the calling code printed most
     often (+49 → DE); a country TLD of the e-mail or web domain (.de, .co.uk → GB); a
     postcode format of one country ("NSW 2000"); the caller's ``hints`` (legal forms). Then
     the numbers printed in national form vote: the region under which most of them are
-    valid wins, ties going to the strongest hint, then to :data:`DEFAULT_REGION`; to overrule
-    a hint, a region must validate at least two numbers. A French "06 12 34 56 78" is not a
-    valid US number, so a .com card with it is read as French.
+    valid wins, ties going to the strongest hint, then to a region where the card's language
+    is spoken, then to the region that writes the numbers in the digit groups printed, then
+    to :data:`DEFAULT_REGION`; to overrule a hint, a region must validate at least two
+    numbers. A French "06 12 34 56 78" is not a valid US number, so a .com card with it is
+    read as French; it is also a valid German number, so without a hint the region is only
+    a best guess and the others stay in :attr:`RegionGuess.tied`. The language narrows
+    them down, and so does the layout when every number is printed the guessed region's way
+    and none another's (one number can match a layout by chance, several hardly).
 
     Args:
         address_lines: the lines taken as the postal address.
         texts: every line of the card (for calling codes and national numbers).
         domains: e-mail and website domains.
         hints: weaker regions the caller saw (a "Pty Ltd" company suggests AU).
-
-    Returns:
-        (region, reason): reason names the hint that decided, "numbers" or "default".
+        languages: the languages of the card's text (see :data:`LANGUAGE_REGIONS`).
     """
     found: list[tuple[str, str]] = []  # (region, reason), strongest first
     named = region_from_text(address_lines)
@@ -375,23 +507,67 @@ def infer_region(
     if postcode:
         found.append((postcode, "postcode"))
     found.extend((r, "legal form") for r in hints if r)
+    strongest = RegionGuess(*found[0]) if found else RegionGuess(DEFAULT_REGION, "default")
     national = _national_numbers(texts)
     if not national:
-        return found[0] if found else (DEFAULT_REGION, "default")
+        return strongest
     order = [r for r, _ in found] + [DEFAULT_REGION] + list(CANDIDATE_REGIONS)
     seen: list[str] = []
     for r in order:
         if r not in seen and r in phonenumbers.SUPPORTED_REGIONS:
             seen.append(r)
-    counts = {r: _valid_count(national, r) for r in seen}
-    best = max(seen, key=lambda r: (counts[r], -seen.index(r)))
-    if counts[best] == 0:
-        return found[0] if found else (DEFAULT_REGION, "default")
+    counts = {r: sum(len(_valid_numbers(line, r)) for line in national) for r in seen}
+    top = max(counts.values())
+    if top == 0:
+        return strongest
+    hinted = [r for r, _ in found]
+    spoken = {r for language in languages for r in LANGUAGE_REGIONS.get(language, ())}
+    tied = [r for r in seen if counts[r] == top]
+    fits = {r: _layout_fits(national, r) for r in tied}
+
+    def rank(r: str) -> tuple[bool, int, bool, int, bool, int]:
+        hint = -hinted.index(r) if r in hinted else 0
+        return (r in hinted, hint, r in spoken, fits[r], r == DEFAULT_REGION, -seen.index(r))
+
+    tied.sort(key=rank, reverse=True)
+    best = tied[0]
     # One stray fragment ("2345-6789" is a valid Danish number) must not outvote a hint.
-    if found and best != found[0][0] and counts[best] < max(2, counts[found[0][0]] + 1):
-        return found[0]
+    if found and best != found[0][0] and top < max(2, counts[found[0][0]] + 1):
+        return strongest
     reasons = dict(reversed(found))
-    return best, reasons.get(best, "numbers")
+    if best in reasons:
+        return RegionGuess(best, reasons[best])
+    rivals = [r for r in tied[1:] if best not in spoken or r in spoken]
+    if tied[1:] and not rivals:
+        return RegionGuess(best, "language")
+    if top >= 2 and fits[best] == top:
+        rivals = [r for r in rivals if fits[r]]
+    return RegionGuess(best, "numbers", tuple(rivals))
+
+
+def other_readings(dialled: str, region: str, regions: Iterable[str]) -> list[tuple[str, str]]:
+    """(region, E.164) for each of ``regions`` that reads a national number differently.
+
+    ``dialled`` was read as a number of ``region``; a region that also finds it valid but
+    turns it into another number (not merely the same one, as US and CA do) is a real
+    alternative the card must settle.
+    """
+    try:
+        own = phonenumbers.format_number(
+            phonenumbers.parse(dialled, region), PhoneNumberFormat.E164
+        )
+    except phonenumbers.NumberParseException:
+        return []
+    out: list[tuple[str, str]] = []
+    for other in regions:
+        try:
+            number = phonenumbers.parse(dialled, other)
+        except phonenumbers.NumberParseException:
+            continue
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        if phonenumbers.is_valid_number(number) and e164 != own and e164 not in (e for _, e in out):
+            out.append((other, e164))
+    return out
 
 
 def normalize_email(address: str) -> str | None:

@@ -177,6 +177,9 @@ def test_bad_option_values_are_usage_errors(runner: CliRunner, tmp_path) -> None
     assert "two-letter" in result.output
     result = runner.invoke(cli, ["extract", str(tmp_path / "p.jpg"), "--jobs", "0"])
     assert result.exit_code == 2
+    result = runner.invoke(cli, ["extract", str(tmp_path / "p.jpg"), "--region", "ZZ"])
+    assert result.exit_code == 2
+    assert "region ZZ has no phone numbering plan" in result.output
 
 
 def test_unexpected_errors_hide_the_traceback_unless_verbose(

@@ -562,3 +562,151 @@ def test_stray_marks_beside_a_line_are_not_part_of_the_value(mark: str) -> None:
         )
     )
     assert contact.company is not None and contact.company.value == "Larkfield Networks Inc."
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "jane@mail.ru",
+        "jane@mail.com",
+        "jane@email.com",
+        "jane@e-mail.de",
+        "li.wei@mail.example.com",
+        "jane.mail.doe@acme.com",
+        "mail.jane@acme.com",
+    ],
+)
+def test_label_words_inside_an_address_are_kept(address: str) -> None:
+    contact = parse_card(card(("Jane Doe", 60), address))
+    assert [(f.value, f.raw) for f in contact.emails] == [(address, address)]
+    assert not any("e-mail" in issue for issue in contact.issues)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "E-mail: jane@acme.com",
+        "Email jane@acme.com",
+        "E: jane@acme.com",
+        "Mail: jane@acme.com",
+        "@ jane@acme.com",
+        "E-Mail:jane@acme.com",
+        "e-mail:jane@acme.com",
+        "E-Mail.jane@acme.com",
+    ],
+)
+def test_a_label_before_the_address_is_stripped(line: str) -> None:
+    contact = parse_card(card(("Jane Doe", 60), line))
+    assert [f.value for f in contact.emails] == ["jane@acme.com"]
+
+
+def test_internationalised_domain_is_kept() -> None:
+    contact = parse_card(card(("Jane Doe", 60), "jane@bücher.de"))
+    assert [f.value for f in contact.emails] == ["jane@bücher.de"]
+    assert contact.emails[0].confidence > 0.9
+    assert not any("not valid" in issue for issue in contact.issues)
+
+
+def test_a_number_valid_in_several_possible_regions_is_flagged() -> None:
+    # .com, no address, no calling code: "02 61 91 77 00" is French and German alike.
+    contact = parse_card(card(("Jean Dupont", 60), "Tél. 02 61 91 77 00", "jean@acme.com"))
+    (field,) = contact.phones
+    # Printed in pairs, the French way: the best guess, yet only a guess.
+    assert field.value.e164 == "+33261917700"
+    assert field.confidence < 0.6
+    (issue,) = [i for i in contact.issues if "could be" in i]
+    assert issue.startswith("phone '02 61 91 77 00' could be FR, DE")
+    assert issue.endswith("check the country")
+    # A hint settles it: no issue, full confidence.
+    hinted = parse_card(card(("Jean Dupont", 60), "Tél. 02 61 91 77 00", "jean@acme.fr"))
+    assert phones(hinted) == [("+33261917700", "work")]
+    assert hinted.phones[0].confidence > 0.9
+    assert not any("could be" in issue for issue in hinted.issues)
+
+
+def test_a_repaired_ambiguous_number_stays_under_review() -> None:
+    contact = parse_card(card(("Jean Dupont", 60), "Tél. 02 6l 91 77 00", "jean@acme.com"))
+    (field,) = contact.phones
+    assert field.value.e164 == "+33261917700" and field.source == "ocr+repair"
+    assert field.raw == "02 6l 91 77 00"
+    assert field.confidence < 0.6
+    assert any("could be" in issue for issue in contact.issues)
+
+
+def test_the_cards_language_settles_the_region() -> None:
+    # "Handy", "Zentrale", a German title: the numbers are German, not Chinese.
+    contact = parse_card(
+        card(
+            ("Felix Krebs", 60),
+            "Vertriebsingenieur",
+            "Zentrale 0711 7604942",
+            "Handy 01525 2692368",
+            "felix@example.com",
+        )
+    )
+    assert phones(contact) == [("+497117604942", "other"), ("+4915252692368", "mobile")]
+    assert all(f.confidence > 0.9 for f in contact.phones)
+    assert not any("could be" in issue for issue in contact.issues)
+
+
+def test_a_letter_glued_to_a_valid_number_is_a_slip_not_its_end() -> None:
+    # "+49 30 12345" validates on its own; the "G" is a misread "6", not where the number ends.
+    contact = parse_card(card(("Jane Doe", 60), "T +49 30 12345G7"))
+    assert phones(contact) == [("+49301234567", "work")]
+    (field,) = contact.phones
+    assert field.source == "ocr+repair" and field.raw == "+49 30 12345G7"
+    assert field.confidence < 0.9
+
+
+def test_vanity_number_is_kept_as_printed() -> None:
+    contact = parse_card(card(("Jane Doe", 60), "Tel 1-800-FLOWERS", "jane@acme.com"))
+    assert phones(contact) == [("+18003569377", "work")]
+    assert contact.phones[0].raw == "1-800-FLOWERS"
+
+
+def test_number_broken_over_two_lines_is_joined() -> None:
+    contact = parse_card(card(("Jane Doe", 60), "Tel +1 212 555", "0147", "jane@acme.com"))
+    assert phones(contact) == [("+12125550147", "work")]
+    (field,) = contact.phones
+    assert field.raw == "+1 212 555 0147" and field.source == "ocr+repair"
+    # A complete number is not glued to the postcode under it.
+    contact = parse_card(card("Tel. 030 1234567", "10115 Berlin"))
+    assert phones(contact) == [("+49301234567", "work")]
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        # Words of the title's own language are not "repaired" into English.
+        ("Chef de Produits", "Chef de Produits"),
+        ("DIRECTEUR DES RESSOURCES HUMAINES", "Directeur des Ressources Humaines"),
+        ("Directrice Communication", "Directrice Communication"),
+        # Capitals are cased like a name's, with glue words and acronyms kept apart.
+        ("JEFA DE PROYECTO", "Jefa de Proyecto"),
+        ("FOUNDER & CEO", "Founder & CEO"),
+        # A real slip is still repaired.
+        ("USINESS DEVELOPMENT MANAGER", "Business Development Manager"),
+    ],
+)
+def test_titles_keep_their_language_and_lose_their_capitals(printed: str, expected: str) -> None:
+    contact = parse_card(card(("Jean Dupont", 60), printed, "jean@example.com"))
+    assert contact.title is not None
+    assert (contact.title.value, contact.title.raw) == (expected, printed)
+
+
+def test_freelancer_name_spelled_by_the_domain_is_the_name() -> None:
+    contact = parse_card(
+        card(("Jane Doe", 60), "Graphic Designer", "www.janedoe.design", "hello@janedoe.design")
+    )
+    assert contact.name is not None and contact.name.value == "Jane Doe"
+    assert contact.title is not None and contact.title.value == "Graphic Designer"
+    assert contact.company is None
+    # With a person's name elsewhere, the line the domain spells is still the company.
+    firm = parse_card(
+        card(("Blue Harbor", 60), ("Jane Doe", 50), "Art Director", "jane@blueharbor.com")
+    )
+    assert firm.name is not None and firm.name.value == "Jane Doe"
+    assert firm.company is not None and firm.company.value == "Blue Harbor"

@@ -134,3 +134,58 @@ def test_tld_exists() -> None:
     assert not validate.tld_exists("example.ip")
     assert validate.tld_exists("example.consulting")  # long gTLDs get the benefit of the doubt
     assert not validate.tld_exists("example.c0m")
+
+
+def test_internationalised_domains_are_valid() -> None:
+    assert validate.normalize_email("Jane@Bücher.de") == "jane@bücher.de"
+
+
+def test_guess_region_keeps_the_regions_it_cannot_rule_out() -> None:
+    guess = validate.guess_region([], ["Tél. 02 61 91 77 00"], ["acme.com"])
+    # Printed in pairs as France writes its numbers, but Germany reads them too.
+    assert (guess.region, guess.reason) == ("FR", "numbers")
+    assert "DE" in guess.tied
+    assert validate.guess_region([], ["Tél. 02 61 91 77 00"], ["acme.fr"]).tied == ()
+    # Two numbers both laid out the French way, none the German way: settled.
+    two = validate.guess_region([], ["02 61 91 77 00", "06 12 34 56 78"], ["acme.com"])
+    assert (two.region, two.tied) == ("FR", ())
+    # The card's language rules out the regions where it is not spoken.
+    german = validate.guess_region([], ["0711 7604942"], ["x.com"], languages=["de"])
+    assert (german.region, german.reason, german.tied) == ("DE", "language", ())
+
+
+def test_other_readings_are_other_numbers() -> None:
+    assert validate.other_readings("02 61 91 77 00", "FR", ["DE", "US"]) == [("DE", "+49261917700")]
+    # Canada reads a US number as the same number: no alternative.
+    assert validate.other_readings("(404) 555-0130", "US", ["CA"]) == []
+
+
+def test_vanity_numbers_are_dialled_by_their_letters() -> None:
+    (found,) = validate.find_phones("Tel 1-800-FLOWERS", "US")
+    assert (found.raw, found.e164, found.valid, found.vanity) == (
+        "1-800-FLOWERS",
+        "+18003569377",
+        True,
+        True,
+    )
+    # Letters beyond the number's length are not dialled.
+    (longer,) = validate.find_phones("1-800-MATTRESS", "US")
+    assert longer.e164 == "+18006288737"
+    # Words after a few digits are no vanity number.
+    assert validate.find_phones("Suite 400 NYC", "US") == []
+
+
+def test_repair_reads_a_letter_glued_inside_a_valid_number() -> None:
+    (found,) = validate.find_phones("+49 30 12345G7", "DE")
+    assert (found.e164, found.repaired) == ("+49301234567", True)
+
+
+def test_repair_keeps_an_area_code_in_brackets() -> None:
+    (found,) = validate.find_phones("T (404) 555-O130", "US")
+    assert (found.e164, found.repaired) == ("+14045550130", True)
+
+
+def test_national_numbers_with_letter_slips_vote_for_the_region() -> None:
+    region, _ = validate.infer_region([], ["Tél. 02 6l 91 77 00"], ["acme.fr"])
+    assert region == "FR"
+    assert validate.guess_region([], ["Tel 020 79S6 0958", "Mob 07734 935384"], []).region == "GB"
