@@ -80,15 +80,17 @@ def project_card(
     )
 
 
-def photograph(card: np.ndarray, quad: np.ndarray, frame: tuple[int, int]) -> np.ndarray:
-    """The card warped onto the table so that its corners land on ``quad``."""
+def photograph(
+    card: np.ndarray, quad: np.ndarray, frame: tuple[int, int], background: np.ndarray | None = None
+) -> np.ndarray:
+    """The card warped onto the table (or ``background``) so its corners land on ``quad``."""
     fw, fh = frame
     ch, cw = card.shape[:2]
     src = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
     m = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
     warped = cv2.warpPerspective(card, m, (fw, fh), flags=cv2.INTER_AREA)
     mask = cv2.warpPerspective(np.ones((ch, cw), np.float32), m, (fw, fh))
-    bg = table(fw, fh).astype(np.float32)
+    bg = (table(fw, fh) if background is None else background).astype(np.float32)
     out = bg * (1 - mask[:, :, None]) + warped.astype(np.float32) * mask[:, :, None]
     return cv2.GaussianBlur(np.clip(out, 0, 255).astype(np.uint8), (0, 0), 0.7)
 
@@ -134,14 +136,8 @@ def test_find_cards_on_a_light_table_and_a_dark_card():
     frame = (1200, 900)
     truth = project_card((85.0, 55.0), frame, (8.0, 5.0, -6.0), 230.0)
     dark = make_card(paper=(45, 40, 38), ink=(230, 230, 230))
-    fw, fh = frame
-    light_table = np.clip(table(fw, fh).astype(np.int16) + 110, 0, 255).astype(np.uint8)
-    m = cv2.getPerspectiveTransform(
-        np.array([[0, 0], [1050, 0], [1050, 600], [0, 600]], np.float32), truth.astype(np.float32)
-    )
-    mask = cv2.warpPerspective(np.ones((600, 1050), np.uint8), m, frame) > 0
-    photo = light_table.copy()
-    photo[mask] = cv2.warpPerspective(dark, m, frame)[mask]
+    light_table = np.clip(table(*frame).astype(np.int16) + 110, 0, 255).astype(np.uint8)
+    photo = photograph(dark, truth, frame, light_table)
 
     card = imaging.find_cards(photo)[0]
 
@@ -156,14 +152,8 @@ def test_find_cards_keeps_a_dark_band_on_a_dark_table():
     card[:170] = (90, 45, 20)  # dark blue band across the top, close to the table's colour
     cv2.putText(card, "Example Widgets Ltd", (90, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.3,
                 (245, 245, 245), 3, cv2.LINE_AA)  # fmt: skip
-    fw, fh = frame
-    dark_table = (table(fw, fh).astype(np.float32) * 0.45).astype(np.uint8)
-    m = cv2.getPerspectiveTransform(
-        np.array([[0, 0], [1050, 0], [1050, 600], [0, 600]], np.float32), truth.astype(np.float32)
-    )
-    mask = cv2.warpPerspective(np.ones((600, 1050), np.uint8), m, frame) > 0
-    photo = dark_table.copy()
-    photo[mask] = cv2.warpPerspective(card, m, frame)[mask]
+    dark_table = (table(*frame).astype(np.float32) * 0.45).astype(np.uint8)
+    photo = photograph(card, truth, frame, dark_table)
 
     found = imaging.find_cards(photo)[0]
 
