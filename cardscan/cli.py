@@ -20,10 +20,10 @@ import click
 
 from cardscan._version import __version__
 from cardscan.config import Settings, default_jobs
-from cardscan.errors import CardscanError, ExitCode, InputImageError
+from cardscan.errors import CardscanError, ExitCode
 from cardscan.models import CardResult
 from cardscan.ocr import check_tesseract
-from cardscan.pipeline import collect_images, scan_batch
+from cardscan.pipeline import require_photos, scan_batch
 from cardscan.run import open_records_file, run_scan
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -269,13 +269,7 @@ def extract(
     """
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE: it continues the records in that file")
-    photos, skipped = collect_images(inputs)
-    if not photos:
-        raise InputImageError(
-            f"no photos found in {', '.join(map(str, inputs))}",
-            "cardscan reads JPEG, PNG, TIFF, WebP, BMP and HEIC files; folders are searched "
-            "recursively",
-        )
+    photos, skipped = require_photos(inputs)
     done: set[str] = set()
     stream: TextIO = sys.stdout
     if output is not None:
@@ -375,7 +369,6 @@ def _summary_table(results: tuple[CardResult, ...], threshold: float) -> str:
         if not r.ok:
             cells = [Path(r.source).name, f"FAILED: {r.error}", "", "", "", "", ""]
         else:
-            low = [k for k, v in rec["confidence"].items() if v < threshold]
             cells = [
                 Path(r.source).name + (f"#{r.card}" if r.card else ""),
                 rec["name"] or "",
@@ -383,7 +376,7 @@ def _summary_table(results: tuple[CardResult, ...], threshold: float) -> str:
                 rec["company"] or "",
                 rec["emails"][0] if rec["emails"] else "",
                 str(len(rec["phones"])),
-                ",".join(low),
+                ",".join(r.contact.needs_check(threshold)),
             ]
         if not r.ok:
             lines.append(_cut(cells[0], 22).ljust(22) + "  " + _cut(cells[1], 120))

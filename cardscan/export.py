@@ -40,17 +40,12 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def low_confidence_fields(result: CardResult, threshold: float) -> list[str]:
-    """Names of the fields whose confidence is below ``threshold``, in record order."""
-    return [k for k, v in result.contact.confidence().items() if v < threshold]
-
-
 def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
     """One ``contacts.csv`` row (already made spreadsheet-safe)."""
     record = result.to_record()
     phones: dict[str, list[str]] = {t.value: [] for t in PhoneType}
     for p in result.contact.phones:
-        number = p.value.e164 or p.value.raw
+        number = p.value.number
         # "x204" is how spreadsheets, CRMs and phonenumbers itself write an extension.
         if p.value.extension and p.value.e164:
             number += f" x{p.value.extension}"
@@ -79,7 +74,7 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
         "other_websites": "; ".join(websites[1:]),
         "address": record["address"],
         "social": "; ".join(record["social"]),
-        "needs_check": "; ".join(low_confidence_fields(result, threshold)),
+        "needs_check": "; ".join(result.contact.needs_check(threshold)),
         "min_confidence": f"{min(conf.values()):.2f}" if conf else "",
     }
     return {k: safe_cell(v) for k, v in row.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from cardscan.models import CardResult
+from cardscan.models import CardResult, Phone
 
 #: How to name each field in a "check this" item.
 FIELD_LABELS = {
@@ -35,10 +35,7 @@ def _field_text(result: CardResult, field: str) -> str:
     if single is not None:
         return f'"{single.value}"'
     values = getattr(c, field, ())
-    shown = []
-    for f in values:
-        v = f.value
-        shown.append(getattr(v, "e164", None) or getattr(v, "raw", None) or str(v))
+    shown = [f.value.number if isinstance(f.value, Phone) else str(f.value) for f in values]
     return ", ".join(f'"{s}"' for s in shown)
 
 
@@ -66,13 +63,11 @@ def plan_markdown(results: Sequence[CardResult], review_threshold: float, today:
     for r in failed:
         checks.append(f"- [ ] Re-take or type in `{r.source}`: {_escape(r.error or 'unreadable')}")
     for r in ok:
-        conf = r.contact.confidence()
-        for field, value in conf.items():
-            if value < review_threshold:
-                checks.append(
-                    f"- [ ] Check the {FIELD_LABELS.get(field, field)} of {_escape(_who(r))}: "
-                    f"{_escape(_field_text(r, field))} (confidence {value:.2f}, `{r.source}`)"
-                )
+        for field, value in r.contact.needs_check(review_threshold).items():
+            checks.append(
+                f"- [ ] Check the {FIELD_LABELS.get(field, field)} of {_escape(_who(r))}: "
+                f"{_escape(_field_text(r, field))} (confidence {value:.2f}, `{r.source}`)"
+            )
         if not r.contact.emails and not r.contact.phones:
             checks.append(
                 f"- [ ] No e-mail or phone read for {_escape(_who(r))}: look at `{r.source}`"
@@ -88,7 +83,7 @@ def plan_markdown(results: Sequence[CardResult], review_threshold: float, today:
         c = r.contact
         how = c.emails[0].value if c.emails else None
         if how is None and c.phones:
-            how = c.phones[0].value.e164 or c.phones[0].value.raw
+            how = c.phones[0].value.number
         reach = f" — {_escape(how)}" if how else ""
         lines.append(f"- [ ] Send {_escape(_who(r))} a personal thank-you{reach}")
     lines.append("")

@@ -21,6 +21,7 @@ __all__ = [
     "find_cards",
     "load_image",
     "orientation_candidates",
+    "prepare",
     "prepare_for_ocr",
     "rotate",
 ]
@@ -839,11 +840,20 @@ def orientation_candidates(card: Image8) -> list[int]:
     Returns:
         All four rotations, the most likely first; the pipeline OCRs the first one or two.
     """
-    gray = _denoised_gray(card)
+    gray = _shrink_for_orientation(_denoised_gray(card))
+    return _orientations(_ink_mask(_normalise(gray)))
+
+
+def _shrink_for_orientation(gray: Image8) -> Image8:
+    """A copy small enough (long side 1200 px) for the orientation cues to be cheap."""
     scale = min(1.0, 1200.0 / max(gray.shape))
     if scale < 1.0:
         gray = _u8(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
-    ink = _ink_mask(_normalise(gray))
+    return gray
+
+
+def _orientations(ink: Image8) -> list[int]:
+    """The four rotations ranked from an ink mask (see :func:`orientation_candidates`)."""
     comps = _glyphs(ink)
     if len(comps) < 3:
         return [0, 180, 90, 270]
@@ -946,7 +956,20 @@ def prepare_for_ocr(card: Image8) -> Image8:
     Returns:
         A grayscale ``uint8`` image, dark text on white, long side at most 4000 px.
     """
+    return _prepare_flat(_normalise(_denoised_gray(card)))
+
+
+def prepare(card: Image8) -> tuple[Image8, list[int]]:
+    """:func:`prepare_for_ocr` and :func:`orientation_candidates` of a card in one go.
+
+    Both start by evening out the card's light, the costliest step; this does it once.
+    """
     flat = _normalise(_denoised_gray(card))
+    return _prepare_flat(flat), _orientations(_ink_mask(_shrink_for_orientation(flat)))
+
+
+def _prepare_flat(flat: Image8) -> Image8:
+    """The OCR image from a card whose light is already evened out."""
     ink = _ink_mask(flat)
     vertical, angle = _text_axis_and_skew(ink)
     text_h = _text_height(ink, vertical)

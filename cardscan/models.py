@@ -6,6 +6,7 @@ the words they came from) → ``CardResult`` (status, error, contact, OCR text) 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -27,6 +28,16 @@ class CardStatus(str, Enum):
 
     OK = "ok"
     FAILED = "failed"
+
+
+def mean_conf(words: Iterable[Word]) -> float:
+    """Mean OCR confidence of ``words``, weighted by length (0 when there are none).
+
+    Weighting by length keeps a stray one-letter token from counting as much as a word.
+    """
+    ws = list(words)
+    total = sum(len(w.text) for w in ws)
+    return sum(w.conf * len(w.text) for w in ws) / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -110,8 +121,7 @@ class Line:
     @property
     def conf(self) -> float:
         """Mean word confidence, weighted by word length."""
-        total = sum(len(w.text) for w in self.words) or 1
-        return sum(w.conf * len(w.text) for w in self.words) / total
+        return mean_conf(self.words)
 
     @property
     def height(self) -> float:
@@ -147,10 +157,7 @@ class OcrResult:
     @property
     def mean_conf(self) -> float:
         """Mean confidence over all words, weighted by length (0 when nothing was read)."""
-        total = sum(len(w.text) for w in self.words)
-        if not total:
-            return 0.0
-        return sum(w.conf * len(w.text) for w in self.words) / total
+        return mean_conf(self.words)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form, used to record OCR output for replay in tests."""
@@ -208,6 +215,11 @@ class Phone:
     valid: bool = False
     extension: str | None = None
 
+    @property
+    def number(self) -> str:
+        """The E.164 form when the number validated, else the text as printed."""
+        return self.e164 or self.raw
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -225,6 +237,10 @@ class Contact:
     social: tuple[Field[str], ...] = ()
     #: Human-readable problems found while parsing/validating ("phone +1 555 … is not valid").
     issues: tuple[str, ...] = ()
+
+    def needs_check(self, threshold: float) -> dict[str, float]:
+        """The fields whose confidence is below ``threshold``, with that confidence."""
+        return {k: v for k, v in self.confidence().items() if v < threshold}
 
     def confidence(self) -> dict[str, float]:
         """Confidence per field name, for the fields that have a value.

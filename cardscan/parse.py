@@ -76,7 +76,7 @@ from rapidfuzz import process as rf_process
 from rapidfuzz.distance import Levenshtein
 
 from cardscan import lexicon, validate
-from cardscan.models import Contact, Field, OcrResult, Phone, PhoneType, Word
+from cardscan.models import Contact, Field, OcrResult, Phone, PhoneType, Word, mean_conf
 
 # Segments: words further apart than this many line heights belong to different items.
 _GAP_FACTOR = 1.6
@@ -117,7 +117,7 @@ class _WordSpan:
 
     @property
     def conf(self) -> float:
-        return _mean_conf(self.words)
+        return mean_conf(self.words)
 
     def _median_height(self, counts: Callable[[str], bool]) -> float:
         """Median height of the words holding a character ``counts`` accepts (else of all)."""
@@ -142,13 +142,6 @@ class _Segment(_WordSpan):
     def height(self) -> float:
         """Font-size proxy: the median height of the words that have letters or digits."""
         return self._median_height(str.isalnum)
-
-
-def _mean_conf(words: Iterable[Word]) -> float:
-    """Length-weighted mean OCR confidence of ``words`` (0 for none)."""
-    ws = list(words)
-    total = sum(len(w.text) for w in ws)
-    return sum(w.conf * len(w.text) for w in ws) / total if total else 0.0
 
 
 def _is_junk(word: Word) -> bool:
@@ -484,14 +477,6 @@ def _ocr_distance(a: str, b: str) -> float:
             )
         prev = cur
     return prev[-1]
-
-
-def _confusable(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are plausibly two OCR readings of the same text."""
-    if a == b:
-        return True
-    limit = 1.0 if min(len(a), len(b)) >= 4 else 0.5
-    return _ocr_distance(a, b) <= limit
 
 
 def _split_domain(domain: str) -> tuple[str, str, str]:
@@ -1236,7 +1221,7 @@ def _find_address(
         if part:
             parts.append(part)
     text = _respell_address(_fix_capital_i(", ".join(p.rstrip(",") for p in parts)))
-    return block, text or None, _mean_conf(w for s in block for w in s.words)
+    return block, text or None, mean_conf(w for s in block for w in s.words)
 
 
 _ADDRESS_VOCAB = tuple(sorted(w for w in lexicon.ADDRESS_WORDS if len(w) >= 4 and w.isalpha()))
@@ -2059,7 +2044,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
                 # A valid number passed libphonenumber's length and range checks.
                 _conf(
                     _phone_evidence(p),
-                    _mean_conf(p.words),
+                    mean_conf(p.words),
                     _OCR_WEIGHT_CHECKED if p.phone.valid else _OCR_WEIGHT_PLAIN,
                 ),
                 "ocr+repair" if p.repaired else "ocr",
@@ -2097,8 +2082,8 @@ def _find_online(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], 
                     _Found(p.seg, p.start, p.end, p.raw, "www." + domain, True, True, p.words)
                 )
                 break
-    readings = [(e.value.rsplit("@", 1)[1], _mean_conf(e.words)) for e in emails]
-    readings += [(s.value.split("/")[0], _mean_conf(s.words)) for s in sites]
+    readings = [(e.value.rsplit("@", 1)[1], mean_conf(e.words)) for e in emails]
+    readings += [(s.value.split("/")[0], mean_conf(s.words)) for s in sites]
     spelled = _spelled_labels(segs, {f.seg for f in [*emails, *sites]})
     agreed = _domain_consensus(readings, spelled)
     emails = _dedupe([_with_domain(e, agreed, email=True) for e in emails])
@@ -2270,7 +2255,7 @@ def _field(f: _Found, checked: bool = False, evidence: float | None = None) -> F
     source = "ocr+repair" if f.repaired else "ocr"
     weight = _OCR_WEIGHT_CHECKED if checked and f.valid else _OCR_WEIGHT_PLAIN
     return Field(
-        f.value, _conf(evidence or _evidence(f), _mean_conf(f.words), weight), source, f.raw
+        f.value, _conf(evidence or _evidence(f), mean_conf(f.words), weight), source, f.raw
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cardscan import imaging, parse, validate
 from cardscan.config import IMAGE_SUFFIXES, Settings
-from cardscan.errors import CardscanError, ConfigError, MissingDependencyError
+from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
 from cardscan.ocr import TesseractInfo, check_tesseract, ocr_image
 
@@ -69,6 +69,22 @@ def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
     return photos, skipped
 
 
+def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
+    """:func:`collect_images`, refusing inputs that hold no photo at all.
+
+    Raises:
+        InputImageError: not one photo among ``inputs``.
+    """
+    photos, skipped = collect_images(inputs)
+    if not photos:
+        raise InputImageError(
+            f"no photos found in {', '.join(str(i) for i in inputs)}",
+            "cardscan reads JPEG, PNG, TIFF, WebP, BMP and HEIC files, searching folders "
+            "recursively; nothing was written",
+        )
+    return photos, skipped
+
+
 def _score(result: OcrResult) -> float:
     """How much real text a pass read: confident characters of word-like tokens.
 
@@ -82,15 +98,15 @@ def _score(result: OcrResult) -> float:
     )
 
 
-def read_card(card_image: object, info: TesseractInfo, settings: Settings) -> OcrResult:
+def read_card(card_image: imaging.Image8, info: TesseractInfo, settings: Settings) -> OcrResult:
     """OCR one straightened card, choosing its orientation by comparing OCR passes.
 
     Tesseract's own orientation detection needs osd.traineddata, which the wheel lacks,
     so imaging ranks the four rotations and we read as few of them as it takes.
     """
-    prepared = imaging.prepare_for_ocr(card_image)  # type: ignore[arg-type]
-    candidates = imaging.orientation_candidates(card_image)  # type: ignore[arg-type]
+    prepared, candidates = imaging.prepare(card_image)
     best: OcrResult | None = None
+    best_score = -1.0
     for i, rotation in enumerate(candidates):
         result = ocr_image(
             imaging.rotate(prepared, rotation),
@@ -99,8 +115,9 @@ def read_card(card_image: object, info: TesseractInfo, settings: Settings) -> Oc
             timeout=settings.ocr_timeout,
             rotation=rotation,
         )
-        if best is None or _score(result) > _score(best):
-            best = result
+        score = _score(result)
+        if best is None or score > best_score:
+            best, best_score = result, score
         chars = sum(len(w.text) for w in best.words)
         if best.mean_conf >= ORIENTATION_TRUST and chars >= MIN_TEXT_CHARS:
             break

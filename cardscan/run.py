@@ -28,7 +28,7 @@ from cardscan.errors import InputImageError, OutputError
 from cardscan.export import write_contacts_csv
 from cardscan.followup import plan_markdown
 from cardscan.models import CardResult, card_result_from_record
-from cardscan.pipeline import collect_images, scan_photos
+from cardscan.pipeline import require_photos, scan_photos
 
 log = logging.getLogger(__name__)
 
@@ -252,13 +252,7 @@ def run_scan(
         raise InputImageError(
             f"no such file or folder: {', '.join(missing)}", "check the path; nothing was written"
         )
-    photos, skipped = collect_images(inputs)
-    if not photos:
-        raise InputImageError(
-            f"no photos found in {', '.join(str(i) for i in inputs)}",
-            "cardscan reads JPEG, PNG, TIFF, WebP, BMP and HEIC files, searching folders "
-            "recursively; nothing was written",
-        )
+    photos, skipped = require_photos(inputs)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True, mode=0o700)

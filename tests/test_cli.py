@@ -188,7 +188,7 @@ def test_unexpected_errors_hide_the_traceback_unless_verbose(
     def boom(*args, **kwargs):
         raise ValueError("kaput")
 
-    monkeypatch.setattr(cli_module, "collect_images", boom)
+    monkeypatch.setattr(cli_module, "require_photos", boom)
     result = runner.invoke(cli, ["extract", str(tmp_path)])
     assert result.exit_code == 1
     assert "unexpected ValueError: kaput" in result.output

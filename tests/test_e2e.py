@@ -17,7 +17,7 @@ from cardscan.models import RECORD_KEYS
 from cardscan.pipeline import process_image
 
 bench = load_script("bench")
-PHOTOS = sorted(p for p in SAMPLES.iterdir() if p.name.endswith((".jpg", ".png", ".heic")))
+PHOTOS = load_script("record_ocr").sample_images(SAMPLES)
 
 pytestmark = pytest.mark.tesseract
 

@@ -234,6 +234,16 @@ def test_orientation_candidates_rank_the_true_rotation(turn):
     assert candidates[0] == upright
 
 
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_prepare_matches_its_two_halves(turn):
+    card = imaging.rotate(make_card(), turn)
+
+    image, candidates = imaging.prepare(card)
+
+    assert np.array_equal(image, imaging.prepare_for_ocr(card))
+    assert candidates[:2] == imaging.orientation_candidates(card)[:2]
+
+
 def test_orientation_candidates_on_blank_card_returns_all_four():
     blank = np.full((300, 500, 3), 240, np.uint8)
     assert sorted(imaging.orientation_candidates(blank)) == [0, 90, 180, 270]

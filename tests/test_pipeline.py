@@ -58,7 +58,9 @@ def test_read_card_keeps_the_orientation_that_reads_best(monkeypatch, fake_info,
 def test_read_card_stops_after_a_confident_first_pass(monkeypatch, fake_info) -> None:
     calls: list[int] = []
     monkeypatch.setattr(pipeline, "ocr_image", _fake_ocr(0, calls))
-    monkeypatch.setattr(pipeline.imaging, "orientation_candidates", lambda card: [0, 180, 90, 270])
+    monkeypatch.setattr(
+        pipeline.imaging, "prepare", lambda card: (card[:, :, 0], [0, 180, 90, 270])
+    )
     read_card(np.full((300, 500, 3), 255, np.uint8), fake_info, Settings())
     assert calls == [0]
 
