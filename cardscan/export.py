@@ -54,6 +54,7 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
     conf = record["confidence"]
     row = {
         "source": record["source"],
+        "back": record["back"],
         "card": record["card"],
         "status": record["status"],
         "error": record["error"],
@@ -68,7 +69,11 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
         "mobile_phone": phones["mobile"][0] if phones["mobile"] else "",
         "fax": phones["fax"][0] if phones["fax"] else "",
         "other_phones": "; ".join(
-            phones["work"][1:] + phones["mobile"][1:] + phones["fax"][1:] + phones["other"]
+            phones["work"][1:]
+            + phones["mobile"][1:]
+            + phones["fax"][1:]
+            + phones["toll-free"]
+            + phones["other"]
         ),
         "website": websites[0] if websites else "",
         "other_websites": "; ".join(websites[1:]),

@@ -20,6 +20,8 @@ class PhoneType(str, Enum):
     WORK = "work"
     MOBILE = "mobile"
     FAX = "fax"
+    #: Free to call (800/888… in North America, 0800 in Europe): a company line, not a person's.
+    TOLL_FREE = "toll-free"
     OTHER = "other"
 
 
@@ -258,6 +260,22 @@ class Contact:
                 out[key] = round(min(f.confidence for f in fs), 3)
         return out
 
+    def provenance(self) -> dict[str, str]:
+        """Where each field's values came from ("ocr", "qr", "ocr+email", "back", …).
+
+        List fields join their values' distinct sources with "," in first-seen order.
+        """
+        out: dict[str, str] = {}
+        for key in ("name", "title", "company", "address"):
+            f = getattr(self, key)
+            if f is not None:
+                out[key] = f.source
+        for key in ("emails", "phones", "websites", "social"):
+            fs = getattr(self, key)
+            if fs:
+                out[key] = ",".join(dict.fromkeys(f.source for f in fs))
+        return out
+
 
 @dataclass(frozen=True)
 class CardResult:
@@ -271,6 +289,8 @@ class CardResult:
     text: str = ""
     #: Seconds spent on this card, for the benchmark and progress reporting.
     seconds: float = 0.0
+    #: The photo of the card's other side when two photos were merged into this record.
+    back: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -282,6 +302,7 @@ class CardResult:
         c = self.contact
         return {
             "source": self.source,
+            "back": self.back,
             "card": self.card,
             "status": self.status.value,
             "error": self.error,
@@ -292,13 +313,19 @@ class CardResult:
             "company": c.company.value if c.company else None,
             "emails": [f.value for f in c.emails],
             "phones": [
-                {"e164": f.value.e164, "type": f.value.type.value, "raw": f.value.raw}
+                {
+                    "e164": f.value.e164,
+                    "type": f.value.type.value,
+                    "ext": f.value.extension,
+                    "raw": f.value.raw,
+                }
                 for f in c.phones
             ],
             "websites": [f.value for f in c.websites],
             "address": c.address.value if c.address else None,
             "social": [f.value for f in c.social],
             "confidence": c.confidence(),
+            "provenance": c.provenance(),
             "text": self.text,
         }
 
@@ -306,6 +333,7 @@ class CardResult:
 #: The keys of :meth:`CardResult.to_record`, in order; part of the public interface.
 RECORD_KEYS: tuple[str, ...] = (
     "source",
+    "back",
     "card",
     "status",
     "error",
@@ -320,6 +348,7 @@ RECORD_KEYS: tuple[str, ...] = (
     "address",
     "social",
     "confidence",
+    "provenance",
     "text",
 )
 
@@ -331,13 +360,18 @@ def card_result_from_record(record: dict[str, Any]) -> CardResult:
     as the record does not carry it.
     """
     conf: dict[str, float] = record.get("confidence") or {}
+    prov: dict[str, str] = record.get("provenance") or {}
+
+    def src(key: str) -> str:
+        # A list field's joined sources stay joined: the record does not say which is which.
+        return prov.get(key) or "record"
 
     def one(key: str) -> Field[str] | None:
         value = record.get(key)
-        return Field(value, float(conf.get(key, 1.0)), "record") if value else None
+        return Field(value, float(conf.get(key, 1.0)), src(key)) if value else None
 
     def many(key: str) -> tuple[Field[str], ...]:
-        return tuple(Field(v, float(conf.get(key, 1.0)), "record") for v in record.get(key) or ())
+        return tuple(Field(v, float(conf.get(key, 1.0)), src(key)) for v in record.get(key) or ())
 
     phones = tuple(
         Field(
@@ -346,9 +380,10 @@ def card_result_from_record(record: dict[str, Any]) -> CardResult:
                 e164=p.get("e164"),
                 type=PhoneType(p.get("type") or "other"),
                 valid=bool(p.get("e164")),
+                extension=p.get("ext"),
             ),
             float(conf.get("phones", 1.0)),
-            "record",
+            src("phones"),
         )
         for p in record.get("phones") or ()
     )
@@ -366,6 +401,7 @@ def card_result_from_record(record: dict[str, Any]) -> CardResult:
     )
     return CardResult(
         source=str(record["source"]),
+        back=record.get("back"),
         card=int(record.get("card") or 0),
         status=CardStatus(record.get("status") or "ok"),
         error=record.get("error"),

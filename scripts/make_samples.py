@@ -51,8 +51,9 @@ MIN_CONTACT_PT = 6.5
 LAYOUTS = ("classic", "left-logo", "two-column", "band", "accent-bar", "portrait")
 #: Record keys in order, as cardscan.models.RECORD_KEYS (kept here so the script stands alone).
 RECORD_KEYS = (
-    "source", "card", "status", "error", "name", "given_name", "family_name", "title",
-    "company", "emails", "phones", "websites", "address", "social", "confidence", "text",
+    "source", "back", "card", "status", "error", "name", "given_name", "family_name",
+    "title", "company", "emails", "phones", "websites", "address", "social", "confidence",
+    "provenance", "text",
 )  # fmt: skip
 
 
@@ -595,6 +596,7 @@ def expected_record(
     """The public JSON record a perfect reader would produce, plus generator provenance."""
     return {
         "source": source,
+        "back": None,
         "card": 0,
         "status": "ok",
         "error": None,
@@ -604,11 +606,14 @@ def expected_record(
         "title": person.title,
         "company": person.company,
         "emails": [e.lower() for e in person.emails],
-        "phones": [{"e164": p.e164, "type": p.type, "raw": p.text} for p in person.phones],
+        "phones": [
+            {"e164": p.e164, "type": p.type, "ext": None, "raw": p.text} for p in person.phones
+        ],
         "websites": [w.lower() for w in person.websites],
         "address": ", ".join(person.address) or None,
         "social": list(person.social),
         "confidence": {},
+        "provenance": {},
         "text": "",
         "generator": dict(generator or {}),
     }
