@@ -251,9 +251,20 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
     is_flag=True,
     help="With -o: keep the records already in the file and read only the rest.",
 )
+@click.option(
+    "--pair",
+    is_flag=True,
+    help="Photos are front, back, front, back…: merge each two into one contact. "
+    "Without it, x_front.jpg and x_back.jpg are still paired by name.",
+)
 @_settings_options
 def extract(
-    inputs: tuple[Path, ...], output: Path | None, resume: bool, quiet: bool, settings: Settings
+    inputs: tuple[Path, ...],
+    output: Path | None,
+    resume: bool,
+    pair: bool,
+    quiet: bool,
+    settings: Settings,
 ) -> None:
     """Read card photos and print one JSON record per card (JSON Lines).
 
@@ -279,7 +290,7 @@ def extract(
     with _progress(quiet, "Reading cards") as (start, step):
         start(len(photos))
         try:
-            for result in scan_batch(photos, settings, step):
+            for result in scan_batch(photos, settings, step, pair=pair):
                 stream.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
                 stream.flush()  # a killed run keeps every finished record (see --resume)
                 cards += result.ok
@@ -309,9 +320,20 @@ def extract(
     help="Folder for contacts.csv, contacts.jsonl and followup.md.",
 )
 @click.option("--fresh", is_flag=True, help="Read every photo again instead of resuming.")
+@click.option(
+    "--pair",
+    is_flag=True,
+    help="Photos are front, back, front, back…: merge each two into one contact. "
+    "Without it, x_front.jpg and x_back.jpg are still paired by name.",
+)
 @_settings_options
 def scan(
-    inputs: tuple[Path, ...], out_dir: Path, fresh: bool, quiet: bool, settings: Settings
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    fresh: bool,
+    pair: bool,
+    quiet: bool,
+    settings: Settings,
 ) -> None:
     """Read card photos into contacts.csv, contacts.jsonl and a follow-up checklist.
 
@@ -332,6 +354,7 @@ def scan(
             today=date.today(),
             on_result=step,
             on_start=start,
+            pair=pair,
         )
     if not quiet:
         click.echo(_summary_table(summary.results, settings.review_threshold))

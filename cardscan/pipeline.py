@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from cardscan import imaging, parse, validate
+from cardscan import combine, imaging, parse, validate
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
@@ -363,7 +363,26 @@ def scan_batch(
     paths: Sequence[str | Path],
     settings: Settings,
     on_result: Callable[[CardResult], None] | None = None,
+    *,
+    pair: bool = False,
+    worker: Worker = process_image,
 ) -> Iterator[CardResult]:
-    """Like :func:`scan_photos`, one card at a time: the simplest way to read a batch."""
-    for results in scan_photos(paths, settings, on_result):
-        yield from results
+    """Every card of a batch, one at a time: the simplest way to read photos.
+
+    The two sides of a card (``x_front.jpg``/``x_back.jpg``, or every two photos with
+    ``pair``) come out as one record; see :func:`cardscan.combine.pair_photos`.
+    ``worker`` is as for :func:`scan_photos`.
+
+    Raises:
+        ConfigError: ``pair`` with an odd number of photos, or a bad region.
+        MissingDependencyError: Tesseract or a language is missing.
+    """
+    groups = combine.pair_photos([Path(p) for p in paths], pair)
+    order = [p for g in groups for p in (g.front, g.back) if p is not None]
+    read = iter(scan_photos(order, settings, on_result, worker=worker))
+    for group in groups:
+        front = next(read)
+        if group.back is None:
+            yield from front
+        else:
+            yield from combine.combine_sides(front, next(read))

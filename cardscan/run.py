@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cardscan._version import __version__
+from cardscan.combine import pair_photos, results_for
 from cardscan.config import Settings
 from cardscan.errors import InputImageError, OutputError
 from cardscan.export import write_contacts_csv
@@ -207,6 +208,8 @@ def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
                 if isinstance(record, dict) and record.get("status") == "ok":
                     kept.append(json.dumps(record, ensure_ascii=False) + "\n")
                     done.add(str(record.get("source")))
+                    if record.get("back"):  # a two-sided card: its back is done too
+                        done.add(str(record["back"]))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -233,6 +236,7 @@ def run_scan(
     today: date | None = None,
     on_result: Callable[[CardResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    pair: bool = False,
 ) -> ScanSummary:
     """Read photos into ``out_dir``: contacts.jsonl, contacts.csv and followup.md.
 
@@ -244,6 +248,8 @@ def run_scan(
         today: the date the follow-up plan counts from (default: today).
         on_result: called once per card as it is read or reused (progress).
         on_start: called once with the number of photos to read (progress length).
+        pair: photos are front, back, front, back… (``--pair``); sides named
+            ``x_front.jpg``/``x_back.jpg`` are paired without it.
     """
     # Inputs are checked before the output folder is touched: a mistyped path must not
     # replace an earlier run's files with a list of failures.
@@ -253,6 +259,7 @@ def run_scan(
             f"no such file or folder: {', '.join(missing)}", "check the path; nothing was written"
         )
     photos, skipped = require_photos(inputs)
+    groups = pair_photos(photos, pair)  # checked before anything is written
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -291,7 +298,7 @@ def run_scan(
         if digest is not None and all(r.ok for r in batch):
             journal.append(digest, batch)
 
-    results = tuple(r for p in photos for r in by_photo.get(str(p), ()))
+    results = tuple(results_for(groups, by_photo))
     csv_buffer = io.StringIO(newline="")
     write_contacts_csv(results, csv_buffer, settings.review_threshold)
     outputs = (out / "contacts.jsonl", out / "contacts.csv", out / "followup.md")

@@ -15,3 +15,20 @@ def crash_on_poison(path: str | Path, settings: Settings, info: TesseractInfo) -
     if "poison" in Path(path).name:
         os._exit(70)
     return [CardResult(str(path), contact=Contact(name=Field(Path(path).stem, 0.9)))]
+
+
+def sides_by_name(path: str | Path, settings: Settings, info: TesseractInfo) -> list[CardResult]:
+    """A front gives a name and an e-mail, a back a website; a "logo" back reads nothing."""
+    from cardscan.models import CardStatus
+
+    stem = Path(path).stem
+    if "logo" in stem:
+        return [CardResult(str(path), status=CardStatus.FAILED, error=f"{path}: no text")]
+    if stem.endswith("back"):
+        return [CardResult(str(path), contact=Contact(websites=(Field("example.org", 0.9),)))]
+    return [
+        CardResult(
+            str(path),
+            contact=Contact(name=Field(stem, 0.9), emails=(Field(f"{stem}@example.org", 0.9),)),
+        )
+    ]

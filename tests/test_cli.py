@@ -73,7 +73,9 @@ def test_directories_skip_non_images_with_a_count(runner: CliRunner, tmp_path, m
     (tmp_path / "sub" / "c.pdf").write_bytes(b"x")
     seen: list[str] = []
 
-    def fake(paths: Sequence[Path], settings: Settings, on_result=None) -> Iterator[CardResult]:
+    def fake(
+        paths: Sequence[Path], settings: Settings, on_result=None, pair=False
+    ) -> Iterator[CardResult]:
         for p in paths:
             seen.append(Path(p).name)
             yield CardResult(str(p), contact=Contact(name=Field("A B", 0.9)))
@@ -97,7 +99,9 @@ def test_extract_resume_keeps_finished_records(runner: CliRunner, tmp_path, monk
     out.write_text(json.dumps(done) + "\n" + json.dumps(failed) + "\n" + torn)
     seen: list[str] = []
 
-    def fake(paths: Sequence[Path], settings: Settings, on_result=None) -> Iterator[CardResult]:
+    def fake(
+        paths: Sequence[Path], settings: Settings, on_result=None, pair=False
+    ) -> Iterator[CardResult]:
         for p in paths:
             seen.append(str(p))
             yield CardResult(str(p), contact=Contact(name=Field("N", 0.9)))
@@ -141,7 +145,7 @@ def test_environment_variables_set_options(runner: CliRunner, tmp_path, monkeypa
     (tmp_path / "a.jpg").write_bytes(b"x")
     seen: list[Settings] = []
 
-    def fake(paths, settings, on_result=None):
+    def fake(paths, settings, on_result=None, pair=False):
         seen.append(settings)
         return iter(())
 
@@ -155,7 +159,7 @@ def test_environment_variables_set_options(runner: CliRunner, tmp_path, monkeypa
 def test_scan_writes_outputs_and_prints_a_table(runner: CliRunner, tmp_path, monkeypatch) -> None:
     (tmp_path / "p.jpg").write_bytes(b"x")
 
-    def fake(paths, settings, on_result=None):
+    def fake(paths, settings, on_result=None, pair=False):
         for p in paths:
             yield [
                 CardResult(
