@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import pytest
+
+from cardscan.match import (
+    Decision,
+    MatchIndex,
+    MatchScore,
+    Profile,
+    blocking_keys,
+    company_key,
+    compare,
+    decide,
+    fold,
+    name_forms,
+    profile_of,
+    registered_domain,
+    sound_key,
+)
+from cardscan.models import Contact, Field, Phone, PhoneType
+
+
+def contact(
+    name: str | None = None,
+    *,
+    given: str | None = None,
+    family: str | None = None,
+    company: str | None = None,
+    title: str | None = None,
+    emails: tuple[str, ...] = (),
+    phones: tuple[tuple[str, PhoneType], ...] = (),
+    websites: tuple[str, ...] = (),
+) -> Contact:
+    return Contact(
+        name=Field(name, 0.9) if name else None,
+        given_name=given,
+        family_name=family,
+        company=Field(company, 0.9) if company else None,
+        title=Field(title, 0.9) if title else None,
+        emails=tuple(Field(e, 0.9) for e in emails),
+        phones=tuple(Field(Phone(e, e, t, True), 0.9) for e, t in phones),
+        websites=tuple(Field(w, 0.9) for w in websites),
+    )
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+
+def test_fold_drops_accents_case_and_punctuation():
+    assert fold("  Zoë  O'Brien-Núñez ") == "zoe obrien nunez"
+    assert fold("Straße") == "strasse"
+
+
+@pytest.mark.parametrize(
+    ("printed", "key"),
+    [
+        ("Quillfeather GmbH", "quillfeather"),
+        ("Quillfeather GmbH & Co. KG", "quillfeather"),
+        ("Brasswick Inc.", "brasswick"),
+        ("Brasswick, Inc", "brasswick"),
+        ("Talvero Ltd", "talvero"),
+        ("Talvero Co., Ltd.", "talvero"),
+        ("Ondamar S.L.", "ondamar"),
+        ("Ondamar SARL", "ondamar"),
+        ("Ondamar S.A.R.L.", "ondamar"),
+        ("The Pelican Group LLC", "pelican group"),
+        ("Inc", "inc"),  # never strip a name down to nothing
+    ],
+)
+def test_company_key_strips_legal_forms(printed, key):
+    assert company_key(printed) == key
+
+
+def test_registered_domain():
+    assert registered_domain("https://www.mail.brasswick.co.uk/about") == "brasswick.co.uk"
+    assert registered_domain("brasswick.com") == "brasswick.com"
+    assert registered_domain("www.shop.brasswick.de/") == "brasswick.de"
+    assert registered_domain("localhost") == ""
+
+
+def test_sound_key_survives_ocr_slips_and_spelling_variants():
+    assert sound_key("Quenneville") == sound_key("Quennevllle") == sound_key("Quenevile")
+    assert sound_key("Marmot") == sound_key("Marrnot")  # rn read for m
+    assert sound_key("Meyer") == sound_key("Meier")
+    assert sound_key("Marmot") != sound_key("Pelletier")
+
+
+def test_name_forms_join_nicknames():
+    assert name_forms("Bob") & name_forms("Robert")
+    assert name_forms("Liz") & name_forms("Elizabeth")
+    assert not name_forms("Robert") & name_forms("Elizabeth")
+
+
+# --- profiles ------------------------------------------------------------------------------
+
+
+def test_profile_of_takes_identifiers_and_skips_shared_lines():
+    c = contact(
+        "Odile Marmot",
+        given="Odile",
+        family="Marmot",
+        company="Brasswick SARL",
+        emails=("Odile.Marmot@Brasswick.fr", "odile.m@gmail.com"),
+        phones=(("+33612345678", PhoneType.MOBILE), ("+33187654321", PhoneType.FAX)),
+        websites=("www.brasswick.fr",),
+    )
+    p = profile_of(c)
+    assert p.name == "Odile Marmot"
+    assert p.emails == ("odile.marmot@brasswick.fr", "odile.m@gmail.com")
+    assert p.phones == ("+33612345678",)  # the fax belongs to the company
+    assert p.domains == ("brasswick.fr",)  # gmail says nothing about the employer
+
+
+def test_profile_splits_a_full_name_when_no_parts_are_given():
+    p = Profile(name="Marmot, Odile")
+    q = Profile(name="Odile Marmot")
+    assert compare(p, q).score > 0.9
+
+
+# --- blocking ------------------------------------------------------------------------------
+
+
+def test_blocking_keys_hold_email_phone_and_name_keys():
+    p = Profile(
+        name="Robert Quenneville",
+        given_name="Robert",
+        family_name="Quenneville",
+        emails=("rq@pelican.example",),
+        phones=("+15551234567",),
+    )
+    keys = blocking_keys(p)
+    assert "e:rq@pelican.example" in keys
+    assert "p:+15551234567" in keys
+    assert any(k.startswith("n:") for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("Robert", "Quenneville"), ("Bob", "Quenneville")),  # nickname
+        (("Robert", "Quenneville"), ("R", "Quenneville")),  # initial
+        (("Robert", "Quenneville"), ("Robert", "Quennevllle")),  # OCR slip
+        (("Robert", "Quenneville"), ("Quenneville", "Robert")),  # swapped
+        (("Élodie", "Marmot"), ("Elodie", "Marrnot")),  # accent loss and rn/m
+    ],
+)
+def test_name_keys_meet_despite_variants(a, b):
+    pa = Profile(given_name=a[0], family_name=a[1])
+    pb = Profile(given_name=b[0], family_name=b[1])
+    assert blocking_keys(pa) & blocking_keys(pb)
+
+
+def test_unrelated_people_share_no_key():
+    pa = Profile(given_name="Robert", family_name="Quenneville", emails=("a@x.example",))
+    pb = Profile(given_name="Odile", family_name="Marmot", emails=("b@y.example",))
+    assert not blocking_keys(pa) & blocking_keys(pb)
+
+
+# --- scoring and deciding ------------------------------------------------------------------
+
+BASE = Profile(
+    name="Robert Quenneville",
+    given_name="Robert",
+    family_name="Quenneville",
+    company="Pelican Freight Inc.",
+    title="Head of Sales",
+    emails=("robert.quenneville@pelicanfreight.example",),
+    phones=("+15551234567",),
+    domains=("pelicanfreight.example",),
+)
+
+
+def test_same_card_read_twice_with_ocr_slips_is_same():
+    other = Profile(
+        name="Robert Quennevllle",
+        given_name="Robert",
+        family_name="Quennevllle",
+        company="PELICAN FREIGHT",
+        emails=("robert.quenneville@pelicanfreight.example",),
+        phones=("+15551234567",),
+        domains=("pelicanfreight.example",),
+    )
+    s = compare(BASE, other)
+    assert decide(s) is Decision.SAME
+    assert any(r.startswith("email same") for r in s.reasons)
+
+
+def test_nickname_without_shared_details_is_at_least_review():
+    other = Profile(given_name="Bob", family_name="Quenneville", company="Pelican Freight")
+    assert decide(compare(BASE, other)) is not Decision.NEW
+
+
+def test_colleague_with_same_family_name_is_not_merged():
+    other = Profile(
+        given_name="Martine",
+        family_name="Quenneville",
+        company="Pelican Freight Inc.",
+        emails=("martine.quenneville@pelicanfreight.example",),
+        phones=("+15551234567",),  # the switchboard
+        domains=("pelicanfreight.example",),
+    )
+    assert decide(compare(BASE, other)) is not Decision.SAME
+
+
+def test_different_people_are_new():
+    other = Profile(given_name="Odile", family_name="Marmot", company="Brasswick SARL")
+    s = compare(BASE, other)
+    assert decide(s) is Decision.NEW
+    assert s.score < 0.1
+
+
+def test_compare_is_symmetric():
+    other = Profile(given_name="Bob", family_name="Quennevile", emails=("bq@x.example",))
+    assert compare(BASE, other).score == compare(other, BASE).score
+
+
+def test_missing_fields_add_no_evidence():
+    bare = Profile(given_name="Robert", family_name="Quenneville")
+    assert compare(BASE, bare).reasons == ("family same +5.0", "given same +4.0")
+
+
+def test_decide_thresholds():
+    assert decide(MatchScore(0.999)) is Decision.SAME
+    assert decide(0.7) is Decision.REVIEW
+    assert decide(0.1) is Decision.NEW
+    assert decide(0.7, same=0.6) is Decision.SAME
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+def test_index_finds_the_match_and_forgets_removed_profiles():
+    idx = MatchIndex()
+    idx.add(1, BASE)
+    idx.add(2, Profile(given_name="Odile", family_name="Marmot", emails=("om@b.example",)))
+    probe = Profile(given_name="Bob", family_name="Quenneville", phones=("+15551234567",))
+    assert idx.candidates(probe) == {1}
+    found = idx.best(probe)
+    assert found is not None
+    assert found[0] == 1
+    idx.remove(1)
+    assert 1 not in idx
+    assert idx.candidates(probe) == set()
+    assert idx.best(probe) is None
+
+
+def test_index_add_replaces_the_old_profile():
+    idx = MatchIndex()
+    idx.add(1, Profile(given_name="Odile", family_name="Marmot"))
+    idx.add(1, BASE)
+    assert len(idx) == 1
+    assert idx.candidates(Profile(given_name="Odile", family_name="Marmot")) == set()
+
+
+def test_index_skips_oversized_name_blocks_but_not_email_blocks():
+    idx = MatchIndex(max_block=3)
+    for i in range(5):
+        idx.add(i, Profile(given_name="Robert", family_name="Quenneville"))
+    idx.add(9, Profile(given_name="Robert", family_name="Quenneville", emails=("r@q.example",)))
+    probe = Profile(given_name="Robert", family_name="Quenneville", emails=("r@q.example",))
+    assert idx.candidates(probe) == {9}
