@@ -7,11 +7,12 @@ import json
 import logging
 import os
 import platform
+import shutil
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,12 +20,23 @@ from typing import Any, TextIO
 import click
 
 from cardscan._version import __version__
-from cardscan.config import Settings, default_jobs
+from cardscan.config import Settings, default_db_path, default_jobs
 from cardscan.errors import CardscanError, ExitCode
+from cardscan.events import (
+    CheckIn,
+    check_in,
+    contact_from,
+    create_event,
+    event_stats,
+    import_roster,
+)
+from cardscan.importers import parse_mapping
+from cardscan.ingest import Ingester, Tally, import_contacts
 from cardscan.models import CardResult
 from cardscan.ocr import check_tesseract
-from cardscan.pipeline import require_photos, scan_batch
-from cardscan.run import open_records_file, run_scan
+from cardscan.pipeline import require_photos, scan_batch, scan_photos
+from cardscan.run import file_digest, open_records_file, run_scan
+from cardscan.store import Store, StoredContact, now_iso, open_store
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -178,6 +190,31 @@ def _progress(
             state["bar"].__exit__(None, None, None)
 
 
+def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db PATH`` (or ``CARDSCAN_DB``): which contact store a command uses."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="CARDSCAN_DB",
+        show_envvar=True,
+        help=f"Contact store to use. Default: {default_db_path()}.",
+    )(f)
+
+
+def _open_store(db: Path | None) -> Store:
+    """Open the contact store for this command; it is closed when the command ends."""
+    store = open_store(db or default_db_path())
+    click.get_current_context().call_on_close(store.close)
+    return store
+
+
+def _local_time(at: str | None, fmt: str = "%H:%M") -> str:
+    """A stored UTC time shown in the user's time zone."""
+    if not at:
+        return ""
+    return datetime.fromisoformat(at).astimezone().strftime(fmt)
+
+
 @click.group(cls=CardscanGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="cardscan")
 @click.option("-v", "--verbose", is_flag=True, help="Log details and show tracebacks.")
@@ -326,12 +363,20 @@ def extract(
     help="Photos are front, back, front, back…: merge each two into one contact. "
     "Without it, x_front.jpg and x_back.jpg are still paired by name.",
 )
+@click.option("--event", "event_ref", metavar="EVENT", help="Link every card to this event.")
+@click.option("--note", help="A note added to every contact of this run.")
+@click.option("--tag", "tags", multiple=True, help="A tag for every contact (repeatable).")
+@_db_option
 @_settings_options
 def scan(
     inputs: tuple[Path, ...],
     out_dir: Path,
     fresh: bool,
     pair: bool,
+    event_ref: str | None,
+    note: str | None,
+    tags: tuple[str, ...],
+    db: Path | None,
     quiet: bool,
     settings: Settings,
 ) -> None:
@@ -341,10 +386,45 @@ def scan(
     done (a journal in the output folder remembers them by content). Output files are
     replaced whole, never left half-written, and readable by you only.
 
+    Every card also goes into the contact store (--db), matched against the people
+    already there: the same person is merged, an uncertain pair waits for
+    `cardscan review`. Reading the same photos again adds nothing twice.
+
     \b
     Example:
       cardscan scan ~/Pictures/mixer --out ~/contacts/mixer-2026-11
+      cardscan scan ~/Pictures/mixer --out mixer/ --event "Harbour mixer" --tag harbour
     """
+    # The store is opened (and the event looked up) before any photo is read: an
+    # unusable store or a mistyped event name stops the run at once.
+    store = _open_store(db)
+    linked = store.event(event_ref) if event_ref else None
+    ingester = Ingester(store)
+    run_id = store.start_run(
+        "scan",
+        {"inputs": [str(i) for i in inputs], "out": str(out_dir), "event": event_ref},
+    )
+    tally = Tally()
+
+    def to_store(key: str, results: Sequence[CardResult]) -> None:
+        nonlocal tally
+        for outcome in ingester.add_photo(
+            results,
+            key,
+            run_id=run_id,
+            event_id=linked.id if linked else None,
+            note=note,
+            tags=tags,
+        ):
+            tally = tally.add(outcome)
+            if outcome.merge_id is not None and not quiet:
+                stored = store.contact(outcome.contact_id, full=False)
+                click.echo(
+                    f"merged into known contact {stored.label} "
+                    f"(undo: cardscan undo {outcome.merge_id})",
+                    err=True,
+                )
+
     with _progress(quiet, "Reading cards") as (start, step):
         summary = run_scan(
             inputs,
@@ -355,7 +435,9 @@ def scan(
             on_result=step,
             on_start=start,
             pair=pair,
+            on_card=to_store,
         )
+    store.finish_run(run_id)
     if not quiet:
         click.echo(_summary_table(summary.results, settings.review_threshold))
         reused = f", {summary.reused} from the earlier run" if summary.reused else ""
@@ -365,7 +447,333 @@ def scan(
         )
         for path in summary.outputs:
             click.echo(f"wrote {path}")
+        click.echo(f"contact store {store.location}: {tally.describe()}")
     if summary.failed:
+        raise click.exceptions.Exit(int(ExitCode.SOME_CARDS_FAILED))
+
+
+@cli.command("import", context_settings=CONTEXT_SETTINGS)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "mapping",
+    metavar="SPEC",
+    help='Columns of a CSV cardscan does not recognise: "Full Name=name,E-mail=email".',
+)
+@click.option(
+    "--region",
+    envvar="CARDSCAN_REGION",
+    show_envvar=True,
+    metavar="CC",
+    help="Country for phone numbers written without +code (ISO, e.g. US, DE).",
+)
+@_db_option
+def import_(file: Path, mapping: str | None, region: str | None, db: Path | None) -> None:
+    """Load contacts you already have, merging them with the ones in the store.
+
+    FILE is a CSV export from HubSpot, Salesforce, Google Contacts or Outlook (recognised
+    by its column headers; --map for any other CSV) or a vCard file (3.0 or 4.0). Each
+    contact is matched against the store: the same person is merged (no value lost),
+    an uncertain pair waits for `cardscan review`. Rows that cannot be read are listed
+    by line number; the rest are imported.
+
+    \b
+    Examples:
+      cardscan import hubspot-contacts.csv
+      cardscan import phone.vcf
+      cardscan import list.csv --map "Full Name=name,E-mail=email,Firm=company"
+    """
+    store = _open_store(db)
+    run_id = store.start_run("import", {"file": str(file)})
+    done = import_contacts(
+        Ingester(store),
+        file,
+        parse_mapping(mapping) if mapping else None,
+        region=region,
+        run_id=run_id,
+    )
+    store.finish_run(run_id)
+    for problem in done.errors:
+        click.echo(f"{file}: line {problem.line}: not imported: {problem.message}", err=True)
+    for problem in done.warnings:
+        click.echo(f"{file}: line {problem.line}: {problem.message}", err=True)
+    click.echo(
+        f"{file} ({done.format}): {len(done.outcomes)} contact(s): {done.tally.describe()}"
+        + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
+    )
+
+
+def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
+    """Two contacts as columns, one field per line, for a person to compare."""
+    a, b = store.contact(left), store.contact(right)
+    col = max(20, (width - 14) // 2)
+
+    def cells(c: StoredContact) -> dict[str, list[str]]:
+        def kind(k: str) -> list[str]:
+            return [v.display + (f" ({v.type})" if v.type else "") for v in c.of_kind(k)]
+
+        return {
+            "name": [c.name or ""],
+            "title": [c.title or ""],
+            "company": [c.company or ""],
+            "emails": kind("email"),
+            "phones": kind("phone"),
+            "websites": kind("website"),
+            "address": [c.address or ""],
+            "history": [h.describe() for h in c.history],
+            "source": [c.source],
+            "seen": [c.seen_at[:10]],
+        }
+
+    ca, cb = cells(a), cells(b)
+    lines = [f"{'':12}  {_cut(f'contact {a.id}', col).ljust(col)}  contact {b.id}"]
+    for key in ca:
+        rows = max(len(ca[key]), len(cb[key]), 1)
+        for i in range(rows):
+            x = ca[key][i] if i < len(ca[key]) else ""
+            y = cb[key][i] if i < len(cb[key]) else ""
+            if i == 0 or x or y:
+                mark = " " if x.casefold() == y.casefold() else "≠"
+                label = key if i == 0 else ""
+                lines.append(f"{label:<11}{mark}  {_cut(x, col).ljust(col)}  {_cut(y, col)}")
+    return "\n".join(lines)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@_db_option
+def review(db: Path | None) -> None:
+    """Decide on the pairs of contacts the matcher was not sure about.
+
+    Each pair is shown side by side (≠ marks the fields that differ); answer m to merge
+    them into one contact, a to keep them apart for good, s to skip to the next (it is
+    asked again next time), q to stop. A merge can be undone with `cardscan undo ID`.
+    """
+    store = _open_store(db)
+    ingester = Ingester(store)
+    pending = store.reviews("open")
+    if not pending:
+        click.echo("Nothing to review.")
+        return
+    width = shutil.get_terminal_size((100, 24)).columns
+    decided = 0
+    for n, item in enumerate(pending, 1):
+        left, right = store.live_id(item.a_id), store.live_id(item.b_id)
+        if left == right:  # merged meanwhile, by a later card or import
+            store.set_review_status(item.id, "merged")
+            continue
+        click.echo(f"\nReview {n} of {len(pending)}: score {item.score:.2f}")
+        if item.reasons:
+            click.echo("why: " + ", ".join(item.reasons))
+        click.echo(_side_by_side(store, left, right, width))
+        answer = click.prompt(
+            "[m]erge, keep [a]part, [s]kip, [q]uit",
+            type=click.Choice(["m", "a", "s", "q"]),
+            show_choices=False,
+            default="s",
+        )
+        if answer == "q":
+            break
+        if answer == "m":
+            audit_id = ingester.merge(left, right, review_id=item.id)
+            click.echo(f"merged contact {right} into {left} (undo: cardscan undo {audit_id})")
+            decided += 1
+        elif answer == "a":
+            audit_id = store.keep_apart(item.id)
+            click.echo(f"kept apart (undo: cardscan undo {audit_id})")
+            decided += 1
+    left_open = len(store.reviews("open"))
+    click.echo(f"\n{decided} decided, {left_open} still to review.")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("change_id", metavar="MERGE_ID", type=int)
+@_db_option
+def undo(change_id: int, db: Path | None) -> None:
+    """Revert a merge (or another recorded change) exactly, by the id it was given.
+
+    Merge ids are printed by `scan`, `import` and `review`. A change that later changes
+    build on is refused until those are undone, newest first.
+    """
+    store = _open_store(db)
+    entry = store.undo(change_id)
+    click.echo(f"undone {entry.action} {entry.id}: {entry.summary}")
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def event() -> None:
+    """Events: create them, import their registration list, see who came.
+
+    \b
+    Example:
+      cardscan event create "Harbour mixer" --date 2026-05-14 --place "Pier 4"
+      cardscan event roster "Harbour mixer" eventbrite-attendees.csv
+      cardscan checkin "Harbour mixer" door/*.jpg
+      cardscan event stats "Harbour mixer"
+    """
+
+
+@event.command("create", context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.option("--date", "when", metavar="YYYY-MM-DD", help="When the event takes place.")
+@click.option("--place", help="Where it takes place.")
+@_db_option
+def event_create(name: str, when: str | None, place: str | None, db: Path | None) -> None:
+    """Create an event NAME (names are unique)."""
+    if when is not None:
+        try:
+            when = date.fromisoformat(when).isoformat()
+        except ValueError as e:
+            raise click.BadParameter(f"{when!r} is not a date like 2026-05-14") from e
+    created = create_event(_open_store(db), name, when, place)
+    click.echo(f"created event {created.id}: {created.name}")
+
+
+@event.command("list", context_settings=CONTEXT_SETTINGS)
+@_db_option
+def event_list(db: Path | None) -> None:
+    """List events, newest first, with their counts."""
+    store = _open_store(db)
+    found = store.events()
+    if not found:
+        click.echo('No events yet: cardscan event create "NAME" --date YYYY-MM-DD')
+        return
+    click.echo(f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived")
+    for e in found:
+        s = event_stats(store, e)
+        click.echo(
+            f"{e.id:>4}  {e.date or '':<10}  {_cut(e.name, 30):<30}  "
+            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived + s.walk_ins:>7}"
+        )
+
+
+@event.command("roster", context_settings=CONTEXT_SETTINGS)
+@click.argument("event_ref", metavar="EVENT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--region",
+    envvar="CARDSCAN_REGION",
+    show_envvar=True,
+    metavar="CC",
+    help="Country for phone numbers written without +code.",
+)
+@_db_option
+def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None) -> None:
+    """Import the registration list FILE for EVENT (name or id).
+
+    FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
+    Everyone on it becomes a contact (merged with the one you already have) and is
+    registered. Broken rows are listed by line number; the rest are imported.
+    """
+    store = _open_store(db)
+    found = store.event(event_ref)
+    run_id = store.start_run("roster", {"file": str(file), "event": found.id})
+    done = import_roster(Ingester(store), found, file, region=region, run_id=run_id)
+    store.finish_run(run_id)
+    for problem in done.errors:
+        click.echo(f"{file}: line {problem.line}: not imported: {problem.message}", err=True)
+    for problem in done.skipped:
+        click.echo(f"{file}: line {problem.line}: skipped: {problem.message}", err=True)
+    click.echo(
+        f"{found.name}: {done.registered} registered"
+        + (f", {done.already} already on the roster" if done.already else "")
+        + f" ({done.tally.describe()})"
+        + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
+    )
+
+
+@event.command("stats", context_settings=CONTEXT_SETTINGS)
+@click.argument("event_ref", metavar="EVENT")
+@_db_option
+def event_stats_command(event_ref: str, db: Path | None) -> None:
+    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT."""
+    store = _open_store(db)
+    found = store.event(event_ref)
+    s = event_stats(store, found)
+    where = ", ".join(x for x in (found.date, found.place) if x)
+    click.echo(found.name + (f" ({where})" if where else ""))
+    for label, value in (
+        ("registered", s.registered),
+        ("arrived", s.arrived),
+        ("walk-ins", s.walk_ins),
+        ("no-shows", s.no_shows),
+        ("cards scanned", s.cards_scanned),
+    ):
+        click.echo(f"  {label:<14}{value:>6}")
+
+
+def _say_checkin(done: CheckIn) -> None:
+    at = _local_time(done.arrived_at)
+    if done.status == "already":
+        line = f"{done.label}: already checked in at {at}"
+    elif done.status == "walk-in":
+        line = f"{done.label}: walk-in, arrived {at}"
+    else:
+        line = f"{done.label}: arrived {at}"
+    if done.uncertain:
+        line += " (not a sure match: see cardscan review)"
+    click.echo(line)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("event_ref", metavar="EVENT")
+@click.argument("photos", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--name", help="Check in by name (typed at the door).")
+@click.option("--email", help="Check in by e-mail address.")
+@_db_option
+@_settings_options
+def checkin(
+    event_ref: str,
+    photos: tuple[Path, ...],
+    name: str | None,
+    email: str | None,
+    db: Path | None,
+    quiet: bool,
+    settings: Settings,
+) -> None:
+    """Check people in at EVENT's door, by card photo or by --name / --email.
+
+    Each person is looked up on the event's roster and marked arrived with the time;
+    anyone not on it is added as a walk-in. A card photo also stores the card and its
+    contact, deduplicated like any scan.
+
+    \b
+    Examples:
+      cardscan checkin "Harbour mixer" door/IMG_2041.jpg
+      cardscan checkin "Harbour mixer" --email ada@example.org
+      cardscan checkin "Harbour mixer" --name "Ada Quill"
+    """
+    if not photos and not (name or email):
+        raise click.UsageError("give card PHOTOS, or --name / --email")
+    store = _open_store(db)
+    found = store.event(event_ref)
+    ingester = Ingester(store)
+    run_id = store.start_run("checkin", {"event": found.id})
+    failed = 0
+    if name or email:
+        _say_checkin(
+            check_in(ingester, found, contact_from(name, email), "checkin: typed", now_iso())
+        )
+    if photos:
+        paths, _skipped = require_photos(photos)
+        for path, results in zip(paths, scan_photos(paths, settings), strict=True):
+            digest = file_digest(path)
+            for result in results:
+                if not result.ok or digest is None:
+                    failed += 1
+                    click.echo(f"{path}: could not read the card: {result.error}", err=True)
+                    continue
+                done = check_in(
+                    ingester,
+                    found,
+                    result.contact,
+                    f"checkin card {path}",
+                    now_iso(),
+                    card=(result, digest),
+                    run_id=run_id,
+                )
+                _say_checkin(done)
+    store.finish_run(run_id)
+    if failed:
         raise click.exceptions.Exit(int(ExitCode.SOME_CARDS_FAILED))
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from cardscan.errors import ConfigError
 
@@ -63,3 +65,22 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS and Windows have no sched_getaffinity
         return max(1, os.cpu_count() or 1)
+
+
+def default_db_path() -> Path:
+    """Where the contact store lives unless ``--db`` or ``CARDSCAN_DB`` says otherwise.
+
+    The per-user data folder of each platform: ``$XDG_DATA_HOME/cardscan`` (default
+    ``~/.local/share/cardscan``) on Linux, ``~/Library/Application Support/cardscan`` on
+    macOS, ``%LOCALAPPDATA%\\cardscan`` on Windows.
+    """
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME")
+        # The XDG spec says a relative value is invalid and must be ignored.
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / "cardscan" / "contacts.db"

@@ -67,3 +67,9 @@ class OutputError(CardscanError):
     """An output file or directory cannot be written."""
 
     exit_code = ExitCode.ERROR
+
+
+class StoreError(CardscanError):
+    """The contact store cannot be opened, read or written, or refused a change (undo)."""
+
+    exit_code = ExitCode.STORE

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cardscan._version import __version__
-from cardscan.combine import pair_photos, results_for
+from cardscan.combine import PhotoGroup, pair_photos, results_for
 from cardscan.config import Settings
 from cardscan.errors import InputImageError, OutputError
 from cardscan.export import write_contacts_csv
@@ -237,6 +237,7 @@ def run_scan(
     on_result: Callable[[CardResult], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     pair: bool = False,
+    on_card: Callable[[str, Sequence[CardResult]], None] | None = None,
 ) -> ScanSummary:
     """Read photos into ``out_dir``: contacts.jsonl, contacts.csv and followup.md.
 
@@ -250,6 +251,10 @@ def run_scan(
         on_start: called once with the number of photos to read (progress length).
         pair: photos are front, back, front, back… (``--pair``); sides named
             ``x_front.jpg``/``x_back.jpg`` are paired without it.
+        on_card: called with a content key and the results of each physical card (one
+            photo, or front and back) as soon as its photos are read and journaled, and
+            for cards reused from the journal: the contact store's way in (see
+            ``cardscan.ingest``). The key is the photo's SHA-256 (front+back for two sides).
     """
     # Inputs are checked before the output folder is touched: a mistyped path must not
     # replace an earlier run's files with a list of failures.
@@ -290,13 +295,25 @@ def run_scan(
         for reused in by_photo.values():
             for r in reused:
                 on_result(r)
+    group_of = {g.front: g for g in groups} | {g.back: g for g in groups if g.back}
 
+    def hand_over(group: PhotoGroup) -> None:
+        # The store sees a card once every side of it is read; a photo journaled but not
+        # yet stored when a run was killed is handed over again from the journal.
+        sides = [group.front] if group.back is None else [group.front, group.back]
+        keys = [digests[p] for p in sides]
+        if on_card and all(str(p) in by_photo for p in sides) and None not in keys:
+            on_card("+".join(k for k in keys if k), results_for([group], by_photo))
+
+    for group in groups:
+        hand_over(group)
     for path, batch in zip(todo, scan_photos(todo, settings, on_result), strict=True):
         by_photo[str(path)] = batch
         digest = digests[path]
         # Failed photos are not journaled: a rerun tries them again (a timeout may pass).
         if digest is not None and all(r.ok for r in batch):
             journal.append(digest, batch)
+        hand_over(group_of[path])
 
     results = tuple(results_for(groups, by_photo))
     csv_buffer = io.StringIO(newline="")

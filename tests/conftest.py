@@ -47,6 +47,16 @@ def load_script(name: str) -> ModuleType:
     return module
 
 
+@pytest.fixture(autouse=True)
+def private_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test its own contact store (CARDSCAN_DB): none writes to the user's real one."""
+    path = tmp_path_factory.mktemp("store") / "contacts.db"
+    monkeypatch.setenv("CARDSCAN_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def settings() -> Settings:
     return Settings(jobs=1, region="US")

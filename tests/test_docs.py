@@ -40,6 +40,7 @@ def test_readme_exit_codes_match_the_enum() -> None:
         ExitCode.USAGE,
         ExitCode.MISSING_DEPENDENCY,
         ExitCode.INPUT,
+        ExitCode.STORE,
         ExitCode.SOME_CARDS_FAILED,
         ExitCode.CTRL_C,
     }

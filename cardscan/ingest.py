@@ -1,0 +1,356 @@
+"""Contacts into the store: match each against what is known, then add, merge or ask.
+
+Every incoming contact (a card, a CRM row, a roster line) is first stored as a contact of
+its own, then handled by the matcher's decision on its best candidate:
+
+- ``NEW``: it stays a contact of its own.
+- ``SAME``: it is merged into the stored contact (:meth:`Store.merge`: no value lost, the
+  old job kept as history), and the merge is in the audit log, undoable.
+- ``REVIEW``: it stays apart, and the pair waits in the review queue (``cardscan review``).
+
+Storing first and merging second makes every merge the same operation, whoever asked for
+it, and lets ``cardscan undo`` give back the incoming contact exactly as it came. Blocking
+happens in SQL (``Store.candidates``), so a card is compared with a handful of contacts,
+never with the whole store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cardscan.importers import ImportResult, RowProblem, read_contacts
+from cardscan.match import Decision, MatchScore, Profile, blocking_keys, compare, decide, profile_of
+from cardscan.models import CardResult, Contact
+from cardscan.store import Store, StoredContact
+
+log = logging.getLogger(__name__)
+
+#: A name key shared by more contacts than this is not used to find candidates (as in
+#: ``match.MatchIndex``): a very common name says little and would cost the most.
+MAX_BLOCK = 1000
+#: Blocking keys that are always used, however many contacts share them: e-mail, phone.
+STRONG_KEYS = ("e:", "p:")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one incoming contact."""
+
+    #: The live contact the input now belongs to.
+    contact_id: int
+    decision: Decision
+    #: The contact created for the input (None when its card had been read before).
+    created: int | None = None
+    #: The stored contact it was matched with (SAME and REVIEW).
+    matched: int | None = None
+    score: float | None = None
+    reasons: tuple[str, ...] = ()
+    #: Audit id of the merge (SAME), for ``cardscan undo``.
+    merge_id: int | None = None
+    review_id: int | None = None
+    card_id: int | None = None
+    #: The card (photo content + card index) was already in the store: nothing was added.
+    seen_before: bool = False
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts over many outcomes, for a command's summary line."""
+
+    new: int = 0
+    merged: int = 0
+    review: int = 0
+    seen_before: int = 0
+
+    def add(self, outcome: Outcome) -> Tally:
+        """The tally with one more outcome counted."""
+        if outcome.seen_before:
+            return Tally(self.new, self.merged, self.review, self.seen_before + 1)
+        return Tally(
+            self.new + (outcome.decision is Decision.NEW),
+            self.merged + (outcome.decision is Decision.SAME),
+            self.review + (outcome.decision is Decision.REVIEW),
+            self.seen_before,
+        )
+
+    def describe(self) -> str:
+        """``3 new, 2 merged into known contacts, 1 to review, 4 seen before``."""
+        parts = [f"{self.new} new", f"{self.merged} merged into known contacts"]
+        if self.review:
+            parts.append(f"{self.review} to review (cardscan review)")
+        if self.seen_before:
+            parts.append(f"{self.seen_before} already in the store")
+        return ", ".join(parts)
+
+
+def keys_of(contact: StoredContact) -> frozenset[str]:
+    """The blocking keys of a stored contact."""
+    return blocking_keys(profile_of(contact.to_contact()))
+
+
+class Ingester:
+    """Matches and stores contacts, remembering the profiles it has loaded.
+
+    One ingester serves one command; its profile cache follows the merges it makes. Use
+    :meth:`forget` after changing the store some other way (an undo).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._profiles: dict[int, Profile] = {}
+
+    def forget(self) -> None:
+        """Drop cached profiles (after an undo or a failed transaction)."""
+        self._profiles.clear()
+
+    def _profiles_of(self, ids: Iterable[int]) -> dict[int, Profile]:
+        wanted = set(ids)
+        missing = wanted - self._profiles.keys()
+        for stored in self.store.contacts(missing):
+            self._profiles[stored.id] = profile_of(stored.to_contact())
+        return {i: self._profiles[i] for i in wanted if i in self._profiles}
+
+    def scored(self, contact: Contact) -> list[tuple[int, MatchScore]]:
+        """Stored contacts that blocking finds for ``contact``, with scores, best first."""
+        profile = profile_of(contact)
+        ids = self.store.candidates(blocking_keys(profile), max_block=MAX_BLOCK, always=STRONG_KEYS)
+        pairs = [(i, compare(profile, p)) for i, p in self._profiles_of(ids).items()]
+        pairs.sort(key=lambda pair: (-pair[1].score, pair[0]))
+        return pairs
+
+    def add(
+        self,
+        contact: Contact,
+        source: str,
+        *,
+        seen_at: str | None = None,
+        prefer: Iterable[int] = (),
+    ) -> Outcome:
+        """Store ``contact``, merging it into its match or queueing the pair for review.
+
+        ``prefer``: contacts to choose over a better-scoring other when they match at least
+        as "review" (check-in prefers the event's roster).
+        """
+        profile = profile_of(contact)
+        scored = self.scored(contact)
+        preferred = set(prefer)
+        best: tuple[int, MatchScore] | None = None
+        for ident, score in scored:
+            if ident in preferred and decide(score) is not Decision.NEW:
+                best = (ident, score)
+                break
+        if best is None and scored:
+            best = scored[0]
+        try:
+            with self.store.transaction():
+                created = self.store.add_contact(
+                    contact, source, blocking_keys(profile), seen_at=seen_at
+                )
+                self._profiles[created] = profile
+                if best is None or decide(best[1]) is Decision.NEW:
+                    return Outcome(created, Decision.NEW, created=created)
+                matched, score = best
+                decision = decide(score)
+                if decision is Decision.REVIEW:
+                    review = self.store.queue_review(matched, created, score.score, score.reasons)
+                    return Outcome(
+                        created,
+                        decision,
+                        created=created,
+                        matched=matched,
+                        score=score.score,
+                        reasons=score.reasons,
+                        review_id=review,
+                    )
+                merge_id = self.merge(
+                    matched,
+                    created,
+                    summary=f"{source} matched contact {matched} (score {score.score:.3f}): "
+                    f"merged contact {created} into it",
+                )
+                return Outcome(
+                    matched,
+                    decision,
+                    created=created,
+                    matched=matched,
+                    score=score.score,
+                    reasons=score.reasons,
+                    merge_id=merge_id,
+                )
+        except BaseException:
+            self.forget()
+            raise
+
+    def merge(
+        self, keep: int, other: int, *, summary: str = "", review_id: int | None = None
+    ) -> int:
+        """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id."""
+        try:
+            audit_id = self.store.merge(keep, other, keys_of, summary=summary, review_id=review_id)
+        except BaseException:
+            self.forget()
+            raise
+        self._profiles.pop(other, None)
+        self._profiles.pop(keep, None)
+        return audit_id
+
+    def add_card(
+        self,
+        result: CardResult,
+        sha256: str,
+        *,
+        run_id: int | None = None,
+        prefer: Iterable[int] = (),
+    ) -> Outcome | None:
+        """Store one card read from a photo, unless that card was stored before.
+
+        Cards are keyed by the photo's content hash and the card's index in it, so reading
+        the same photo again (a rerun, a copy under another name) adds nothing. A failed
+        card gives None.
+        """
+        if not result.ok:
+            return None
+        seen = self.store.card_seen(sha256, result.card)
+        if seen is not None:
+            live = self.store.live_id(seen.contact_id) if seen.contact_id is not None else None
+            if live is not None:
+                return Outcome(live, Decision.SAME, card_id=seen.id, seen_before=True)
+        with self.store.transaction():
+            source = f"card {result.source}" + (f"#{result.card}" if result.card else "")
+            outcome = self.add(result.contact, source, prefer=prefer)
+            card_id = self.store.add_card(
+                sha256,
+                result.card,
+                result.source,
+                outcome.created,
+                result.to_record(),
+                run_id,
+            )
+        return _with_card(outcome, card_id)
+
+    def add_photo(
+        self,
+        results: Sequence[CardResult],
+        sha256: str,
+        *,
+        run_id: int | None = None,
+        event_id: int | None = None,
+        note: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> list[Outcome]:
+        """Store every card of one photo in one transaction, with the run's event, note, tags.
+
+        A run killed during this call leaves none of the photo's cards in the store, and
+        the photo is read into the store again on the next run.
+        """
+        outcomes = []
+        with self.store.transaction():
+            for result in results:
+                outcome = self.add_card(result, sha256, run_id=run_id)
+                if outcome is None:
+                    continue
+                outcomes.append(outcome)
+                person = outcome.contact_id
+                if event_id is not None and outcome.card_id is not None:
+                    self.store.link_met(event_id, person, outcome.card_id, run_id)
+                if note:
+                    self.store.add_note(person, note, event_id, run_id)
+                if tags:
+                    self.store.add_tags(person, tags)
+        return outcomes
+
+    def add_many(
+        self,
+        contacts: Iterable[Contact],
+        source: str,
+        *,
+        batch: int = 500,
+    ) -> list[Outcome]:
+        """Store many contacts (an import), ``batch`` per transaction for speed.
+
+        A run killed midway keeps the finished batches; importing the same file again
+        then merges its rows into the contacts they made the first time.
+        """
+        outcomes: list[Outcome] = []
+        pending = list(contacts)
+        for start in range(0, len(pending), batch):
+            with self.store.transaction():
+                outcomes.extend(self.add(c, source) for c in pending[start : start + batch])
+        return outcomes
+
+
+def _with_card(outcome: Outcome, card_id: int) -> Outcome:
+    return Outcome(
+        outcome.contact_id,
+        outcome.decision,
+        created=outcome.created,
+        matched=outcome.matched,
+        score=outcome.score,
+        reasons=outcome.reasons,
+        merge_id=outcome.merge_id,
+        review_id=outcome.review_id,
+        card_id=card_id,
+    )
+
+
+@dataclass(frozen=True)
+class FileImport:
+    """What importing one contacts file did."""
+
+    path: str
+    format: str
+    tally: Tally
+    outcomes: tuple[Outcome, ...]
+    #: Rows not imported, by line number.
+    errors: tuple[RowProblem, ...]
+    #: Rows imported without a value that did not validate.
+    warnings: tuple[RowProblem, ...]
+    skipped: tuple[RowProblem, ...]
+
+
+def import_entries(
+    ingester: Ingester, result: ImportResult, source: str, *, run_id: int | None = None
+) -> list[Outcome]:
+    """Store the contacts of a read file, with their notes and tags, in one transaction."""
+    store = ingester.store
+    with store.transaction():
+        outcomes = ingester.add_many(result.contacts, source)
+        for entry, outcome in zip(result.entries, outcomes, strict=True):
+            if entry.note:
+                store.add_note(outcome.contact_id, entry.note, run_id=run_id)
+            if entry.tags:
+                store.add_tags(outcome.contact_id, entry.tags)
+    return outcomes
+
+
+def import_contacts(
+    ingester: Ingester,
+    path: str | Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    region: str | None = None,
+    run_id: int | None = None,
+) -> FileImport:
+    """Import a CRM export or vCard file into the store, deduplicating as for cards.
+
+    Raises:
+        ImportFileError: the file cannot be read or its layout is not recognised.
+    """
+    result = read_contacts(path, mapping, region=region)
+    source = f"import:{result.format} {Path(path).name}"
+    outcomes = import_entries(ingester, result, source, run_id=run_id)
+    tally = Tally()
+    for outcome in outcomes:
+        tally = tally.add(outcome)
+    return FileImport(
+        str(path),
+        result.format,
+        tally,
+        tuple(outcomes),
+        result.errors,
+        result.warnings,
+        result.skipped,
+    )

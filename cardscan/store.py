@@ -1,0 +1,1479 @@
+"""The contact store: every contact, card, event and decision cardscan has seen, in SQLite.
+
+This is the only module that speaks SQL. The rest of cardscan calls :class:`Store`
+methods and gets frozen records back, so a server database (a PostgreSQL URL for a team)
+can be added later behind the same methods without touching the callers.
+
+Design:
+
+- One file, private to its owner (0600, its folder 0700), in WAL mode so readers never
+  wait for a writer. The schema is migrated forward with ``PRAGMA user_version``.
+- Every email, phone, website and social handle is a row of its own with its kind, type,
+  source and first/last seen, so merging two contacts never has to choose between values.
+- Contacts are never deleted: a contact merged into another keeps its row with
+  ``merged_into`` set, and every merge or edit is written to the audit log with the rows
+  it touched before and after, so :meth:`Store.undo` can put them back exactly.
+- Writes happen in :meth:`Store.transaction`; a process killed at any moment leaves the
+  store as it was before the transaction began.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cardscan.errors import StoreError
+from cardscan.models import Contact, Field, Phone, PhoneType
+
+log = logging.getLogger(__name__)
+
+#: Kinds of multi-valued contact details; each value is its own row.
+VALUE_KINDS = ("email", "phone", "website", "social")
+
+#: The schema, one script per version; a store at version N runs scripts N+1… on open.
+#: Never edit a released script: add the next one.
+MIGRATIONS: tuple[str, ...] = (
+    # Version 1.
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        who TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        name TEXT,
+        given_name TEXT,
+        family_name TEXT,
+        title TEXT,
+        company TEXT,
+        address TEXT,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        merged_into INTEGER REFERENCES contacts(id)
+    );
+    CREATE INDEX contacts_merged_into ON contacts(merged_into);
+    CREATE TABLE contact_values (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        kind TEXT NOT NULL CHECK (kind IN ('email', 'phone', 'website', 'social')),
+        value TEXT NOT NULL,
+        display TEXT NOT NULL,
+        type TEXT,
+        ext TEXT,
+        confidence REAL,
+        source TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        UNIQUE (contact_id, kind, value)
+    );
+    CREATE INDEX contact_values_value ON contact_values(kind, value);
+    CREATE TABLE match_keys (
+        key TEXT NOT NULL,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        PRIMARY KEY (key, contact_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX match_keys_contact ON match_keys(contact_id);
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        title TEXT,
+        company TEXT,
+        address TEXT,
+        until TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX history_contact ON history(contact_id);
+    CREATE TABLE conflicts (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        field TEXT NOT NULL,
+        kept TEXT NOT NULL,
+        other TEXT NOT NULL,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX conflicts_contact ON conflicts(contact_id);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        date TEXT,
+        place TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE cards (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        card INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id),
+        contact_id INTEGER REFERENCES contacts(id),
+        record TEXT NOT NULL,
+        UNIQUE (sha256, card)
+    );
+    CREATE INDEX cards_contact ON cards(contact_id);
+    CREATE TABLE attendance (
+        event_id INTEGER NOT NULL REFERENCES events(id),
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        registered INTEGER NOT NULL DEFAULT 0,
+        walk_in INTEGER NOT NULL DEFAULT 0,
+        registered_at TEXT,
+        arrived_at TEXT,
+        source TEXT NOT NULL,
+        PRIMARY KEY (event_id, contact_id)
+    );
+    CREATE INDEX attendance_contact ON attendance(contact_id);
+    CREATE TABLE met (
+        id INTEGER PRIMARY KEY,
+        event_id INTEGER NOT NULL REFERENCES events(id),
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        card_id INTEGER NOT NULL REFERENCES cards(id),
+        run_id INTEGER REFERENCES runs(id),
+        at TEXT NOT NULL,
+        UNIQUE (event_id, card_id)
+    );
+    CREATE INDEX met_contact ON met(contact_id);
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        text TEXT NOT NULL,
+        at TEXT NOT NULL,
+        event_id INTEGER REFERENCES events(id),
+        run_id INTEGER REFERENCES runs(id)
+    );
+    CREATE INDEX notes_contact ON notes(contact_id);
+    CREATE TABLE tags (
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        tag TEXT NOT NULL,
+        PRIMARY KEY (contact_id, tag)
+    ) WITHOUT ROWID;
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        a_id INTEGER NOT NULL REFERENCES contacts(id),
+        b_id INTEGER NOT NULL REFERENCES contacts(id),
+        score REAL NOT NULL,
+        reasons TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'merged', 'apart')),
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+    );
+    CREATE INDEX reviews_a ON reviews(a_id);
+    CREATE INDEX reviews_b ON reviews(b_id);
+    CREATE INDEX reviews_status ON reviews(status);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,
+        contacts TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        before TEXT NOT NULL,
+        after TEXT NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0,
+        undone_at TEXT,
+        undone_by TEXT
+    );
+    """,
+)
+
+#: Tables holding a contact's state, and how to select one contact's rows in each.
+#: A snapshot of these rows is what an audit entry keeps, and what undo puts back.
+_CONTACT_SCOPE: tuple[tuple[str, str], ...] = (
+    ("contacts", "id IN ({ids})"),
+    ("contact_values", "contact_id IN ({ids})"),
+    ("match_keys", "contact_id IN ({ids})"),
+    ("history", "contact_id IN ({ids})"),
+    ("conflicts", "contact_id IN ({ids})"),
+    ("attendance", "contact_id IN ({ids})"),
+    ("met", "contact_id IN ({ids})"),
+    ("notes", "contact_id IN ({ids})"),
+    ("tags", "contact_id IN ({ids})"),
+    ("reviews", "a_id IN ({ids}) OR b_id IN ({ids})"),
+)
+
+_STORE_HINT = "check the path given by --db or CARDSCAN_DB, and that the disk is not full"
+
+
+def now_iso() -> str:
+    """The current time in UTC, to the second, as ISO 8601 (how the store writes times)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def current_user() -> str:
+    """The OS user name, recorded in the audit log as who made a change."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers) and no LOGNAME/USER
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def value_key(kind: str, text: str) -> str:
+    """The normalised form that tells two values of ``kind`` apart.
+
+    ``Jane@Example.COM`` and ``jane@example.com`` are one address; ``https://www.ex.com/``
+    and ``ex.com`` one website. Phones are keyed by their E.164 form by the caller; a
+    number that did not validate is keyed by its digits.
+    """
+    value = text.strip()
+    if kind == "email" or kind == "social":
+        return value.lower()
+    if kind == "website":
+        value = value.lower()
+        for prefix in ("https://", "http://"):
+            value = value.removeprefix(prefix)
+        return value.removeprefix("www.").rstrip("/")
+    if kind == "phone":
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return ("+" + digits) if value.startswith("+") else digits
+    raise ValueError(f"unknown value kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """One email, phone, website or social handle of a contact, with where it came from."""
+
+    id: int
+    kind: str
+    value: str
+    display: str
+    type: str | None
+    ext: str | None
+    confidence: float | None
+    source: str
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class PastJob:
+    """What a contact was before a newer card or import changed it ("was X at Y")."""
+
+    title: str | None
+    company: str | None
+    address: str | None
+    until: str
+    source: str
+
+    def describe(self) -> str:
+        """Human wording: ``was Sales Lead at Acme (until 2025-03-01)``."""
+        parts = []
+        if self.title or self.company:
+            job = " at ".join(p for p in (self.title, self.company) if p)
+            parts.append(f"was {job}")
+        if self.address:
+            parts.append(f"lived/worked at {self.address}")
+        return f"{'; '.join(parts)} (until {self.until[:10]})"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two sources disagreed on a single-valued field; ``kept`` won, ``other`` is kept here."""
+
+    field: str
+    kept: str
+    other: str
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class StoredContact:
+    """A contact as the store holds it. ``merged_into`` is set when it lives on in another."""
+
+    id: int
+    name: str | None
+    given_name: str | None
+    family_name: str | None
+    title: str | None
+    company: str | None
+    address: str | None
+    source: str
+    created_at: str
+    seen_at: str
+    merged_into: int | None
+    values: tuple[StoredValue, ...] = ()
+    history: tuple[PastJob, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    notes: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def of_kind(self, kind: str) -> tuple[StoredValue, ...]:
+        """The values of one kind (``email``, ``phone``, ``website``, ``social``)."""
+        return tuple(v for v in self.values if v.kind == kind)
+
+    @property
+    def label(self) -> str:
+        """A short human label: the name, else the first email or the company."""
+        emails = self.of_kind("email")
+        return self.name or (emails[0].display if emails else None) or self.company or "?"
+
+    def to_contact(self) -> Contact:
+        """The contact as a pipeline :class:`Contact` (for matching and exports)."""
+
+        def one(value: str | None) -> Field[str] | None:
+            return Field(value, 1.0, "store") if value else None
+
+        def many(kind: str) -> tuple[Field[str], ...]:
+            return tuple(
+                Field(v.display, v.confidence if v.confidence is not None else 1.0, v.source)
+                for v in self.of_kind(kind)
+            )
+
+        phones = tuple(
+            Field(
+                Phone(
+                    raw=v.display,
+                    e164=v.value if v.value.startswith("+") else None,
+                    type=_phone_type(v.type),
+                    valid=v.value.startswith("+"),
+                    extension=v.ext,
+                ),
+                v.confidence if v.confidence is not None else 1.0,
+                v.source,
+            )
+            for v in self.of_kind("phone")
+        )
+        return Contact(
+            name=one(self.name),
+            given_name=self.given_name,
+            family_name=self.family_name,
+            title=one(self.title),
+            company=one(self.company),
+            emails=many("email"),
+            phones=phones,
+            websites=many("website"),
+            address=one(self.address),
+            social=many("social"),
+        )
+
+
+def _phone_type(text: str | None) -> PhoneType:
+    try:
+        return PhoneType(text or "other")
+    except ValueError:
+        return PhoneType.OTHER
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event people register for, arrive at and are met at."""
+
+    id: int
+    name: str
+    date: str | None
+    place: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One person's place in an event: registered, walked in, arrived when."""
+
+    event_id: int
+    contact_id: int
+    registered: bool
+    walk_in: bool
+    registered_at: str | None
+    arrived_at: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class EventStats:
+    """The counts ``cardscan event stats`` shows."""
+
+    registered: int
+    arrived: int
+    walk_ins: int
+    no_shows: int
+    cards_scanned: int
+
+
+@dataclass(frozen=True)
+class Review:
+    """A pair of contacts the matcher could not decide on, waiting for a person."""
+
+    id: int
+    a_id: int
+    b_id: int
+    score: float
+    reasons: tuple[str, ...]
+    status: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded change: who did what to which contacts, when, and whether it was undone."""
+
+    id: int
+    at: str
+    who: str
+    action: str
+    contacts: tuple[int, ...]
+    summary: str
+    undone: bool
+
+
+@dataclass(frozen=True)
+class CardSeen:
+    """A card image already in the store, keyed by photo content hash and card index."""
+
+    id: int
+    sha256: str
+    card: int
+    path: str
+    contact_id: int | None
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Store:
+    """The contact store. Open with :func:`open_store`; use as a context manager to close.
+
+    Methods that change data open a transaction of their own when called outside
+    :meth:`transaction`, so each is atomic; callers group several in one
+    ``with store.transaction():`` to make them atomic together.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, location: str) -> None:
+        self._conn = conn
+        self.location = location
+        self._depth = 0
+        self.who = current_user()
+        #: Clock for every timestamp the store writes; tests replace it.
+        self.clock: Callable[[], str] = now_iso
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database (uncommitted work is rolled back)."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all of them land, or (on an exception or a kill) none do.
+
+        Nested calls join the outer transaction through a savepoint, so an inner
+        failure that the caller handles undoes only the inner part.
+
+        Raises:
+            StoreError: the database cannot be written (locked too long, disk full).
+        """
+        depth = self._depth
+        try:
+            if depth == 0:
+                # IMMEDIATE takes the write lock now, not at the first write: two cardscan
+                # processes then queue up instead of failing halfway.
+                self._conn.execute("BEGIN IMMEDIATE")
+            else:
+                self._conn.execute(f"SAVEPOINT sp{depth}")
+        except sqlite3.Error as e:
+            raise _store_error(self.location, e) from e
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if depth == 0:
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+            raise
+        self._depth -= 1
+        try:
+            self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
+        except sqlite3.Error as e:
+            if depth == 0:
+                self._conn.execute("ROLLBACK")
+            raise _store_error(self.location, e) from e
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as e:
+            raise _store_error(self.location, e) from e
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._q(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the store is at (``PRAGMA user_version``)."""
+        return int(self._one("PRAGMA user_version"))
+
+    def check(self) -> list[str]:
+        """Problems SQLite finds in the file and its references (empty when healthy)."""
+        problems = [r[0] for r in self._q("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"broken reference in {r[0]}" for r in self._q("PRAGMA foreign_key_check")]
+        return problems
+
+    # -- runs ------------------------------------------------------------------------
+
+    def start_run(self, kind: str, detail: dict[str, Any] | None = None) -> int:
+        """Record the start of a scan, import or check-in session; returns its id."""
+        with self.transaction():
+            cur = self._q(
+                "INSERT INTO runs (kind, who, started_at, detail) VALUES (?, ?, ?, ?)",
+                (kind, self.who, self.clock(), json.dumps(detail or {}, ensure_ascii=False)),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int) -> None:
+        """Mark a run finished (a run without an end time was interrupted)."""
+        with self.transaction():
+            self._q("UPDATE runs SET finished_at = ? WHERE id = ?", (self.clock(), run_id))
+
+    # -- contacts --------------------------------------------------------------------
+
+    def add_contact(
+        self, contact: Contact, source: str, keys: Iterable[str] = (), seen_at: str | None = None
+    ) -> int:
+        """Store a new contact with its values and blocking keys; returns its id."""
+        at = seen_at or self.clock()
+        with self.transaction():
+            cur = self._q(
+                "INSERT INTO contacts (name, given_name, family_name, title, company, address,"
+                " source, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    contact.name.value if contact.name else None,
+                    contact.given_name,
+                    contact.family_name,
+                    contact.title.value if contact.title else None,
+                    contact.company.value if contact.company else None,
+                    contact.address.value if contact.address else None,
+                    source,
+                    self.clock(),
+                    at,
+                ),
+            )
+            contact_id = int(cur.lastrowid or 0)
+            self._add_values(contact_id, contact, source, at)
+            self.set_keys(contact_id, keys)
+        return contact_id
+
+    def _add_values(self, contact_id: int, contact: Contact, source: str, at: str) -> None:
+        rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for kind, fields in (
+            ("email", contact.emails),
+            ("website", contact.websites),
+            ("social", contact.social),
+        ):
+            for f in fields:
+                if f.value.strip():
+                    key = value_key(kind, f.value)
+                    rows.setdefault(
+                        (kind, key),
+                        (contact_id, kind, key, f.value, None, None, f.confidence, source, at, at),
+                    )
+        for p in contact.phones:
+            phone = p.value
+            key = phone.e164 or value_key("phone", phone.raw)
+            if key:
+                rows.setdefault(
+                    ("phone", key),
+                    (
+                        contact_id,
+                        "phone",
+                        key,
+                        phone.raw or key,
+                        phone.type.value,
+                        phone.extension,
+                        p.confidence,
+                        source,
+                        at,
+                        at,
+                    ),
+                )
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO contact_values (contact_id, kind, value, display, type, ext,"
+            " confidence, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            list(rows.values()),
+        )
+
+    def set_keys(self, contact_id: int, keys: Iterable[str]) -> None:
+        """Replace a contact's blocking keys (what :meth:`candidates` looks up)."""
+        with self.transaction():
+            self._q("DELETE FROM match_keys WHERE contact_id = ?", (contact_id,))
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO match_keys (key, contact_id) VALUES (?, ?)",
+                [(k, contact_id) for k in sorted(set(keys))],
+            )
+
+    def candidates(
+        self, keys: Iterable[str], *, max_block: int | None = None, always: tuple[str, ...] = ()
+    ) -> set[int]:
+        """Live contacts sharing at least one blocking key with ``keys`` (never a full scan).
+
+        A key filed for more than ``max_block`` contacts (a very common name) is passed
+        over, as it says little and costs most; keys starting with a prefix in ``always``
+        (e-mail, phone) never are.
+        """
+        wanted = sorted(set(keys))
+        if not wanted:
+            return set()
+        marks = _placeholders(len(wanted))
+        if max_block is None:
+            sql = f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({marks})"
+            params: list[Any] = wanted
+        else:
+            sql = (
+                "SELECT DISTINCT m.contact_id FROM match_keys m WHERE m.key IN ("
+                f" SELECT key FROM match_keys WHERE key IN ({marks}) GROUP BY key"
+                " HAVING count(*) <= ?" + "".join(" OR key LIKE ?" for _ in always) + ")"
+            )
+            params = [*wanted, max_block, *(prefix.replace("%", "") + "%" for prefix in always)]
+        # Merged contacts lose their keys, so every id found here is live.
+        return {int(r[0]) for r in self._q(sql, params)}
+
+    def live_id(self, contact_id: int) -> int:
+        """The contact that ``contact_id`` lives on in, following merges.
+
+        Raises:
+            StoreError: there is no such contact.
+        """
+        seen = set()
+        current: int | None = contact_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            row = self._q("SELECT merged_into FROM contacts WHERE id = ?", (current,)).fetchone()
+            if row is None:
+                raise StoreError(
+                    f"no contact {contact_id} in {self.location}",
+                    "list contacts with `cardscan review`",
+                )
+            if row[0] is None:
+                return current
+            current = int(row[0])
+        raise StoreError(f"contact {contact_id} is merged in a loop in {self.location}")
+
+    def contact(self, contact_id: int, *, full: bool = True) -> StoredContact:
+        """One contact by id (merged or not).
+
+        Raises:
+            StoreError: there is no such contact.
+        """
+        found = self.contacts([contact_id], full=full)
+        if not found:
+            raise StoreError(f"no contact {contact_id} in {self.location}")
+        return found[0]
+
+    def contacts(
+        self, ids: Iterable[int] | None = None, *, full: bool = False
+    ) -> list[StoredContact]:
+        """Contacts by id, in id order; ``None`` means every live contact.
+
+        ``full`` also loads history, conflicts, notes and tags (matching needs only the
+        values, so it skips them).
+        """
+        if ids is None:
+            where, params = "merged_into IS NULL", []
+        else:
+            params = sorted(set(ids))
+            if not params:
+                return []
+            where = f"id IN ({_placeholders(len(params))})"
+        out = []
+        # SQLite allows 32766 parameters; chunking keeps huge id lists under that.
+        for chunk in _chunks(params, 900) if params else [[]]:
+            clause = where if ids is None else f"id IN ({_placeholders(len(chunk))})"
+            rows = self._q(
+                "SELECT id, name, given_name, family_name, title, company, address, source,"
+                f" created_at, seen_at, merged_into FROM contacts WHERE {clause} ORDER BY id",
+                chunk,
+            ).fetchall()
+            if not rows:
+                continue
+            cids = [r[0] for r in rows]
+            marks = _placeholders(len(cids))
+            values: dict[int, list[StoredValue]] = {c: [] for c in cids}
+            for r in self._q(
+                "SELECT contact_id, id, kind, value, display, type, ext, confidence, source,"
+                f" first_seen, last_seen FROM contact_values WHERE contact_id IN ({marks})"
+                " ORDER BY id",
+                cids,
+            ):
+                values[r[0]].append(StoredValue(*r[1:]))
+            extra: dict[str, dict[int, list[Any]]] = {
+                k: {c: [] for c in cids} for k in ("history", "conflicts", "notes", "tags")
+            }
+            if full:
+                for r in self._q(
+                    "SELECT contact_id, title, company, address, until, source FROM history"
+                    f" WHERE contact_id IN ({marks}) ORDER BY until, id",
+                    cids,
+                ):
+                    extra["history"][r[0]].append(PastJob(*r[1:]))
+                for r in self._q(
+                    "SELECT contact_id, field, kept, other, source, at FROM conflicts"
+                    f" WHERE contact_id IN ({marks}) ORDER BY id",
+                    cids,
+                ):
+                    extra["conflicts"][r[0]].append(Conflict(*r[1:]))
+                for r in self._q(
+                    f"SELECT contact_id, text FROM notes WHERE contact_id IN ({marks}) ORDER BY id",
+                    cids,
+                ):
+                    extra["notes"][r[0]].append(r[1])
+                for r in self._q(
+                    f"SELECT contact_id, tag FROM tags WHERE contact_id IN ({marks}) ORDER BY tag",
+                    cids,
+                ):
+                    extra["tags"][r[0]].append(r[1])
+            for r in rows:
+                out.append(
+                    StoredContact(
+                        r[0],
+                        r[1],
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        r[6],
+                        r[7],
+                        r[8],
+                        r[9],
+                        r[10],
+                        values=tuple(values[r[0]]),
+                        history=tuple(extra["history"][r[0]]),
+                        conflicts=tuple(extra["conflicts"][r[0]]),
+                        notes=tuple(extra["notes"][r[0]]),
+                        tags=tuple(extra["tags"][r[0]]),
+                    )
+                )
+        return out
+
+    def count_contacts(self) -> int:
+        """How many live (not merged away) contacts the store holds."""
+        return int(self._one("SELECT count(*) FROM contacts WHERE merged_into IS NULL"))
+
+    def find_by_value(self, kind: str, text: str) -> set[int]:
+        """Live contacts holding a value (an email, a phone in E.164…), compared normalised."""
+        key = text if kind == "phone" and text.startswith("+") else value_key(kind, text)
+        rows = self._q(
+            "SELECT DISTINCT c.id FROM contact_values v JOIN contacts c ON c.id = v.contact_id"
+            " WHERE v.kind = ? AND v.value = ? AND c.merged_into IS NULL",
+            (kind, key),
+        )
+        return {int(r[0]) for r in rows}
+
+    def add_note(
+        self,
+        contact_id: int,
+        text: str,
+        event_id: int | None = None,
+        run_id: int | None = None,
+    ) -> bool:
+        """Attach a note, unless the contact already has that very note; True if added."""
+        with self.transaction():
+            if self._one(
+                "SELECT 1 FROM notes WHERE contact_id = ? AND text = ?", (contact_id, text)
+            ):
+                return False
+            self._q(
+                "INSERT INTO notes (contact_id, text, at, event_id, run_id) VALUES (?, ?, ?, ?, ?)",
+                (contact_id, text, self.clock(), event_id, run_id),
+            )
+        return True
+
+    def add_tags(self, contact_id: int, tags: Iterable[str]) -> None:
+        """Tag a contact (tags it already has are left as they are)."""
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO tags (contact_id, tag) VALUES (?, ?)",
+                [(contact_id, t) for t in tags],
+            )
+
+    # -- cards -----------------------------------------------------------------------
+
+    def card_seen(self, sha256: str, card: int) -> CardSeen | None:
+        """The stored card for a photo's content hash and card index, if it was read before."""
+        row = self._q(
+            "SELECT id, sha256, card, path, contact_id FROM cards WHERE sha256 = ? AND card = ?",
+            (sha256, card),
+        ).fetchone()
+        return CardSeen(*row) if row else None
+
+    def add_card(
+        self,
+        sha256: str,
+        card: int,
+        path: str,
+        contact_id: int | None,
+        record: dict[str, Any],
+        run_id: int | None = None,
+    ) -> int:
+        """Record a card image read into a contact; returns the card id."""
+        with self.transaction():
+            cur = self._q(
+                "INSERT INTO cards (sha256, card, path, seen_at, run_id, contact_id, record)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sha256,
+                    card,
+                    path,
+                    self.clock(),
+                    run_id,
+                    contact_id,
+                    json.dumps(record, ensure_ascii=False),
+                ),
+            )
+        return int(cur.lastrowid or 0)
+
+    def count_cards(self) -> int:
+        """How many card images the store has read."""
+        return int(self._one("SELECT count(*) FROM cards"))
+
+    # -- merging and the audit log ---------------------------------------------------
+
+    def merge(
+        self,
+        keep: int,
+        other: int,
+        keys_of: Callable[[StoredContact], Iterable[str]],
+        *,
+        action: str = "merge",
+        summary: str = "",
+        review_id: int | None = None,
+    ) -> int:
+        """Fold contact ``other`` into ``keep`` without losing a value; returns the audit id.
+
+        - Every email/phone/website/handle of ``other`` that ``keep`` lacks is added;
+          a value both hold keeps the earliest first-seen and latest last-seen.
+        - A changed title or company: the newer contact's job becomes current and the
+          older one is kept as history ("was X at Y"); the same for the address.
+        - A different name is recorded as a conflict; ``keep``'s name stays.
+        - Notes, tags, attendance and "met at" links move to ``keep``.
+        - ``other`` stays in the store with ``merged_into = keep``.
+
+        ``keys_of`` computes the merged contact's blocking keys (the matcher owns them).
+        ``review_id`` is the review this merge decides; it is closed as part of the merge,
+        so undoing the merge reopens it.
+
+        Raises:
+            StoreError: either contact does not exist, is already merged, or they are one.
+        """
+        if keep == other:
+            raise StoreError(f"cannot merge contact {keep} into itself")
+        with self.transaction():
+            a, b = self.contact(keep, full=False), self.contact(other, full=False)
+            for c in (a, b):
+                if c.merged_into is not None:
+                    raise StoreError(
+                        f"contact {c.id} was already merged into contact {c.merged_into}",
+                        f"merge into contact {self.live_id(c.id)} instead",
+                    )
+            ids = (keep, other)
+            before = self._snapshot(ids)
+            self._fold_fields(a, b)
+            self._fold_values(keep, other)
+            for table in ("history", "conflicts", "met", "notes"):
+                self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
+            self._q(
+                "INSERT OR IGNORE INTO tags (contact_id, tag)"
+                " SELECT ?, tag FROM tags WHERE contact_id = ?",
+                (keep, other),
+            )
+            self._q("DELETE FROM tags WHERE contact_id = ?", (other,))
+            self._fold_attendance(keep, other)
+            self._q("DELETE FROM match_keys WHERE contact_id = ?", (other,))
+            self._q(
+                "UPDATE contacts SET merged_into = ?, seen_at = ? WHERE id = ?",
+                (keep, b.seen_at, other),
+            )
+            self._q("UPDATE contacts SET seen_at = max(seen_at, ?) WHERE id = ?", (b.seen_at, keep))
+            self.set_keys(keep, keys_of(self.contact(keep, full=False)))
+            if review_id is not None:
+                self.set_review_status(review_id, "merged")
+            text = summary or f"merged contact {other} ({b.label}) into {keep} ({a.label})"
+            return self._audit(action, ids, text, before, self._snapshot(ids))
+
+    def _fold_fields(self, a: StoredContact, b: StoredContact) -> None:
+        """Single-valued fields of ``b`` into ``a``: fill gaps, keep the old as history."""
+        b_newer = b.seen_at >= a.seen_at
+        newer, older = (b, a) if b_newer else (a, b)
+        same = _same_text
+        updates: dict[str, str | None] = {}
+        past_job: tuple[str | None, str | None] | None = None
+        if a.company and b.company and not same(a.company, b.company):
+            # A new employer: the whole newer job is current, the older one is history.
+            updates.update(title=newer.title, company=newer.company)
+            past_job = (older.title, older.company)
+        else:
+            company = a.company or b.company
+            updates["company"] = company
+            if a.title and b.title and not same(a.title, b.title):
+                updates["title"] = newer.title
+                past_job = (older.title, older.company or company)
+            else:
+                updates["title"] = a.title or b.title
+        address = a.address or b.address
+        past_address = None
+        if a.address and b.address and not same(a.address, b.address):
+            address, past_address = newer.address, older.address
+        if past_job or past_address:
+            title, company = past_job or (None, None)
+            self._q(
+                "INSERT INTO history (contact_id, title, company, address, until, source)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (a.id, title, company, past_address, newer.seen_at, older.source),
+            )
+        updates["address"] = address
+        if a.name and b.name and not same(a.name, b.name):
+            self._q(
+                "INSERT INTO conflicts (contact_id, field, kept, other, source, at)"
+                " VALUES (?, 'name', ?, ?, ?, ?)",
+                (a.id, a.name, b.name, b.source, self.clock()),
+            )
+        if not a.name:
+            updates.update(name=b.name, given_name=b.given_name, family_name=b.family_name)
+        else:
+            updates["given_name"] = a.given_name or b.given_name
+            updates["family_name"] = a.family_name or b.family_name
+        sets = ", ".join(f"{k} = ?" for k in updates)
+        self._q(f"UPDATE contacts SET {sets} WHERE id = ?", (*updates.values(), a.id))
+
+    def _fold_values(self, keep: int, other: int) -> None:
+        for kind, value, first, last, typ, conf, row_id in self._q(
+            "SELECT kind, value, first_seen, last_seen, type, confidence, id"
+            " FROM contact_values WHERE contact_id = ?",
+            (other,),
+        ).fetchall():
+            mine = self._q(
+                "SELECT id, type FROM contact_values"
+                " WHERE contact_id = ? AND kind = ? AND value = ?",
+                (keep, kind, value),
+            ).fetchone()
+            if mine is None:
+                self._q("UPDATE contact_values SET contact_id = ? WHERE id = ?", (keep, row_id))
+                continue
+            # The same value seen twice: one row, spanning both sightings.
+            self._q(
+                "UPDATE contact_values SET first_seen = min(first_seen, ?),"
+                " last_seen = max(last_seen, ?), confidence = max(coalesce(confidence, 0), ?),"
+                " type = CASE WHEN type IS NULL OR type = 'other' THEN coalesce(?, type)"
+                " ELSE type END WHERE id = ?",
+                (first, last, conf if conf is not None else 0, typ, mine[0]),
+            )
+            self._q("DELETE FROM contact_values WHERE id = ?", (row_id,))
+
+    def _fold_attendance(self, keep: int, other: int) -> None:
+        for row in self._q(
+            "SELECT event_id, registered, walk_in, registered_at, arrived_at FROM attendance"
+            " WHERE contact_id = ?",
+            (other,),
+        ).fetchall():
+            event_id, registered, walk_in, registered_at, arrived_at = row
+            mine = self._q(
+                "SELECT registered, walk_in, registered_at, arrived_at FROM attendance"
+                " WHERE event_id = ? AND contact_id = ?",
+                (event_id, keep),
+            ).fetchone()
+            if mine is None:
+                self._q(
+                    "UPDATE attendance SET contact_id = ? WHERE event_id = ? AND contact_id = ?",
+                    (keep, event_id, other),
+                )
+                continue
+            reg = bool(mine[0] or registered)
+            arrivals = [t for t in (mine[3], arrived_at) if t]
+            regs = [t for t in (mine[2], registered_at) if t]
+            self._q(
+                "UPDATE attendance SET registered = ?, walk_in = ?, registered_at = ?,"
+                " arrived_at = ? WHERE event_id = ? AND contact_id = ?",
+                (
+                    int(reg),
+                    0 if reg else int(bool(mine[1] or walk_in)),
+                    min(regs) if regs else None,
+                    min(arrivals) if arrivals else None,
+                    event_id,
+                    keep,
+                ),
+            )
+            self._q(
+                "DELETE FROM attendance WHERE event_id = ? AND contact_id = ?", (event_id, other)
+            )
+
+    @contextmanager
+    def audited(self, action: str, ids: Sequence[int], summary: str) -> Iterator[list[int]]:
+        """Record the changes made inside the block to contacts ``ids`` as one audit entry.
+
+        Yields a list that receives the audit id once the block has finished.
+        """
+        out: list[int] = []
+        with self.transaction():
+            before = self._snapshot(ids)
+            yield out
+            out.append(self._audit(action, ids, summary, before, self._snapshot(ids)))
+
+    def _audit(
+        self,
+        action: str,
+        ids: Sequence[int],
+        summary: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+    ) -> int:
+        cur = self._q(
+            "INSERT INTO audit (at, who, action, contacts, summary, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.clock(),
+                self.who,
+                action,
+                json.dumps(list(ids)),
+                summary,
+                _canonical(before),
+                _canonical(after),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _snapshot(self, ids: Sequence[int]) -> dict[str, Any]:
+        """Every row of every contact-state table that belongs to ``ids``."""
+        marks = _placeholders(len(ids))
+        snap: dict[str, Any] = {}
+        for table, scope in _CONTACT_SCOPE:
+            where = scope.format(ids=marks)
+            cur = self._q(f"SELECT * FROM {table} WHERE {where}", list(ids) * where.count("IN"))
+            columns = [d[0] for d in cur.description]
+            snap[table] = {"columns": columns, "rows": sorted(cur.fetchall(), key=_row_order)}
+        return snap
+
+    def audit_entries(self, contact_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+        """The newest audit entries, optionally only those touching one contact."""
+        rows = self._q(
+            "SELECT id, at, who, action, contacts, summary, undone FROM audit"
+            " ORDER BY id DESC LIMIT ?",
+            (limit if contact_id is None else -1,),
+        ).fetchall()
+        entries = [_audit_entry(r) for r in rows]
+        if contact_id is not None:
+            entries = [e for e in entries if contact_id in e.contacts][:limit]
+        return entries
+
+    def audit_entry(self, audit_id: int) -> AuditEntry:
+        """One audit entry.
+
+        Raises:
+            StoreError: no entry has that id.
+        """
+        row = self._q(
+            "SELECT id, at, who, action, contacts, summary, undone FROM audit WHERE id = ?",
+            (audit_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"no merge or edit {audit_id} in {self.location}",
+                "the ids are printed when a merge happens and by `cardscan review`",
+            )
+        return AuditEntry(
+            row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5], bool(row[6])
+        )
+
+    def undo(self, audit_id: int) -> AuditEntry:
+        """Put the contacts of an audit entry back exactly as they were before it.
+
+        Refused when those contacts changed since (a later merge, a check-in…): undoing
+        would silently drop that later change. The message names the later entries to
+        undo first.
+
+        Raises:
+            StoreError: no such entry, already undone, or the contacts changed since.
+        """
+        entry = self.audit_entry(audit_id)
+        if entry.undone:
+            raise StoreError(f"{entry.action} {audit_id} was already undone")
+        with self.transaction():
+            before_text, after_text = self._q(
+                "SELECT before, after FROM audit WHERE id = ?", (audit_id,)
+            ).fetchone()
+            if _canonical(self._snapshot(entry.contacts)) != after_text:
+                later = [
+                    e.id
+                    for e in self.audit_entries(limit=10_000)
+                    if e.id > audit_id and not e.undone and set(e.contacts) & set(entry.contacts)
+                ]
+                newest_first = ", ".join(map(str, sorted(later, reverse=True)))
+                hint = (
+                    f"undo the later changes first: {newest_first}"
+                    if later
+                    else "the contacts were changed since (a check-in, a note or a tag)"
+                )
+                raise StoreError(
+                    f"cannot undo {entry.action} {audit_id}: contacts "
+                    f"{', '.join(map(str, entry.contacts))} changed after it",
+                    hint,
+                )
+            before = json.loads(before_text)
+            marks = _placeholders(len(entry.contacts))
+            # Rows are deleted and put back with their ids; references between them are
+            # checked at commit, when the set is whole again.
+            self._q("PRAGMA defer_foreign_keys = ON")
+            for table, scope in reversed(_CONTACT_SCOPE):
+                where = scope.format(ids=marks)
+                self._q(
+                    f"DELETE FROM {table} WHERE {where}", list(entry.contacts) * where.count("IN")
+                )
+            for table, _scope in _CONTACT_SCOPE:
+                data = before[table]
+                if data["rows"]:
+                    cols = ", ".join(data["columns"])
+                    slots = _placeholders(len(data["columns"]))
+                    self._conn.executemany(
+                        f"INSERT INTO {table} ({cols}) VALUES ({slots})",
+                        data["rows"],
+                    )
+            self._q(
+                "UPDATE audit SET undone = 1, undone_at = ?, undone_by = ? WHERE id = ?",
+                (self.clock(), self.who, audit_id),
+            )
+        return self.audit_entry(audit_id)
+
+    # -- review queue ----------------------------------------------------------------
+
+    def queue_review(self, a_id: int, b_id: int, score: float, reasons: Sequence[str]) -> int:
+        """Queue an uncertain pair for a person to decide; returns the review id.
+
+        A pair already queued (either way round) is not queued twice.
+        """
+        with self.transaction():
+            existing = self._one(
+                "SELECT id FROM reviews WHERE (a_id = ? AND b_id = ?) OR (a_id = ? AND b_id = ?)",
+                (a_id, b_id, b_id, a_id),
+            )
+            if existing is not None:
+                return int(existing)
+            cur = self._q(
+                "INSERT INTO reviews (a_id, b_id, score, reasons, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (a_id, b_id, score, json.dumps(list(reasons), ensure_ascii=False), self.clock()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def reviews(self, status: str = "open") -> list[Review]:
+        """Reviews with a status (``open``, ``merged``, ``apart``), oldest first."""
+        return [
+            Review(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6])
+            for r in self._q(
+                "SELECT id, a_id, b_id, score, reasons, status, created_at FROM reviews"
+                " WHERE status = ? ORDER BY id",
+                (status,),
+            )
+        ]
+
+    def set_review_status(self, review_id: int, status: str) -> None:
+        """Close (``merged``/``apart``) or reopen (``open``) a review."""
+        with self.transaction():
+            self._q(
+                "UPDATE reviews SET status = ?, decided_at = ? WHERE id = ?",
+                (status, None if status == "open" else self.clock(), review_id),
+            )
+
+    def keep_apart(self, review_id: int) -> int:
+        """Record that a review's two contacts are different people; returns the audit id.
+
+        Raises:
+            StoreError: there is no such review.
+        """
+        row = self._q("SELECT a_id, b_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no review {review_id} in {self.location}")
+        ids = (int(row[0]), int(row[1]))
+        summary = f"kept contacts {ids[0]} and {ids[1]} apart (review {review_id})"
+        with self.audited("apart", ids, summary) as audit_id:
+            self.set_review_status(review_id, "apart")
+        return audit_id[0]
+
+    def kept_apart(self, a_id: int, b_id: int) -> bool:
+        """Whether a person decided these two contacts are different people."""
+        return bool(
+            self._one(
+                "SELECT 1 FROM reviews WHERE status = 'apart' AND"
+                " ((a_id = ? AND b_id = ?) OR (a_id = ? AND b_id = ?))",
+                (a_id, b_id, b_id, a_id),
+            )
+        )
+
+    # -- events ----------------------------------------------------------------------
+
+    def create_event(self, name: str, date: str | None, place: str | None) -> Event:
+        """Create an event; names are unique, ignoring case.
+
+        Raises:
+            StoreError: an event with that name exists.
+        """
+        try:
+            with self.transaction():
+                cur = self._q(
+                    "INSERT INTO events (name, date, place, created_at) VALUES (?, ?, ?, ?)",
+                    (name, date, place, self.clock()),
+                )
+        except sqlite3.IntegrityError as e:
+            raise StoreError(
+                f"an event named {name!r} already exists",
+                "choose another name (add the date or the place), or use the existing event",
+            ) from e
+        return self.event(str(cur.lastrowid))
+
+    def events(self) -> list[Event]:
+        """Every event, newest date first."""
+        return [
+            Event(*r)
+            for r in self._q(
+                "SELECT id, name, date, place, created_at FROM events"
+                " ORDER BY coalesce(date, created_at) DESC, id DESC"
+            )
+        ]
+
+    def event(self, ref: str) -> Event:
+        """An event by name (ignoring case) or by id.
+
+        Raises:
+            StoreError: no such event.
+        """
+        row = self._q(
+            "SELECT id, name, date, place, created_at FROM events WHERE name = ?", (ref,)
+        ).fetchone()
+        if row is None and ref.isdigit():
+            row = self._q(
+                "SELECT id, name, date, place, created_at FROM events WHERE id = ?", (int(ref),)
+            ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"no event {ref!r} in {self.location}",
+                "create it with `cardscan event create NAME`; `cardscan event list` shows them",
+            )
+        return Event(*row)
+
+    def attendance(self, event_id: int, contact_id: int) -> Attendance | None:
+        """One contact's attendance of an event, if any."""
+        row = self._q(
+            "SELECT event_id, contact_id, registered, walk_in, registered_at, arrived_at, source"
+            " FROM attendance WHERE event_id = ? AND contact_id = ?",
+            (event_id, contact_id),
+        ).fetchone()
+        return _attendance(row) if row else None
+
+    def attendees(self, event_id: int) -> list[Attendance]:
+        """Everyone registered for or arrived at an event, by contact id."""
+        return [
+            _attendance(r)
+            for r in self._q(
+                "SELECT event_id, contact_id, registered, walk_in, registered_at, arrived_at,"
+                " source FROM attendance WHERE event_id = ? ORDER BY contact_id",
+                (event_id,),
+            )
+        ]
+
+    def register(self, event_id: int, contact_id: int, source: str) -> bool:
+        """Put a contact on an event's roster; False if they were already on it."""
+        with self.transaction():
+            row = self.attendance(event_id, contact_id)
+            if row is not None and row.registered:
+                return False
+            if row is None:
+                self._q(
+                    "INSERT INTO attendance (event_id, contact_id, registered, registered_at,"
+                    " source) VALUES (?, ?, 1, ?, ?)",
+                    (event_id, contact_id, self.clock(), source),
+                )
+            else:  # a walk-in who registers afterwards is registered after all
+                self._q(
+                    "UPDATE attendance SET registered = 1, walk_in = 0, registered_at = ?"
+                    " WHERE event_id = ? AND contact_id = ?",
+                    (self.clock(), event_id, contact_id),
+                )
+        return True
+
+    def arrive(self, event_id: int, contact_id: int, at: str, source: str) -> Attendance:
+        """Mark a contact arrived (a walk-in when not registered); the earliest time counts."""
+        with self.transaction():
+            row = self.attendance(event_id, contact_id)
+            if row is None:
+                self._q(
+                    "INSERT INTO attendance (event_id, contact_id, walk_in, arrived_at, source)"
+                    " VALUES (?, ?, 1, ?, ?)",
+                    (event_id, contact_id, at, source),
+                )
+            elif row.arrived_at is None:
+                self._q(
+                    "UPDATE attendance SET arrived_at = ? WHERE event_id = ? AND contact_id = ?",
+                    (at, event_id, contact_id),
+                )
+            found = self.attendance(event_id, contact_id)
+        assert found is not None
+        return found
+
+    def link_met(
+        self, event_id: int, contact_id: int, card_id: int, run_id: int | None = None
+    ) -> bool:
+        """Record that a card was collected at an event ("met at"); False if already linked."""
+        with self.transaction():
+            cur = self._q(
+                "INSERT OR IGNORE INTO met (event_id, contact_id, card_id, run_id, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (event_id, contact_id, card_id, run_id, self.clock()),
+            )
+        return cur.rowcount > 0
+
+    def met_at(self, contact_id: int) -> list[Event]:
+        """The events where a contact's cards were collected."""
+        return [
+            Event(*r)
+            for r in self._q(
+                "SELECT DISTINCT e.id, e.name, e.date, e.place, e.created_at FROM met m"
+                " JOIN events e ON e.id = m.event_id WHERE m.contact_id = ? ORDER BY e.id",
+                (contact_id,),
+            )
+        ]
+
+    def event_stats(self, event_id: int) -> EventStats:
+        """Registered, arrived, walk-ins, no-shows and cards scanned at one event."""
+        registered, arrived, walk_ins = self._q(
+            "SELECT coalesce(sum(registered), 0),"
+            " coalesce(sum(registered AND arrived_at IS NOT NULL), 0),"
+            " coalesce(sum(walk_in), 0) FROM attendance a JOIN contacts c ON c.id = a.contact_id"
+            " WHERE a.event_id = ? AND c.merged_into IS NULL",
+            (event_id,),
+        ).fetchone()
+        cards = int(self._one("SELECT count(*) FROM met WHERE event_id = ?", (event_id,)))
+        return EventStats(
+            int(registered), int(arrived), int(walk_ins), int(registered) - int(arrived), cards
+        )
+
+
+def _audit_entry(r: Sequence[Any]) -> AuditEntry:
+    return AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], bool(r[6]))
+
+
+def _attendance(row: Sequence[Any]) -> Attendance:
+    return Attendance(row[0], row[1], bool(row[2]), bool(row[3]), row[4], row[5], row[6])
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal but for case, spacing and punctuation ("ACME, Inc." vs "Acme Inc")."""
+
+    def norm(s: str) -> str:
+        return " ".join("".join(ch if ch.isalnum() else " " for ch in s.casefold()).split())
+
+    return norm(a) == norm(b)
+
+
+def _row_order(row: Sequence[Any]) -> tuple[str, ...]:
+    return tuple("" if v is None else f"{type(v).__name__}:{v}" for v in row)
+
+
+def _canonical(snapshot: dict[str, Any]) -> str:
+    """One text per state, so two snapshots compare equal exactly when their rows do."""
+    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+def _store_error(location: str, error: sqlite3.Error) -> StoreError:
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"{location} is busy: another cardscan is writing to it",
+            "wait for it to finish and run the command again",
+        )
+    if "readonly" in text:
+        return StoreError(f"{location} is read-only", "make it writable or use another --db")
+    return StoreError(f"cannot use the contact store {location}: {text}", _STORE_HINT)
+
+
+def open_store(location: str | Path) -> Store:
+    """Open (creating and migrating as needed) the store at a path or ``sqlite:///`` URL.
+
+    The file is created readable by its owner only, and its folder, when created, too.
+
+    Raises:
+        StoreError: the location is a server URL this version cannot use, the file is not
+            a cardscan store, was written by a newer cardscan, or cannot be opened.
+    """
+    text = str(location)
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower()
+        if scheme != "sqlite":
+            raise StoreError(
+                f"{scheme} stores are not supported yet: {text}",
+                "use a file path for --db (a local SQLite store)",
+            )
+        text = text.split("://", 1)[1].removeprefix("/") if text.startswith("sqlite:///") else text
+    path = Path(text).expanduser()
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700)
+        # Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the
+        # same mode as the database.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        conn = sqlite3.connect(path, isolation_level=None, timeout=15.0, check_same_thread=False)
+    except (OSError, sqlite3.Error) as e:
+        raise StoreError(f"cannot open the contact store {path}: {e}", _STORE_HINT) from e
+    store = Store(conn, str(path))
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
+        conn.execute("PRAGMA foreign_keys = ON")
+        _migrate(store)
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise StoreError(
+            f"{path} is not a cardscan contact store ({e})",
+            "point --db or CARDSCAN_DB at another file; cardscan will create it",
+        ) from e
+    except StoreError:
+        conn.close()
+        raise
+    return store
+
+
+def _migrate(store: Store) -> None:
+    version = store.schema_version
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{store.location} was written by a newer cardscan (schema {version}, this one "
+            f"knows up to {len(MIGRATIONS)})",
+            "upgrade cardscan: pip install -U cardscan",
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        log.info("migrating %s to schema %d", store.location, number)
+        # One transaction per step: a migration killed halfway leaves the old version.
+        try:
+            store._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except BaseException:
+            if store._conn.in_transaction:
+                store._conn.execute("ROLLBACK")
+            raise

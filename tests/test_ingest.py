@@ -1,0 +1,211 @@
+"""Ingest: match against the store, then add, merge (no value lost) or queue for review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from faker import Faker
+from test_store import contact, dump
+
+from cardscan import ingest
+from cardscan.ingest import Ingester, Tally, import_contacts
+from cardscan.match import Decision
+from cardscan.models import CardResult, CardStatus
+from cardscan.store import Store, open_store
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = open_store(tmp_path / "contacts.db")
+    yield s
+    s.close()
+
+
+def card(c, source: str = "mixer/1.jpg", index: int = 0) -> CardResult:
+    return CardResult(source, card=index, contact=c)
+
+
+def test_new_same_and_review_decisions(store: Store) -> None:
+    ing = Ingester(store)
+    first = ing.add(
+        contact(
+            "Ada Quill",
+            title="Analyst",
+            company="Brightwater Ltd",
+            emails=("ada.quill@brightwater.example",),
+            phones=("+12025550143",),
+        ),
+        "import:hubspot crm.csv",
+    )
+    assert first.decision is Decision.NEW and first.contact_id == first.created
+
+    moved = ing.add(
+        contact(
+            "Ada Quill",
+            title="Head of Research",
+            company="Northwind Labs",
+            emails=("ada.quill@northwind.example",),
+            phones=("+12025550143", "+12025550177"),
+        ),
+        "card mixer/1.jpg",
+    )
+    assert moved.decision is Decision.SAME
+    assert moved.contact_id == first.contact_id and moved.merge_id is not None
+    assert any("phone same" in r for r in moved.reasons)
+    merged = store.contact(first.contact_id)
+    assert {v.value for v in merged.of_kind("email")} == {
+        "ada.quill@brightwater.example",
+        "ada.quill@northwind.example",
+    }
+    assert {v.value for v in merged.of_kind("phone")} == {"+12025550143", "+12025550177"}
+    assert merged.company == "Northwind Labs"
+    assert [h.describe()[:32] for h in merged.history] == ["was Analyst at Brightwater Ltd ("]
+
+    namesake = ing.add(contact("Ada Quill", company="Globex Foods"), "card mixer/9.jpg")
+    assert namesake.decision is Decision.REVIEW
+    assert namesake.contact_id == namesake.created != first.contact_id
+    assert [(r.a_id, r.b_id) for r in store.reviews()] == [(first.contact_id, namesake.created)]
+    assert store.count_contacts() == 2
+
+    tally = Tally().add(first).add(moved).add(namesake)
+    assert (tally.new, tally.merged, tally.review) == (1, 1, 1)
+
+
+def test_undoing_an_automatic_merge_gives_the_card_back_as_it_came(store: Store) -> None:
+    ing = Ingester(store)
+    ing.add(contact("Ada Quill", emails=("ada@brightwater.example",)), "crm")
+    before = dump(store)
+    moved = ing.add(
+        contact("Ada Quill", title="CTO", emails=("ada@brightwater.example", "ada@home.example")),
+        "card x.jpg",
+    )
+    assert moved.decision is Decision.SAME and moved.merge_id is not None
+    store.undo(moved.merge_id)
+    ing.forget()
+    separate = store.contact(moved.created)
+    assert separate.merged_into is None and separate.title == "CTO"
+    assert {v.value for v in separate.of_kind("email")} == {
+        "ada@brightwater.example",
+        "ada@home.example",
+    }
+    original = store.contact(moved.matched)
+    assert original.title is None and len(original.values) == 1
+    after = dump(store)
+    # Only what the card itself brought is new: its contact, values and keys.
+    assert len(after["contacts"]) == len(before["contacts"]) + 1
+
+
+def test_matching_compares_only_what_blocking_finds(store: Store, monkeypatch) -> None:
+    fake = Faker()
+    fake.seed_instance(4)
+    ing = Ingester(store)
+    people = [(fake.unique.name(), fake.unique.email()) for _ in range(300)]
+    for name, email in people:
+        ing.add(contact(name, emails=(email,)), "crm")
+    assert store.count_contacts() == 300
+    calls = []
+    real = ingest.compare
+
+    def counting(a, b):
+        calls.append(b)
+        return real(a, b)
+
+    monkeypatch.setattr(ingest, "compare", counting)
+    name, email = people[7]
+    out = ing.add(contact(name, emails=(email,)), "card")
+    assert out.decision is Decision.SAME and out.contact_id == 8
+    assert 1 <= len(calls) <= 5  # of 300 stored
+
+
+def test_a_card_read_again_adds_nothing(store: Store) -> None:
+    ing = Ingester(store)
+    ada = contact("Ada Quill", emails=("ada@example.org",))
+    first = ing.add_photo([card(ada)], SHA_A, note="met at the bar", tags=["mixer"])
+    before = dump(store)
+    again = ing.add_photo(
+        [card(ada, source="copy/of/1.jpg")], SHA_A, note="met at the bar", tags=["mixer"]
+    )
+    assert [o.seen_before for o in again] == [True]
+    assert again[0].contact_id == first[0].contact_id
+    assert dump(store) == before
+
+
+def test_two_cards_in_one_photo_are_two_cards(store: Store) -> None:
+    ing = Ingester(store)
+    results = [
+        card(contact("Ada Quill", emails=("ada@example.org",)), index=0),
+        card(contact("Bo Lindqvist", emails=("bo@example.net",)), index=1),
+        CardResult("mixer/1.jpg", card=2, status=CardStatus.FAILED, error="blurred"),
+    ]
+    outcomes = ing.add_photo(results, SHA_A)
+    assert [o.decision for o in outcomes] == [Decision.NEW, Decision.NEW]
+    assert store.count_cards() == 2 and store.count_contacts() == 2
+    assert store.card_seen(SHA_A, 1) is not None and store.card_seen(SHA_A, 2) is None
+
+
+def test_a_photo_is_stored_whole_or_not_at_all(store: Store, monkeypatch) -> None:
+    ing = Ingester(store)
+    before = dump(store)
+    real = store.add_card
+    calls = []
+
+    def fail_on_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "add_card", fail_on_second)
+    results = [
+        card(contact("Ada Quill", emails=("ada@example.org",)), index=0),
+        card(contact("Bo Lindqvist", emails=("bo@example.net",)), index=1),
+    ]
+    with pytest.raises(OSError):
+        ing.add_photo(results, SHA_B)
+    assert dump(store) == before
+    monkeypatch.setattr(store, "add_card", real)
+    # The ingester's cache forgot the rolled-back contacts: the retry stores both afresh.
+    assert [o.decision for o in ing.add_photo(results, SHA_B)] == [Decision.NEW, Decision.NEW]
+
+
+def test_a_scan_run_links_cards_to_the_event_with_note_and_tags(store: Store) -> None:
+    ing = Ingester(store)
+    event = store.create_event("Harbour mixer", "2026-05-14", None)
+    out = ing.add_photo(
+        [card(contact("Ada Quill", emails=("ada@example.org",)))],
+        SHA_A,
+        event_id=event.id,
+        note="wants the tide report",
+        tags=["harbour", "follow-up"],
+    )
+    stored = store.contact(out[0].contact_id)
+    assert stored.notes == ("wants the tide report",)
+    assert stored.tags == ("follow-up", "harbour")
+    assert [e.name for e in store.met_at(stored.id)] == ["Harbour mixer"]
+    assert store.event_stats(event.id).cards_scanned == 1
+
+
+def test_importing_a_crm_export_merges_with_scanned_cards(store: Store, tmp_path: Path) -> None:
+    ing = Ingester(store)
+    ing.add_photo(
+        [card(contact("Ada Quill", company="Northwind", emails=("ada@northwind.example",)))],
+        SHA_A,
+    )
+    crm = tmp_path / "hubspot.csv"
+    crm.write_text(
+        "Record ID,First Name,Last Name,Email,Phone Number,Company Name,Job Title\n"
+        "101,Ada,Quill,ada@northwind.example,+1 202 555 0143,Northwind,CTO\n"
+        "102,Bo,Lindqvist,bo@example.net,,Eastgate,Buyer\n",
+        encoding="utf-8",
+    )
+    done = import_contacts(ing, crm)
+    assert done.format == "hubspot"
+    assert (done.tally.new, done.tally.merged) == (1, 1)
+    assert store.count_contacts() == 2
+    (ada,) = [c for c in store.contacts() if c.name == "Ada Quill"]
+    assert ada.title == "CTO"
+    assert {v.value for v in ada.values} == {"ada@northwind.example", "+12025550143"}
