@@ -110,6 +110,47 @@ TITLE_ROLES: frozenset[str] = _by_language(
     }
 )
 
+# More roles, by language: professions, public offices and the feminine forms cards print.
+TITLE_ROLES |= _by_language(
+    {
+        "*": "cdo chro cco cao cbo chro ciso cxo",
+        "en": "associate ambassador advocate paralegal notary physiotherapist veterinarian "
+        "optometrist surgeon doctor psychologist counselor counsellor instructor tutor "
+        "provost rector registrar commissioner councillor councilor "
+        "envoy underwriter actuary appraiser estimator draftsman machinist electrician "
+        "plumber mechanic sommelier stylist artist illustrator animator translator "
+        "interpreter copywriter webmaster sysadmin tester concierge dealer "
+        "distributor trader banker liaison facilitator mediator arbitrator investigator "
+        "paramedic midwife generalist trustee director-general",
+        "de": "sachverständiger sachverständige gutachter gutachterin prüfer prüferin "
+        "einkäufer einkäuferin kundenbetreuer kundenbetreuerin disponent disponentin "
+        "spezialist spezialistin koordinator koordinatorin analyst analystin betreuer "
+        "betreuerin assistent notar notarin arzt ärztin apotheker apothekerin professorin "
+        "dozent dozentin redakteur redakteurin fotograf fotografin designerin planer planerin "
+        "vorständin bevollmächtigter bevollmächtigte",
+        "fr": "gestionnaire représentant représentante agent coordinateur coordinatrice "
+        "analyste stagiaire formateur formatrice rédacteur rédactrice notaire pharmacien "
+        "pharmacienne médecin docteur infirmier infirmière vendeur vendeuse acheteur "
+        "acheteuse cogérant cogérante co-gérant opérateur opératrice spécialiste superviseur "
+        "superviseure contrôleur contrôleuse auditeur auditrice juriste économiste urbaniste "
+        "graphiste photographe journaliste ingénieur-conseil président-directeur",
+        "es": "directora subdirector subdirectora subgerente gerenta responsable especialista "
+        "supervisor supervisora gestor gestora agente comprador compradora auditor auditora "
+        "contador contadora notario notaria médico médica doctor doctora profesor profesora "
+        "investigador investigadora diseñador diseñadora programador programadora redactor "
+        "redactora periodista fotógrafo fotógrafa consejero consejera becario becaria "
+        "vicepresidente vicepresidenta presidente apoderado apoderada",
+        "it": "dirigente funzionario funzionaria ragioniere ragioniera specialista analista "
+        "agente venditore venditrice coordinatore coordinatrice segretario segretaria socio "
+        "socia fondatore vicedirettore vicepresidente medico dottore dottoressa ingegnera "
+        "architetta avvocata consigliere perito collaboratore collaboratrice rappresentante "
+        "procuratore",
+        "nl": "directeur consultant vertegenwoordiger specialist coördinator coordinator "
+        "ingenieur architect bestuurder voorzitter secretaris penningmeester verkoopleider "
+        "stagiair zaakvoerder projectcoördinator",
+    }
+)
+
 #: Endings that make a German compound a role ("Vertriebsleiter", "Projektmanagerin").
 TITLE_ROLE_ENDINGS: tuple[str, ...] = tuple(
     _words(
@@ -130,6 +171,19 @@ SENIORITY: frozenset[str] = _by_language(
         "fr": "adjoint adjointe principal général générale",
         "es": "adjunto adjunta general principal ejecutivo mayor",
         "it": "generale aggiunto",
+    }
+)
+
+# Qualifiers that rank or place a role ("Kaufmännischer Leiter", "Directeur Adjoint").
+SENIORITY |= _by_language(
+    {
+        "en": "corporate joint first second",
+        "de": "geschäftsführender geschäftsführende kaufmännischer kaufmännische technischer "
+        "technische",
+        "fr": "délégué déléguée",
+        "es": "adjunto sub",
+        "it": "vice esecutivo esecutiva senior unico unica",
+        "nl": "algemeen adjunct",
     }
 )
 
@@ -164,6 +218,29 @@ FUNCTION_WORDS: frozenset[str] = _by_language(
         "it": "vendite acquisti risorse umane informatica qualità produzione progetto progetti "
         "amministrazione logistica",
         "nl": "verkoop inkoop personeelszaken productie kwaliteit",
+    }
+)
+
+# More subjects of departments, by language ("Key Accounts", "Grands Comptes", "Exportación").
+FUNCTION_WORDS |= _by_language(
+    {
+        "*": "export import marketing controlling",
+        "en": "overseas domestic international internal external strategic account accounts "
+        "client clients customers enterprise public affairs relations partnerships alliances "
+        "channel channels retail wholesale business-development corporate compliance risk "
+        "treasury investor tax security infrastructure innovation analytics",
+        "de": "außendienst aussendienst innendienst kundenservice kundendienst "
+        "geschäftsentwicklung unternehmensentwicklung recht steuern finanzen presse "
+        "kommunikation öffentlichkeitsarbeit",
+        "fr": "affaires clientèle comptes grands développement relations partenariats "
+        "internationale finances financier financière administratif administrative export "
+        "exportation",
+        "es": "cuentas clave clientes exportación negocios finanzas operaciones técnica "
+        "atención cliente relaciones internacional mercadotecnia comunicación",
+        "it": "commerciale clienti estero finanza amministrativo amministrativa personale "
+        "relazioni sviluppo tecnica tecnico",
+        "nl": "commercieel commerciële financieel financiële technisch technische "
+        "klantenservice ontwikkeling bedrijfsvoering operationeel",
     }
 )
 
@@ -308,6 +385,59 @@ PHONE_LABELS: dict[str, str] = {
         ),
         "other",
     ),
+}
+PHONE_LABELS.update(
+    {
+        **dict.fromkeys(
+            _words(
+                "phone: tel: telephone: direkt direktwahl diretto directo directe "
+                "tel.-nr tel.nr telefonnummer"
+            ),
+            "work",
+        ),
+        **dict.fromkeys(
+            _words("cellphone handphone hp mobilephone mobilnummer mobiltel cellulaire"),
+            "mobile",
+        ),
+        **dict.fromkeys(
+            _words("tollfree freephone freecall gebührenfrei gebuhrenfrei"), "toll-free"
+        ),
+    }
+)
+
+#: Labels of more than one word, matched on folded text before the single words: a number
+#: free to call ("Toll-free", "Numéro vert") says so in two words, one of which ("phone")
+#: alone would announce an ordinary line.
+PHONE_LABEL_PHRASES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "toll free",
+            "toll-free",
+            "free phone",
+            "free call",
+            "numero vert",
+            "n° vert",
+            "no vert",
+            "numero verde",
+            "numero gratuito",
+            "linea gratuita",
+            "llamada gratuita",
+            "gratis nummer",
+            "gratis telefoon",
+            "kostenlose rufnummer",
+            "kostenlos",
+            "kostenfrei",
+            "service gratuit",
+            "appel gratuit",
+        ),
+        "toll-free",
+    ),
+    "mobile phone": "mobile",
+    "cell phone": "mobile",
+    "telefono movil": "mobile",
+    "telefono cellulare": "mobile",
+    "direct line": "work",
+    "ligne directe": "work",
 }
 
 #: Words that announce an e-mail address ("E-mail:", "Courriel").

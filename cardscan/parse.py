@@ -195,6 +195,19 @@ def _is_divider(word: Word) -> bool:
     return not set(text) <= set("&-–—/|·•,.+@:()'")
 
 
+def _is_rule(prev: Word, bar: Word, nxt: Word) -> bool:
+    """True for a "|" that is a printed vertical rule between two columns, not a separator.
+
+    A separator typed in a line ("Manager | Sales") is the size of its letters; a rule
+    between columns stands taller than the text, or parts text of different sizes (a name
+    beside an address line).
+    """
+    if bar.text.strip() not in ("|", "¦", "｜"):
+        return False
+    small, big = sorted((prev.box.height, nxt.box.height))
+    return bar.box.height > 1.3 * big or big > 1.5 * max(small, 1)
+
+
 _DASHES = re.compile(r"(?<=\d)[\u2010-\u2015\u2212](?=\d)")
 
 
@@ -214,7 +227,8 @@ def _segments(ocr: OcrResult) -> list[_Segment]:
         hs = sorted(w.box.height for w in words)
         height = hs[len(hs) // 2]
         current = [words[0]]
-        for prev, word in itertools.pairwise(words):
+        for i, (prev, word) in enumerate(itertools.pairwise(words)):
+            nxt = words[i + 2] if i + 2 < len(words) else None
             gap = word.box.left - prev.box.right
             small, big = sorted((prev.box.height, word.box.height))
             # A glyph twice the size of its neighbour is a logo letter, not part of the text.
@@ -224,7 +238,7 @@ def _segments(ocr: OcrResult) -> list[_Segment]:
             if gap > _GAP_FACTOR * max(height, 1) + 0.6 * small or logo:
                 pieces.append(current)
                 current = []
-            if _is_divider(word):
+            if _is_divider(word) or (nxt is not None and _is_rule(prev, word, nxt)):
                 pieces.append(current)
                 current = []
                 continue
@@ -867,10 +881,20 @@ class _PhoneFound:
     rivals: tuple[str, ...] = ()
     #: (segment, start, end) of the rest of a number printed over two lines.
     also: tuple[tuple[int, int, int], ...] = ()
+    #: True when the type came from no label at all, only from the numbering plan.
+    untyped: bool = False
 
 
 def _label_kind(text: str) -> str | None:
-    """The phone kind announced by the first label word in ``text`` (None if there is none)."""
+    """The phone kind announced by the first label in ``text`` (None if there is none).
+
+    Two-word labels ("Toll-free", "Numéro vert", "Free phone") come first: one of their
+    words alone may announce another kind ("phone" an ordinary line).
+    """
+    folded = " " + re.sub(r"[\s\-:.]+", " ", _fold(text)).strip() + " "
+    for phrase, announced in lexicon.PHONE_LABEL_PHRASES.items():
+        if f" {phrase.replace('-', ' ')} " in folded:
+            return announced
     for tok in re.split(r"[^A-Za-zÀ-ÿ.]+", text):
         low = _fold(tok).strip(".")
         if not low:
@@ -921,6 +945,7 @@ def _find_phones(
     issues: list[str] = []
     seen: set[str] = set()
     pairs = _split_numbers(segs, region, country_code)
+    offices = _office_regions(segs) if guess.reason != "given" else {}
     continued = {b.index for _, b in pairs}
     for seg in segs:
         if seg.index in continued:
@@ -931,6 +956,14 @@ def _find_phones(
         joint = len(seg.text)
         both = seg if below is None else _Segment(seg.words + below.words, seg.index)
         matches = validate.find_phones(text, region, country_code)
+        # A card with offices in several countries: a national number belongs to the
+        # country of the address printed above it, when it is valid there.
+        office = offices.get(seg.index)
+        local = False
+        if office and office != region:
+            there = validate.find_phones(text, office, validate.code_for_region(office))
+            if sum(m.valid for m in there) >= max(1, sum(m.valid for m in matches)):
+                matches, local = there, True
         prev_end = 0
         for i, m in enumerate(matches):
             digits = sum(c.isalnum() if m.vanity else c.isdigit() for c in m.raw)
@@ -964,8 +997,12 @@ def _find_phones(
                 continue
             if m.valid and not labelled and digits < 7:
                 continue
+            untyped = kind is None
             if kind is None:
-                kind = "mobile" if m.mobile else "work"
+                kind = "toll-free" if m.toll_free else "mobile" if m.mobile else "work"
+            elif kind in ("work", "other") and m.toll_free:
+                # "Tel. 0800 …", "Hotline 1-800-…": the numbering plan says more than the label.
+                kind = "toll-free"
             key = m.e164 or re.sub(r"\D", "", m.raw)
             if key in seen:
                 continue
@@ -979,7 +1016,7 @@ def _find_phones(
                 extension=m.extension,
             )
             rivals: tuple[str, ...] = ()
-            if m.valid and not intl and guess.tied:
+            if m.valid and not intl and guess.tied and not local:
                 rivals = tuple(r for r, _ in validate.other_readings(m.dialled, region, guess.tied))
             if below is not None and m.start > joint:
                 # Wholly on the second line.
@@ -1016,14 +1053,64 @@ def _find_phones(
                     words or seg.words,
                     rivals,
                 )
-            out.append(found)
+            out.append(dataclasses.replace(found, untyped=untyped))
             if not m.valid:
                 issues.append(f"phone '{raw}' is not a valid number")
             if rivals:
                 issues.append(
                     f"phone '{raw}' could be {_or_list([region, *rivals])}: check the country"
                 )
-    return out, issues
+    return _lost_fax_label(out), issues
+
+
+def _lost_fax_label(found: list[_PhoneFound]) -> list[_PhoneFound]:
+    """Type as fax the second of two office numbers whose label OCR lost.
+
+    Cards print an office line and a fax line of one country side by side or one under the
+    other, often marked by icons OCR cannot read. When nothing on the card is labelled fax,
+    exactly two numbers of one country read as office lines, and the second has no label
+    of its own, it is the fax far more often than a second office line.
+    """
+    if any(p.phone.type is PhoneType.FAX for p in found):
+        return found
+    office = [i for i, p in enumerate(found) if p.phone.valid and p.phone.type is PhoneType.WORK]
+    if len(office) != 2 or not found[office[1]].untyped:
+        return found
+    first, second = (found[i].phone.e164 or "" for i in office)
+    if validate.number_region(first) != validate.number_region(second):
+        return found
+    out = list(found)
+    p = out[office[1]]
+    out[office[1]] = dataclasses.replace(p, phone=dataclasses.replace(p.phone, type=PhoneType.FAX))
+    return out
+
+
+def _office_regions(segs: Sequence[_Segment]) -> dict[int, str]:
+    """The country of the office each line belongs to, where the card names one above it.
+
+    A card with offices in several countries prints each office's address with its numbers
+    under it, in a column or a stack. A line takes the country named on itself, else on the
+    nearest line above it in its column (the lines overlap horizontally).
+    """
+    named = {s.index: validate.region_from_text([s.text]) for s in segs}
+    countries = {k: v for k, v in named.items() if v}
+    if len(set(countries.values())) < 2:
+        return {}  # one country (or none): the card's region already says it
+    out: dict[int, str] = {}
+    for seg in segs:
+        if seg.index in countries:
+            out[seg.index] = countries[seg.index]
+            continue
+        above = [
+            s
+            for s in segs
+            if s.index in countries
+            and s.bottom <= seg.top + seg.height / 2
+            and min(s.right, seg.right) > max(s.left, seg.left)
+        ]
+        if above:
+            out[seg.index] = countries[max(above, key=lambda s: s.bottom).index]
+    return out
 
 
 def _or_list(regions: Sequence[str]) -> str:
@@ -1069,7 +1156,9 @@ def _split_numbers(
                 continue
             close = 0 <= b.top - a.bottom < 0.8 * max(a.height, b.height)
             aligned = min(a.right, b.right) > max(a.left, b.left)
-            if not (close and aligned) or _address_score(b.text)[1]:
+            # Digits alone ("555-0147", "34568") are no postcode line, however shaped.
+            address = _address_score(b.text)[1] and any(c.isalpha() for c in b.text)
+            if not (close and aligned) or address:
                 continue
             if _valid_number_in(a.text, head.start(), len(a.text), region, country_code):
                 break
@@ -1523,6 +1612,9 @@ def _name_email_match(tokens: Sequence[str], locals_: Sequence[str]) -> float:
     names = [t for t in (_letters(t) for t in tokens) if t]
     if not names or not locals_:
         return 0.0
+    # E-mails write umlauts out ("Blücher" as ``bluecher``); match that spelling too.
+    spelled = [_letters(_transliterate(t)) for t in tokens]
+    names += [t for t in spelled if t and t not in names]
     best = 0.0
     for local in locals_:
         parts = [p for p in re.split(r"[._\-+]", local.lower()) if p]
@@ -1541,6 +1633,13 @@ def _name_email_match(tokens: Sequence[str], locals_: Sequence[str]) -> float:
                 if combo == flat:
                     best = max(best, 1.0)
     return best
+
+
+def _transliterate(text: str) -> str:
+    """German letters written out as e-mails and domains spell them ("Blücher" → "Bluecher")."""
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
+        text = text.replace(a, b)
+    return text.replace("ß", "ss")
 
 
 def _name_shape(cand: _Candidate) -> float:
@@ -1627,7 +1726,7 @@ def _score_roles(
     n_tok = len(tokens)
 
     shape = _name_shape(cand)
-    name_email = _name_email_match(tokens, email_locals) if shape else 0.0
+    name_email = _name_email_match(cand.text.split(), email_locals) if shape else 0.0
     name = 0.0
     if shape:
         # Size from the name proper: "MBA" or "Dr." is often set smaller.
@@ -1820,7 +1919,8 @@ def _spelled_as(core: str, part: str, lenient: bool) -> str | None:
             return "".join(chars)
     # The part spells umlauts or a sharp s the print has, and OCR misread those letters
     # ("Mithlbach", "Sélzer", "PreiB"): every other letter must agree exactly.
-    for target in sorted({umlauted, umlauted.replace("ss", "ß")} - {part}):
+    # No word starts with "ß": a leading "ss" is an initial glued to a name ("sstevens").
+    for target in sorted({umlauted, umlauted[:1] + umlauted[1:].replace("ss", "ß")} - {part}):
         fixed_letters = sum(c.isascii() for c in target)
         # Short words match too much once letters are wildcards ("Jane" is not "jdö").
         if low == target or fixed_letters < 4:
@@ -1949,25 +2049,194 @@ def _title_case(text: str) -> str:
     return " ".join(out)
 
 
-def _format_name(text: str, email_locals: Sequence[str]) -> tuple[str, str, str | None, str | None]:
-    """(display name, raw, given, family): repaired against the e-mail and re-cased if ALL CAPS.
+@dataclass(frozen=True)
+class _NameParts:
+    """A name as displayed, as printed, split into given and family name."""
+
+    display: str
+    raw: str
+    given: str | None
+    family: str | None
+    #: The card's signals disagree on which word is the family name (see :func:`_name_order`).
+    order_doubtful: bool = False
+
+
+def _format_name(
+    text: str, email_locals: Sequence[str], languages: frozenset[str] = frozenset()
+) -> _NameParts:
+    """A name line repaired against the e-mail, re-cased, and split into given and family name.
 
     A word that differs from an e-mail local part by one OCR slip ("Kobayashl" vs
-    ``k.kobayashi``) takes the e-mail's spelling (see :func:`_respell`). A name printed in
-    capitals is title-cased with nameparser, which knows "McDonald" and "van der": contact
-    lists want "Kenji Mori", and the printed form stays in the field's ``raw``.
+    ``k.kobayashi``) takes the e-mail's spelling (see :func:`_respell`). Titles ("Dr.",
+    "Dipl.-Ing.") and credentials ("Jr.", "PhD, MBA") stay in the displayed name, as printed,
+    and out of the given and family names; nameparser tells them and particles ("van der",
+    "de la") apart. A name printed in capitals is title-cased ("KENJI MORI" → "Kenji Mori"),
+    and so is a family name printed in capitals beside a given name that is not ("TANAKA
+    Hiroshi" → "Tanaka Hiroshi"); the printed form stays in ``raw``. The order of given and
+    family name comes from :func:`_name_order`, the split from :func:`_split_name`
+    (``languages`` are the card's).
     """
     raw = text
     parts = [p for local in email_locals for p in re.split(r"[._\-+\d]+", local.lower()) if p]
     text = _respell(_fix_capital_i(text), parts, same_length=True)
     human = HumanName(text)
     letters = [c for c in text if c.isalpha()]
+    core = [w for w in (*human.first_list, *human.middle_list, *human.last_list) if w]
     if letters and all(c.isupper() for c in letters) and len(letters) > 3:
+        family_first = _name_order(core, email_locals)
         human.capitalize(force=True)
         text = str(human)
-    given = " ".join(p for p in (human.first, human.middle) if p) or None
-    family = human.last or None
-    return text, raw, given, family
+        order_doubtful = False
+    else:
+        caps = _caps_family(core)
+        by_email = _name_order(core, email_locals)
+        family_first = caps if caps is not None else by_email
+        order_doubtful = caps is not None and by_email is not None and caps != by_email
+        if caps is not None:
+            # Only the family name was printed in capitals: case it like the rest.
+            text = " ".join(
+                _recase_word(w) if _is_caps_word(w.strip(",")) and w.strip(",") in core else w
+                for w in text.split(" ")
+            )
+            human = HumanName(text)
+    given, family = _split_name(human, family_first, email_locals, languages)
+    return _NameParts(text, raw, given or None, family or None, order_doubtful)
+
+
+def _split_name(
+    human: HumanName,
+    family_first: bool | None,
+    email_locals: Sequence[str],
+    languages: frozenset[str],
+) -> tuple[str, str]:
+    """(given, family) of a parsed name; titles, credentials and middle initials left out.
+
+    A middle word is the start of the family name when the e-mail spells the family name
+    from it (``rosario.roldan`` for "Rosario Roldan Córdoba"), or on a Spanish or
+    Portuguese card, where people carry two surnames; otherwise it belongs to the given
+    name ("María José", "Anna Maria").
+    """
+    first = [w for w in human.first_list if w]
+    middle = [w for w in human.middle_list if w]
+    last = [w for w in human.last_list if w]
+    if not last:
+        # nameparser takes some short surnames for credentials ("Perla Pla").
+        if middle:
+            last = [middle.pop()]
+        elif human.suffix and _fold(human.suffix).strip(".") not in lexicon.POST_NOMINALS:
+            last = [human.suffix]
+    core = [*first, *middle, *last]
+    initial = re.compile(r"[^\W\d_]\.?$")
+    if family_first and len(core) >= 2 and not human.original.count(","):
+        return " ".join(w for w in core[1:] if not initial.match(w)), core[0]
+    middles = [w for w in middle if not initial.match(w)]
+    start = _family_start(first, middles, last, email_locals)
+    if start is None and middles and languages & {"es", "pt"}:
+        start = 0
+    if start is None:
+        start = len(middles)
+    return " ".join([*first, *middles[:start]]), " ".join([*middles[start:], *last])
+
+
+def _family_start(
+    first: Sequence[str], middles: Sequence[str], last: Sequence[str], email_locals: Sequence[str]
+) -> int | None:
+    """Which middle word the e-mail says the family name starts at, None if it does not say.
+
+    ``rosario.roldan`` beside "Rosario Roldan Córdoba" starts it at "Roldan" (0); ``mjdelafuente``
+    beside "María José de la Fuente" writes the initials of both given names, so it starts
+    after "José" (1).
+    """
+    if not first:
+        return None
+
+    def flat(words: Sequence[str]) -> str:
+        return _letters(_transliterate(" ".join(words)))
+
+    for local in email_locals:
+        pieces = [p for p in re.split(r"[._\-+\d]+", local.lower()) if p]
+        if not pieces:
+            continue
+        for k in range(len(middles) + 1):
+            given, family = [*first, *middles[:k]], [*middles[k:], *last]
+            if not family:
+                continue
+            initials = "".join(flat([w])[:1] for w in given)
+            givens = {flat(given), flat(first[:1]), initials, initials[:1]}
+            # E-mails often drop the particles ("rivega" for "Rosa Inés de la Vega").
+            bare = [w for w in family if _fold(w) not in lexicon.NAME_PARTICLES]
+            families = {flat(family), flat(family[:1]), flat(bare), flat(bare[:1])}
+            if len(pieces) >= 2:
+                if pieces[0] in givens and pieces[-1] in families:
+                    return k
+            elif any(pieces[0] == g + f for g in givens for f in families if g and f):
+                return k
+    return None
+
+
+def _is_caps_word(word: str) -> bool:
+    """True for a name word printed in capitals ("TANAKA", "KIM", "LI"), not an initial."""
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _recase_word(word: str) -> str:
+    """One name word printed in capitals, cased as a name ("O'BRIEN" → "O'Brien")."""
+    human = HumanName(word)
+    human.capitalize(force=True)
+    return str(human) or word
+
+
+def _caps_family(core: Sequence[str]) -> bool | None:
+    """Whether capitals mark the first word as the family name.
+
+    Cards from East Asia and many international ones print the family name in capitals
+    ("TANAKA Hiroshi", "Hiroshi TANAKA"): True when the capital word comes first, False
+    when it comes last, None when capitals say nothing (none, or every word).
+    """
+    caps = [_is_caps_word(w) for w in core]
+    if len(core) < 2 or all(caps) or not any(caps):
+        return None
+    if caps[0] and not caps[-1]:
+        return True
+    if caps[-1] and not caps[0]:
+        return False
+    return None
+
+
+def _name_order(core: Sequence[str], email_locals: Sequence[str]) -> bool | None:
+    """Whether the e-mail says the printed name puts the family name first.
+
+    ``hiroshi.tanaka``, ``htanaka``, ``h.tanaka`` or ``hiroshitanaka`` beside "Tanaka
+    Hiroshi" write the given name first, so the printed order is family first (True); the
+    same local parts beside "Hiroshi Tanaka" confirm the printed order (False). None when
+    the e-mail does not spell both names (``info``, ``jane``).
+    """
+    words = [_letters(w) for w in core]
+    words = [w for w in words if w]
+    if len(words) < 2:
+        return None
+    first, last = words[0], words[-1]
+    for local in email_locals:
+        pieces = [re.sub(r"\d+", "", p) for p in re.split(r"[._\-+]", local.lower())]
+        pieces = [p for p in pieces if p]
+        flat = "".join(pieces)
+        if not pieces:
+            continue
+        # The local part writes given then family; find which printed word is which.
+        given_first = (pieces[0] in (first, first[0]) and pieces[-1] == last) or flat in (
+            first + last,
+            first[0] + last,
+        )
+        family_first = (pieces[0] in (last, last[0]) and pieces[-1] == first) or flat in (
+            last + first,
+            last[0] + first,
+        )
+        if len(pieces) >= 2 and pieces[0] == last and pieces[-1] == first:
+            family_first = True
+        if given_first != family_first:
+            return family_first
+    return None
 
 
 # --------------------------------------------------------------------------- main entry
@@ -2173,7 +2442,8 @@ def _read_people(
     name = given = family = None
     if ni is not None:
         cand, sc = cands[ni], scores[ni]
-        value, raw, given, family = _format_name(cand.text, email_locals)
+        parts = _format_name(cand.text, email_locals, languages)
+        given, family = parts.given, parts.family
         weight = _OCR_WEIGHT_PLAIN
         if sc.name_email >= 0.85:
             evidence, source, weight = 0.97, "ocr+email", _OCR_WEIGHT_CHECKED
@@ -2184,17 +2454,29 @@ def _read_people(
             evidence, source = 0.75, "ocr+layout"
         else:
             evidence, source = 0.6, "ocr"
-        name = Field(value, _conf(evidence, cand.conf, weight), source, raw)
+        if parts.order_doubtful:
+            # Capitals and the e-mail disagree on the family name: the split is a guess.
+            evidence = min(evidence, 0.75)
+        name = Field(parts.display, _conf(evidence, cand.conf, weight), source, parts.raw)
     title = None
     if ti is not None:
         cand, sc = cands[ti], scores[ti]
         evidence = 0.9 if sc.title_role else 0.55
-        value = sc.title_text
+        value, printed, conf = sc.title_text, cand.text, cand.conf
+        taken = {i for i in (ni, ci) if i is not None}
+        more = _title_continuation(cand, [c for i, c in enumerate(cands) if i not in taken])
+        if more is not None:
+            glue = value.rstrip().endswith(("&", ",", "-", "/")) or _fold(value.split()[-1]) in (
+                lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en"}
+            )
+            value = f"{value}{' ' if glue else ', '}{_respell_title(more.text, languages)}"
+            printed = f"{printed}\n{more.text}"
+            conf = mean_conf((*cand.words, *more.words))
         # Printed in capitals, cased like the name ("JEFA DE PROYECTO" → "Jefa de Proyecto").
         letters = [c for c in value if c.isalpha()]
         if len(letters) > 3 and all(c.isupper() for c in letters):
             value = _title_case(value)
-        title = Field(value, _conf(evidence, cand.conf), "ocr+lexicon", cand.text)
+        title = Field(value, _conf(evidence, conf), "ocr+lexicon", printed)
     company = None
     if ci is not None:
         cand, sc = cands[ci], scores[ci]
@@ -2207,14 +2489,58 @@ def _read_people(
             evidence, source = 0.75, "ocr+domain"
         else:
             evidence, source = 0.6, "ocr+lexicon"
-        parts = [p for label in labels for p in (label, *label.split("-"))]
-        value = _fix_suffix_case(_respell(_fix_capital_i(cand.text), parts))
+        pieces = [p for label in labels for p in (label, *label.split("-"))]
+        value = _fix_suffix_case(_respell(_fix_capital_i(cand.text), pieces))
         company = Field(value, _conf(evidence, cand.conf, weight), source, cand.text)
     else:
         # A domain that spells the person's own name says nothing about an employer.
         own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
         company = _company_from_domain(own[0], segs) if own else None
     return name, given, family, title, company
+
+
+def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Candidate | None:
+    """The second line of a title printed over two lines, if there is one.
+
+    Long titles wrap ("Vice President" over "Global Sales and Marketing"), and a department
+    is often set under the title in the same type ("Director" over "Sales Department").
+    The line must sit right under the title, in the same size and column, and be made of
+    title words only (functions, units, seniority, glue, acronyms), or continue a title
+    that ends in a glue word or "&" ("Head of" over "Business Development").
+    """
+    ends_open = title.text.rstrip().endswith(("&", ",", "-", "/")) or _fold(
+        title.text.split()[-1]
+    ) in (lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en"})
+    best: _Candidate | None = None
+    for cand in others:
+        if cand.seg is title.seg or len(cand.words) != len(cand.seg.words):
+            continue
+        gap = cand.top - title.bottom
+        if not 0 <= gap < 0.9 * title.height:
+            continue
+        if not 0.8 <= cand.height / max(title.height, 1) <= 1.25:
+            continue
+        aligned = (
+            abs(cand.left - title.left) < title.height
+            or abs((cand.left + cand.right) / 2 - (title.left + title.right) / 2) < title.height
+        )
+        if not aligned or any(c.isdigit() or c == "@" for c in cand.text):
+            continue
+        tokens = [t for t in _tokens(cand.text) if t not in ("&", "-", "/", "|")]
+        words = [t for t in tokens if t not in lexicon.TITLE_GLUE]
+        title_words = all(
+            t in lexicon.FUNCTION_WORDS
+            or t in lexicon.ORG_UNITS
+            or t in lexicon.SENIORITY
+            or t in lexicon.TITLE_ACRONYMS
+            or t in lexicon.TITLE_ROLES
+            for t in words
+        )
+        if not words or _legal_suffix(cand.text) or not (title_words or ends_open):
+            continue
+        if best is None or cand.top < best.top:
+            best = cand
+    return best
 
 
 def _person_named_site(cand: _Candidate, sc: _Roles) -> bool:
@@ -2264,7 +2590,7 @@ def _email_checked(f: _Found, sites: Sequence[_Found], name: Field[str] | None) 
     local, _, domain = f.value.partition("@")
     if any(s.value.split("/")[0].removeprefix("www.") == domain for s in sites):
         return True
-    return name is not None and _name_email_match(_tokens(name.value), [local]) >= 0.85
+    return name is not None and _name_email_match(name.value.split(), [local]) >= 0.85
 
 
 def _site_checked(f: _Found, emails: Sequence[_Found]) -> bool:

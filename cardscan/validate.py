@@ -45,9 +45,11 @@ class PhoneMatch:
     ``start``/``end`` index the text that was searched; ``raw`` is the number as printed
     (before any repair). ``repaired`` says whether an OCR slip had to be corrected for the
     number to validate. ``mobile`` is True/False when the numbering plan says so, None when
-    it cannot tell (e.g. North American numbers are fixed-or-mobile). ``dialled`` is what was
-    parsed: ``raw`` with the repairs made and the letters of a vanity number ("1-800-FLOWERS",
-    ``vanity``) turned into their digits.
+    it cannot tell (e.g. North American numbers are fixed-or-mobile); ``toll_free`` is True
+    for a number free to call (800/888 in North America, 0800 in Europe). ``dialled`` is what
+    was parsed: ``raw`` with the repairs made and the letters of a vanity number
+    ("1-800-FLOWERS", ``vanity``) turned into their digits. ``extension`` holds the digits of
+    an extension printed after the number ("x204", "ext. 12", "poste 12", "DW 12").
     """
 
     start: int
@@ -60,6 +62,7 @@ class PhoneMatch:
     repaired: bool = False
     dialled: str = ""
     vanity: bool = False
+    toll_free: bool = False
 
 
 def _to_match(m: phonenumbers.PhoneNumberMatch, raw: str, repaired: bool) -> PhoneMatch:
@@ -95,6 +98,7 @@ def _match_of(
         repaired=repaired,
         dialled=dialled,
         vanity=vanity,
+        toll_free=kind == PhoneNumberType.TOLL_FREE,
     )
 
 
@@ -162,6 +166,7 @@ def _swap_country_code(raw: str, code: int, region: str) -> PhoneMatch | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
+    kind = phonenumbers.number_type(number)
     return PhoneMatch(
         start=0,
         end=len(raw),
@@ -169,9 +174,10 @@ def _swap_country_code(raw: str, code: int, region: str) -> PhoneMatch | None:
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         valid=True,
         extension=number.extension or None,
-        mobile=phonenumbers.number_type(number) == PhoneNumberType.MOBILE or None,
+        mobile=kind == PhoneNumberType.MOBILE or None,
         repaired=True,
         dialled="+" + wanted + digits[len(wanted) :],
+        toll_free=kind == PhoneNumberType.TOLL_FREE,
     )
 
 
@@ -218,7 +224,40 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
                 if swapped is not None:
                     found[i] = dataclasses.replace(swapped, start=f.start, end=f.end, raw=f.raw)
     found += _vanity_numbers(text, region, found)
+    found = [_with_extension(f, text) for f in found]
+    # The digits of an extension read above are no number of their own.
+    found = [
+        f
+        for f in found
+        if not any(
+            g.start <= f.start and f.end <= g.end and g.end - g.start > f.end - f.start
+            for g in found
+        )
+    ]
     return sorted(found, key=lambda f: f.start)
+
+
+# Extension words libphonenumber does not know, printed after the number: French "poste",
+# German "Durchwahl"/"DW"/"App." (Apparat), Italian "int." (interno), Dutch "toestel".
+# The digits must not start a longer run, which would be the next number rather than an
+# extension ("Tel. 030 123456 Durchwahl 030 1234567").
+_EXTENSION = re.compile(
+    r"(?i)^\s*[,;/]?\s*\(?(?:poste|p\.|durchwahl|durchw\.?|dw|app\.?|apparat|int\.?|interno|"
+    r"toestel|tst\.?|nebenstelle)\s*[.:]?\s*-?\s*(\d{1,6})\)?(?!\s?[\-./]?\s?\d)"
+)
+
+
+def _with_extension(match: PhoneMatch, text: str) -> PhoneMatch:
+    """``match`` extended over an extension libphonenumber did not read ("… poste 12")."""
+    if match.extension or not match.valid:
+        return match
+    m = _EXTENSION.match(text[match.end :])
+    if m is None:
+        return match
+    end = match.end + m.end()
+    return dataclasses.replace(
+        match, end=end, raw=match.raw + text[match.end : end], extension=m.group(1)
+    )
 
 
 def _cut_by_slip(plain: PhoneMatch, fixed: PhoneMatch, text: str) -> bool:
@@ -306,6 +345,15 @@ def region_for_code(code: int) -> str | None:
     """The main region of a calling code (49 → DE, 1 → US), None if unassigned."""
     region = phonenumbers.region_code_for_country_code(code)
     return None if region in (None, "ZZ", "001") else region
+
+
+def number_region(e164: str) -> str | None:
+    """The region an E.164 number belongs to (+49 30 … → DE), None if it cannot be parsed."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(number)
 
 
 def code_for_region(region: str) -> int | None:

@@ -663,7 +663,7 @@ def test_a_letter_glued_to_a_valid_number_is_a_slip_not_its_end() -> None:
 
 def test_vanity_number_is_kept_as_printed() -> None:
     contact = parse_card(card(("Jane Doe", 60), "Tel 1-800-FLOWERS", "jane@acme.com"))
-    assert phones(contact) == [("+18003569377", "work")]
+    assert phones(contact) == [("+18003569377", "toll-free")]
     assert contact.phones[0].raw == "1-800-FLOWERS"
 
 
@@ -710,3 +710,221 @@ def test_freelancer_name_spelled_by_the_domain_is_the_name() -> None:
     )
     assert firm.name is not None and firm.name.value == "Jane Doe"
     assert firm.company is not None and firm.company.value == "Blue Harbor"
+
+
+# --------------------------------------------------------------------------- phone types
+
+
+@pytest.mark.parametrize(
+    ("line", "e164"),
+    [
+        ("Toll-free 1-800-555-0199", "+18005550199"),
+        ("Toll free: 1 888 555 0123", "+18885550123"),
+        ("1-800-555-0199", "+18005550199"),  # no label: the numbering plan says it
+        ("Tel. 1-800-555-0199", "+18005550199"),  # a plain label says less than the plan
+        ("Hotline 1-800-555-0199", "+18005550199"),
+    ],
+)
+def test_toll_free_numbers(line: str, e164: str) -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "Tel +1 212 555 0147", line, "lv@vossco.com"))
+    assert phones(contact) == [("+12125550147", "work"), (e164, "toll-free")]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Tél. +33 1 42 68 53 00", "Numéro vert 0 800 123 456"], "+33800123456"),
+        (["Tel. +44 20 7946 0958", "Freephone 0800 123 4567"], "+448001234567"),
+        (["Tel. +49 30 1234567", "Service-Hotline (kostenlos) 0800 1234567"], "+498001234567"),
+    ],
+)
+def test_toll_free_labels_in_several_languages(lines: list[str], expected: str) -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), *lines))
+    assert phones(contact)[1] == (expected, "toll-free")
+
+
+@pytest.mark.parametrize(
+    ("line", "e164", "ext"),
+    [
+        ("Tel +1 212 555 0147 x204", "+12125550147", "204"),
+        ("Phone +1 (212) 555-0147 ext. 12", "+12125550147", "12"),
+        ("T +1 212 555 0147 Ext 12", "+12125550147", "12"),
+        ("Tél. +33 1 42 68 53 00 poste 12", "+33142685300", "12"),
+        ("Tel. +49 30 1234567 DW 12", "+49301234567", "12"),
+    ],
+)
+def test_extensions_keep_the_main_number(line: str, e164: str, ext: str) -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), line))
+    (phone,) = (f.value for f in contact.phones)
+    assert (phone.e164, phone.extension, phone.type) == (e164, ext, PhoneType.WORK)
+
+
+def test_national_numbers_take_the_country_of_their_office() -> None:
+    contact = parse_card(
+        card(
+            ("Lena Vossberg", 60),
+            "Export Manager",
+            "Head Office",
+            "4-5-6 Kanda, Chiyoda-ku, Tokyo 101-0047, Japan",
+            "Tel 03-4567-8901",
+            "US Office",
+            "77 Harbor Avenue, Boston, MA 02110, USA",
+            "Tel (617) 555-0142",
+        )
+    )
+    assert [e for e, _ in phones(contact)] == ["+81345678901", "+16175550142"]
+    assert not any("check the country" in i for i in contact.issues)
+
+
+def test_second_office_number_whose_label_was_lost_is_the_fax() -> None:
+    contact = parse_card(
+        card(("Lena Vossberg", 60), "T +49 30 1234567", "+49 30 1234568", "M +49 170 1234567")
+    )
+    assert phones(contact) == [
+        ("+49301234567", "work"),
+        ("+49301234568", "fax"),
+        ("+491701234567", "mobile"),
+    ]
+
+
+def test_two_labelled_office_numbers_stay_office_numbers() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "T +49 30 1234567", "Direct +49 30 1234568"))
+    assert phones(contact) == [("+49301234567", "work"), ("+49301234568", "work")]
+
+
+def test_number_broken_before_digits_shaped_like_a_postcode() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "Tel. +49 30 12", "34568"))
+    assert phones(contact) == [("+49301234568", "work")]
+
+
+# --------------------------------------------------------------------------- name parts
+
+
+@pytest.mark.parametrize(
+    ("printed", "local", "display", "given", "family"),
+    [
+        # Capitals mark the family name, wherever it stands.
+        ("OKUDA Reiko", "info", "Okuda Reiko", "Reiko", "Okuda"),
+        ("Reiko OKUDA", "info", "Reiko Okuda", "Reiko", "Okuda"),
+        ("PARK Ji-woo", "info", "Park Ji-woo", "Ji-woo", "Park"),
+        # The e-mail writes the given name first: the printed order is family first.
+        ("Okuda Reiko", "reiko.okuda", "Okuda Reiko", "Reiko", "Okuda"),
+        ("Okuda Reiko", "rokuda", "Okuda Reiko", "Reiko", "Okuda"),
+        ("Tran Van Minh", "minh.tran", "Tran Van Minh", "Van Minh", "Tran"),
+        # ... or confirms the printed order.
+        ("Reiko Okuda", "reiko.okuda", "Reiko Okuda", "Reiko", "Okuda"),
+        # Titles, credentials and middle initials are no part of the given or family name.
+        ("Dr. Wendelin Haub", "w.haub", "Dr. Wendelin Haub", "Wendelin", "Haub"),
+        ("Dipl.-Ing. Wendelin Haub", "w.haub", "Dipl.-Ing. Wendelin Haub", "Wendelin", "Haub"),
+        ("Corwin T. Ashby Jr., CPA", "cashby", "Corwin T. Ashby Jr., CPA", "Corwin", "Ashby"),
+        ("Corwin Ashby III, PhD, MBA", "cashby", "Corwin Ashby III, PhD, MBA", "Corwin", "Ashby"),
+        # Particles belong to the family name.
+        ("Maren van der Stok", "m.vanderstok", "Maren van der Stok", "Maren", "van der Stok"),
+        ("Ottilie von Harrach", "o.vonharrach", "Ottilie von Harrach", "Ottilie", "von Harrach"),
+        ("Enzo Di Carlo", "enzo.dicarlo", "Enzo Di Carlo", "Enzo", "Di Carlo"),
+        # The e-mail says where a two-word family name starts, and where a given name ends.
+        ("Corwin Tate Ashby", "corwin.tate", "Corwin Tate Ashby", "Corwin", "Tate Ashby"),
+        ("Rosa Inés de la Vega", "rivega", "Rosa Inés de la Vega", "Rosa Inés", "de la Vega"),
+        # A short family name nameparser would take for a credential.
+        ("Perla Pla", "perla", "Perla Pla", "Perla", "Pla"),
+        # A German family name the e-mail writes without its umlaut still confirms the name.
+        ("Hannelore Gödde", "h.goedde", "Hannelore Gödde", "Hannelore", "Gödde"),
+    ],
+)
+def test_given_and_family_name(
+    printed: str, local: str, display: str, given: str, family: str
+) -> None:
+    contact = parse_card(
+        card((printed, 60), "Account Manager", "Tel +1 212 555 0147", f"{local}@quillfeather.com")
+    )
+    assert contact.name is not None
+    assert (contact.name.value, contact.given_name, contact.family_name) == (display, given, family)
+    assert contact.name.raw == printed
+
+
+def test_spanish_cards_give_two_family_names() -> None:
+    contact = parse_card(
+        card(("Amparo Lucena Ferrol", 60), "Directora de Ventas", "Móvil +34 612 345 678")
+    )
+    assert (contact.given_name, contact.family_name) == ("Amparo", "Lucena Ferrol")
+
+
+def test_name_confirmed_by_an_email_with_written_out_umlauts() -> None:
+    contact = parse_card(
+        card(("Dr. Jörg-Udo von Blücher", 60), "Leiter Vertrieb", "ju.vonbluecher@kesselring.de")
+    )
+    assert contact.name is not None and contact.name.source == "ocr+email"
+
+
+def test_capitals_and_email_disagreeing_on_the_order_lower_the_confidence() -> None:
+    def confidence(local: str) -> float:
+        contact = parse_card(
+            card(("OKUDA Reiko", 60), "Account Manager", f"{local}@quillfeather.com")
+        )
+        assert contact.name is not None and contact.family_name == "Okuda"
+        return contact.name.confidence
+
+    assert confidence("okuda.reiko") < confidence("reiko.okuda")
+
+
+def test_a_rule_between_two_columns_parts_the_name_from_the_address() -> None:
+    def word(text: str, left: int, top: int, width: int, height: int) -> Word:
+        return Word(text, 0.95, Box(left, top, width, height), 1, 1, 1)
+
+    line = (
+        word("Corwin", 100, 100, 250, 80),
+        word("Ashby", 380, 100, 230, 80),
+        word("|", 660, 90, 20, 110),
+        word("12", 740, 130, 50, 40),
+        word("Harbor", 800, 130, 140, 40),
+        word("Avenue", 950, 130, 150, 40),
+    )
+    rest = (
+        Word("Boston,", 0.95, Box(740, 190, 150, 40), 1, 1, 2),
+        Word("MA", 0.95, Box(900, 190, 60, 40), 1, 1, 2),
+        Word("02110", 0.95, Box(970, 190, 120, 40), 1, 1, 2),
+        Word("cashby@quillfeather.com", 0.95, Box(100, 300, 500, 40), 1, 2, 1),
+    )
+    contact = parse_card(OcrResult(line + rest, 1200, 400))
+    assert contact.name is not None and contact.name.value == "Corwin Ashby"
+
+
+# --------------------------------------------------------------------------- titles
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            ["Vice President", "Global Sales and Marketing"],
+            "Vice President, Global Sales and Marketing",
+        ),
+        (["Director", "Sales Department"], "Director, Sales Department"),
+        (["Head of", "Business Development"], "Head of Business Development"),
+        (["Directeur", "Grands Comptes"], "Directeur, Grands Comptes"),
+        # A line of other words under the title is no part of it.
+        (["Sales Manager", "Quillfeather Studios"], "Sales Manager"),
+    ],
+)
+def test_title_printed_over_two_lines(lines: list[str], expected: str) -> None:
+    contact = parse_card(card(("Corwin Ashby", 60), *lines, "Tel +1 212 555 0147"))
+    assert contact.title is not None and contact.title.value == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Sales Associate",
+        "Kaufmännischer Leiter",
+        "Technischer Geschäftsführer",
+        "Gestionnaire de comptes",
+        "Subdirectora Comercial",
+        "Vicepresidente Esecutivo",
+        "Algemeen Directeur",
+        "Key Account Manager",
+    ],
+)
+def test_more_titles_from_the_lexicon(title: str) -> None:
+    contact = parse_card(card(("Corwin Ashby", 60), title, "Tel +1 212 555 0147"))
+    assert contact.title is not None and norm(contact.title.value) == norm(title)
+    assert contact.title.confidence >= 0.6

@@ -189,3 +189,51 @@ def test_national_numbers_with_letter_slips_vote_for_the_region() -> None:
     region, _ = validate.infer_region([], ["Tél. 02 6l 91 77 00"], ["acme.fr"])
     assert region == "FR"
     assert validate.guess_region([], ["Tel 020 79S6 0958", "Mob 07734 935384"], []).region == "GB"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164", "ext"),
+    [
+        ("+33 1 42 68 53 00 poste 12", "FR", "+33142685300", "12"),
+        ("030 1234567 DW 12", "DE", "+49301234567", "12"),
+        ("030 1234567 Durchwahl: -215", "DE", "+49301234567", "215"),
+        ("+39 02 1234 5678 int. 7", "IT", "+390212345678", "7"),
+        ("020 123 4567 toestel 31", "NL", "+31201234567", "31"),
+    ],
+)
+def test_extension_words_libphonenumber_does_not_know(
+    text: str, region: str, e164: str, ext: str
+) -> None:
+    (found,) = validate.find_phones(text, region)
+    assert (found.e164, found.extension) == (e164, ext)
+    assert found.raw == text
+
+
+def test_a_number_after_an_extension_word_is_no_extension() -> None:
+    found = validate.find_phones("030 1234567 Durchwahl 030 1234568", "DE")
+    assert [(f.e164, f.extension) for f in found] == [
+        ("+49301234567", None),
+        ("+49301234568", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "toll_free"),
+    [
+        ("1-800-555-0199", "US", True),
+        ("0800 123 4567", "GB", True),
+        ("0 800 123 456", "FR", True),
+        ("+1 212 555 0147", "US", False),
+    ],
+)
+def test_toll_free_numbers_are_recognised_from_the_numbering_plan(
+    text: str, region: str, toll_free: bool
+) -> None:
+    (found,) = validate.find_phones(text, region)
+    assert found.valid and found.toll_free is toll_free
+
+
+def test_number_region() -> None:
+    assert validate.number_region("+493012345678") == "DE"
+    assert validate.number_region("+12125550147") == "US"
+    assert validate.number_region("garbage") is None
