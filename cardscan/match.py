@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -65,13 +65,16 @@ WEIGHTS: dict[str, float] = {
     "family same": 5.0,
     "family near": 3.5,
     "family part": 2.0,  # one of two family names ("García" of "García López")
+    "family similar": 1.0,  # two or more slips apart: weak, but not against
     "family differs": -6.0,
     "given same": 4.0,
     "given nickname": 3.0,
     "given near": 3.0,
     "given prefix": 2.0,
     "given initial": 1.0,
-    "given differs": -8.0,
+    # Strong: colleagues share a family name, company, domain and switchboard number, and only
+    # the given name tells them apart.
+    "given differs": -12.0,
     "name same": 8.0,  # full names only (no given/family split on one side)
     "name near": 5.0,
     "name differs": -6.0,
@@ -85,7 +88,7 @@ WEIGHTS: dict[str, float] = {
 }
 
 # Letters and pairs OCR confuses, folded to one form so a slip does not change a key.
-_OCR_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("ii", "u"))
+_OCR_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 _OCR_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", "8": "b", "6": "b"})
 # Soundex-like consonant classes: letters that sound alike (or that OCR swaps) share a digit.
 _SOUND = str.maketrans(
@@ -107,12 +110,16 @@ def fold(text: str) -> str:
     return " ".join(_LETTERS.sub(" ", text.replace("'", "").replace("’", "")).split())
 
 
+@lru_cache(maxsize=1 << 18)
 def ocr_fold(text: str) -> str:
-    """:func:`fold`, then letters OCR confuses made equal (rn→m, 0→o, 1/i→l, …), no spaces."""
-    out = fold(text).replace(" ", "")
+    """:func:`fold`, then letters OCR confuses made equal (rn→m, 0→o, 1/i→l, …), no spaces.
+
+    Cached: the same names and companies come up in comparison after comparison.
+    """
+    out = fold(text).replace(" ", "").translate(_OCR_CHARS)
     for a, b in _OCR_PAIRS:
         out = out.replace(a, b)
-    return out.translate(_OCR_CHARS)
+    return out
 
 
 def sound_key(text: str) -> str:
@@ -148,20 +155,43 @@ def _nicknamer() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
 
 
 @cache
-def name_forms(given: str) -> frozenset[str]:
-    """A folded given name with its formal names and their nicknames ("bob" → robert, rob…).
+def formal_names(given: str) -> frozenset[str]:
+    """A folded given name with the formal names it is short for ("bob" → bob, robert).
 
-    Two given names are nickname-compatible when their forms overlap.
+    Two given names are nickname-compatible when their formal names overlap: Bob and Rob
+    (both Robert), Liz and Elizabeth. Going only up to the formal name, never back down to
+    its other nicknames, keeps Sandra from meeting Katherine through some shared pet name.
     """
     g = fold(given).replace(" ", "")
     if not g:
         return frozenset()
-    nick, canon = _nicknamer()
-    formal = {g} | canon.get(g, frozenset())
-    forms = set(formal)
-    for f in formal:
-        forms |= nick.get(f, frozenset())
+    _nick, canon = _nicknamer()
+    return frozenset({g} | canon.get(g, frozenset()))
+
+
+@cache
+def name_forms(given: str) -> frozenset[str]:
+    """Every name ``given`` may be written as: its formal names and their direct nicknames.
+
+    Used for initials: "B. Quill" may be Robert Quill, as Robert goes by Bob.
+    """
+    g = fold(given).replace(" ", "")
+    nick, _canon = _nicknamer()
+    forms = set(formal_names(given))
+    forms |= nick.get(g, frozenset())
     return frozenset(forms)
+
+
+def nickname_compatible(a: str, b: str) -> bool:
+    """True when one given name may stand for the other (Bob/Robert, Liz/Elizabeth)."""
+    return bool(formal_names(a) & formal_names(b))
+
+
+@cache
+def _known_names() -> frozenset[str]:
+    """Every given name the nickname table knows, formal or pet."""
+    nick, canon = _nicknamer()
+    return frozenset(nick) | frozenset(canon)
 
 
 def company_key(company: str) -> str:
@@ -281,9 +311,10 @@ def blocking_keys(profile: Profile) -> frozenset[str]:
 
     ``e:`` normalised e-mail, ``p:`` E.164 phone, and name keys robust to OCR slips,
     initials and nicknames: ``n:`` the family name's sound key with each initial the given
-    name (or one of its nicknames) may start with, ``s:`` both names' sound keys in sorted
-    order (so "Family, Given" meets "Given Family"), and ``g:`` the given name's formal form
-    with a company domain (a family name OCR mangled beyond its sound key).
+    name (or one of its nicknames) may start with; ``s:`` both names' sound keys in sorted
+    order (so "Family, Given" meets "Given Family"); ``f:`` each formal given name with the
+    family name's first letter, and ``g:`` each formal given name with a company domain
+    (both for a family name OCR mangled beyond its sound key).
     """
     p = profile
     keys = {f"e:{e}" for e in p.emails} | {f"p:{n}" for n in p.phones}
@@ -293,8 +324,10 @@ def blocking_keys(profile: Profile) -> frozenset[str]:
         if p._given and len(p._given) > 1:
             keys.add("s:" + ":".join(sorted((family, sound_key(p._given)))))
     if p._given and len(p._given) > 1:
-        formal = min(name_forms(p._given) - {p._given} or {p._given}, key=lambda f: (len(f), f))
-        keys |= {f"g:{formal}:{d}" for d in p.domains}
+        formal = formal_names(p._given)
+        keys |= {f"g:{f}:{d}" for f in formal for d in p.domains}
+        if family:
+            keys |= {f"f:{f}:{family[0]}" for f in formal}
     return frozenset(keys)
 
 
@@ -314,14 +347,19 @@ def _same_chars(a: str, b: str) -> bool:
     return ocr_fold(a) == ocr_fold(b)
 
 
-def _near(a: str, b: str, jw: float = 0.9) -> bool:
-    """Within an OCR slip: equal after folding, Jaro-Winkler ≥ ``jw``, or one edit in 5+."""
+def _near(a: str, b: str, jw: float | None = 0.9) -> bool:
+    """Within an OCR slip: equal after folding, Jaro-Winkler ≥ ``jw``, or one edit in 5+ letters."""
     if _same_chars(a, b):
         return True
     oa, ob = ocr_fold(a), ocr_fold(b)
-    if JaroWinkler.normalized_similarity(oa, ob) >= jw:
+    if jw is not None and JaroWinkler.normalized_similarity(oa, ob) >= jw:
         return True
-    return min(len(oa), len(ob)) >= 5 and Levenshtein.distance(oa, ob, score_cutoff=1) <= 1
+    long_enough = max(len(a), len(b)) >= 5 and min(len(a), len(b)) >= 4
+    # Both spellings: folding "rn" to "m" turns a dropped "a" ("Frnk") into two edits.
+    return long_enough and (
+        Levenshtein.distance(oa, ob, score_cutoff=1) <= 1
+        or Levenshtein.distance(a, b, score_cutoff=1) <= 1
+    )
 
 
 def _given_level(a: str, b: str) -> str:
@@ -330,9 +368,15 @@ def _given_level(a: str, b: str) -> str:
     if len(a) == 1 or len(b) == 1:
         short, long_ = (a, b) if len(a) == 1 else (b, a)
         return "given initial" if short in _initials(long_) else "given differs"
-    if name_forms(a) & name_forms(b):
+    if nickname_compatible(a, b):
         return "given nickname"
-    if _near(a, b):
+    if _same_chars(a, b):
+        return "given near"
+    known = _known_names()
+    # Two different real names (Michaela, Michelle) are two people, however alike they look;
+    # an OCR slip rarely turns one real name into another.
+    # Given names are short, so Jaro-Winkler finds Michaela in Michelle: one edit only.
+    if not (a in known and b in known) and _near(a, b, jw=None):
         return "given near"
     if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
         return "given prefix"
@@ -347,6 +391,8 @@ def _family_level(a: str, b: str) -> str:
     ta, tb = set(a.split()), set(b.split())
     if len(ta) != len(tb) and (ta & tb):
         return "family part"
+    if JaroWinkler.normalized_similarity(ocr_fold(a), ocr_fold(b)) >= 0.8:
+        return "family similar"
     return "family differs"
 
 
@@ -366,6 +412,7 @@ def _name_levels(a: Profile, b: Profile) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=1 << 16)
 def ocr_fold_words(text: str) -> str:
     """:func:`ocr_fold` word by word, keeping the spaces (for token-set comparisons)."""
     return " ".join(ocr_fold(w) for w in text.split())
@@ -421,9 +468,14 @@ def _title_level(a: Profile, b: Profile) -> str | None:
 
 
 def _levels(a: Profile, b: Profile) -> Iterator[str]:
-    yield from _name_levels(a, b)
+    names = _name_levels(a, b)
+    yield from names
+    email = _email_level(a, b)
+    if email == "email near" and "given differs" in names:
+        # d.jackson@ and t.jackson@ at one firm are two colleagues, not an OCR slip.
+        email = "email differs"
     for level in (
-        _email_level(a, b),
+        email,
         _phone_level(a, b),
         _company_level(a, b),
         _domain_level(a, b),

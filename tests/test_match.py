@@ -13,6 +13,7 @@ from cardscan.match import (
     decide,
     fold,
     name_forms,
+    nickname_compatible,
     profile_of,
     registered_domain,
     sound_key,
@@ -85,10 +86,13 @@ def test_sound_key_survives_ocr_slips_and_spelling_variants():
     assert sound_key("Marmot") != sound_key("Pelletier")
 
 
-def test_name_forms_join_nicknames():
-    assert name_forms("Bob") & name_forms("Robert")
-    assert name_forms("Liz") & name_forms("Elizabeth")
-    assert not name_forms("Robert") & name_forms("Elizabeth")
+def test_nicknames_are_compatible_with_their_formal_names_only():
+    assert nickname_compatible("Bob", "Robert")
+    assert nickname_compatible("Bob", "Rob")  # both Robert
+    assert nickname_compatible("Liz", "Elizabeth")
+    assert not nickname_compatible("Robert", "Elizabeth")
+    assert not nickname_compatible("Sandra", "Katherine")  # no detour through pet names
+    assert "b" in {f[0] for f in name_forms("Robert")}  # so "B. Quill" may be Robert Quill
 
 
 # --- profiles ------------------------------------------------------------------------------
@@ -200,6 +204,26 @@ def test_colleague_with_same_family_name_is_not_merged():
         domains=("pelicanfreight.example",),
     )
     assert decide(compare(BASE, other)) is not Decision.SAME
+
+
+def test_two_real_given_names_that_look_alike_are_two_people():
+    a = Profile(given_name="Michaela", family_name="Quenneville", company="Pelican Freight")
+    b = Profile(given_name="Michelle", family_name="Quenneville", company="Pelican Freight")
+    s = compare(a, b)
+    assert any(r.startswith("given differs") for r in s.reasons)
+    assert decide(s) is Decision.NEW
+
+
+def test_an_ocr_slip_in_a_given_name_is_near():
+    a = Profile(given_name="Frank", family_name="Quenneville")
+    b = Profile(given_name="Frnk", family_name="Quenneville")
+    assert any(r.startswith("given near") for r in compare(a, b).reasons)
+
+
+def test_colleague_email_one_letter_apart_is_no_ocr_slip():
+    a = Profile(given_name="Darlene", family_name="Quill", emails=("d.quill@pelican.example",))
+    b = Profile(given_name="Theresa", family_name="Quill", emails=("t.quill@pelican.example",))
+    assert not any(r.startswith("email near") for r in compare(a, b).reasons)
 
 
 def test_different_people_are_new():
