@@ -2351,6 +2351,8 @@ def _find_online(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], 
                     _Found(p.seg, p.start, p.end, p.raw, "www." + domain, True, True, p.words)
                 )
                 break
+    sites = [_completed_site(s, emails) for s in sites]
+    emails = [_at_misread(e, sites) for e in emails]
     readings = [(e.value.rsplit("@", 1)[1], mean_conf(e.words)) for e in emails]
     readings += [(s.value.split("/")[0], mean_conf(s.words)) for s in sites]
     spelled = _spelled_labels(segs, {f.seg for f in [*emails, *sites]})
@@ -2358,6 +2360,48 @@ def _find_online(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], 
     emails = _dedupe([_with_domain(e, agreed, email=True) for e in emails])
     sites = _dedupe([_with_domain(s, agreed, email=False) for s in sites])
     return emails, sites, social
+
+
+def _completed_site(site: _Found, emails: Sequence[_Found]) -> _Found:
+    """A website whose country TLD OCR lost after a second level ("www.x.co" for x.co.jp).
+
+    Completed from the e-mail domain that continues it; "x.co" alone is a real domain,
+    so only the card's own e-mail can say it was cut short.
+    """
+    host, sep, path = site.value.partition("/")
+    bare = host.removeprefix("www.")
+    if bare.rsplit(".", 1)[-1] not in lexicon.SECOND_LEVEL:
+        return site
+    for e in emails:
+        domain = e.value.rsplit("@", 1)[1]
+        if e.valid and domain.startswith(bare + ".") and domain.count(".") == bare.count(".") + 1:
+            value = host[: len(host) - len(bare)] + domain + sep + path
+            return dataclasses.replace(site, value=value, valid=True, repaired=True)
+    return site
+
+
+def _at_misread(email: _Found, sites: Sequence[_Found]) -> _Found:
+    """An e-mail whose "@" OCR read as a letter and a letter as "@" ("ko-h@takeyamagexample.jp").
+
+    When the domain read does not match the website but ends in the website's domain right
+    after a letter OCR takes for "@" (g, q, a, &), the "@" is moved there; the misread "@"
+    was most likely an "a".
+    """
+    local, _, domain = email.value.rpartition("@")
+    hosts = {s.value.split("/")[0].removeprefix("www.") for s in sites if s.valid}
+    if not local or domain in hosts:
+        return email
+    for host in sorted(hosts):
+        # A subdomain ("mail.example.com") is a real address.
+        if not domain.endswith(host) or domain.endswith("." + host):
+            continue
+        head = domain[: len(domain) - len(host)]
+        if len(head) < 2 or head[-1] not in "gqa&":
+            continue
+        value = validate.normalize_email(f"{local}a{head[:-1]}@{host}")
+        if value is not None:
+            return dataclasses.replace(email, value=value, valid=True, repaired=True)
+    return email
 
 
 def _card_region(

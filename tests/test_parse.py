@@ -928,3 +928,26 @@ def test_more_titles_from_the_lexicon(title: str) -> None:
     contact = parse_card(card(("Corwin Ashby", 60), title, "Tel +1 212 555 0147"))
     assert contact.title is not None and norm(contact.title.value) == norm(title)
     assert contact.title.confidence >= 0.6
+
+
+def test_website_that_lost_its_country_tld_is_completed_from_the_email() -> None:
+    contact = parse_card(
+        card(("Lena Vossberg", 60), "lena-v@kirschholz.co.jp", "www.kirschholz.co")
+    )
+    assert [f.value for f in contact.websites] == ["www.kirschholz.co.jp"]
+
+
+def test_a_lone_second_level_domain_is_kept_without_an_email_to_complete_it() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "www.kirschholz.co"))
+    assert [f.value for f in contact.websites] == ["www.kirschholz.co"]
+
+
+def test_at_sign_and_a_letter_swapped_by_ocr() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "lv-k@rschholzgkirsch.de", "www.kirsch.de"))
+    assert [f.value for f in contact.emails] == ["lv-karschholz@kirsch.de"]
+    assert contact.emails[0].source == "ocr+repair"
+
+
+def test_email_on_a_subdomain_of_the_website_is_kept() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "lv@mail.kirsch.de", "www.kirsch.de"))
+    assert [f.value for f in contact.emails] == ["lv@mail.kirsch.de"]
