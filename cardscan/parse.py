@@ -684,6 +684,12 @@ _SCHEME_SLIPS = re.compile(
 _WWW_SLIPS = re.compile(
     r"(?i)\b(?:(?:w\s?w\s?w|vvww|wvw|ww)\s?[.,;:]\s?|www[il1|]|www\s)(?=[a-z0-9-]+\.[a-z])"
 )
+# A space OCR put after a host's dot before its TLD ("example. it") or before its path
+# ("linkedin.com /in/jane"); only before a real TLD or a path that follows a ".com".
+_SPACED_DOTS = re.compile(
+    r"(?<=[a-z0-9]\.)\s(?=(?:com|net|org|de|fr|es|it|nl|be|ch|at|uk|jp|eu|io|co)\b(?![\w\-]))"
+    r"|(?<=\.com)\s(?=/[\w\-])"
+)
 _HOST_RE = re.compile(
     r"(?i)(?<![@\w.\-])(?P<scheme>https?://)?(?P<host>(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+"
     r"[a-z]{2,})(?![\w\-])(?P<path>/[^\s,;]*)?"
@@ -731,6 +737,7 @@ def _normalise_web_text(text: str) -> tuple[str, list[int]]:
     index = list(range(len(text) + 1))
     text, index = _sub_mapped(_SCHEME_SLIPS, None, text, index[:-1])
     text, index = _sub_mapped(_WWW_SLIPS, "www.", text, index)
+    text, index = _sub_mapped(_SPACED_DOTS, "", text, index)
     return text, [*index, index[-1] + 1 if index else 0]
 
 
@@ -745,7 +752,11 @@ def _find_web(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], lis
         labelled = any(t in lexicon.WEB_LABELS for t in tokens)
         for m in _HOST_RE.finditer(text):
             # The e-mail's own domain is not a website unless printed on its own.
+            # ... also when OCR set it apart from the "@" ("jane@ example.com").
+            before = text[: m.start()].rstrip()
             if "@" in text[max(0, m.start() - 1) : m.start() + 1] or "@" in m.group(0):
+                continue
+            if before.endswith("@"):
                 continue
             host = m.group("host").lower()
             scheme = m.group("scheme")

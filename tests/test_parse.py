@@ -951,3 +951,21 @@ def test_at_sign_and_a_letter_swapped_by_ocr() -> None:
 def test_email_on_a_subdomain_of_the_website_is_kept() -> None:
     contact = parse_card(card(("Lena Vossberg", 60), "lv@mail.kirsch.de", "www.kirsch.de"))
     assert [f.value for f in contact.emails] == ["lv@mail.kirsch.de"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "site"),
+    [
+        (["Web: kirsch-holz. it"], "kirsch-holz.it"),
+        (["lv@ kirschholz.co.uk", "kirschholz.co.uk"], "kirschholz.co.uk"),
+    ],
+)
+def test_website_read_with_a_stray_space(lines: list[str], site: str) -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), *lines))
+    assert [host(f.value) for f in contact.websites] == [site]
+
+
+def test_profile_path_set_apart_from_its_host() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "linkedin.com /in/lena-vossberg"))
+    assert [f.value for f in contact.social] == ["linkedin.com/in/lena-vossberg"]
+    assert contact.websites == ()
