@@ -180,6 +180,24 @@ def test_two_mixers_and_a_crm_export_give_one_contact_per_person(
         assert s.count_cards() == 4
 
 
+def test_two_sides_of_a_card_are_stored_as_one_card(
+    runner: CliRunner, db: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sides"
+    front = write_card(folder, "ada", "Ada Quill|ada@northwind.example||Northwind Labs|CTO")
+    back = write_card(folder, "ada-reverse", "Ada Quill||+12025550143||")
+    result = invoke(
+        runner, db, "scan", str(front), str(back), "--pair", "--out", str(tmp_path / "o")
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 new, 0 merged" in result.output
+    (ada,) = live(db)
+    assert {v.value for v in ada.values} == {"ada@northwind.example", "+12025550143"}
+    with open_store(db) as s:
+        (key,) = [r[0] for r in s._conn.execute("SELECT sha256 FROM cards")]
+    assert key.count("+") == 1  # keyed by both sides' content
+
+
 def test_review_merges_keeps_apart_and_undo_reverts(
     runner: CliRunner, db: Path, tmp_path: Path
 ) -> None:
