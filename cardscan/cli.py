@@ -400,14 +400,16 @@ def scan(
     store = _open_store(db)
     linked = store.event(event_ref) if event_ref else None
     ingester = Ingester(store)
-    run_id = store.start_run(
-        "scan",
-        {"inputs": [str(i) for i in inputs], "out": str(out_dir), "event": event_ref},
-    )
+    run_id: int | None = None
     tally = Tally()
 
     def to_store(key: str, results: Sequence[CardResult]) -> None:
-        nonlocal tally
+        nonlocal tally, run_id
+        if run_id is None:  # recorded once a card arrives: a mistyped path records nothing
+            run_id = store.start_run(
+                "scan",
+                {"inputs": [str(i) for i in inputs], "out": str(out_dir), "event": event_ref},
+            )
         for outcome in ingester.add_photo(
             results,
             key,
@@ -437,7 +439,8 @@ def scan(
             pair=pair,
             on_card=to_store,
         )
-    store.finish_run(run_id)
+    if run_id is not None:
+        store.finish_run(run_id)
     if not quiet:
         click.echo(_summary_table(summary.results, settings.review_threshold))
         reused = f", {summary.reused} from the earlier run" if summary.reused else ""

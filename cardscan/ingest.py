@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cardscan.importers import ImportResult, RowProblem, read_contacts
 from cardscan.match import Decision, MatchScore, Profile, blocking_keys, compare, decide, profile_of
 from cardscan.models import CardResult, Contact
-from cardscan.store import Store, StoredContact
+from cardscan.store import Store, StoredContact, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -267,18 +268,20 @@ class Ingester:
         contacts: Iterable[Contact],
         source: str,
         *,
+        seen_at: str | None = None,
         batch: int = 500,
     ) -> list[Outcome]:
-        """Store many contacts (an import), ``batch`` per transaction for speed.
+        """Store many contacts, ``batch`` per transaction (one commit per row would be slow).
 
-        A run killed midway keeps the finished batches; importing the same file again
-        then merges its rows into the contacts they made the first time.
+        Inside a caller's transaction the batches are part of it, all or nothing.
         """
         outcomes: list[Outcome] = []
         pending = list(contacts)
         for start in range(0, len(pending), batch):
             with self.store.transaction():
-                outcomes.extend(self.add(c, source) for c in pending[start : start + batch])
+                outcomes.extend(
+                    self.add(c, source, seen_at=seen_at) for c in pending[start : start + batch]
+                )
         return outcomes
 
 
@@ -311,13 +314,32 @@ class FileImport:
     skipped: tuple[RowProblem, ...]
 
 
+def file_time(path: str | Path) -> str | None:
+    """When a file was last written, as the store writes times (None if it cannot be read).
+
+    An export says what the CRM knew when it was exported, so its rows count as seen
+    then: a job on a card scanned after the export is newer than the CRM's, and one
+    scanned before it is older.
+    """
+    try:
+        mtime = Path(path).stat().st_mtime
+    except OSError:
+        return None
+    at = datetime.fromtimestamp(mtime, timezone.utc).isoformat(timespec="seconds")
+    return min(at, now_iso())
+
+
 def import_entries(
     ingester: Ingester, result: ImportResult, source: str, *, run_id: int | None = None
 ) -> list[Outcome]:
-    """Store the contacts of a read file, with their notes and tags, in one transaction."""
+    """Store the contacts of a read file, with their notes and tags, in one transaction.
+
+    A process killed during the import leaves nothing of the file in the store; importing
+    it again does the whole file.
+    """
     store = ingester.store
     with store.transaction():
-        outcomes = ingester.add_many(result.contacts, source)
+        outcomes = ingester.add_many(result.contacts, source, seen_at=file_time(result.path))
         for entry, outcome in zip(result.entries, outcomes, strict=True):
             if entry.note:
                 store.add_note(outcome.contact_id, entry.note, run_id=run_id)

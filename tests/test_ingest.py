@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,24 @@ def test_importing_a_crm_export_merges_with_scanned_cards(store: Store, tmp_path
     (ada,) = [c for c in store.contacts() if c.name == "Ada Quill"]
     assert ada.title == "CTO"
     assert {v.value for v in ada.values} == {"ada@northwind.example", "+12025550143"}
+
+
+def test_an_old_crm_export_does_not_overwrite_a_newer_card(store: Store, tmp_path: Path) -> None:
+    ing = Ingester(store)
+    ing.add_photo(
+        [card(contact("Ada Quill", title="CTO", company="Northwind", emails=("ada@nw.example",)))],
+        SHA_A,
+    )
+    crm = tmp_path / "hubspot.csv"
+    crm.write_text(
+        "Record ID,First Name,Last Name,Email,Company Name,Job Title\n"
+        "101,Ada,Quill,ada@nw.example,Northwind,Analyst\n",
+        encoding="utf-8",
+    )
+    os.utime(crm, (1_600_000_000, 1_600_000_000))  # exported in September 2020
+    done = import_contacts(ing, crm)
+    assert done.tally.merged == 1
+    (ada,) = store.contacts(full=True)
+    assert ada.title == "CTO"
+    assert [(h.title, h.until[:4]) for h in ada.history] == [("Analyst", ada.seen_at[:4])]
+    assert ada.history[0].source.startswith("import:hubspot")
