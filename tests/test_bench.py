@@ -565,3 +565,325 @@ def test_main_scores_a_predictions_file(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_main_rejects_a_missing_folder(tmp_path: Path) -> None:
     assert bench.main([str(tmp_path / "nope"), "--predictions", "x.jsonl"]) == 2
+
+
+# ----------------------------------------------------------------------------- several cards
+
+
+def _record(source: Path, **kw: Any) -> dict[str, Any]:
+    return {"source": str(source), **kw}
+
+
+def _write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_expected_list_gives_one_truth_per_card(tmp_path: Path) -> None:
+    _touch(tmp_path / "table-01.jpg")
+    cards = [
+        {"name": "Ann Fox", "emails": ["ann@fox.test"], "generator": {"cases": ["table"]}},
+        {"name": "Bo Lind", "phones": [{"e164": "+15555550101", "type": "toll-free",
+                                        "ext": "12", "raw": "555-0101 x12"}]},
+    ]  # fmt: skip
+    _write(tmp_path / "table-01.expected.json", cards)
+    truths = bench.load_truths(tmp_path)
+    assert [(t.image.name, t.card, t.name) for t in truths] == [
+        ("table-01.jpg", 0, ("Ann Fox",)),
+        ("table-01.jpg", 1, ("Bo Lind",)),
+    ]
+    assert truths[0].cases == ("table",) and truths[1].cases == ()
+    assert truths[1].phone_types == ("toll-free",) and truths[1].phone_exts == ("12",)
+    assert bench.photos_of(truths) == [tmp_path / "table-01.jpg"]
+
+
+@pytest.mark.parametrize("bad", [[], [1, 2], "text"])
+def test_expected_json_must_hold_records(tmp_path: Path, bad: Any) -> None:
+    _touch(tmp_path / "x.jpg")
+    _write(tmp_path / "x.expected.json", bad)
+    with pytest.raises(bench.TruthError, match=r"x\.expected\.json"):
+        bench.load_truths(tmp_path)
+
+
+def _table(tmp_path: Path) -> tuple[list[Any], Path]:
+    image = tmp_path / "t.jpg"
+    truths = [
+        bench.Truth(image=image, card=0, name=("Ann Fox",), emails=("ann@fox.test",)),
+        bench.Truth(image=image, card=1, name=("Bo Lind",), emails=("bo@lind.test",)),
+        bench.Truth(image=image, card=2, name=("Cy Moe",), emails=("cy@moe.test",)),
+    ]
+    return truths, image
+
+
+def test_cards_of_one_photo_pair_up_in_any_order(tmp_path: Path) -> None:
+    truths, image = _table(tmp_path)
+    records = [
+        _record(image, card=0, name="Cy Moe", emails=["cy@moe.test"]),
+        _record(image, card=1, name="Ann Fox", emails=["ann@fox.test"]),
+        _record(image, card=2, name="Bo Lind", emails=["bo@lind.test"]),
+    ]
+    scores = bench.score(truths, records)
+    assert [c.prediction.card for c in scores.cards] == [1, 2, 0]
+    assert scores.all_right == 3 and scores.extras == ()
+    assert scores.cards_found() == (3, 3, 0)
+
+
+def test_missing_and_extra_cards_count_as_fn_and_fp(tmp_path: Path) -> None:
+    truths, image = _table(tmp_path)
+    records = [
+        _record(image, card=0, name="Bo Lind", emails=["bo@lind.test"]),
+        _record(image, card=1, name="Ann Fox", emails=["ann@fox.test"]),
+        # a logo read as a card: shares nothing with any expected card
+        _record(image, card=2, name="Logo Text", emails=["x@logo.test"]),
+    ]
+    scores = bench.score(truths, records)
+    assert [c.prediction.card if c.prediction else None for c in scores.cards] == [1, 0, None]
+    assert scores.fields["name"] == bench.Counts(tp=2, fp=1, fn=1)
+    assert scores.fields["emails"] == bench.Counts(tp=2, fp=1, fn=1)
+    assert scores.cards_found() == (2, 3, 1)
+    assert [e.prediction.card for e in scores.extras] == [2]
+    text = bench.render_secondary(scores)
+    assert "| cards found in photos of several cards | 2/3 (67%), 1 extra |" in text
+
+
+def test_a_partly_right_record_still_pairs_with_its_card(tmp_path: Path) -> None:
+    truths, image = _table(tmp_path)
+    # Cy's record has a misread name but the right e-mail: it is Cy's card, read badly.
+    records = [_record(image, name="Cy Mo", emails=["cy@moe.test"])]
+    scores = bench.score(truths, records)
+    assert scores.cards[2].prediction is not None
+    assert scores.cards[2].wrong == ("name",)
+    assert scores.cards_found() == (1, 3, 0)
+
+
+def test_greedy_pairing_agrees_on_an_easy_photo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truths, image = _table(tmp_path)
+    records = [
+        _record(image, card=k, name=name, emails=[email])
+        for k, (name, email) in enumerate(
+            [("Bo Lind", "bo@lind.test"), ("Cy Moe", "cy@moe.test"), ("Ann Fox", "ann@fox.test")]
+        )
+    ]
+    exhaustive = [c.prediction.card for c in bench.score(truths, records).cards]
+    monkeypatch.setattr(bench, "EXHAUSTIVE_LIMIT", 0)
+    greedy = [c.prediction.card for c in bench.score(truths, records).cards]
+    assert exhaustive == greedy == [2, 0, 1]
+
+
+def test_extra_record_on_a_single_card_photo_is_a_false_positive(tmp_path: Path) -> None:
+    truths = [_truth(tmp_path, "s", name=("Jane Doe",), title=("CEO",))]
+    source = tmp_path / "s.png"
+    records = [_record(source, card=0, name="Jane Doe", title="CEO"), _record(source, card=1)]
+    records.append(_record(source, card=2, name="Noise"))
+    scores = bench.score(truths, records)
+    assert scores.all_right == 1
+    assert scores.fields["name"] == bench.Counts(tp=1, fp=1, fn=0)
+    assert len(scores.extras) == 2  # the empty record counts, but holds no false positive
+    assert "records paired with no expected card (FP) | 2 |" in bench.render_secondary(scores)
+
+
+# ----------------------------------------------------------------------------- two sides
+
+
+def test_back_photo_belongs_to_its_front(tmp_path: Path) -> None:
+    front, back = _touch(tmp_path / "p_front.jpg"), _touch(tmp_path / "p_back.jpg")
+    _write(
+        tmp_path / "p_front.expected.json",
+        {"name": "Ann Fox", "company": "Foxworks", "back": "p_back.jpg"},
+    )
+    truths = bench.load_truths(tmp_path)
+    assert len(truths) == 1 and truths[0].back == back
+    assert bench.photos_of(truths) == [front, back]
+    merged = _record(front, name="Ann Fox", company="Foxworks", back="p_back.jpg")
+    scores = bench.score(truths, [merged])
+    assert scores.all_right == 1 and scores.extras == ()
+    assert "| records of a back photo not merged with the front (FP) | 0 |" in (
+        bench.render_secondary(scores)
+    )
+    # Before the pipeline merges pairs, the back gives a record of its own: an FP.
+    unmerged = [_record(front, name="Ann Fox"), _record(back, company="Foxworks")]
+    scores = bench.score(truths, unmerged)
+    assert scores.unmatched == ()
+    assert scores.cards[0].wrong == ("company",)
+    assert scores.fields["company"] == bench.Counts(tp=0, fp=1, fn=1)
+    assert [e.from_back for e in scores.extras] == [True]
+    assert "not merged with the front (FP) | 1 |" in bench.render_secondary(scores)
+
+
+def test_missing_back_photo_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _touch(tmp_path / "q_front.jpg")
+    _write(tmp_path / "q_front.expected.json", {"name": "A", "back": "q_back.jpg"})
+    with caplog.at_level(logging.WARNING, logger="bench"):
+        [truth] = bench.load_truths(tmp_path)
+    assert truth.back is None and "q_back.jpg" in caplog.text
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+def test_calibration_counts_values_above_and_below_the_threshold(tmp_path: Path) -> None:
+    image = tmp_path / "c.jpg"
+    truths = [
+        bench.Truth(image=image, card=0, name=("Ann Fox",), title=("CEO",),
+                    emails=("ann@fox.test", "info@fox.test")),
+        bench.Truth(image=image, card=1, name=("Bo Lind",), title=("CFO",)),
+    ]  # fmt: skip
+    records = [
+        # name right and sure; title wrong but unsure; one e-mail of two, unsure
+        _record(image, card=0, name="Ann Fox", title="CEQ", emails=["ann@fox.test"],
+                confidence={"name": 0.9, "title": 0.4, "emails": 0.5}),
+        # name right but unsure; title right and sure; an address nobody expects (wrong)
+        _record(image, card=1, name="Bo Lind", title="CFO", address="1 Main St",
+                confidence={"name": 0.59, "title": 0.6, "address": 0.95}),
+        # a spurious card: its sure name is wrong
+        _record(image, card=2, name="Logo", confidence={"name": 0.99}),
+    ]  # fmt: skip
+    cal = bench.score(truths, records).calibration(0.6)
+    assert cal["name"] == bench.Calibration(high_right=1, high_total=2, low_right=1, low_total=1)
+    assert cal["title"] == bench.Calibration(high_right=1, high_total=1, low_right=0, low_total=1)
+    assert cal["emails"] == bench.Calibration(low_total=1)
+    assert cal["address"] == bench.Calibration(high_total=1)
+    assert cal["phones"] == bench.Calibration()  # no value, no confidence: not counted
+    text = bench.render_calibration(bench.score(truths, records), 0.6)
+    assert "| field | ≥0.6 right/total (acc) | <0.6 right/total (acc) |" in text
+    assert "| name | 1/2 (0.50) | 1/1 (1.00) |" in text
+    assert "| phones | 0/0 | 0/0 |" in text
+    assert "| all fields | 2/4 (0.50) | 1/3 (0.33) |" in text
+
+
+def test_records_without_confidence_are_not_calibrated(tmp_path: Path) -> None:
+    truths = [_truth(tmp_path, "n", name=("A B",))]
+    scores = bench.score(truths, [_record(tmp_path / "n.png", name="A B")])
+    assert all(c == bench.Calibration() for c in scores.calibration(0.6).values())
+
+
+# ----------------------------------------------------------------------------- phones, names
+
+
+def test_phone_types_by_type_and_extensions(tmp_path: Path) -> None:
+    truths = [
+        _truth(
+            tmp_path, "ph",
+            phones=("+18005550123", "+12125550188", "+12125550199"),
+            phone_types=("toll-free", "work", "fax"), phone_exts=(None, "204", None),
+        )
+    ]  # fmt: skip
+    records = [
+        _record(
+            tmp_path / "ph.png",
+            phones=[
+                {"e164": "+18005550123", "type": "work", "ext": None},  # toll-free typed work
+                {"e164": "+12125550188", "type": "work", "ext": "x204"},  # ext right
+                {"e164": "+12125550199", "type": "fax", "ext": "9"},  # an extension too many
+            ],
+        )
+    ]
+    scores = bench.score(truths, records)
+    assert scores.phone_types == (2, 3)
+    assert scores.phone_types_by_type() == {"toll-free": (0, 1), "work": (1, 1), "fax": (1, 1)}
+    assert scores.extensions == (1, 2)
+    text = bench.render_secondary(scores)
+    assert "| phone type right, toll-free | 0/1 (0%) |" in text
+    assert "| extension right, of phones found with one (truth or record) | 1/2 (50%) |" in text
+
+
+def test_extensions_unknown_in_truth_jsonl_are_not_scored(tmp_path: Path) -> None:
+    truths = [_truth(tmp_path, "j", phones=("+12125550188",), phone_types=("work",))]
+    records = [_record(tmp_path / "j.png", phones=[{"e164": "+12125550188", "ext": "12"}])]
+    assert bench.score(truths, records).extensions == (0, 0)
+
+
+def test_name_split(tmp_path: Path) -> None:
+    truths = [
+        _truth(tmp_path, "a", name=("Tanaka Hiroshi",), given_name="Hiroshi", family_name="Tanaka"),
+        _truth(tmp_path, "b", name=("Jan van der Berg",), given_name="Jan",
+               family_name="van der Berg"),
+        _truth(tmp_path, "c", name=("No Split",)),
+    ]  # fmt: skip
+    records = [
+        _record(tmp_path / "a.png", name="TANAKA Hiroshi", given_name="HIROSHI",
+                family_name="Tanaka"),
+        _record(tmp_path / "b.png", name="Jan van der Berg", given_name="Jan", family_name="Berg"),
+        _record(tmp_path / "c.png", name="No Split", given_name="No", family_name="Split"),
+    ]  # fmt: skip
+    scores = bench.score(truths, records)
+    assert scores.name_split == (1, 2)
+    assert "| given and family name right | 1/2 (50%) |" in bench.render_secondary(scores)
+
+
+# ----------------------------------------------------------------------------- hard cases
+
+
+def test_per_case_breakdown(tmp_path: Path) -> None:
+    truths = [
+        _truth(tmp_path, "q1", name=("A",), cases=("qr",)),
+        _truth(tmp_path, "q2", name=("B",), cases=("qr", "caps")),
+        _truth(tmp_path, "c1", name=("C",), company=("Co",), cases=("caps",)),
+    ]
+    records = [
+        _record(tmp_path / "q1.png", name="A"),
+        _record(tmp_path / "q2.png", name="X"),
+        _record(tmp_path / "c1.png", name="C"),
+    ]
+    scores = bench.score(truths, records)
+    cases = scores.cases()
+    assert list(cases) == ["qr", "caps"]
+    assert (cases["qr"].total, cases["qr"].all_right) == (2, 1)
+    assert (cases["caps"].total, cases["caps"].all_right) == (2, 0)
+    text = bench.render_cases(scores)
+    assert "| qr | 2 | 1/2 (50%) | name 1 |" in text
+    assert "| caps | 2 | 0/2 (0%) | name 1, company 1 |" in text
+
+
+def test_main_reports_calibration_and_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cards = tmp_path / "suite"
+    cards.mkdir()
+    _touch(cards / "us-qr-01.jpg")
+    _touch(cards / "table-02.jpg")
+    gen = {"cases": ["qr"]}
+    _write(cards / "us-qr-01.expected.json", {"name": "Ann Fox", "generator": gen})
+    _write(
+        cards / "table-02.expected.json",
+        [{"name": "Bo Lind", "generator": {"cases": ["table"]}},
+         {"name": "Cy Moe", "generator": {"cases": ["table"]}}],
+    )  # fmt: skip
+    preds = tmp_path / "preds.jsonl"
+    rows = [
+        {"source": str(cards / "us-qr-01.jpg"), "name": "Ann Fox", "confidence": {"name": 0.9}},
+        {"source": str(cards / "table-02.jpg"), "name": "Cy Moe", "confidence": {"name": 0.3}},
+    ]
+    preds.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "report.json"
+    assert bench.main([str(cards), "--predictions", str(preds), "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "| all 3 | 0.80 | – | – | – | – | – | 2/3 |" in text
+    assert "| name | 1/1 (1.00) | 1/1 (1.00) |" in text
+    assert "| qr | 1 | 1/1 (100%) | – |" in text
+    assert "| table | 2 | 1/2 (50%) | name 1 |" in text
+    assert "| cards found in photos of several cards | 1/2 (50%), 0 extra |" in text
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["cases"] == {
+        "qr": {"cards": 1, "every_field_right": 1},
+        "table": {"cards": 2, "every_field_right": 1},
+    }
+    fields = report["accuracy"]["all"]["calibration"]["fields"]
+    assert fields["name"]["below"] == {"right": 1, "total": 1}
+
+
+def test_limit_counts_photos_not_cards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cards = tmp_path / "set"
+    cards.mkdir()
+    _touch(cards / "a.jpg")
+    _touch(cards / "b.jpg")
+    _write(cards / "a.expected.json", [{"name": "A1"}, {"name": "A2"}])
+    _write(cards / "b.expected.json", {"name": "B"})
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("", encoding="utf-8")
+    assert bench.main([str(cards), "--predictions", str(preds), "--limit", "1"]) == 0
+    assert "| all 2 |" in capsys.readouterr().out
