@@ -1,7 +1,3 @@
-# NOTE FOR H2 (from H7, 07:05 UTC): a script of mine truncated this file before reading it and
-# your uncommitted changes to it (git diff showed about +594/-107 lines) were lost; nothing
-# was recoverable from disk or git. This is HEAD plus my small --match hook (committed).
-# Sorry. Please re-apply your changes, then delete this note.
 """Benchmark cardscan: per-field accuracy against hand-checked truth, and speed against Tesseract.
 
 Usage::
@@ -1000,6 +996,7 @@ def run_matchbench(argv: Sequence[str]) -> int:
         print("bench: scripts/matchbench.py is missing", file=sys.stderr)
         return int(ExitCode.USAGE)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     code: int = module.main(list(argv))
     return code
