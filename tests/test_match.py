@@ -283,3 +283,41 @@ def test_index_skips_oversized_name_blocks_but_not_email_blocks():
     idx.add(9, Profile(given_name="Robert", family_name="Quenneville", emails=("r@q.example",)))
     probe = Profile(given_name="Robert", family_name="Quenneville", emails=("r@q.example",))
     assert idx.candidates(probe) == {9}
+
+
+# --- the benchmark script ------------------------------------------------------------------
+
+
+def _matchbench():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "matchbench.py"
+    spec = importlib.util.spec_from_file_location("matchbench_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_matchbench_labels_and_scores_a_small_run(capsys):
+    mb = _matchbench()
+    args = ["--no-timing", "--pool", "100", "--stored", "300", "--queries", "120", "--seed", "3"]
+    assert mb.main(args) == 0
+    out = capsys.readouterr().out
+    assert "| SAME precision | SAME recall |" in out
+    assert "namesake (not a duplicate)" in out
+
+
+def test_matchbench_ocr_slip_changes_text_and_prf_counts():
+    import random
+
+    mb = _matchbench()
+    rng = random.Random(0)
+    assert all(mb.ocr_slip("Quenneville", rng) != "Quenneville" for _ in range(20))
+    # one right SAME, one wrong SAME, one missed duplicate, one correct NEW
+    scored = [(0.999, 1, 1), (0.995, 2, 3), (0.2, 4, 5), (0.1, None, None)]
+    precision, recall, _f1, wrong = mb.prf(scored, 0.99)
+    assert (precision, recall, wrong) == (0.5, 1 / 3, 1)
