@@ -1251,6 +1251,9 @@ def _address_score(text: str) -> tuple[float, bool]:
     if block:
         score += 1.0
     strong = postcode or block or (street > 0 and (house or street > 1))
+    # Digits alone ("555-0144", the rest of a broken phone number) start no address.
+    if not any(c.isalpha() for c in text) and "〒" not in text:
+        strong = False
     return score, strong
 
 
@@ -1521,6 +1524,7 @@ _SUFFIX_SLIPS = {
     "gmhh": "gmbh",
     "grnbh": "gmbh",
     "corp,": "corp",
+    "sri": "srl",
 }
 
 
@@ -1546,8 +1550,8 @@ def _suffix_key(suffix: str) -> str:
 
 
 def _fix_suffix_case(text: str) -> str:
-    """Undo OCR's slips in a trailing legal form ("Itd" → "ltd", "tnc." → "Inc.")."""
-    text = text.rstrip()
+    """Undo OCR's slips in a trailing legal form ("Itd" → "ltd", "tnc." → "Inc.", "S.r.I.")."""
+    text = re.sub(r"(?<=\b[Ss]\.[Rr]\.)[I1|](?=\.?$)", "l", text.rstrip())
     suffix = _legal_suffix(text)
     if not suffix:
         return text
@@ -2139,7 +2143,8 @@ def _split_name(
     core = [*first, *middle, *last]
     initial = re.compile(r"[^\W\d_]\.?$")
     if family_first and len(core) >= 2 and not human.original.count(","):
-        return " ".join(w for w in core[1:] if not initial.match(w)), core[0]
+        # "Phan Quang Binh": the family name, a middle name, the given name last.
+        return core[-1], core[0]
     middles = [w for w in middle if not initial.match(w)]
     start = _family_start(first, middles, last, email_locals)
     if start is None and middles and languages & {"es", "pt"}:
@@ -2521,8 +2526,10 @@ def _read_people(
         taken = {i for i in (ni, ci) if i is not None}
         more = _title_continuation(cand, [c for i, c in enumerate(cands) if i not in taken])
         if more is not None:
-            glue = value.rstrip().endswith(("&", ",", "-", "/")) or _fold(value.split()[-1]) in (
-                lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en"}
+            glue = (
+                value.rstrip().endswith(("&", ",", "-", "/"))
+                or _fold(value.split()[-1]) in _GLUE
+                or _fold(more.text.split()[0]) in _GLUE
             )
             value = f"{value}{' ' if glue else ', '}{_respell_title(more.text, languages)}"
             printed = f"{printed}\n{more.text}"
@@ -2554,6 +2561,9 @@ def _read_people(
     return name, given, family, title, company
 
 
+_GLUE = lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en", "&"}
+
+
 def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Candidate | None:
     """The second line of a title printed over two lines, if there is one.
 
@@ -2563,9 +2573,9 @@ def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Can
     title words only (functions, units, seniority, glue, acronyms), or continue a title
     that ends in a glue word or "&" ("Head of" over "Business Development").
     """
-    ends_open = title.text.rstrip().endswith(("&", ",", "-", "/")) or _fold(
-        title.text.split()[-1]
-    ) in (lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en"})
+    ends_open = (
+        title.text.rstrip().endswith(("&", ",", "-", "/")) or _fold(title.text.split()[-1]) in _GLUE
+    )
     best: _Candidate | None = None
     for cand in others:
         if cand.seg is title.seg or len(cand.words) != len(cand.seg.words):
@@ -2591,7 +2601,9 @@ def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Can
             or t in lexicon.TITLE_ROLES
             for t in words
         )
-        if not words or _legal_suffix(cand.text) or not (title_words or ends_open):
+        # A line that starts with "and", "&" or "of" carries the title on ("… en Partnerschappen").
+        starts_open = bool(tokens) and (tokens[0] in _GLUE or cand.text.lstrip()[:1] == "&")
+        if not words or _legal_suffix(cand.text) or not (title_words or ends_open or starts_open):
             continue
         if best is None or cand.top < best.top:
             best = cand

@@ -810,7 +810,7 @@ def test_number_broken_before_digits_shaped_like_a_postcode() -> None:
         # The e-mail writes the given name first: the printed order is family first.
         ("Okuda Reiko", "reiko.okuda", "Okuda Reiko", "Reiko", "Okuda"),
         ("Okuda Reiko", "rokuda", "Okuda Reiko", "Reiko", "Okuda"),
-        ("Tran Van Minh", "minh.tran", "Tran Van Minh", "Van Minh", "Tran"),
+        ("Tran Van Minh", "minh.tran", "Tran Van Minh", "Minh", "Tran"),
         # ... or confirms the printed order.
         ("Reiko Okuda", "reiko.okuda", "Reiko Okuda", "Reiko", "Okuda"),
         # Titles, credentials and middle initials are no part of the given or family name.
@@ -901,6 +901,10 @@ def test_a_rule_between_two_columns_parts_the_name_from_the_address() -> None:
         ),
         (["Director", "Sales Department"], "Director, Sales Department"),
         (["Head of", "Business Development"], "Head of Business Development"),
+        (
+            ["Manager Klantrelaties", "en Partnerschappen"],
+            "Manager Klantrelaties en Partnerschappen",
+        ),
         (["Directeur", "Grands Comptes"], "Directeur, Grands Comptes"),
         # A line of other words under the title is no part of it.
         (["Sales Manager", "Quillfeather Studios"], "Sales Manager"),
@@ -969,3 +973,18 @@ def test_profile_path_set_apart_from_its_host() -> None:
     contact = parse_card(card(("Lena Vossberg", 60), "linkedin.com /in/lena-vossberg"))
     assert [f.value for f in contact.social] == ["linkedin.com/in/lena-vossberg"]
     assert contact.websites == ()
+
+
+def test_the_rest_of_a_broken_number_is_no_postcode() -> None:
+    # "555-0144" alone is shaped like a Japanese postcode; it must not set the region.
+    contact = parse_card(
+        card(
+            ("Lena Vossberg", 60), "Office 720-555-0115", "Fax (720)", "555-0144", "Boise, ID 83702"
+        )
+    )
+    assert phones(contact) == [("+17205550115", "work"), ("+17205550144", "fax")]
+
+
+def test_capital_i_for_l_in_an_italian_legal_form() -> None:
+    contact = parse_card(card(("Lena Vossberg", 60), "Buyer", "Servizi Kirsch S.r.I."))
+    assert contact.company is not None and contact.company.value == "Servizi Kirsch S.r.l."
