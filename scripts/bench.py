@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import logging
 import os
@@ -152,10 +153,11 @@ NORMALIZERS: Mapping[str, Callable[[str | None], str]] = {
 
 @dataclass(frozen=True)
 class Truth:
-    """What one photo's card says, as a person transcribed it.
+    """What one card in one photo says, as a person transcribed it (or the generator printed).
 
     Single-valued fields hold every acceptable form (empty when the card has none); list
-    fields hold the values as written in the truth file.
+    fields hold the values as written in the truth file. A photo of several cards has one
+    Truth per card, all with the same ``image``.
     """
 
     image: Path
@@ -164,12 +166,25 @@ class Truth:
     company: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
-    #: Type of each phone (work|mobile|fax|other), same order as ``phones``; None = unknown.
+    #: Type of each phone (work|mobile|fax|toll-free|other), same order as ``phones``;
+    #: None = unknown.
     phone_types: tuple[str | None, ...] = ()
     websites: tuple[str, ...] = ()
     address: str | None = None
     #: False when the person's name is printed only in a non-Latin script; None = not marked.
     latin: bool | None = None
+    #: Extension of each phone, same order as ``phones``; None = the truth does not say
+    #: (truth.jsonl has no extensions), unlike a tuple holding None (no extension).
+    phone_exts: tuple[str | None, ...] | None = None
+    #: The name split as the truth has it; None = not recorded.
+    given_name: str | None = None
+    family_name: str | None = None
+    #: Index of the card among its photo's expected cards (reading order).
+    card: int = 0
+    #: The photo of the card's back (two-sided cards); it has no truth of its own.
+    back: Path | None = None
+    #: Hard cases the generator built into the card (its ``generator.cases``).
+    cases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,19 +203,35 @@ class Prediction:
     phone_types: tuple[str | None, ...] = ()
     websites: tuple[str, ...] = ()
     address: str | None = None
+    phone_exts: tuple[str | None, ...] = ()
+    given_name: str | None = None
+    family_name: str | None = None
+    #: The back photo merged into this record, as the record names it.
+    back: str | None = None
+    #: The record's confidence per field (0..1); empty for records that carry none.
+    confidence: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_record(cls, record: Record) -> Prediction:
         """Read a record leniently: missing keys mean no value, phones may be plain strings."""
         phones: list[str] = []
         types: list[str | None] = []
+        exts: list[str | None] = []
         for phone in record.get("phones") or ():
             if isinstance(phone, Mapping):
                 phones.append(str(phone.get("e164") or phone.get("raw") or ""))
                 types.append(_opt_str(phone.get("type")))
+                exts.append(_opt_str(phone.get("ext")))
             else:
                 phones.append(str(phone))
                 types.append(None)
+                exts.append(None)
+        conf = record.get("confidence")
+        confidence = {
+            str(k): float(v)
+            for k, v in (conf.items() if isinstance(conf, Mapping) else ())
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
         return cls(
             source=str(record.get("source") or ""),
             card=int(record.get("card") or 0),
@@ -213,7 +244,20 @@ class Prediction:
             phone_types=tuple(types),
             websites=tuple(str(w) for w in record.get("websites") or ()),
             address=_opt_str(record.get("address")),
+            phone_exts=tuple(exts),
+            given_name=_opt_str(record.get("given_name")),
+            family_name=_opt_str(record.get("family_name")),
+            back=_opt_str(record.get("back")),
+            confidence=confidence,
         )
+
+    def has_value(self, field_name: str) -> bool:
+        """Whether the record holds a value for a scored field (after normalisation)."""
+        norm = NORMALIZERS[field_name]
+        value = getattr(self, field_name)
+        if isinstance(value, tuple):
+            return any(norm(v) for v in value)
+        return bool(norm(value))
 
 
 def _opt_str(value: object) -> str | None:
@@ -295,24 +339,35 @@ def load_truth_jsonl(path: Path) -> list[Truth]:
     return truths
 
 
-def load_expected_json(path: Path) -> Truth | None:
-    """Read ``NAME.expected.json`` (the public record schema) and find ``NAME.<ext>`` beside it.
+def _cases(row: Mapping[str, Any]) -> tuple[str, ...]:
+    generator = row.get("generator")
+    cases = generator.get("cases") if isinstance(generator, Mapping) else None
+    return tuple(str(c) for c in cases) if isinstance(cases, list) else ()
+
+
+def load_expected_json(path: Path) -> list[Truth]:
+    """Read ``NAME.expected.json`` and find ``NAME.<ext>`` beside it.
+
+    The file holds one record (the public record schema) or, for a photo of several cards,
+    a list of records in reading order. A record whose ``back`` names a photo (two-sided
+    card) makes that photo part of the card: it has no expected file of its own.
 
     Args:
         path: The expected.json file.
 
     Returns:
-        The truth, or None (with a warning) when no image of that name is beside it.
+        One truth per card; none (with a warning) when no image of that name is beside it.
 
     Raises:
         TruthError: The file is not JSON or breaks the schema.
     """
     try:
-        row = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise TruthError(f"{path}: not JSON ({e.msg})") from e
-    if not isinstance(row, dict):
-        raise TruthError(f"{path}: expected a JSON object")
+    rows = data if isinstance(data, list) else [data]
+    if not rows or not all(isinstance(row, dict) for row in rows):
+        raise TruthError(f"{path}: expected a JSON object or a non-empty list of objects")
     stem = path.name[: -len(EXPECTED_SUFFIX)]
     images = sorted(
         p
@@ -321,20 +376,38 @@ def load_expected_json(path: Path) -> Truth | None:
     )
     if not images:
         log.warning("%s: no image named %s.<ext> beside it; skipped", path, stem)
-        return None
-    record = Prediction.from_record(row)
-    return Truth(
-        image=images[0],
-        name=_forms(row.get("name"), f"{path} name"),
-        title=_forms(row.get("title"), f"{path} title"),
-        company=_forms(row.get("company"), f"{path} company"),
-        emails=record.emails,
-        phones=record.phones,
-        phone_types=record.phone_types,
-        websites=record.websites,
-        address=record.address,
-        latin=_latin(row.get("latin"), str(path)),
-    )
+        return []
+    truths = []
+    for index, row in enumerate(rows):
+        where = f"{path} card {index}" if len(rows) > 1 else str(path)
+        back = None
+        if isinstance(row.get("back"), str) and row["back"]:
+            back = path.parent / Path(row["back"]).name
+            if not back.is_file():
+                log.warning("%s: back photo %s does not exist; scored without it", where, back)
+                back = None
+        record = Prediction.from_record(row)
+        truths.append(
+            Truth(
+                image=images[0],
+                name=_forms(row.get("name"), f"{where} name"),
+                title=_forms(row.get("title"), f"{where} title"),
+                company=_forms(row.get("company"), f"{where} company"),
+                emails=record.emails,
+                phones=record.phones,
+                phone_types=record.phone_types,
+                websites=record.websites,
+                address=record.address,
+                latin=_latin(row.get("latin"), where),
+                phone_exts=record.phone_exts,
+                given_name=record.given_name,
+                family_name=record.family_name,
+                card=index,
+                back=back,
+                cases=_cases(row),
+            )
+        )
+    return truths
 
 
 def load_truths(directory: Path) -> list[Truth]:
@@ -346,21 +419,30 @@ def load_truths(directory: Path) -> list[Truth]:
         directory: The folder of photos.
 
     Returns:
-        Truths in natural file-name order (c_3 before c_11).
+        Truths in natural file-name order (c_3 before c_11), a photo's cards in reading order.
     """
-    by_image: dict[Path, Truth] = {}
+    by_image: dict[Path, list[Truth]] = {}
     for path in sorted(directory.glob(f"*{EXPECTED_SUFFIX}")):
-        truth = load_expected_json(path)
-        if truth is not None:
-            by_image[truth.image] = truth
+        for truth in load_expected_json(path):
+            by_image.setdefault(truth.image, []).append(truth)
     jsonl = directory / TRUTH_JSONL
     if jsonl.is_file():
         for truth in load_truth_jsonl(jsonl):
             if not truth.image.is_file():
                 log.warning("%s names %s, which does not exist; skipped", jsonl, truth.image)
                 continue
-            by_image[truth.image] = truth
-    return sorted(by_image.values(), key=lambda t: natural_key(t.image))
+            by_image[truth.image] = [truth]
+    return [t for image in sorted(by_image, key=natural_key) for t in by_image[image]]
+
+
+def photos_of(truths: Sequence[Truth]) -> list[Path]:
+    """The photos to scan for these truths: each photo once, a card's back after its front."""
+    photos: dict[Path, None] = {}
+    for truth in truths:
+        photos[truth.image] = None
+        if truth.back is not None:
+            photos[truth.back] = None
+    return list(photos)
 
 
 def natural_key(path: Path) -> tuple[object, ...]:
@@ -456,20 +538,35 @@ def compare_list(truth: Iterable[str], predicted: Iterable[str], field_name: str
     return Counts(tp=len(want & got), fp=len(got - want), fn=len(want - got))
 
 
+#: Fields whose confidence is checked against the review threshold, in table order.
+CALIBRATED_FIELDS: tuple[str, ...] = (*FIELDS, "address")
+#: Above this many candidate assignments per photo, cards are paired greedily.
+EXHAUSTIVE_LIMIT = 100_000
+
+
+def _ext(value: str | None) -> str | None:
+    """An extension's digits ('x204', 'ext. 204' → '204'); None when it has none."""
+    return normalize_phone(value) or None
+
+
 @dataclass(frozen=True)
 class CardScore:
-    """How well the chosen record of one photo matches that photo's truth."""
+    """How well the record paired with one expected card matches it."""
 
     truth: Truth
-    #: The record scored; None when the photo produced no record.
+    #: The record scored; None when no record of the photo was paired with this card.
     prediction: Prediction | None
     fields: Mapping[str, Counts]
-    #: Phones found (digits match) and, of those with a known true type, how many typed right.
-    phone_types_right: int = 0
-    phone_types_known: int = 0
+    #: (true type, predicted type) of each phone found (digits match) whose true type is known.
+    phone_type_pairs: tuple[tuple[str, str], ...] = ()
+    #: (true, predicted) extension digits of each phone found where either has one; only
+    #: when the truth records extensions.
+    ext_pairs: tuple[tuple[str | None, str | None], ...] = ()
     address: Counts = field(default_factory=Counts)
     #: Similarity 0..1 of the normalised addresses; None when the truth has no address.
     address_similarity: float | None = None
+    #: Whether given and family name are both right; None when the truth has no split.
+    name_split: bool | None = None
 
     @property
     def wrong(self) -> tuple[str, ...]:
@@ -481,12 +578,35 @@ class CardScore:
         """True when all six fields are exactly right."""
         return not self.wrong
 
+    @property
+    def phone_types_right(self) -> int:
+        """Phones found whose type is right."""
+        return sum(want == got for want, got in self.phone_type_pairs)
+
+    @property
+    def phone_types_known(self) -> int:
+        """Phones found whose true type is known."""
+        return len(self.phone_type_pairs)
+
+    def right(self, field_name: str) -> bool:
+        """Whether one field (one of CALIBRATED_FIELDS) is exactly right on this card."""
+        counts = self.address if field_name == "address" else self.fields[field_name]
+        return not (counts.fp or counts.fn)
+
+    def agreement(self) -> tuple[int, int, int]:
+        """How well the record fits: fields right that the card has, TPs (address too), -wrong."""
+        real = sum(1 for f in FIELDS if self.fields[f].tp and f not in self.wrong)
+        tp = sum(c.tp for c in self.fields.values()) + self.address.tp
+        return real, tp, -len(self.wrong)
+
     def to_dict(self) -> dict[str, Any]:
         """Per-card detail, for ``--json``."""
         return {
             "image": str(self.truth.image),
+            "expected_card": self.truth.card,
             "card": self.prediction.card if self.prediction else None,
             "status": self.prediction.status if self.prediction else "missing",
+            "cases": list(self.truth.cases),
             "wrong": list(self.wrong),
             "fields": {f: self.fields[f].to_dict() for f in FIELDS},
             "address_similarity": self.address_similarity,
@@ -494,7 +614,7 @@ class CardScore:
 
 
 def score_card(truth: Truth, prediction: Prediction | None) -> CardScore:
-    """Compare one record with one truth (a missing record scores as an empty one)."""
+    """Compare one record with one expected card (a missing record scores as an empty one)."""
     pred = prediction or Prediction(source=str(truth.image))
     fields = {
         "name": compare_single(truth.name, pred.name, "name"),
@@ -508,110 +628,306 @@ def score_card(truth: Truth, prediction: Prediction | None) -> CardScore:
     true_types = {
         normalize_phone(p): t for p, t in zip(truth.phones, truth.phone_types, strict=False) if t
     }
-    right = known = 0
-    for number, kind in zip(pred.phones, pred.phone_types, strict=False):
-        want = true_types.pop(normalize_phone(number), None)  # pop: count each number once
+    true_exts = None
+    if truth.phone_exts is not None:
+        true_exts = {
+            normalize_phone(p): _ext(e)
+            for p, e in zip(truth.phones, truth.phone_exts, strict=False)
+        }
+    type_pairs: list[tuple[str, str]] = []
+    ext_pairs: list[tuple[str | None, str | None]] = []
+    pred_exts = pred.phone_exts or (None,) * len(pred.phones)
+    for number, kind, ext in zip(pred.phones, pred.phone_types, pred_exts, strict=False):
+        digits = normalize_phone(number)
+        want = true_types.pop(digits, None)  # pop: count each number once
         if want is not None:
-            known += 1
-            right += int((kind or "").lower() == want.lower())
+            type_pairs.append((want.lower(), (kind or "").lower()))
+        if true_exts is not None and digits in true_exts:
+            pair = (true_exts.pop(digits), _ext(ext))
+            if pair != (None, None):
+                ext_pairs.append(pair)
     address = compare_single([truth.address or ""], pred.address, "address")
     similarity = None
     if truth.address:
         similarity = difflib.SequenceMatcher(
             None, normalize_address(truth.address), normalize_address(pred.address)
         ).ratio()
-    return CardScore(truth, prediction, fields, right, known, address, similarity)
+    split = None
+    if truth.given_name and truth.family_name:
+        split = normalize_text(truth.given_name) == normalize_text(pred.given_name) and (
+            normalize_text(truth.family_name) == normalize_text(pred.family_name)
+        )
+    return CardScore(
+        truth,
+        prediction,
+        fields,
+        tuple(type_pairs),
+        tuple(ext_pairs),
+        address,
+        similarity,
+        split,
+    )
+
+
+@dataclass(frozen=True)
+class ExtraRecord:
+    """A record paired with no expected card of its photo: each value in it is a false positive.
+
+    A spurious card (a logo or a paper read as a card), a card split in two, or, for a
+    two-sided card, a record of the back photo that the pipeline did not merge.
+    """
+
+    image: Path
+    prediction: Prediction
+    fields: Mapping[str, Counts]
+    address: Counts
+    #: True when the record came from the back photo of a two-sided card.
+    from_back: bool = False
+
+    @classmethod
+    def of(cls, image: Path, prediction: Prediction, from_back: bool = False) -> ExtraRecord:
+        """Score a record against an empty card, which makes every value a false positive."""
+        empty = score_card(Truth(image=image), prediction)
+        return cls(image, prediction, empty.fields, empty.address, from_back)
+
+    def to_dict(self) -> dict[str, Any]:
+        """For ``--json``."""
+        return {
+            "image": str(self.image),
+            "source": self.prediction.source,
+            "card": self.prediction.card,
+            "from_back": self.from_back,
+            "fields": [f for f in FIELDS if self.fields[f].fp],
+        }
+
+
+def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def match_cards(
+    truths: Sequence[Truth], predictions: Sequence[Prediction]
+) -> tuple[list[CardScore], list[Prediction]]:
+    """Pair a photo's records with its expected cards by best field agreement, in any order.
+
+    Each card takes at most one record and each record at most one card; when the photo
+    has several cards, a pair needs at least one value in common. The pairing maximises,
+    over the photo, the fields right that the cards have, then the true positives, then the
+    fewest wrong fields, then the lowest card indices. A single-card photo thus keeps its
+    best record, as before; its other records now count as false positives.
+
+    Returns:
+        One score per expected card, in the order given, and the records left unpaired.
+    """
+    table = [[score_card(t, p) for p in predictions] for t in truths]
+    # A lone card takes its photo's best record whatever it holds (the record says it is of
+    # this photo); among several cards a pair needs a value in common to be told apart.
+    options = [
+        [j for j in range(len(predictions)) if len(truths) == 1 or row[j].agreement()[1]]
+        for row in table
+    ]
+    size = 1
+    for opts in options:
+        size *= len(opts) + 1
+    if size <= EXHAUSTIVE_LIMIT:
+        empty = [score_card(t, None) for t in truths]
+        chosen = _best_assignment(table, options, predictions, empty)
+    else:
+        chosen = _greedy_assignment(table, options, predictions)
+    cards = [
+        row[j] if j is not None else score_card(t, None)
+        for t, row, j in zip(truths, table, chosen, strict=True)
+    ]
+    used = {j for j in chosen if j is not None}
+    return cards, [p for j, p in enumerate(predictions) if j not in used]
+
+
+def _pair_key(score: CardScore, pred: Prediction) -> tuple[int, ...]:
+    return (*score.agreement(), -pred.card)
+
+
+def _best_assignment(
+    table: Sequence[Sequence[CardScore]],
+    options: Sequence[Sequence[int]],
+    predictions: Sequence[Prediction],
+    empty: Sequence[CardScore],
+) -> list[int | None]:
+    """Try every pairing (photos hold a few cards, so this stays small).
+
+    A card left unpaired counts as read empty (``empty``), so pairing it with a record
+    that is no worse than nothing wins the tie.
+    """
+    best: tuple[tuple[int, ...], list[int | None]] = ((-(10**9),) * 4, [])
+
+    def walk(i: int, used: frozenset[int], key: tuple[int, ...], picked: list[int | None]) -> None:
+        nonlocal best
+        if i == len(table):
+            if key > best[0]:
+                best = (key, list(picked))
+            return
+        for j in options[i]:
+            if j not in used:
+                pair = _pair_key(table[i][j], predictions[j])
+                walk(i + 1, used | {j}, _add(key, pair), [*picked, j])
+        walk(i + 1, used, _add(key, (*empty[i].agreement(), 0)), [*picked, None])
+
+    walk(0, frozenset(), (0, 0, 0, 0), [])
+    return best[1]
+
+
+def _greedy_assignment(
+    table: Sequence[Sequence[CardScore]],
+    options: Sequence[Sequence[int]],
+    predictions: Sequence[Prediction],
+) -> list[int | None]:
+    """Best pair first, for photos with too many cards and records to try every pairing."""
+    pairs = sorted(
+        ((i, j) for i, opts in enumerate(options) for j in opts),
+        key=lambda ij: _pair_key(table[ij[0]][ij[1]], predictions[ij[1]]),
+        reverse=True,
+    )
+    chosen: list[int | None] = [None] * len(table)
+    used: set[int] = set()
+    for i, j in pairs:
+        if chosen[i] is None and j not in used:
+            chosen[i] = j
+            used.add(j)
+    return chosen
 
 
 def best_card(truth: Truth, predictions: Sequence[Prediction]) -> CardScore:
-    """Score the record of a photo that best matches its truth.
-
-    A photo may yield several cards (two cards in one shot, or a split gone wrong); the
-    truth describes one, so the record with the most fields right (then most true
-    positives, then the lowest card index) stands for the photo.
-    """
-    if not predictions:
-        return score_card(truth, None)
-    scored = [score_card(truth, p) for p in predictions]
-    return max(
-        scored,
-        key=lambda s: (
-            -len(s.wrong),
-            sum(c.tp for c in s.fields.values()),
-            -(s.prediction.card if s.prediction else 0),
-        ),
-    )
+    """Score the record of a single-card photo that best matches its truth."""
+    return match_cards([truth], predictions)[0][0]
 
 
 def _path_key(path: Path) -> Path:
     return path.expanduser().resolve()
 
 
-def assign(
-    truths: Sequence[Truth], predictions: Iterable[Prediction]
-) -> tuple[dict[Path, list[Prediction]], list[str]]:
-    """Group records by the truth whose image their ``source`` names.
+@dataclass(frozen=True)
+class Assignment:
+    """Records grouped by the photo they belong to."""
 
-    A source matches by resolved path first, then by file name when only one truth has that
-    name (records written elsewhere, or from another working folder).
+    #: Records per photo with truth (keyed by ``Truth.image``).
+    by_image: Mapping[Path, list[Prediction]]
+    #: Records of a two-sided card's back photo, keyed by the front's ``Truth.image``.
+    backs: Mapping[Path, list[Prediction]]
+    #: Sources that match no photo with truth.
+    unmatched: list[str]
 
-    Returns:
-        Records per truth image (keyed by ``Truth.image``), and sources that match no truth.
+
+def assign(truths: Sequence[Truth], predictions: Iterable[Prediction]) -> Assignment:
+    """Group records by the photo their ``source`` names.
+
+    A source matches by resolved path first, then by file name when only one photo has that
+    name (records written elsewhere, or from another working folder). A source naming the
+    back photo of a two-sided card goes with its front, as a record of the back.
     """
-    by_path = {_path_key(t.image): t.image for t in truths}
-    name_count = Counter(t.image.name for t in truths)
-    by_name = {t.image.name: t.image for t in truths if name_count[t.image.name] == 1}
+    photos: dict[Path, tuple[Path, bool]] = {}
+    for t in truths:
+        photos[t.image] = (t.image, False)
+        if t.back is not None:
+            photos[t.back] = (t.image, True)
+    by_path = {_path_key(p): target for p, target in photos.items()}
+    name_count = Counter(p.name for p in photos)
+    by_name = {p.name: target for p, target in photos.items() if name_count[p.name] == 1}
     grouped: dict[Path, list[Prediction]] = {}
+    backs: dict[Path, list[Prediction]] = {}
     unmatched: list[str] = []
     for pred in predictions:
         source = Path(pred.source)
-        image = by_path.get(_path_key(source)) if pred.source else None
-        image = image or by_name.get(source.name)
-        if image is None:
+        target = by_path.get(_path_key(source)) if pred.source else None
+        target = target or by_name.get(source.name)
+        if target is None:
             unmatched.append(pred.source)
         else:
-            grouped.setdefault(image, []).append(pred)
-    return grouped, unmatched
+            image, from_back = target
+            (backs if from_back else grouped).setdefault(image, []).append(pred)
+    return Assignment(grouped, backs, unmatched)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Values at or above the review threshold and below it, and how many of each were right."""
+
+    high_right: int = 0
+    high_total: int = 0
+    low_right: int = 0
+    low_total: int = 0
+
+    def add(self, confidence: float, right: bool, threshold: float) -> Calibration:
+        """This tally with one more value counted."""
+        if confidence >= threshold:
+            return replace(self, high_right=self.high_right + right, high_total=self.high_total + 1)
+        return replace(self, low_right=self.low_right + right, low_total=self.low_total + 1)
+
+    def __add__(self, other: Calibration) -> Calibration:
+        return Calibration(
+            self.high_right + other.high_right,
+            self.high_total + other.high_total,
+            self.low_right + other.low_right,
+            self.low_total + other.low_total,
+        )
+
+    @property
+    def high_accuracy(self) -> float | None:
+        """Share right of the values at or above the threshold."""
+        return self.high_right / self.high_total if self.high_total else None
+
+    @property
+    def low_accuracy(self) -> float | None:
+        """Share right of the values below the threshold."""
+        return self.low_right / self.low_total if self.low_total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """For ``--json``."""
+        return {
+            "at_or_above": {"right": self.high_right, "total": self.high_total},
+            "below": {"right": self.low_right, "total": self.low_total},
+        }
 
 
 @dataclass(frozen=True)
 class Scores:
-    """Accuracy over a set of photos: per-card scores and their micro-averaged totals."""
+    """Accuracy over a set of expected cards: per-card scores and their micro-averaged totals."""
 
     cards: tuple[CardScore, ...]
     #: Record sources that named no photo with a truth.
     unmatched: tuple[str, ...] = ()
+    #: Records paired with no expected card of their photo (false positives).
+    extras: tuple[ExtraRecord, ...] = ()
 
     @property
     def total(self) -> int:
-        """Number of photos scored."""
+        """Number of expected cards scored."""
         return len(self.cards)
 
     @property
     def fields(self) -> dict[str, Counts]:
-        """Micro-averaged counts per field."""
+        """Micro-averaged counts per field, the values of extra records counting as FPs."""
         out = {f: Counts() for f in FIELDS}
-        for card in self.cards:
+        scored: list[Mapping[str, Counts]] = [c.fields for c in self.cards]
+        for fields in scored + [e.fields for e in self.extras]:
             for f in FIELDS:
-                out[f] = out[f] + card.fields[f]
+                out[f] = out[f] + fields[f]
         return out
 
     @property
     def all_right(self) -> int:
-        """Photos whose every field is right."""
+        """Expected cards whose every field is right."""
         return sum(card.all_right for card in self.cards)
 
     @property
     def address(self) -> Counts:
         """Exact address matches, ignoring case, punctuation and spacing."""
         total = Counts()
-        for card in self.cards:
-            total = total + card.address
+        for counts in [c.address for c in self.cards] + [e.address for e in self.extras]:
+            total = total + counts
         return total
 
     @property
     def address_similarity(self) -> float | None:
-        """Mean address similarity over photos whose truth has an address."""
+        """Mean address similarity over cards whose truth has an address."""
         sims = [c.address_similarity for c in self.cards if c.address_similarity is not None]
         return sum(sims) / len(sims) if sims else None
 
@@ -623,26 +939,105 @@ class Scores:
             sum(c.phone_types_known for c in self.cards),
         )
 
-    def subset(self, keep: Callable[[CardScore], bool]) -> Scores:
-        """The scores of the photos ``keep`` accepts."""
-        return Scores(tuple(c for c in self.cards if keep(c)), self.unmatched)
+    def phone_types_by_type(self) -> dict[str, tuple[int, int]]:
+        """Per true type: (typed right, found), types in order of first appearance."""
+        out: dict[str, tuple[int, int]] = {}
+        for card in self.cards:
+            for want, got in card.phone_type_pairs:
+                right, found = out.get(want, (0, 0))
+                out[want] = (right + (want == got), found + 1)
+        return out
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def extensions(self) -> tuple[int, int]:
+        """(right, phones found where the truth or the record has an extension)."""
+        pairs = [p for c in self.cards for p in c.ext_pairs]
+        return sum(a == b for a, b in pairs), len(pairs)
+
+    @property
+    def name_split(self) -> tuple[int, int]:
+        """(given and family name both right, cards whose truth splits the name)."""
+        splits = [c.name_split for c in self.cards if c.name_split is not None]
+        return sum(splits), len(splits)
+
+    def cards_found(self) -> tuple[int, int, int]:
+        """Over photos of several expected cards: (cards paired, cards expected, extra records)."""
+        counts = Counter(c.truth.image for c in self.cards)
+        multi = {image for image, n in counts.items() if n > 1}
+        cards = [c for c in self.cards if c.truth.image in multi]
+        extra = sum(1 for e in self.extras if e.image in multi and not e.from_back)
+        return sum(c.prediction is not None for c in cards), len(cards), extra
+
+    def calibration(self, threshold: float) -> dict[str, Calibration]:
+        """Per field, values at or above ``threshold`` and below it, and how many were right.
+
+        A list field counts once per card (its record confidence is its least certain
+        value's), right when the whole list is. Values without a confidence are left out.
+        """
+        out = {f: Calibration() for f in CALIBRATED_FIELDS}
+        scored: list[tuple[Prediction, Callable[[str], bool]]] = [
+            (c.prediction, c.right) for c in self.cards if c.prediction is not None
+        ]
+        scored += [(e.prediction, _never) for e in self.extras]
+        for pred, right in scored:
+            for f in CALIBRATED_FIELDS:
+                conf = pred.confidence.get(f)
+                if conf is not None and pred.has_value(f):
+                    out[f] = out[f].add(conf, right(f), threshold)
+        return out
+
+    def cases(self) -> dict[str, Scores]:
+        """The scores of the cards of each generator hard case, cases in order of appearance."""
+        names = dict.fromkeys(case for c in self.cards for case in c.truth.cases)
+        return {case: self.subset(functools.partial(_has_case, case)) for case in names}
+
+    def subset(self, keep: Callable[[CardScore], bool]) -> Scores:
+        """The scores of the cards ``keep`` accepts, with the extra records of their photos."""
+        cards = tuple(c for c in self.cards if keep(c))
+        images = {c.truth.image for c in cards}
+        extras = tuple(e for e in self.extras if e.image in images)
+        return Scores(cards, self.unmatched, extras)
+
+    def to_dict(self, threshold: float | None = None) -> dict[str, Any]:
         """Everything, for ``--json``."""
         right, known = self.phone_types
-        return {
+        ext_right, ext_total = self.extensions
+        split_right, split_total = self.name_split
+        found, expected, extra = self.cards_found()
+        out: dict[str, Any] = {
             "cards": self.total,
             "every_field_right": self.all_right,
             "fields": {f: c.to_dict() for f, c in self.fields.items()},
             "address": self.address.to_dict(),
             "address_similarity": self.address_similarity,
             "phone_types": {"right": right, "found": known},
+            "phone_types_by_type": {
+                t: {"right": r, "found": n} for t, (r, n) in self.phone_types_by_type().items()
+            },
+            "extensions": {"right": ext_right, "total": ext_total},
+            "name_split": {"right": split_right, "total": split_total},
+            "multi_card_photos": {"found": found, "expected": expected, "extra": extra},
+            "extra_records": [e.to_dict() for e in self.extras],
             "per_card": [c.to_dict() for c in self.cards],
         }
+        if threshold is not None:
+            out["calibration"] = {
+                "threshold": threshold,
+                "fields": {f: c.to_dict() for f, c in self.calibration(threshold).items()},
+            }
+        return out
+
+
+def _has_case(case: str, card: CardScore) -> bool:
+    return case in card.truth.cases
+
+
+def _never(_field: str) -> bool:
+    return False
 
 
 def latin_only(scores: Scores) -> Scores:
-    """The photos whose truth is marked ``latin: true`` (unmarked photos are left out)."""
+    """The cards whose truth is marked ``latin: true`` (unmarked cards are left out)."""
     return scores.subset(lambda card: card.truth.latin is True)
 
 
@@ -650,15 +1045,26 @@ def score(truths: Sequence[Truth], records: Iterable[Record]) -> Scores:
     """Score public JSON records against truths.
 
     Args:
-        truths: One per photo.
+        truths: One per expected card; the cards of one photo share its ``image``.
         records: Records whose ``source`` names a photo; several per photo are allowed.
 
     Returns:
-        The scores; a photo without a record counts as one with every field empty.
+        The scores: each photo's records paired with its cards (:func:`match_cards`); a
+        card without a record counts as one with every field empty, and a record without
+        a card (or from a back photo) as false positives.
     """
-    grouped, unmatched = assign(truths, (Prediction.from_record(r) for r in records))
-    cards = tuple(best_card(t, grouped.get(t.image, [])) for t in truths)
-    return Scores(cards, tuple(unmatched))
+    found = assign(truths, (Prediction.from_record(r) for r in records))
+    by_image: dict[Path, list[Truth]] = {}
+    for t in truths:
+        by_image.setdefault(t.image, []).append(t)
+    cards: dict[int, CardScore] = {}
+    extras: list[ExtraRecord] = []
+    for image, group in by_image.items():
+        scored, left = match_cards(group, found.by_image.get(image, []))
+        cards.update({id(t): s for t, s in zip(group, scored, strict=True)})
+        extras += [ExtraRecord.of(image, p) for p in left]
+        extras += [ExtraRecord.of(image, p, from_back=True) for p in found.backs.get(image, [])]
+    return Scores(tuple(cards[id(t)] for t in truths), tuple(found.unmatched), tuple(extras))
 
 
 # --------------------------------------------------------------------------- speed
@@ -839,19 +1245,86 @@ def render_accuracy(scores: Scores, title: str) -> str:
 
 
 def render_secondary(scores: Scores) -> str:
-    """Address and phone-type accuracy, which the every-field-right share leaves out."""
+    """Address, phone types, extensions, name split and cards found: not in every-field-right."""
     a = scores.address
     right, known = scores.phone_types
-    return "\n".join(
-        [
-            "| measure | value |",
-            "|---|---|",
-            f"| address exact (P / R / F1) | {_ratio(a.precision)} / {_ratio(a.recall)} "
-            f"/ {_ratio(a.f1)} |",
-            f"| address similarity, mean | {_ratio(scores.address_similarity)} |",
-            f"| phone type right, of phones found | {_share(right, known)} |",
-        ]
+    lines = [
+        "| measure | value |",
+        "|---|---|",
+        f"| address exact (P / R / F1) | {_ratio(a.precision)} / {_ratio(a.recall)} "
+        f"/ {_ratio(a.f1)} |",
+        f"| address similarity, mean | {_ratio(scores.address_similarity)} |",
+        f"| phone type right, of phones found | {_share(right, known)} |",
+    ]
+    by_type = scores.phone_types_by_type()
+    if len(by_type) > 1:
+        for kind, (r, n) in by_type.items():
+            lines.append(f"| phone type right, {kind} | {_share(r, n)} |")
+    ext_right, ext_total = scores.extensions
+    if ext_total:
+        lines.append(
+            f"| extension right, of phones found with one (truth or record) "
+            f"| {_share(ext_right, ext_total)} |"
+        )
+    split_right, split_total = scores.name_split
+    if split_total:
+        lines.append(f"| given and family name right | {_share(split_right, split_total)} |")
+    found, expected, extra = scores.cards_found()
+    if expected:
+        lines.append(
+            f"| cards found in photos of several cards | {_share(found, expected)}, {extra} extra |"
+        )
+    spurious = sum(1 for e in scores.extras if not e.from_back)
+    if spurious:
+        lines.append(f"| records paired with no expected card (FP) | {spurious} |")
+    backs = sum(1 for e in scores.extras if e.from_back)
+    if backs or any(c.truth.back for c in scores.cards):
+        lines.append(f"| records of a back photo not merged with the front (FP) | {backs} |")
+    return "\n".join(lines)
+
+
+def _accuracy_cell(right: int, total: int) -> str:
+    return f"{right}/{total} ({right / total:.2f})" if total else "0/0"
+
+
+def render_calibration(scores: Scores, threshold: float) -> str:
+    """Per field: how often values at or above the review threshold were right, and below it.
+
+    Confidence means something when the values below the threshold are where the errors are.
+    """
+    table = scores.calibration(threshold)
+    lines = [
+        f"| field | ≥{threshold:g} right/total (acc) | <{threshold:g} right/total (acc) |",
+        "|---|---|---|",
+    ]
+    total = Calibration()
+    for name, c in table.items():
+        total = total + c
+        lines.append(
+            f"| {name} | {_accuracy_cell(c.high_right, c.high_total)} "
+            f"| {_accuracy_cell(c.low_right, c.low_total)} |"
+        )
+    lines.append(
+        f"| all fields | {_accuracy_cell(total.high_right, total.high_total)} "
+        f"| {_accuracy_cell(total.low_right, total.low_total)} |"
     )
+    return "\n".join(lines)
+
+
+def render_cases(scores: Scores) -> str:
+    """Every field right per generator hard case, and the fields most often wrong there."""
+    lines = ["| case | cards | every field right | wrong fields (cards) |", "|---|---|---|---|"]
+    for case, subset in scores.cases().items():
+        wrong = Counter(f for c in subset.cards for f in c.wrong)
+        extra = len(subset.extras)
+        shown = ", ".join(f"{f} {n}" for f, n in wrong.most_common())
+        if extra:
+            shown = f"{shown}; {extra} extra record{'s' if extra > 1 else ''}".lstrip("; ")
+        lines.append(
+            f"| {case} | {subset.total} | {_share(subset.all_right, subset.total)} "
+            f"| {shown or '–'} |"
+        )
+    return "\n".join(lines)
 
 
 def render_speed(runs: Sequence[SpeedRun], baseline: SpeedRun | None) -> str:
@@ -872,11 +1345,17 @@ def render_speed(runs: Sequence[SpeedRun], baseline: SpeedRun | None) -> str:
 
 
 def render_details(scores: Scores) -> str:
-    """Which fields each photo got wrong, to see where the errors are."""
+    """Which fields each card got wrong, and the records that matched no card."""
     lines = ["| photo | card | wrong fields |", "|---|---|---|"]
     for card in scores.cards:
         index = "–" if card.prediction is None else str(card.prediction.card)
+        if card.truth.card:
+            index = f"{index} (expected {card.truth.card})"
         lines.append(f"| {card.truth.image.name} | {index} | {', '.join(card.wrong) or '–'} |")
+    for extra in scores.extras:
+        what = "back photo's own record" if extra.from_back else "extra record"
+        fp = ", ".join(f for f in FIELDS if extra.fields[f].fp) or "no values"
+        lines.append(f"| {extra.image.name} | {extra.prediction.card} | {what}: FP {fp} |")
     return "\n".join(lines)
 
 
@@ -929,12 +1408,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score cardscan against truth files and time it against plain Tesseract.",
     )
     p.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="folders of photos + truth")
-    p.add_argument(
-        "--match",
-        action="store_true",
-        help="benchmark the contact matcher instead (scripts/matchbench.py; no DIR; "
-        "the other options are matchbench's, e.g. --store --febrl)",
-    )
     p.add_argument("--jobs", type=parse_jobs, default=[1], help="worker counts to time: 1,2")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N photos")
     p.add_argument("--region", help="default region for phone numbers (ISO 3166, e.g. JP)")
@@ -954,6 +1427,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, metavar="OUT", help="also write every number as JSON")
     p.add_argument("--no-baseline", action="store_true", help="skip the plain Tesseract pass")
     p.add_argument("--details", action="store_true", help="list the wrong fields of each photo")
+    p.add_argument(
+        "--match",
+        action="store_true",
+        help="benchmark the contact matcher instead (scripts/matchbench.py; no DIR; "
+        "the other options are matchbench's, e.g. --store --febrl)",
+    )
     return p
 
 
@@ -1022,9 +1501,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CardscanError, TruthError, OSError) as e:
         print(f"bench: {e}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    images = [t.image for t in truths] or _images_without_truth(args.dirs)
     if args.limit is not None:
-        truths, images = truths[: args.limit], images[: args.limit]
+        # --limit counts photos (a two-sided card's back goes with its front), not cards.
+        keep = set(list(dict.fromkeys(t.image for t in truths))[: args.limit])
+        truths = [t for t in truths if t.image in keep]
+    images = photos_of(truths) or _images_without_truth(args.dirs)[: args.limit]
     if not images:
         print("bench: no photos found", file=sys.stderr)
         return int(ExitCode.INPUT)
@@ -1068,10 +1549,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         out += ["", "## Accuracy", "", render_summary(list(sets.values()))]
         for label, subset in sets.values():
             out += ["", render_accuracy(subset, f"Accuracy: {label} cards")]
-        out += ["", "### Address and phone types", "", render_secondary(scores)]
+        out += ["", "### Address, phone types, extensions, cards found", ""]
+        out.append(render_secondary(scores))
+        threshold = settings.review_threshold
+        out += ["", f"### Confidence against the review threshold ({threshold:g})", ""]
+        out += [render_calibration(scores, threshold), ""]
+        out.append("Values without a confidence are left out; a list field counts once per card.")
+        if any(c.truth.cases for c in scores.cards):
+            out += ["", "### Per hard case (generator)", "", render_cases(scores)]
         if args.details:
             out += ["", "### Per photo", "", render_details(scores)]
-        report["accuracy"] = {key: s.to_dict() for key, (_, s) in sets.items()}
+        report["accuracy"] = {key: s.to_dict(threshold) for key, (_, s) in sets.items()}
+        if any(c.truth.cases for c in scores.cards):
+            report["cases"] = {
+                case: {"cards": s.total, "every_field_right": s.all_right}
+                for case, s in scores.cases().items()
+            }
     else:
         out += ["", "No truth files found: accuracy not measured."]
     if runs:
