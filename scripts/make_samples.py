@@ -259,12 +259,18 @@ PHONE_MIXES: tuple[tuple[tuple[str, ...], float], ...] = (
 
 
 class PhoneLine(NamedTuple):
-    """One printed phone number: E.164, type (work|mobile|fax|other), text as printed, label."""
+    """One printed phone number: E.164, type (work|mobile|fax|toll-free|other), text, label.
+
+    ``text`` is the number as printed, with its extension when it has one (``ext`` holds the
+    extension's digits); ``split`` > 0 prints the text over two lines, breaking there.
+    """
 
     e164: str
     type: str
     text: str
     label: str
+    ext: str | None = None
+    split: int = 0
 
 
 @dataclass(frozen=True)
@@ -288,6 +294,15 @@ class Person:
     #: Labels printed before e-mail and web lines ("" = none).
     email_label: str = ""
     web_label: str = ""
+    # How the hard cases print the card where it differs from the truth above:
+    #: The name line as printed ("TANAKA Hiroshi", "JANE DOE"); "" = ``name``.
+    print_name: str = ""
+    #: The title's printed lines (a title over two lines); () = ``title`` on one line.
+    title_lines: tuple[str, ...] = ()
+    #: False when the company is printed only as its logo's initials.
+    show_company: bool = True
+    #: Lines printed after the address that no record field keeps (a second office).
+    more_lines: tuple[str, ...] = ()
 
 
 _FAKERS: dict[str, Faker] = {}
@@ -607,7 +622,7 @@ def expected_record(
         "company": person.company,
         "emails": [e.lower() for e in person.emails],
         "phones": [
-            {"e164": p.e164, "type": p.type, "ext": None, "raw": p.text} for p in person.phones
+            {"e164": p.e164, "type": p.type, "ext": p.ext, "raw": p.text} for p in person.phones
         ],
         "websites": [w.lower() for w in person.websites],
         "address": ", ".join(person.address) or None,
@@ -820,15 +835,23 @@ def design_card(
         long, short = max(base.width, base.height), min(base.width, base.height)
         w, h = (short, long) if kind == "portrait" else (long, short)
         design = replace(base, layout=kind, width=w, height=h)
-        factor = 1.0
-        while design.scaled(factor).contact_px >= _pt(MIN_CONTACT_PT):
-            try:
-                _draw_card(person, design.scaled(factor))
-            except _NoFit:
-                factor -= 0.05
-                continue
-            return design.scaled(factor)
+        fitted = _fit(person, design)
+        if fitted is not None:
+            return fitted
     raise ValueError(f"{person.name}'s card does not fit layout {', '.join(kinds)}")
+
+
+def _fit(person: Person, design: Design) -> Design | None:
+    """The design with its text shrunk until the person's card fits; None if it never does."""
+    factor = 1.0
+    while design.scaled(factor).contact_px >= _pt(MIN_CONTACT_PT):
+        try:
+            _draw_card(person, design.scaled(factor))
+        except _NoFit:
+            factor -= 0.05
+            continue
+        return design.scaled(factor)
+    return None
 
 
 # --------------------------------------------------------------------------- drawing
@@ -958,15 +981,20 @@ def _initials(company: str) -> str:
 
 def _head_lines(person: Person, d: Design, company: bool = True) -> list[_Line]:
     lines = [
-        _Line([("", person.name)], d.name_px, bold=True, color=d.ink, head=True),
         _Line(
-            [("", person.title.upper() if d.title_upper else person.title)],
-            d.title_px,
-            color=d.accent if d.dark else d.muted,
-            head=True,
-        ),
+            [("", person.print_name or person.name)], d.name_px, bold=True, color=d.ink, head=True
+        )
     ]
-    if company:
+    for title in person.title_lines or (person.title,):
+        lines.append(
+            _Line(
+                [("", title.upper() if d.title_upper else title)],
+                d.title_px,
+                color=d.accent if d.dark else d.muted,
+                head=True,
+            )
+        )
+    if company and person.show_company:
         lines.append(_company_line(person, d, gap=d.title_px * 0.5))
     return lines
 
@@ -988,10 +1016,18 @@ def _contact_lines(person: Person, d: Design, one_line_address: bool) -> list[_L
 
     out: list[_Line] = []
     phones = [(p.label, p.text) for p in person.phones]
-    if d.join_phones and len(phones) >= 2 and all(lbl for lbl, _ in phones):
+    split = any(p.split for p in person.phones)
+    if d.join_phones and len(phones) >= 2 and all(lbl for lbl, _ in phones) and not split:
         out.append(line(*phones[:2]))
         phones = phones[2:]
-    out += [line(p) for p in phones]
+    if split:
+        for p in person.phones:
+            if p.split:
+                out += [line((p.label, p.text[: p.split].rstrip())), line(("", p.text[p.split :]))]
+            else:
+                out.append(line((p.label, p.text)))
+    else:
+        out += [line(p) for p in phones]
     out += [line((person.email_label, e)) for e in person.emails]
     out += [line((person.web_label, w)) for w in person.websites]
     out += [line(("", s)) for s in person.social]
@@ -1001,6 +1037,10 @@ def _contact_lines(person: Person, d: Design, one_line_address: bool) -> list[_L
             ln = line(("", text))
             ln.gap_before = d.contact_px * 0.3 if k == 0 else 0.0
             out.append(ln)
+    for k, text in enumerate(person.more_lines):
+        ln = line(("", text))
+        ln.gap_before = d.contact_px * 0.3 if k == 0 else 0.0
+        out.append(ln)
     return out
 
 
@@ -1080,7 +1120,8 @@ def _layout_band(c: _Canvas, person: Person) -> None:
     c.logo(mx, (band - logo) / 2, logo, _initials(person.company), d.paper, d.accent)
     comp = _company_line(person, d)
     comp.color = d.paper
-    c.stack([comp], (mx + logo + mx * 0.4, 0, w - mx, band), valign="middle")
+    if person.show_company:
+        c.stack([comp], (mx + logo + mx * 0.4, 0, w - mx, band), valign="middle")
     head = _head_lines(person, d, company=False)
     contacts = _contacts_fitting(c, person, w * 0.55, one_line=False)
     top = band + h * 0.08
@@ -1113,11 +1154,13 @@ def _layout_accent_bar(c: _Canvas, person: Person) -> None:
     if c.width(comp) + logo * 1.3 < w * 0.4 and len(contacts) <= 5:
         # Company with a small mark, bottom right; contacts bottom left.
         cx0 = w - mx - c.width(comp)
-        c.stack([comp], (cx0, h - my - logo, w - mx, h - my), valign="middle")
+        if person.show_company:
+            c.stack([comp], (cx0, h - my - logo, w - mx, h - my), valign="middle")
         c.logo(cx0 - logo * 1.3, h - my - logo, logo, _initials(person.company), d.accent, d.paper)
         c.stack(contacts, (mx, ctop, cx0 - logo * 1.6, h - my), valign="bottom")
     else:
-        c.stack([comp, *contacts], (mx, ctop, w - mx, h - my), valign="bottom")
+        shown = [comp] if person.show_company else []
+        c.stack([*shown, *contacts], (mx, ctop, w - mx, h - my), valign="bottom")
 
 
 def _layout_portrait(c: _Canvas, person: Person) -> None:
@@ -1126,7 +1169,9 @@ def _layout_portrait(c: _Canvas, person: Person) -> None:
     logo = w * 0.22
     c.logo(w / 2 - logo / 2, my, logo, _initials(person.company), d.accent, d.paper)
     comp = _company_line(person, d)
-    _, y1 = c.stack([comp], (mx, my + logo + h * 0.02, w - mx, h - my), align="center")
+    y1 = my + logo + h * 0.02
+    if person.show_company:
+        _, y1 = c.stack([comp], (mx, y1, w - mx, h - my), align="center")
     head = _head_lines(person, d, company=False)
     _, y2 = c.stack(head, (mx, y1 + h * 0.08, w - mx, h - my), align="center")
     c.draw.line((w / 2 - w * 0.1, y2 + 12, w / 2 + w * 0.1, y2 + 12), fill=d.accent, width=3)
@@ -1265,13 +1310,21 @@ def _quad(
 
 
 def photograph(
-    card: BGR, rng: random.Random, hard: bool = False, rotation: int | None = None
+    card: BGR,
+    rng: random.Random,
+    hard: bool = False,
+    rotation: int | None = None,
+    *,
+    photo_px: int | None = None,
+    cover: float | None = None,
 ) -> BGR:
     """The card lying on a surface, photographed with a phone: tilt, light, blur and noise.
 
     ``rotation`` is the clockwise quarter turn of the card in the photo (0, 90, 180, 270);
     None draws one (mostly 0). ``hard`` gives stronger perspective, worse light, more blur and
-    noise, and lower-contrast backgrounds, for stress sets.
+    noise, and lower-contrast backgrounds, for stress sets. ``photo_px`` (the photo's long
+    side) and ``cover`` (the share of the photo the card covers) replace the drawn ones,
+    after drawing them, so the other draws stay as they were.
     """
     nrng = np.random.default_rng(rng.getrandbits(64))
     if rotation is None:
@@ -1282,9 +1335,11 @@ def photograph(
     img += _smooth_noise(nrng, ch, cw, 3)[:, :, None] * (4.0 if hard else 2.5)
 
     long_side = rng.randint(1600, 2400) if hard else rng.randint(1700, 2200)
+    long_side = photo_px or long_side
     landscape = (cw >= ch) == (rng.random() < 0.88)
     fw, fh = (long_side, long_side * 3 // 4) if landscape else (long_side * 3 // 4, long_side)
     frac = rng.uniform(0.2, 0.75) if hard else rng.uniform(0.32, 0.62)
+    frac = cover or frac
     limit, spread = (30.0, 10.0) if hard else (9.0, 3.5)
     tilt = max(-limit, min(limit, rng.gauss(0, spread)))
     keystone = rng.uniform(0.04, 0.2) if hard else rng.uniform(0.0, 0.06)
@@ -1381,6 +1436,155 @@ def _hand(img: Float, quad: npt.NDArray[np.float32], where: float, skin: RGB, pa
     colour = np.array(skin, np.float32)[None, None, :] * shade[:, :, None]
     img *= 1 - alpha[:, :, None]
     img += colour * alpha[:, :, None]
+
+
+def photograph_table(
+    cards: Sequence[BGR], rng: random.Random, hard: bool = False
+) -> tuple[BGR, list[npt.NDArray[np.float32]]]:
+    """Several cards laid out in rows on one table, photographed from above with a phone.
+
+    The cards lie in rows in the order given (left to right, rows top to bottom), apart,
+    each turned a little and some a quarter or half turn, each with a soft shadow, and now
+    and then a thumb on an outer one. That tabletop goes through :func:`photograph` as if it
+    were one card, its placement forced to fill the frame, so light, blur and noise are
+    drawn as for one card. A portrait photo shows the tabletop turned a quarter.
+
+    Returns:
+        The photo, and for each card in the order given its corners in the photo: the
+        printed card's own top-left, top-right, bottom-right and bottom-left, float32 4x2.
+    """
+    nrng = np.random.default_rng(rng.getrandbits(64))
+    n = len(cards)
+    cols = n if n <= 3 and rng.random() < 0.4 else max(1, round(math.sqrt(1.5 * n)))
+    long_side = max(max(c.shape[:2]) for c in cards)
+    # Shrink the cards so the tabletop is about as big as the photo: photograph() then
+    # hardly resamples it, and the float images stay a few tens of MB.
+    k = min(1.0, 1800.0 / (cols * long_side * 1.2))
+    flat = [
+        np.asarray(cv2.resize(c, None, fx=k, fy=k, interpolation=cv2.INTER_AREA), np.float32)
+        for c in cards
+    ]
+    unit = long_side * k
+    turns = [rng.choices((0, 90, 180, 270), (0.7, 0.12, 0.06, 0.12))[0] for _ in cards]
+    spread = 8.0 if hard else 4.0
+    angles = [t + max(-15.0, min(15.0, rng.gauss(0, spread))) for t in turns]
+    # Card corners around the card's centre, turned: their extent sets each one's cell.
+    shapes = []
+    for img, angle in zip(flat, angles, strict=True):
+        ch, cw = img.shape[:2]
+        corners = np.array([(0, 0), (cw, 0), (cw, ch), (0, ch)], np.float64) - (cw / 2, ch / 2)
+        t = math.radians(angle)
+        rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+        shapes.append(corners @ rot.T)
+    gap = unit * rng.uniform(0.04, 0.25)
+    rows = [list(range(i, min(n, i + cols))) for i in range(0, n, cols)]
+    extent = [s.max(axis=0) - s.min(axis=0) for s in shapes]
+    row_w = [sum(extent[i][0] for i in row) + gap * (len(row) - 1) for row in rows]
+    row_h = [max(extent[i][1] for i in row) for row in rows]
+    grid_w, grid_h = max(row_w), sum(row_h) + gap * (len(rows) - 1)
+    # A 4:3 box around the cards, and a table well beyond it so the photo never shows its end.
+    box_w, box_h = max(grid_w, grid_h * 4 / 3), max(grid_h, grid_w * 3 / 4)
+    sw, sh = round(1.6 * box_w), round(1.6 * box_h)
+    centres = []
+    y = (sh - grid_h) / 2
+    for row, rw, rh in zip(rows, row_w, row_h, strict=True):
+        x = (sw - rw) / 2 + rng.uniform(-0.3, 0.3) * gap
+        for i in row:
+            jitter = np.array([rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3)]) * gap
+            centres.append(np.array([x + extent[i][0] / 2, y + rh / 2]) + jitter)
+            x += extent[i][0] + gap
+        y += rh + gap
+    on_table = [s + c for s, c in zip(shapes, centres, strict=True)]
+
+    light_card = float(np.mean([c.mean() for c in cards])) > 170
+    table = _background(nrng, rng, sh, sw, light_card, hard)
+    masks = []
+    for img, quad in zip(flat, on_table, strict=True):
+        ch, cw = img.shape[:2]
+        src = np.array([(0, 0), (cw, 0), (cw, ch)], np.float32)
+        m = cv2.getAffineTransform(src, quad[:3].astype(np.float32))
+        masks.append(np.asarray(cv2.warpAffine(np.ones((ch, cw), np.float32), m, (sw, sh))))
+        warped = cv2.warpAffine(img, m, (sw, sh), flags=cv2.INTER_LINEAR)
+        table *= (1 - masks[-1])[:, :, None]
+        table += warped * masks[-1][:, :, None]
+    # One light, so one shadow direction; each card shades the table around it.
+    off = np.array([rng.uniform(-1, 1), rng.uniform(0.2, 1)]) * unit * rng.uniform(0.01, 0.03)
+    shift = np.array([[1, 0, off[0]], [0, 1, off[1]]], np.float32)
+    cover = np.clip(sum(masks), 0, 1)
+    shadow = cv2.GaussianBlur(cv2.warpAffine(cover, shift, (sw, sh)), (0, 0), unit * 0.02)
+    table *= (1 - rng.uniform(0.25, 0.5) * shadow * (1 - cover))[:, :, None]
+    outer = [row[0] for row in rows] + [row[-1] for row in rows] + rows[0] + rows[-1]
+    if rng.random() < (0.35 if hard else 0.2):
+        held = rng.choice(outer)
+        where, skin = rng.uniform(0.25, 0.75), rng.choice(SKIN_TONES)
+        thumb = np.zeros((sh, sw, 3), np.float32)
+        _hand(thumb, on_table[held].astype(np.float32), where, skin, palm=False)
+        others = cover - masks[held]
+        # A thumb reaching across another card would hide it: then no hand this time.
+        if not np.any((thumb[:, :, 0] > 1) & (others > 0.5)):
+            _hand(table, on_table[held].astype(np.float32), where, skin, palm=False)
+    grid = np.array(
+        [[(sw - grid_w) / 2, (sh - grid_h) / 2], [(sw + grid_w) / 2, (sh + grid_h) / 2]]
+    )
+    placed: list[npt.NDArray[np.float32]] = []
+
+    def fill_frame(
+        prng: random.Random,
+        size: tuple[int, int],
+        frame: tuple[int, int],
+        frac: float,
+        tilt: float,
+        keystone: float,
+    ) -> npt.NDArray[np.float32]:
+        # Stands in for _quad: the tabletop covers the frame and the cards stay inside it.
+        (tw, th), (fw, fh) = size, frame
+        turned = (fw > fh) != (tw > th)
+        corners = np.array([(0, 0), (tw, 0), (tw, th), (0, th)], np.float64)
+        mid = grid.mean(axis=0)
+        span = grid[1] - grid[0]
+        if turned:
+            span = span[::-1]
+        fit = min(0.9 * fw / span[0], 0.9 * fh / span[1]) * prng.uniform(0.8, 1.0)
+        side = prng.randrange(4)
+        shake = np.array([prng.uniform(-1, 1), prng.uniform(-1, 1)]) * 0.03 * np.array([fw, fh])
+        frame_box = np.array([(1, 1), (fw - 2, 1), (fw - 2, fh - 2), (1, fh - 2)], np.float32)
+        for damp in (1.0, 0.5, 0.25, 0.0):
+            pts = corners - mid
+            a, b = side, (side + 1) % 4
+            edge_mid = (pts[a] + pts[b]) / 2
+            pts[a] += (edge_mid - pts[a]) * keystone * damp
+            pts[b] += (edge_mid - pts[b]) * keystone * damp
+            t = math.radians(0.3 * tilt * damp + (90.0 if turned else 0.0))
+            rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+            quad = (pts @ rot.T * fit + np.array([fw / 2, fh / 2]) + shake * damp).astype(
+                np.float32
+            )
+            m = cv2.getPerspectiveTransform(corners.astype(np.float32), quad)
+            cards_in = [
+                cv2.perspectiveTransform(q.reshape(-1, 1, 2).astype(np.float32), m).reshape(-1, 2)
+                for q in on_table
+            ]
+            covered = all(
+                cv2.pointPolygonTest(quad, (float(x), float(y)), False) > 0 for x, y in frame_box
+            )
+            inside = all(
+                (q[:, 0] > 0.02 * fw).all() and (q[:, 0] < 0.98 * fw).all()
+                and (q[:, 1] > 0.02 * fh).all() and (q[:, 1] < 0.98 * fh).all()
+                for q in cards_in
+            )  # fmt: skip
+            if (covered and inside) or damp == 0.0:
+                placed[:] = [np.asarray(q, np.float32) for q in cards_in]
+                return quad
+        raise AssertionError("unreachable")
+
+    own = globals()
+    saved = own["_quad"]
+    own["_quad"] = fill_frame
+    try:
+        photo = photograph(np.clip(np.rint(table), 0, 255).astype(np.uint8), rng, hard, rotation=0)
+    finally:
+        own["_quad"] = saved
+    return photo, placed
 
 
 def scan(card: BGR, rng: random.Random) -> BGR:
@@ -1524,8 +1728,826 @@ def generate(
     ]
 
 
+# --------------------------------------------------------------------------- hard cases
+
+#: Hard cases that imitate what real photos do, each a command-line flag (``--qr``); the
+#: ``hard-cases`` suite gives each sample one of them in turn. The expected record lists a
+#: sample's cases in ``generator.cases``, which the benchmark reports on one by one.
+CASES: dict[str, str] = {
+    "small": "small card in a large photo (about 10 Mpx, the card a twentieth of it)",
+    "rot90": "card turned 90° or 270° in the photo",
+    "offices": "two offices in two countries: two addresses, phones with two country codes",
+    "logo-only": "company printed only as a logo with initials; the e-mail/web domain names it",
+    "caps": "name printed in capitals",
+    "family-first": "family name first (TANAKA Hiroshi, Nguyen Van An, Kovács Péter)",
+    "name-parts": "middle initials, particles (van der, von, de), Jr., PhD, MBA, Dipl.-Ing.",
+    "toll-free": "a toll-free number beside the others (type toll-free)",
+    "extension": "an extension after the office number (x204, ext. 12; record phone ext)",
+    "split-phone": "a phone number broken over two lines",
+    "title-dept": "'Title | Department' on one line",
+    "two-line-title": "a title printed over two lines",
+    "language": "a German, French or Spanish card with its own labels and legal form",
+    "qr": "a QR code on the card (vCard, MECARD or URL) carrying the same values",
+    "two-sided": "NAME_front + NAME_back photos: the company side, or another language",
+    "table": "2-5 cards on one table in one photo; the expected file is a list",
+}
+#: Cases about the photograph rather than the card; a photo of several cards takes none.
+PHOTO_CASES = frozenset({"small", "rot90", "two-sided"})
+SUITES: dict[str, tuple[str, ...]] = {"hard-cases": tuple(CASES)}
+
+#: Layouts that always draw the logo: on a logo-only card it is the company's one trace.
+LOGO_LAYOUTS = ("left-logo", "two-column", "band", "portrait")
+#: Locales of the "language" case.
+LANGUAGE_LOCALES = ("de_DE", "fr_FR", "es_ES")
+#: Cards that family-name-first people work with.
+FAMILY_FIRST_LOCALES = ("en_US", "en_GB", "en_AU", "en_CA")
+#: How a card tags a country's office or phone ("Tel. UK").
+COUNTRY_TAGS = {
+    "US": "US", "CA": "Canada", "GB": "UK", "AU": "Australia", "DE": "DE", "FR": "FR",
+    "ES": "ES", "IT": "IT", "NL": "NL",
+}  # fmt: skip
+OFFICE_WORDS = {"en": "Office", "de": "Büro", "fr": "Bureau", "es": "Oficina", "it": "Sede",
+                "nl": "Kantoor"}  # fmt: skip
+TOLL_FREE_LABELS: dict[str, tuple[str, ...]] = {
+    "en": ("Toll-free", "Toll free", "Toll-Free"), "GB": ("Freephone", "Free phone"),
+    "de": ("Gebührenfrei", "Kostenlos", "Service-Hotline"),
+    "fr": ("Numéro vert", "N° vert", "Appel gratuit"),
+    "es": ("Gratuito", "Línea gratuita", "Llamada gratuita"),
+    "it": ("Numero verde", "Gratuito"), "nl": ("Gratis", "Gratis nummer"),
+}  # fmt: skip
+#: Toll-free prefixes and free digits per region (US/CA kept in the fictional 555-01xx).
+TOLL_FREE_PLANS: dict[str, tuple[tuple[str, int], ...]] = {
+    "US": (("80055501", 2), ("88855501", 2), ("87755501", 2), ("86655501", 2)),
+    "CA": (("80055501", 2), ("87755501", 2), ("88855501", 2)),
+    "GB": (("800", 7), ("808", 7)), "AU": (("1800", 6),), "FR": (("800", 6), ("805", 6)),
+    "DE": (("800", 7),), "ES": (("900", 6), ("800", 6)), "IT": (("800", 6),),
+    "NL": (("800", 4),),
+}  # fmt: skip
+#: How an extension follows the number, per language ("{}" = its digits).
+EXTENSION_FORMS: dict[str, tuple[str, ...]] = {
+    "en": ("x{}", "x{}", "ext. {}", "Ext. {}", "ext {}", "x {}"), "de": ("DW {}", "Durchwahl {}"),
+    "fr": ("poste {}",), "es": ("ext. {}", "anexo {}"), "it": ("int. {}",),
+    "nl": ("toestel {}",),
+}  # fmt: skip
+DEPARTMENTS: dict[str, tuple[str, ...]] = {
+    "en": ("Marketing", "Sales", "Finance", "Engineering", "Research & Development",
+           "Human Resources", "Operations", "Customer Success", "EMEA Sales", "Digital Products"),
+    "de": ("Vertrieb", "Marketing", "Einkauf", "Personal", "Entwicklung", "Finanzen", "IT"),
+    "fr": ("Marketing", "Ventes", "Direction financière", "Ressources humaines",
+           "Recherche et développement", "Service client"),
+    "es": ("Marketing", "Ventas", "Finanzas", "Recursos Humanos", "Operaciones",
+           "Atención al Cliente"),
+    "it": ("Marketing", "Vendite", "Amministrazione", "Risorse Umane"),
+    "nl": ("Marketing", "Verkoop", "Financiën", "Inkoop", "Klantenservice"),
+}  # fmt: skip
+#: Titles too long for one line, as cards break them.
+TWO_LINE_TITLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (("Senior Vice President", "Global Business Development"),
+           ("Director of Strategic", "Partnerships & Alliances"),
+           ("Head of Customer", "Experience and Operations"),
+           ("Executive Assistant to the", "Chief Executive Officer"),
+           ("Regional Sales Manager", "Northern Europe")),
+    "de": (("Leiter Vertrieb und", "Business Development"),
+           ("Referentin der", "Geschäftsführung"),
+           ("Leiterin Forschung", "und Entwicklung")),
+    "fr": (("Directeur du développement", "commercial international"),
+           ("Responsable des relations", "clients et partenaires")),
+    "es": (("Directora de Desarrollo", "de Negocio Internacional"),
+           ("Responsable de Relaciones", "Institucionales")),
+    "it": (("Responsabile Sviluppo", "Commerciale Estero"),),
+    "nl": (("Manager Klantrelaties", "en Partnerschappen"),),
+}  # fmt: skip
+#: One job in several languages, for a card whose back is the front in another language.
+TITLE_PAIRS: tuple[dict[str, str], ...] = (
+    {"en": "Managing Director", "de": "Geschäftsführer|Geschäftsführerin",
+     "fr": "Directeur général|Directrice générale", "es": "Director General|Directora General",
+     "it": "Amministratore Delegato", "nl": "Algemeen Directeur"},
+    {"en": "Sales Director", "de": "Vertriebsleiter|Vertriebsleiterin",
+     "fr": "Directeur commercial|Directrice commerciale",
+     "es": "Director Comercial|Directora Comercial",
+     "it": "Direttore Commerciale|Direttrice Commerciale", "nl": "Commercieel Directeur"},
+    {"en": "Project Manager", "de": "Projektleiter|Projektleiterin",
+     "fr": "Chef de projet|Cheffe de projet", "es": "Jefe de Proyecto|Jefa de Proyecto",
+     "it": "Project Manager", "nl": "Projectleider"},
+    {"en": "Software Engineer", "de": "Softwareentwickler|Softwareentwicklerin",
+     "fr": "Ingénieur logiciel|Ingénieure logiciel",
+     "es": "Ingeniero de Software|Ingeniera de Software", "it": "Ingegnere del Software",
+     "nl": "Software Engineer"},
+    {"en": "Head of Marketing", "de": "Leiter Marketing|Leiterin Marketing",
+     "fr": "Responsable marketing", "es": "Responsable de Marketing",
+     "it": "Responsabile Marketing", "nl": "Marketingmanager"},
+    {"en": "Architect", "de": "Architekt|Architektin", "fr": "Architecte",
+     "es": "Arquitecto|Arquitecta", "it": "Architetto", "nl": "Architect"},
+)  # fmt: skip
+#: Name parts of the "name-parts" case, per language.
+PARTICLES = {
+    "en": ("van", "de", "von", "Van"), "de": ("von", "von der", "zu"),
+    "fr": ("de", "du", "de la"), "es": ("de", "del", "de la"), "it": ("De", "Di", "Da"),
+    "nl": ("van", "van der", "de", "van den", "ter"),
+}  # fmt: skip
+PREFIXES = {"de": ("Dipl.-Ing.", "Dr.", "Prof. Dr.", "Dipl.-Kfm."), "it": ("Dott.", "Ing."),
+            "es": ("Dr.",), "nl": ("Ir.", "Drs."), "fr": ("Dr",), "en": ("Dr.",)}  # fmt: skip
+CREDENTIALS = (", PhD", ", MBA", ", CPA", ", MBA, CPA", ", PhD, MBA", " PhD")
+SUFFIXES = (" Jr.", ", Jr.", " Sr.", " III")
+#: Family-name-first people: Japanese and Chinese (Faker's romanised names), Vietnamese and
+#: Hungarian. Vietnamese name parts are common words, not any real person's name.
+VIETNAMESE = (
+    ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Phan", "Vu", "Dang", "Bui", "Do"),
+    ("Van", "Thi", "Minh", "Duc", "Ngoc", "Quang"),
+    ("An", "Binh", "Hoa", "Lan", "Tuan", "Huong", "Linh", "Dung", "Khanh", "Thu"),
+)  # fmt: skip
+QR_KINDS = ("vcard", "mecard", "url")
+
+
+def _lang(person: Person) -> str:
+    return LOCALES[person.locale].lang
+
+
+def _family_slug(family: str, lang: str) -> str:
+    """The family name as an e-mail handle: particles run together, Spanish by the first surname."""
+    if lang == "es":
+        words = [w for w in family.split(" ") if w not in {"de", "del", "la", "las", "los"}]
+        family = words[0] if words else family
+    return ascii_slug(family, lang).replace("-", "")
+
+
+def _renamed(
+    p: Person, crng: random.Random, name: str, given: str, family: str, print_name: str = ""
+) -> Person:
+    """The person under another name, with e-mail handles and social profiles to match."""
+    lang = _lang(p)
+    g, f = ascii_slug(given, lang).replace("-", ""), _family_slug(family, lang)
+    local = crng.choice((f"{g}.{f}", f"{g}.{f}", f"{g[0]}{f}", f"{g}{f}", f"{g[0]}.{f}"))
+    emails = (f"{local}@{p.emails[0].split('@', 1)[1]}", *p.emails[1:])
+    social = (crng.choice((f"linkedin.com/in/{g}-{f}", f"@{g}{f}")),) if p.social else ()
+    return replace(
+        p, name=name, given=given, family=family, print_name=print_name, emails=emails,
+        social=social,
+    )  # fmt: skip
+
+
+def _family_first(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """A person whose family name comes first, as Japanese, Chinese, Vietnamese and
+    Hungarian people often print it; the record keeps given and family apart."""
+    origin = crng.choice(("ja", "zh", "vi", "hu"))
+    if origin == "vi":
+        family, middle, given = (crng.choice(part) for part in VIETNAMESE)
+        # The record's given name is the personal name alone; the middle name is left out,
+        # as for a middle initial.
+        name = printed = f"{family} {middle} {given}"
+    else:
+        fake = _faker(crng, {"ja": "ja_JP", "zh": "zh_CN", "hu": "hu_HU"}[origin])
+        if origin == "hu":
+            given, family = _name_part(fake.first_name), _name_part(fake.last_name)
+        else:
+            given, family = str(fake.first_romanized_name()), str(fake.last_romanized_name())
+        name = f"{family} {given}"
+        printed = f"{family.upper()} {given}" if crng.random() < 0.6 else name
+    person = _renamed(p, crng, name, given, family, printed if printed != name else "")
+    return person, {"origin": origin}
+
+
+def _name_parts(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """Middle initials, particles, suffixes and credentials around the person's name."""
+    lang, region = _lang(p), p.region
+    parts: dict[str, str] = {}
+    while not parts:
+        if lang in {"en", "de"} and crng.random() < 0.5:
+            parts["middle"] = crng.choice("ABCDEFGHJKLMNPRSTW") + "."
+        if crng.random() < 0.5:
+            parts["particle"] = crng.choice(PARTICLES[lang])
+        if lang in PREFIXES and crng.random() < (0.2 if lang == "en" else 0.5):
+            parts["prefix"] = crng.choice(PREFIXES[lang])
+        if region in {"US", "CA"} and crng.random() < 0.35:
+            parts["suffix"] = crng.choice(SUFFIXES)
+        if lang == "en" and "prefix" not in parts and crng.random() < 0.45:
+            parts["credential"] = crng.choice(CREDENTIALS)
+    given = p.given
+    # One plain surname: a Spanish person's first, else the last word (no particle twice).
+    words = p.family.split(" ")
+    base = words[0] if lang == "es" else words[-1]
+    family = f"{parts['particle']} {base}" if "particle" in parts else base
+    if lang == "es" and crng.random() < 0.5:
+        family += " " + _name_part(_faker(crng, p.locale).last_name)
+    name = " ".join(x for x in (parts.get("prefix"), given, parts.get("middle"), family) if x)
+    name += parts.get("suffix", "") + parts.get("credential", "")
+    return _renamed(p, crng, name, given, family), {"name_parts": sorted(parts)}
+
+
+def _logo_only(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """The company printed only as its logo's initials; the e-mail and web domain name it.
+
+    The record keeps the name the domain spells (no legal form: nothing on the card says
+    it), so only ASCII words are used, which a domain spells exactly.
+    """
+    lang, spec = _lang(p), LOCALES[p.locale]
+    kinds, fancy = COMPANY_WORDS[lang]
+    word = crng.choice([w for w in fancy if w.isascii()])
+    if crng.random() < 0.6:
+        company = word
+    else:
+        kind = crng.choice([k for k in kinds if k.isascii()])
+        company = f"{kind} {word}" if lang in {"fr", "es", "it"} else f"{word} {kind}"
+    domain = ascii_slug(company, lang) + crng.choice(spec.tlds)
+    emails = tuple(f"{e.split('@', 1)[0]}@{domain}" for e in p.emails)
+    websites = (
+        (crng.choice((f"www.{domain}", domain)),) if p.websites or crng.random() < 0.5 else ()
+    )
+    return replace(p, company=company, show_company=False, emails=emails, websites=websites), {}
+
+
+def _reprinted(p: Person, intl: bool, style: int) -> tuple[PhoneLine, ...]:
+    """The person's phones printed again, in international (or national) form."""
+    return tuple(
+        ph._replace(text=_print_phone(phonenumbers.parse(ph.e164), p.region, intl, style))
+        for ph in p.phones
+    )
+
+
+def _two_offices(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """A second office in another country: its address after the first, its number tagged."""
+    lang, spec = _lang(p), LOCALES[p.locale]
+    other = crng.choice(sorted(loc for loc in LOCALES if LOCALES[loc].region != p.region))
+    ospec = LOCALES[other]
+    address = p.address or _address(_faker(crng, p.locale), spec, crng)
+    street, city = _address(_faker(crng, other), ospec, crng)
+    style = crng.randrange(4)
+    # Cards of firms in several countries print every number with its country code.
+    phones = list(_reprinted(replace(p, phones=p.phones[:2]), True, style))
+    num = _random_phone(crng, ospec.region, "fixed")
+    colon = ":" if any(ph.label.endswith(":") for ph in phones) else ""
+    label = (
+        f"{crng.choice(PHONE_LABELS[lang]['work'][1:3]).rstrip(':')} {COUNTRY_TAGS[ospec.region]}"
+    )
+    text = _print_phone(num, ospec.region, True, style)
+    phones.append(PhoneLine(_e164(num), "work", text, label + colon))
+    office = f"{OFFICE_WORDS[lang]} {COUNTRY_TAGS[ospec.region]}"
+    person = replace(
+        p, address=address, phones=tuple(phones), emails=p.emails[:1], social=(),
+        more_lines=(office, street, city),
+    )  # fmt: skip
+    return person, {"second_office": other}
+
+
+def _toll_free_number(rng: random.Random, region: str) -> phonenumbers.PhoneNumber:
+    """A random number that libphonenumber calls a valid toll-free one in the region."""
+    cc = phonenumbers.country_code_for_region(region)
+    for _ in range(200):
+        prefix, n = rng.choice(TOLL_FREE_PLANS[region])
+        num = phonenumbers.parse(f"+{cc}{prefix}{''.join(rng.choices('0123456789', k=n))}")
+        if (
+            phonenumbers.is_valid_number(num)
+            and phonenumbers.number_type(num) == phonenumbers.PhoneNumberType.TOLL_FREE
+        ):
+            return num
+    raise RuntimeError(f"no valid toll-free number for {region} in 200 tries")
+
+
+def _with_toll_free(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """A toll-free line beside the person's numbers, printed nationally as they are dialled."""
+    lang = _lang(p)
+    num = _toll_free_number(crng, p.region)
+    national = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+    forms = [national]
+    if p.region in {"US", "CA"}:
+        d = re.sub(r"\D", "", national)
+        forms += [f"1-{d[:3]}-{d[3:6]}-{d[6:]}", f"{d[:3]}-{d[3:6]}-{d[6:]}"]
+    text = crng.choice([f for f in forms if _e164(phonenumbers.parse(f, p.region)) == _e164(num)])
+    labelled = crng.random() < 0.8
+    label = crng.choice(TOLL_FREE_LABELS.get(p.region, TOLL_FREE_LABELS[lang])) if labelled else ""
+    if label and any(ph.label.endswith(":") for ph in p.phones):
+        label += ":"
+    phones = [ph for ph in p.phones if len(p.phones) < 3 or ph.type != "fax"][:2]
+    phones.append(PhoneLine(_e164(num), "toll-free", text, label))
+    return replace(p, phones=tuple(phones)), {"toll_free_label": bool(label)}
+
+
+def _with_extension(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """An extension after the office number; the record's E.164 stays the main number."""
+    lang = _lang(p)
+    phones = list(p.phones)
+    at = next((i for i, ph in enumerate(phones) if ph.type in {"work", "other"}), None)
+    if at is None:
+        num = _random_phone(crng, p.region, "fixed")
+        intl = phones[0].text.startswith("+") if phones else False
+        text = _print_phone(num, p.region, intl, crng.randrange(4))
+        phones.insert(0, PhoneLine(_e164(num), "work", text, PHONE_LABELS[lang]["work"][1]))
+        at = 0
+    ext = crng.choice("123456789") + "".join(crng.choices("0123456789", k=crng.randint(1, 3)))
+    form = crng.choice(EXTENSION_FORMS[lang]).format(ext)
+    phones[at] = phones[at]._replace(text=f"{phones[at].text} {form}", ext=ext)
+    return replace(p, phones=tuple(phones[:3])), {"extension": form}
+
+
+def _with_split_phone(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """One number broken over two lines, as narrow columns do."""
+    phones = list(p.phones)
+    at = crng.randrange(len(phones))
+    ph = phones[at]
+    if " " not in ph.text.strip():
+        # "212-555-0123" has nowhere to break: print it the national way, which has a space.
+        national = phonenumbers.format_number(
+            phonenumbers.parse(ph.e164), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        ph = ph._replace(text=national + ph.text[len(ph.text.split(" ")[0]) :])
+    spaces = [i for i, ch in enumerate(ph.text) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(ph.text) / 2))
+    phones[at] = ph._replace(split=cut + 1)
+    return replace(p, phones=tuple(phones)), {"split_at": cut + 1}
+
+
+def _with_department(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """'Title | Department' on the title line; the record accepts it whole or the title alone."""
+    dept = crng.choice(DEPARTMENTS[_lang(p)])
+    sep = crng.choices((" | ", " · ", ", "), (0.7, 0.15, 0.15))[0]
+    return replace(p, title=f"{p.title}{sep}{dept}"), {"title_alone": p.title}
+
+
+def _with_two_line_title(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """A long title broken over two lines; the record joins them with a space."""
+    lines = crng.choice(TWO_LINE_TITLES[_lang(p)])
+    return replace(p, title=" ".join(lines), title_lines=lines), {}
+
+
+def _relabelled(p: Person, lang: str, crng: random.Random, words: bool = False) -> Person:
+    """The person's labels written in ``lang``: words translated, single letters kept.
+
+    With ``words``, every phone gets a word label (Tel./Mobil/Handy, Tél./Portable,
+    Tel./Móvil) and the e-mail and web lines theirs.
+    """
+    colon = ":" if any(ph.label.endswith(":") for ph in p.phones) else ""
+    phones = []
+    for ph in p.phones:
+        label = ph.label
+        if words or len(label.rstrip(":")) > 1:
+            if ph.type == "toll-free":
+                choices = TOLL_FREE_LABELS[lang]
+            else:
+                choices = tuple(w for w in PHONE_LABELS[lang][ph.type][1:] if w)
+            label = crng.choice(choices)
+            label += "" if label.endswith(".") else colon
+        phones.append(ph._replace(label=label))
+    email_label, web_label = p.email_label, p.web_label
+    if words or len(email_label.rstrip(":")) > 1:
+        email_label = crng.choice(EMAIL_LABELS[lang]) + colon
+        web_label = crng.choice(WEB_LABELS[lang]) + colon
+    return replace(p, phones=tuple(phones), email_label=email_label, web_label=web_label)
+
+
+def _own_language(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
+    """A card in German, French or Spanish: word labels, and often accents in the name."""
+    person = _relabelled(p, _lang(p), crng, words=True)
+    if person.name.isascii() and crng.random() < 0.6:
+        family = _name_part(_faker(crng, p.locale).last_name, accented=True)
+        name = person.name.replace(person.family, family)
+        person = _renamed(person, crng, name, person.given, family)
+    return person, {}
+
+
+PERSON_CASES: dict[str, Any] = {
+    "family-first": _family_first,
+    "name-parts": _name_parts,
+    "language": _own_language,
+    "logo-only": _logo_only,
+    "offices": _two_offices,
+    "toll-free": _with_toll_free,
+    # Split before the extension is added, so the break falls inside the number.
+    "split-phone": _with_split_phone,
+    "extension": _with_extension,
+    "title-dept": _with_department,
+    "two-line-title": _with_two_line_title,
+}
+
+
+def apply_cases(
+    person: Person, cases: Sequence[str], crng: random.Random
+) -> tuple[Person, dict[str, Any]]:
+    """The person with the card-level hard cases applied, and what each one drew.
+
+    Cases apply in a fixed order (names first, then company, phones, title), so a set of
+    cases gives one result whatever order they were asked in.
+    """
+    details: dict[str, Any] = {}
+    for case, change in PERSON_CASES.items():
+        if case in cases:
+            person, drawn = change(person, crng)
+            details.update(drawn)
+    if "caps" in cases:
+        person = replace(person, print_name=(person.print_name or person.name).upper())
+    # Keep the contact block printable: drop what no record field needs first.
+    while (
+        len(person.phones)
+        + len(person.emails)
+        + len(person.websites)
+        + len(person.social)
+        + len(person.address)
+        + len(person.more_lines)
+        > 9
+    ):
+        if person.social:
+            person = replace(person, social=())
+        elif len(person.emails) > 1:
+            person = replace(person, emails=person.emails[:1])
+        elif person.address and not person.more_lines:
+            person = replace(person, address=())
+        else:
+            break
+    return person, details
+
+
+def hard_record(person: Person, source: str, generator: dict[str, Any]) -> dict[str, Any]:
+    """The expected record of a hard-case card (title-dept accepts the title alone too)."""
+    record = expected_record(person, source, generator)
+    alone = generator.get("title_alone")
+    if alone and alone != person.title:
+        # The department is not part of the job title: a reader may keep it or not.
+        record["title"] = [person.title, alone]
+    return record
+
+
+# --------------------------------------------------------------------------- QR codes
+
+
+def _vcard_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+
+
+def _mecard_escape(text: str) -> str:
+    return re.sub(r'([\\;:,"])', r"\\\1", text)
+
+
+VCARD_TEL_TYPES = {"work": "WORK,VOICE", "mobile": "CELL", "fax": "WORK,FAX",
+                   "toll-free": "WORK,VOICE", "other": "VOICE"}  # fmt: skip
+
+
+def qr_payload(person: Person, kind: str) -> str:
+    """What a QR code on the person's card holds: a vCard 3.0, a MECARD or the website URL."""
+    if kind == "url":
+        return f"https://{person.websites[0]}/"
+    phones = [(p.type, p.e164 + (f" x{p.ext}" if p.ext else "")) for p in person.phones]
+    street_city = (person.address[0], ", ".join(person.address[1:])) if person.address else None
+    if kind == "mecard":
+        parts = [f"N:{_mecard_escape(person.family)},{_mecard_escape(person.given)}"]
+        parts.append(f"ORG:{_mecard_escape(person.company)}")
+        parts += [f"TEL:{_mecard_escape(number)}" for _, number in phones]
+        parts += [f"EMAIL:{_mecard_escape(e)}" for e in person.emails]
+        parts += [f"URL:{_mecard_escape('https://' + w)}" for w in person.websites]
+        if street_city:
+            parts.append(f"ADR:{_mecard_escape(', '.join(street_city))}")
+        return "MECARD:" + ";".join(parts) + ";;"
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        f"N:{_vcard_escape(person.family)};{_vcard_escape(person.given)};;;",
+        f"FN:{_vcard_escape(person.name)}",
+        f"ORG:{_vcard_escape(person.company)}",
+        f"TITLE:{_vcard_escape(person.title)}",
+    ]
+    lines += [f"TEL;TYPE={VCARD_TEL_TYPES[t]}:{number}" for t, number in phones]
+    lines += [f"EMAIL;TYPE=INTERNET:{e}" for e in person.emails]
+    lines += [f"URL:https://{w}" for w in person.websites]
+    if street_city:
+        lines.append(f"ADR;TYPE=WORK:;;{_vcard_escape(street_city[0])};"
+                     f"{_vcard_escape(street_city[1])};;;")  # fmt: skip
+    lines.append("END:VCARD")
+    return "\r\n".join(lines)
+
+
+def qr_modules(payload: str) -> npt.NDArray[np.uint8]:
+    """The QR code of ``payload`` as one pixel per module, 0 dark and 255 light, quiet zone in."""
+    encoder = cv2.QRCodeEncoder.create(cv2.QRCodeEncoder.Params())
+    return np.asarray(encoder.encode(payload), np.uint8)
+
+
+def _paste_qr(img: Image.Image, payload: str, x: int, y: int, px: int, design: Design) -> None:
+    """Print the code at (x, y), ``px`` pixels a module; on a dark card, on a white patch."""
+    modules = qr_modules(payload)
+    size = modules.shape[0] * px
+    big = Image.fromarray(modules).resize((size, size), Image.Resampling.NEAREST)
+    light = (250, 250, 247) if design.dark else design.paper
+    dark = (20, 20, 22) if design.dark else design.ink
+    patch = Image.new("RGB", (size, size), light)
+    patch.paste(Image.new("RGB", (size, size), dark), (0, 0), Image.eval(big, lambda v: 255 - v))
+    img.paste(patch, (x, y))
+
+
+def render_with_qr(person: Person, design: Design, payload: str, crng: random.Random) -> BGR:
+    """The card with a QR code beside its text (right of it, or under it on a portrait card).
+
+    The text is laid out on the rest of the card, shrunk as needed. Raises ValueError when
+    it does not fit there.
+    """
+    n = qr_modules(payload).shape[0]
+    w, h = design.width, design.height
+    short = min(w, h)
+    px = max(3, round(crng.uniform(0.36, 0.46) * short / n))
+    size = n * px
+    margin = round(short * 0.05)
+    portrait = h > w
+    room = (
+        replace(design, height=h - size - margin)
+        if portrait
+        else replace(design, width=w - size - margin)
+    )
+    fitted = _fit(person, room)
+    if fitted is None:
+        raise ValueError(f"{person.name}'s card has no room for a {size} px QR code")
+    img = Image.new("RGB", (w, h), design.paper)
+    img.paste(_draw_card(person, fitted), (0, 0))
+    if portrait:
+        x, y = (w - size) // 2, fitted.height + (h - fitted.height - size) // 2
+    else:
+        if fitted.layout == "band":
+            ImageDraw.Draw(img).rectangle((fitted.width, 0, w, h * 0.27), fill=design.accent)
+            y = h - size - margin // 2
+        else:
+            y = crng.choice(((h - size) // 2, h - size - margin // 2))
+        x = fitted.width + (w - fitted.width - size) // 2
+    _paste_qr(img, payload, x, y, px, fitted)
+    return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+
+
+# --------------------------------------------------------------------------- two sides
+
+
+def _draw_back(person: Person, design: Design, payload: str | None, crng: random.Random) -> BGR:
+    """The company side of a card: a big logo, the company, the website and maybe a QR code.
+
+    Raises ValueError when the company's name does not fit even at a smaller size.
+    """
+    d, w, h = design, design.width, design.height
+    logo = min(w, h) * 0.34
+    size = px = 0
+    if payload is not None:
+        modules = qr_modules(payload).shape[0]
+        px = max(3, round(min(w, h) * 0.5 / modules))
+        size = modules * px
+    for scale in (1.35, 1.15, 1.0, 0.85, 0.7):
+        c = _Canvas(design)
+        lines = [
+            _Line([("", person.company)], round(d.company_px * scale), bold=True,
+                  color=d.accent if not d.dark else d.ink, head=True),
+        ]  # fmt: skip
+        lines += [_Line([("", site)], d.contact_px, color=d.ink) for site in person.websites]
+        try:
+            if payload is None:
+                top = h * 0.14 + logo + h * 0.06
+                c.stack(lines, (w * 0.06, top, w * 0.94, h * 0.92), "center")
+                c.logo(
+                    w / 2 - logo / 2, h * 0.14, logo, _initials(person.company), d.accent, d.paper
+                )
+            else:
+                top = h * 0.12 + logo + h * 0.05
+                c.stack(lines, (w * 0.08, top, w - size - w * 0.08, h * 0.92))
+                c.logo(w * 0.08, h * 0.12, logo, _initials(person.company), d.accent, d.paper)
+                _paste_qr(c.img, payload, round(w - size - w * 0.05), round((h - size) / 2), px, d)
+        except _NoFit:
+            continue
+        return np.ascontiguousarray(np.asarray(c.img)[:, :, ::-1])
+    raise ValueError(f"{person.company} does not fit the back of the card")
+
+
+def _title_pair(person: Person, crng: random.Random, back_lang: str) -> tuple[str, str]:
+    """One job title in the card's language and in ``back_lang``, of the person's gender."""
+    lang = _lang(person)
+    female = any("|" in t and person.title == t.split("|")[1] for ts in TITLES.values() for t in ts)
+    row = crng.choice(TITLE_PAIRS)
+
+    def pick(forms: str) -> str:
+        parts = forms.split("|")
+        return parts[-1] if female else parts[0]
+
+    return pick(row[lang]), pick(row[back_lang])
+
+
+def two_sides(
+    person: Person, design: Design, crng: random.Random, payload: str | None
+) -> tuple[Person, BGR, BGR, dict[str, Any]]:
+    """Front and back of a two-sided card, and the person the record describes.
+
+    The back is the company side (the front then sometimes leaves out the company or the
+    website) or, for a person whose title has a translation, the front in another language.
+    """
+    lang = _lang(person)
+    back_lang = "en" if lang != "en" else crng.choice(("de", "fr", "es"))
+    if payload is None and crng.random() < 0.5:
+        title, back_title = _title_pair(person, crng, back_lang)
+        person = replace(person, title=title)
+        back_person = replace(_relabelled(person, back_lang, crng), title=back_title)
+        front_design = _fit(person, design)
+        back_design = _fit(back_person, design)
+        if front_design is not None and back_design is not None:
+            front = render_card(person, crng, front_design)
+            back = render_card(back_person, crng, back_design)
+            return person, front, back, {"back": f"language:{back_lang}"}
+    # The company side; the front then often leaves out what the back shows.
+    front_person, left_out = person, None
+    roll = crng.random()
+    if roll < 0.4:
+        front_person, left_out = replace(person, show_company=False), "company"
+    elif roll < 0.7 and person.websites:
+        front_person, left_out = replace(person, websites=()), "website"
+    front = render_card(front_person, crng, _fit(front_person, design) or design)
+    if payload is None and crng.random() < 0.3:
+        payload = qr_payload(person, "url" if person.websites else "vcard")
+    back = _draw_back(person, design, payload, crng)
+    return person, front, back, {"back": "company", "front_leaves_out": left_out}
+
+
+# --------------------------------------------------------------------------- hard samples
+
+
+def reading_order(quads: Sequence[npt.NDArray[np.float32]]) -> list[int]:
+    """Indices of cards in reading order: rows top to bottom, then left to right.
+
+    A card joins the row above when its centre lies above the bottom of every card in it.
+    """
+    boxes = [(float(q[:, 0].mean()), float(q[:, 1].mean()), float(q[:, 1].max())) for q in quads]
+    rows: list[list[int]] = []
+    for i in sorted(range(len(quads)), key=lambda i: boxes[i][1]):
+        if rows and boxes[i][1] < min(boxes[j][2] for j in rows[-1]):
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    return [i for row in rows for i in sorted(row, key=lambda i: boxes[i][0])]
+
+
+@dataclass(frozen=True)
+class HardSample:
+    """One generated hard-case sample: its photos, its expected file and records."""
+
+    images: tuple[Path, ...]
+    expected: Path
+    #: One record, or one per card for a photo of several cards (reading order).
+    records: tuple[dict[str, Any], ...]
+
+
+def _check_cases(cases: Sequence[str]) -> None:
+    unknown = set(cases) - set(CASES)
+    if unknown:
+        raise ValueError(f"unknown hard cases: {', '.join(sorted(unknown))}")
+    if "table" in cases and PHOTO_CASES & set(cases):
+        raise ValueError(
+            f"a photo of several cards cannot also be {', '.join(sorted(PHOTO_CASES & set(cases)))}"
+        )
+
+
+def _design_person(
+    rng: random.Random, crng: random.Random, locale: str, layout: str, cases: Sequence[str]
+) -> tuple[Person, Design, dict[str, Any], BGR]:
+    """A person with the cases applied, a design that fits and the flat card.
+
+    The card carries its QR code for the "qr" case (on a two-sided card the code goes on
+    the back instead). A person whose card does not fit is drawn again.
+    """
+    for attempt in range(12):
+        person, details = apply_cases(make_person(rng, locale), cases, crng)
+        try:
+            design = design_card(person, rng, layout, fallback=attempt >= 4)
+            if "logo-only" in cases and design.layout not in LOGO_LAYOUTS:
+                continue  # a classic card may leave out its logo: the company would vanish
+            if "qr" in cases:
+                kinds = [k for k in QR_KINDS if k != "url" or person.websites]
+                details["qr"] = crng.choice(kinds)
+                details["payload"] = qr_payload(person, details["qr"])
+                if "two-sided" not in cases:
+                    return (
+                        person,
+                        design,
+                        details,
+                        render_with_qr(person, design, details["payload"], crng),
+                    )
+            return person, design, details, render_card(person, rng, design)
+        except ValueError:
+            continue
+    raise ValueError(f"no {layout} card fits a {locale} person with {', '.join(cases)}")
+
+
+def _design_block(design: Design) -> dict[str, Any]:
+    return {
+        "layout": design.layout, "stock": design.stock, "dark": design.dark,
+        "font": design.font, "contact_pt": round(design.contact_px / PX_PER_PT, 1),
+    }  # fmt: skip
+
+
+def make_hard_sample(
+    out_dir: Path, index: int, seed: int, cases: Sequence[str], *, hard: bool = False,
+    locales: Sequence[str] = LOCALE_ORDER, layouts: Sequence[str] = LAYOUTS,
+    stem: str | None = None, cards: int | None = None, suite: str | None = None,
+) -> HardSample:  # fmt: skip
+    """Generate hard-case sample ``index`` of the set for ``seed``: photo(s) and expected JSON.
+
+    ``cases`` are names from CASES. The person, design and photo draw from the sample's
+    main random stream as make_sample does; the cases draw from a stream of their own, so
+    adding a case changes what it changes and little else. ``stem`` names the files
+    (default: region, cases and number); ``cards`` fixes how many cards a table photo holds.
+    """
+    _check_cases(cases)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sample_seed = seed * 100_000 + index
+    rng = random.Random(sample_seed)
+    crng = random.Random(f"cases-{sample_seed}")
+    turn = index // max(1, len(SUITES["hard-cases"]))
+    locale = locales[index % len(locales)]
+    if "language" in cases and LOCALES[locale].lang not in {"de", "fr", "es"}:
+        locale = LANGUAGE_LOCALES[turn % len(LANGUAGE_LOCALES)]
+    elif "family-first" in cases and LOCALES[locale].lang != "en":
+        locale = FAMILY_FIRST_LOCALES[turn % len(FAMILY_FIRST_LOCALES)]
+    layout = layouts[index % len(layouts)]
+    if "logo-only" in cases and layout not in LOGO_LAYOUTS:
+        layout = LOGO_LAYOUTS[turn % len(LOGO_LAYOUTS)]
+    quality = rng.randint(50, 70) if hard else rng.randint(68, 90)
+    base = {"seed": sample_seed, "index": index, "suite": suite, "cases": list(cases),
+            "hard": hard, "quality": quality}  # fmt: skip
+    tag = "-".join(cases)
+
+    if "table" in cases:
+        count = cards or crng.randint(2, 5)
+        people, flats, blocks = [], [], []
+        for k in range(count):
+            loc = locales[(index + k) % len(locales)]
+            person, design, details, flat = _design_person(
+                rng, crng, loc, layouts[(index + k) % len(layouts)], cases
+            )
+            details.pop("payload", None)
+            people.append(person)
+            flats.append(flat)
+            blocks.append({**_design_block(design), "locale": loc, **details})
+        photo, quads = photograph_table(flats, rng, hard=hard)
+        image = out_dir / f"{stem or f'{tag}-{index + 1:02d}'}.jpg"
+        save_image(photo, image, quality=quality)
+        order = reading_order(quads)
+        records = []
+        for position, k in enumerate(order):
+            generator = {**base, **blocks[k], "cards": count, "laid_out": k}
+            record = hard_record(people[k], image.name, generator)
+            record["card"] = position
+            records.append(record)
+        expected = image.with_name(image.name.removesuffix(".jpg") + ".expected.json")
+        _write_json(expected, records)
+        return HardSample((image,), expected, tuple(records))
+
+    person, design, details, card = _design_person(rng, crng, locale, layout, cases)
+    payload = details.pop("payload", None)
+    rotation = 0
+    if "rot90" in cases:
+        rotation = crng.choice((90, 270))
+    elif hard:
+        rotation = rng.choice((0, 0, 0, 0, 0, 0, 90, 180, 270))
+    shot: dict[str, Any] = {}
+    if "small" in cases:
+        shot = {"photo_px": crng.randint(3000, 3400), "cover": round(crng.uniform(0.03, 0.09), 3)}
+    stem = stem or f"{person.region.lower()}-{tag}-{index + 1:02d}"
+    if "two-sided" in cases:
+        person, front, back, drawn = two_sides(person, design, crng, payload)
+        details.update(drawn)
+        images: tuple[Path, ...] = (out_dir / f"{stem}_front.jpg", out_dir / f"{stem}_back.jpg")
+        brng = random.Random(f"back-{sample_seed}")
+        save_image(photograph(front, rng, hard, rotation, **shot), images[0], quality=quality)
+        back_turn = rotation or crng.choice((0, 0, 0, 180))
+        save_image(photograph(back, brng, hard, back_turn, **shot), images[1], quality=quality)
+    else:
+        images = (out_dir / f"{stem}.jpg",)
+        save_image(photograph(card, rng, hard, rotation, **shot), images[0], quality=quality)
+    generator = {**base, "locale": person.locale, **_design_block(design),
+                 "rotation": rotation, "kind": "photo", "exif_orientation": None,
+                 **shot, **details}  # fmt: skip
+    record = hard_record(person, images[0].name, generator)
+    if len(images) == 2:
+        record["back"] = images[1].name
+    expected = images[0].with_name(images[0].stem + ".expected.json")
+    _write_json(expected, record)
+    return HardSample(images, expected, (record,))
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+#: The extra demo samples: (file stem, cases, locale, cards on the table).
+DEMOS: tuple[tuple[str, tuple[str, ...], str, int | None], ...] = (
+    ("demo-qr", ("qr",), "en_US", None),
+    ("demo-two-sided", ("two-sided",), "en_GB", None),
+    ("demo-table", ("table",), "en_US", 3),
+    ("demo-de", ("language",), "de_DE", None),
+    ("demo-fr", ("language",), "fr_FR", None),
+    ("demo-es", ("language",), "es_ES", None),
+)
+DEMO_SEED = 7
+
+
+def make_demos(out_dir: Path, seed: int = DEMO_SEED) -> list[HardSample]:
+    """The named demo samples: a QR card, a two-sided pair, a table of 3 cards, de/fr/es."""
+    return [
+        make_hard_sample(
+            out_dir, i, seed, cases, locales=(locale, "en_GB", "de_DE"), stem=stem, cards=cards
+        )
+        for i, (stem, cases, locale, cards) in enumerate(DEMOS)
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: write a sample set."""
+    """Command line: write a sample set, a hard-case set or the demo samples."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=Path("samples"), help="output folder")
     parser.add_argument("--count", type=int, default=24, help="number of samples")
@@ -1537,20 +2559,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--layout", action="append", choices=LAYOUTS, help="only these layouts (repeatable)"
     )
+    parser.add_argument(
+        "--suite",
+        choices=sorted(SUITES),
+        help="a named set: hard-cases gives each sample one hard case in turn",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="write the named demo samples (QR card, two-sided pair, table of 3, de/fr/es)",
+    )
+    cases = parser.add_argument_group("hard cases (each sample gets every one given)")
+    for case, text in CASES.items():
+        cases.add_argument(f"--{case}", dest="cases", action="append_const", const=case, help=text)
     args = parser.parse_args(argv)
+    chosen: list[str] = args.cases or []
+    if args.suite and chosen:
+        parser.error("--suite chooses the cases itself; give it no case flags")
+    try:
+        _check_cases(chosen)
+    except ValueError as e:
+        parser.error(str(e))
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    if args.demo:
+        demos = make_demos(args.out, args.seed if args.seed != 1 else DEMO_SEED)
+        for demo in demos:
+            print("  ".join(str(image) for image in demo.images), file=sys.stderr)
+        print(f"{len(demos)} demo samples in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        return 0
+    locales, layouts = args.locale or LOCALE_ORDER, args.layout or LAYOUTS
     for i in range(args.count):
-        sample = make_sample(
-            args.out,
-            i,
-            args.seed,
-            hard=args.hard,
-            locales=args.locale or LOCALE_ORDER,
-            layouts=args.layout or LAYOUTS,
-        )
-        size = sample.image.stat().st_size // 1024
-        print(f"{sample.image}  {size} KB", file=sys.stderr)
+        if args.suite or chosen:
+            suite = SUITES[args.suite] if args.suite else None
+            sample = make_hard_sample(
+                args.out, i, args.seed, (suite[i % len(suite)],) if suite else chosen,
+                hard=args.hard, locales=locales, layouts=layouts, suite=args.suite,
+            )  # fmt: skip
+            images = sample.images
+        else:
+            images = (
+                (
+                    make_sample(
+                        args.out, i, args.seed, hard=args.hard, locales=locales, layouts=layouts
+                    )
+                ).image,
+            )
+        for image in images:
+            print(f"{image}  {image.stat().st_size // 1024} KB", file=sys.stderr)
     print(f"{args.count} samples in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 
