@@ -109,7 +109,8 @@ class Ingester:
 
     def _profiles_of(self, ids: Iterable[int]) -> dict[int, Profile]:
         wanted = set(ids)
-        missing = wanted - self._profiles.keys()
+        # Not ``wanted - keys()``: that copies the whole cache into a set on every call.
+        missing = [i for i in wanted if i not in self._profiles]
         for stored in self.store.contacts(missing):
             self._profiles[stored.id] = profile_of(stored.to_contact())
         return {i: self._profiles[i] for i in wanted if i in self._profiles}
@@ -184,6 +185,17 @@ class Ingester:
         except BaseException:
             self.forget()
             raise
+
+    def load(self, contacts: Iterable[Contact], source: str) -> list[int]:
+        """Store contacts as they are, without matching, in one transaction; returns ids.
+
+        For data already deduplicated (a store being rebuilt, a benchmark's stored side);
+        everything else goes through :meth:`add`.
+        """
+        with self.store.transaction():
+            return [
+                self.store.add_contact(c, source, blocking_keys(profile_of(c))) for c in contacts
+            ]
 
     def merge(
         self, keep: int, other: int, *, summary: str = "", review_id: int | None = None
