@@ -1345,17 +1345,16 @@ def render_speed(runs: Sequence[SpeedRun], baseline: SpeedRun | None) -> str:
 
 
 def render_details(scores: Scores) -> str:
-    """Which fields each card got wrong, and the records that matched no card."""
-    lines = ["| photo | card | wrong fields |", "|---|---|---|"]
+    """Which fields each expected card got wrong, and the records paired with no card."""
+    lines = ["| photo | card | record | wrong fields |", "|---|---|---|---|"]
     for card in scores.cards:
-        index = "–" if card.prediction is None else str(card.prediction.card)
-        if card.truth.card:
-            index = f"{index} (expected {card.truth.card})"
-        lines.append(f"| {card.truth.image.name} | {index} | {', '.join(card.wrong) or '–'} |")
+        record = "–" if card.prediction is None else str(card.prediction.card)
+        wrong = ", ".join(card.wrong) or "–"
+        lines.append(f"| {card.truth.image.name} | {card.truth.card} | {record} | {wrong} |")
     for extra in scores.extras:
         what = "back photo's own record" if extra.from_back else "extra record"
         fp = ", ".join(f for f in FIELDS if extra.fields[f].fp) or "no values"
-        lines.append(f"| {extra.image.name} | {extra.prediction.card} | {what}: FP {fp} |")
+        lines.append(f"| {extra.image.name} | – | {extra.prediction.card} | {what}: FP {fp} |")
     return "\n".join(lines)
 
 

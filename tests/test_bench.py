@@ -887,3 +887,15 @@ def test_limit_counts_photos_not_cards(tmp_path: Path, capsys: pytest.CaptureFix
     preds.write_text("", encoding="utf-8")
     assert bench.main([str(cards), "--predictions", str(preds), "--limit", "1"]) == 0
     assert "| all 2 |" in capsys.readouterr().out
+
+
+def test_render_details_names_expected_card_and_record(tmp_path: Path) -> None:
+    truths, image = _table(tmp_path)
+    records = [
+        _record(image, card=0, name="Bo Lind", emails=["bo@lind.test"]),
+        _record(image, card=1, name="Logo Text", emails=["x@logo.test"]),
+    ]
+    text = bench.render_details(bench.score(truths, records))
+    assert "| t.jpg | 0 | – | name, emails |" in text
+    assert "| t.jpg | 1 | 0 | – |" in text
+    assert "| t.jpg | – | 1 | extra record: FP name, emails |" in text
