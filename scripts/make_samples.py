@@ -2524,14 +2524,14 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-#: The extra demo samples: (file stem, cases, locale, cards on the table).
-DEMOS: tuple[tuple[str, tuple[str, ...], str, int | None], ...] = (
-    ("demo-qr", ("qr",), "en_US", None),
-    ("demo-two-sided", ("two-sided",), "en_GB", None),
-    ("demo-table", ("table",), "en_US", 3),
-    ("demo-de", ("language",), "de_DE", None),
-    ("demo-fr", ("language",), "fr_FR", None),
-    ("demo-es", ("language",), "es_ES", None),
+#: The extra demo samples: (file stem, cases, locales of the cards, cards on the table).
+DEMOS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], int | None], ...] = (
+    ("demo-qr", ("qr",), ("en_US",), None),
+    ("demo-two-sided", ("two-sided",), ("en_GB",), None),
+    ("demo-table", ("table",), ("en_US", "de_DE", "en_GB"), 3),
+    ("demo-de", ("language",), ("de_DE",), None),
+    ("demo-fr", ("language",), ("fr_FR",), None),
+    ("demo-es", ("language",), ("es_ES",), None),
 )
 DEMO_SEED = 7
 
@@ -2539,10 +2539,8 @@ DEMO_SEED = 7
 def make_demos(out_dir: Path, seed: int = DEMO_SEED) -> list[HardSample]:
     """The named demo samples: a QR card, a two-sided pair, a table of 3 cards, de/fr/es."""
     return [
-        make_hard_sample(
-            out_dir, i, seed, cases, locales=(locale, "en_GB", "de_DE"), stem=stem, cards=cards
-        )
-        for i, (stem, cases, locale, cards) in enumerate(DEMOS)
+        make_hard_sample(out_dir, i, seed, cases, locales=locales, stem=stem, cards=cards)
+        for i, (stem, cases, locales, cards) in enumerate(DEMOS)
     ]
 
 
