@@ -193,24 +193,28 @@ def pair_photos(photos: Sequence[Path], pair_all: bool = False) -> list[PhotoGro
                 "x_front.jpg / x_back.jpg",
             )
         return [PhotoGroup(photos[i], photos[i + 1]) for i in range(0, len(photos), 2)]
-    backs: dict[tuple[Path, str], Path] = {}
+    sides: dict[tuple[Path, str, str], Path] = {}
     for p in photos:
         side = side_of(p)
-        if side and side[1] == "back":
-            backs.setdefault((p.parent, side[0]), p)
-    used: set[Path] = set()
+        if side:
+            sides.setdefault((p.parent, *side), p)
     groups: list[PhotoGroup] = []
     for p in photos:
-        if p in used:
-            continue
         side = side_of(p)
-        back = backs.get((p.parent, side[0])) if side and side[1] == "front" else None
-        if back is not None and back not in used:
-            used.add(back)
-            groups.append(PhotoGroup(p, back))
-        else:
+        if side is None:
             groups.append(PhotoGroup(p))
-        used.add(p)
+            continue
+        stem = side[0]
+        front = sides.get((p.parent, stem, "front"))
+        back = sides.get((p.parent, stem, "back"))
+        if front is None or back is None:
+            groups.append(PhotoGroup(p))  # a side without its other half is a card alone
+        elif p == front:
+            groups.append(PhotoGroup(front, back))
+        elif p != back:
+            groups.append(PhotoGroup(p))  # a second photo with the same side name
+        # The back, when its front is here too, is read with the front (sorted walks put
+        # "x_back" before "x_front").
     return groups
 
 

@@ -79,7 +79,8 @@ def test_distinct_similar_values_are_both_kept() -> None:
 
 
 def test_pair_photos_by_name_and_by_order(tmp_path: Path) -> None:
-    names = ["a_front.jpg", "b.jpg", "a_back.jpg", "c-BACK.png", "d front.jpg"]
+    names = ["a_front.jpg", "b.jpg", "a_back.jpg", "c-BACK.png", "d front.jpg", "e_back.jpg"]
+    names.append("e_front.jpg")  # a folder walk sorts the back before the front
     groups = pair_photos([tmp_path / n for n in names])
     got = [(g.front.name, g.back.name if g.back else None) for g in groups]
     assert got == [
@@ -87,6 +88,7 @@ def test_pair_photos_by_name_and_by_order(tmp_path: Path) -> None:
         ("b.jpg", None),
         ("c-BACK.png", None),  # a back without its front is still read
         ("d front.jpg", None),
+        ("e_front.jpg", "e_back.jpg"),
     ]
     other = tmp_path / "other"
     assert pair_photos([tmp_path / "x_front.jpg", other / "x_back.jpg"])[0].back is None
