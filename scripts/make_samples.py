@@ -1084,6 +1084,8 @@ def _layout_left_logo(c: _Canvas, person: Person) -> None:
     contacts = _contacts_fitting(c, person, w - 2 * mx)
     area = (mx, y1 + d.contact_px * 0.8, w - mx, h - my)
     n = len(person.phones) - (1 if d.join_phones and len(person.phones) > 1 else 0)
+    if any(p.split for p in person.phones):
+        n = len(person.phones) + sum(1 for p in person.phones if p.split)  # never joined
     if len(contacts) > 4 and 2 <= n < len(contacts):
         # Two blocks side by side: phones left, the rest right.
         left, right = contacts[:n], contacts[n:]
@@ -2039,21 +2041,32 @@ def _with_extension(p: Person, crng: random.Random) -> tuple[Person, dict[str, A
     return replace(p, phones=tuple(phones[:3])), {"extension": form}
 
 
+def _split_points(text: str, least: int) -> list[int]:
+    """Where a printed number can break (after a space or a slash), with at least ``least``
+    digits on each line; each is the index the second line starts at."""
+    digits = [len(re.sub(r"\D", "", text[: i + 1])) for i in range(len(text))]
+    total = digits[-1] if digits else 0
+    return [
+        i + 1
+        for i, ch in enumerate(text)
+        if ch in " /" and least <= digits[i] <= total - least and text[i + 1 :].strip()
+    ]
+
+
 def _with_split_phone(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
     """One number broken over two lines, as narrow columns do."""
     phones = list(p.phones)
     at = crng.randrange(len(phones))
     ph = phones[at]
-    if " " not in ph.text.strip():
-        # "212-555-0123" has nowhere to break: print it the national way, which has a space.
-        national = phonenumbers.format_number(
-            phonenumbers.parse(ph.e164), phonenumbers.PhoneNumberFormat.NATIONAL
-        )
-        ph = ph._replace(text=national + ph.text[len(ph.text.split(" ")[0]) :])
-    spaces = [i for i, ch in enumerate(ph.text) if ch == " "]
-    cut = min(spaces, key=lambda i: abs(i - len(ph.text) / 2))
-    phones[at] = ph._replace(split=cut + 1)
-    return replace(p, phones=tuple(phones)), {"split_at": cut + 1}
+    if not _split_points(ph.text, 3):
+        # "212-555-0123" or "+1 212-555-0123" has no good place to break: print it with
+        # spaces between the groups, as narrow cards do.
+        ph = ph._replace(text=re.sub(r"(?<=\d)[-.](?=\d)", " ", ph.text))
+    # "06 13593840" breaks after two digits, or nowhere better.
+    points = _split_points(ph.text, 3) or _split_points(ph.text, 2)
+    cut = min(points, key=lambda i: abs(i - len(ph.text) / 2))
+    phones[at] = ph._replace(split=cut)
+    return replace(p, phones=tuple(phones)), {"split_at": cut}
 
 
 def _with_department(p: Person, crng: random.Random) -> tuple[Person, dict[str, Any]]:
@@ -2134,25 +2147,39 @@ def apply_cases(
             details.update(drawn)
     if "caps" in cases:
         person = replace(person, print_name=(person.print_name or person.name).upper())
-    # Keep the contact block printable: drop what no record field needs first.
-    while (
-        len(person.phones)
-        + len(person.emails)
-        + len(person.websites)
-        + len(person.social)
-        + len(person.address)
-        + len(person.more_lines)
-        > 9
-    ):
+    # Keep the contact block printable: drop first what no case asked for. A QR code
+    # beside the text leaves room for fewer lines.
+    room = 7 if "qr" in cases and "two-sided" not in cases else 9
+    while _lines(person) > room:
+        plain = [i for i, ph in enumerate(person.phones)
+                 if ph.type in {"mobile", "fax"} and not (ph.ext or ph.split)]  # fmt: skip
         if person.social:
             person = replace(person, social=())
         elif len(person.emails) > 1:
             person = replace(person, emails=person.emails[:1])
         elif person.address and not person.more_lines:
             person = replace(person, address=())
+        elif plain and len(person.phones) > 1:
+            person = replace(person, phones=tuple(
+                ph for i, ph in enumerate(person.phones) if i != plain[-1]))  # fmt: skip
+        elif person.websites:
+            person = replace(person, websites=())
         else:
             break
     return person, details
+
+
+def _lines(p: Person) -> int:
+    """Lines the contact block takes (a number over two lines takes two)."""
+    phones = len(p.phones) + sum(1 for ph in p.phones if ph.split)
+    return (
+        phones
+        + len(p.emails)
+        + len(p.websites)
+        + len(p.social)
+        + len(p.address)
+        + len(p.more_lines)
+    )
 
 
 def hard_record(person: Person, source: str, generator: dict[str, Any]) -> dict[str, Any]:
@@ -2398,28 +2425,36 @@ def _design_person(
     """A person with the cases applied, a design that fits and the flat card.
 
     The card carries its QR code for the "qr" case (on a two-sided card the code goes on
-    the back instead). A person whose card does not fit is drawn again.
+    the back instead); a code too big for the room left falls back to a shorter kind. A
+    person whose card does not fit is drawn again; crowded cards (several cases at once)
+    end up in other layouts, the last tries on a portrait card.
     """
     for attempt in range(12):
         person, details = apply_cases(make_person(rng, locale), cases, crng)
+        kind = "portrait" if attempt >= 8 else layout
         try:
-            design = design_card(person, rng, layout, fallback=attempt >= 4)
-            if "logo-only" in cases and design.layout not in LOGO_LAYOUTS:
-                continue  # a classic card may leave out its logo: the company would vanish
-            if "qr" in cases:
-                kinds = [k for k in QR_KINDS if k != "url" or person.websites]
-                details["qr"] = crng.choice(kinds)
-                details["payload"] = qr_payload(person, details["qr"])
-                if "two-sided" not in cases:
-                    return (
-                        person,
-                        design,
-                        details,
-                        render_with_qr(person, design, details["payload"], crng),
-                    )
-            return person, design, details, render_card(person, rng, design)
+            design = design_card(person, rng, kind, fallback=attempt >= 4)
         except ValueError:
             continue
+        if "logo-only" in cases and design.layout not in LOGO_LAYOUTS:
+            continue  # a classic card may leave out its logo: the company would vanish
+        if "qr" not in cases:
+            return person, design, details, render_card(person, rng, design)
+        kinds = [k for k in QR_KINDS if k != "url" or person.websites]
+        first = crng.choice(kinds)
+        for qr in [first, *(k for k in ("mecard", "url") if k in kinds and k != first)]:
+            details["qr"], details["payload"] = qr, qr_payload(person, qr)
+            if "two-sided" in cases:
+                return person, design, details, render_card(person, rng, design)
+            try:
+                return (
+                    person,
+                    design,
+                    details,
+                    render_with_qr(person, design, details["payload"], crng),
+                )
+            except ValueError:
+                continue
     raise ValueError(f"no {layout} card fits a {locale} person with {', '.join(cases)}")
 
 
@@ -2590,10 +2625,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for i in range(args.count):
         if args.suite or chosen:
             suite = SUITES[args.suite] if args.suite else None
-            sample = make_hard_sample(
-                args.out, i, args.seed, (suite[i % len(suite)],) if suite else chosen,
-                hard=args.hard, locales=locales, layouts=layouts, suite=args.suite,
-            )  # fmt: skip
+            try:
+                sample = make_hard_sample(
+                    args.out, i, args.seed, (suite[i % len(suite)],) if suite else chosen,
+                    hard=args.hard, locales=locales, layouts=layouts, suite=args.suite,
+                )  # fmt: skip
+            except ValueError as e:
+                # Too many cases on one card: say which sample, so the set can be narrowed.
+                parser.exit(1, f"make_samples: sample {i + 1} of seed {args.seed}: {e}\n")
             images = sample.images
         else:
             images = (
