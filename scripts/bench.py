@@ -987,8 +987,8 @@ class Scores:
         return out
 
     def cases(self) -> dict[str, Scores]:
-        """The scores of the cards of each generator hard case, cases in order of appearance."""
-        names = dict.fromkeys(case for c in self.cards for case in c.truth.cases)
+        """The scores of the cards of each generator hard case, cases in alphabetical order."""
+        names = sorted({case for c in self.cards for case in c.truth.cases})
         return {case: self.subset(functools.partial(_has_case, case)) for case in names}
 
     def subset(self, keep: Callable[[CardScore], bool]) -> Scores:

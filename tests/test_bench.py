@@ -831,12 +831,13 @@ def test_per_case_breakdown(tmp_path: Path) -> None:
     ]
     scores = bench.score(truths, records)
     cases = scores.cases()
-    assert list(cases) == ["qr", "caps"]
+    assert list(cases) == ["caps", "qr"]
     assert (cases["qr"].total, cases["qr"].all_right) == (2, 1)
     assert (cases["caps"].total, cases["caps"].all_right) == (2, 0)
     text = bench.render_cases(scores)
     assert "| qr | 2 | 1/2 (50%) | name 1 |" in text
     assert "| caps | 2 | 0/2 (0%) | name 1, company 1 |" in text
+    assert text.index("| caps |") < text.index("| qr |")
 
 
 def test_main_reports_calibration_and_cases(
