@@ -42,7 +42,7 @@ bench: $(STAMP)
 	@if [ -d ../shared/cards ]; then $(BIN)/python scripts/bench.py ../shared/cards --jobs 1,2; fi
 
 samples: $(STAMP)
-	$(BIN)/python scripts/make_samples.py --out samples --count 24 --seed 1
+	$(BIN)/python scripts/make_samples.py --out samples --count 24 --seed 78
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
