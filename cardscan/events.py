@@ -118,7 +118,16 @@ def check_in(
         uncertain = False
         if card is not None:
             result, sha256 = card
-            outcome = ingester.add_card(result, sha256, run_id=run_id, prefer=registered)
+            outcome = ingester.add_card(
+                result,
+                sha256,
+                run_id=run_id,
+                prefer=registered,
+                # Linked before any merge, so undoing the merge keeps the card's link.
+                attach=lambda contact_id, card_id: store.link_met(
+                    event.id, contact_id, card_id, run_id
+                ),
+            )
             if outcome is None:
                 raise StoreError(f"{result.source}: the card could not be read: {result.error}")
         elif person is None:
@@ -143,8 +152,6 @@ def check_in(
             status = "arrived" if person in registered else "walk-in"
             with store.audited("checkin", [person], f"{stored.label} arrived at {event.name}"):
                 store.arrive(event.id, person, at, source)
-        if outcome is not None and outcome.card_id is not None:
-            store.link_met(event.id, person, outcome.card_id, run_id)
         found = store.attendance(event.id, person)
     assert found is not None and found.arrived_at is not None
     return CheckIn(person, stored.label, status, found.arrived_at, uncertain, outcome)

@@ -16,14 +16,24 @@ never with the whole store.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from cardscan.importers import ImportResult, RowProblem, read_contacts
-from cardscan.match import Decision, MatchScore, Profile, blocking_keys, compare, decide, profile_of
+from cardscan.match import (
+    Decision,
+    MatchScore,
+    Profile,
+    blocking_keys,
+    company_key,
+    compare,
+    decide,
+    profile_of,
+)
 from cardscan.models import CardResult, Contact
 from cardscan.store import Store, StoredContact, now_iso
 
@@ -92,6 +102,11 @@ def keys_of(contact: StoredContact) -> frozenset[str]:
     return blocking_keys(profile_of(contact.to_contact()))
 
 
+def same_company(a: str, b: str) -> bool:
+    """One employer however written: "Orchardway" and "Orchardway Pty Ltd"."""
+    return company_key(a) == company_key(b)
+
+
 class Ingester:
     """Matches and stores contacts, remembering the profiles it has loaded.
 
@@ -130,11 +145,15 @@ class Ingester:
         *,
         seen_at: str | None = None,
         prefer: Iterable[int] = (),
+        attach: Callable[[int], object] | None = None,
     ) -> Outcome:
         """Store ``contact``, merging it into its match or queueing the pair for review.
 
         ``prefer``: contacts to choose over a better-scoring other when they match at least
-        as "review" (check-in prefers the event's roster).
+        as "review" (check-in prefers the event's roster). ``attach`` is called with the
+        new contact's id before it is merged, to give it what came with it (an event link,
+        a note, tags): the merge then carries those along, and undoing the merge gives
+        them back to the contact they came with.
         """
         profile = profile_of(contact)
         scored = self.scored(contact)
@@ -152,6 +171,8 @@ class Ingester:
                     contact, source, blocking_keys(profile), seen_at=seen_at
                 )
                 self._profiles[created] = profile
+                if attach is not None:
+                    attach(created)
                 if best is None or decide(best[1]) is Decision.NEW:
                     return Outcome(created, Decision.NEW, created=created)
                 matched, score = best
@@ -202,7 +223,14 @@ class Ingester:
     ) -> int:
         """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id."""
         try:
-            audit_id = self.store.merge(keep, other, keys_of, summary=summary, review_id=review_id)
+            audit_id = self.store.merge(
+                keep,
+                other,
+                keys_of,
+                same_company=same_company,
+                summary=summary,
+                review_id=review_id,
+            )
         except BaseException:
             self.forget()
             raise
@@ -217,32 +245,38 @@ class Ingester:
         *,
         run_id: int | None = None,
         prefer: Iterable[int] = (),
+        attach: Callable[[int, int], object] | None = None,
     ) -> Outcome | None:
         """Store one card read from a photo, unless that card was stored before.
 
         Cards are keyed by the photo's content hash and the card's index in it, so reading
         the same photo again (a rerun, a copy under another name) adds nothing. A failed
-        card gives None.
+        card gives None. ``attach(contact_id, card_id)`` gives the card's contact what
+        came with it (see :meth:`add`); for a card stored before, the contact it lives
+        on in gets it.
         """
         if not result.ok:
             return None
         seen = self.store.card_seen(sha256, result.card)
-        if seen is not None:
-            live = self.store.live_id(seen.contact_id) if seen.contact_id is not None else None
-            if live is not None:
-                return Outcome(live, Decision.SAME, card_id=seen.id, seen_before=True)
+        if seen is not None and seen.contact_id is not None:
+            live = self.store.live_id(seen.contact_id)
+            if attach is not None:
+                attach(live, seen.id)
+            return Outcome(live, Decision.SAME, card_id=seen.id, seen_before=True)
         with self.store.transaction():
             source = f"card {result.source}" + (f"#{result.card}" if result.card else "")
-            outcome = self.add(result.contact, source, prefer=prefer)
+            # The card row comes first, so what is attached can refer to it.
             card_id = self.store.add_card(
-                sha256,
-                result.card,
-                result.source,
-                outcome.created,
-                result.to_record(),
-                run_id,
+                sha256, result.card, result.source, None, result.to_record(), run_id
             )
-        return _with_card(outcome, card_id)
+            outcome = self.add(
+                result.contact,
+                source,
+                prefer=prefer,
+                attach=None if attach is None else (lambda created: attach(created, card_id)),
+            )
+            self.store.set_card_contact(card_id, outcome.created)
+        return dataclasses.replace(outcome, card_id=card_id)
 
     def add_photo(
         self,
@@ -259,20 +293,21 @@ class Ingester:
         A run killed during this call leaves none of the photo's cards in the store, and
         the photo is read into the store again on the next run.
         """
+
+        def attach(person: int, card_id: int) -> None:
+            if event_id is not None:
+                self.store.link_met(event_id, person, card_id, run_id)
+            if note:
+                self.store.add_note(person, note, event_id, run_id)
+            if tags:
+                self.store.add_tags(person, tags)
+
         outcomes = []
         with self.store.transaction():
             for result in results:
-                outcome = self.add_card(result, sha256, run_id=run_id)
-                if outcome is None:
-                    continue
-                outcomes.append(outcome)
-                person = outcome.contact_id
-                if event_id is not None and outcome.card_id is not None:
-                    self.store.link_met(event_id, person, outcome.card_id, run_id)
-                if note:
-                    self.store.add_note(person, note, event_id, run_id)
-                if tags:
-                    self.store.add_tags(person, tags)
+                outcome = self.add_card(result, sha256, run_id=run_id, attach=attach)
+                if outcome is not None:
+                    outcomes.append(outcome)
         return outcomes
 
     def add_many(
@@ -295,20 +330,6 @@ class Ingester:
                     self.add(c, source, seen_at=seen_at) for c in pending[start : start + batch]
                 )
         return outcomes
-
-
-def _with_card(outcome: Outcome, card_id: int) -> Outcome:
-    return Outcome(
-        outcome.contact_id,
-        outcome.decision,
-        created=outcome.created,
-        matched=outcome.matched,
-        score=outcome.score,
-        reasons=outcome.reasons,
-        merge_id=outcome.merge_id,
-        review_id=outcome.review_id,
-        card_id=card_id,
-    )
 
 
 @dataclass(frozen=True)

@@ -846,6 +846,11 @@ class Store:
             )
         return int(cur.lastrowid or 0)
 
+    def set_card_contact(self, card_id: int, contact_id: int | None) -> None:
+        """Record which contact a card was read into."""
+        with self.transaction():
+            self._q("UPDATE cards SET contact_id = ? WHERE id = ?", (contact_id, card_id))
+
     def count_cards(self) -> int:
         """How many card images the store has read."""
         return int(self._one("SELECT count(*) FROM cards"))
@@ -858,6 +863,7 @@ class Store:
         other: int,
         keys_of: Callable[[StoredContact], Iterable[str]],
         *,
+        same_company: Callable[[str, str], bool] | None = None,
         action: str = "merge",
         summary: str = "",
         review_id: int | None = None,
@@ -868,11 +874,17 @@ class Store:
           a value both hold keeps the earliest first-seen and latest last-seen.
         - A changed title or company: the newer contact's job becomes current and the
           older one is kept as history ("was X at Y"); the same for the address.
-        - A different name is recorded as a conflict; ``keep``'s name stays.
+        - A different name, or another spelling of the same company, is recorded as a
+          conflict; ``keep``'s stays.
         - Notes, tags, attendance and "met at" links move to ``keep``.
-        - ``other`` stays in the store with ``merged_into = keep``.
+        - ``other`` stays in the store with ``merged_into = keep``; rows it shares with
+          ``keep`` (a value or note both hold) stay with it rather than being deleted, so
+          an undo never has to reuse a freed row id.
 
-        ``keys_of`` computes the merged contact's blocking keys (the matcher owns them).
+        ``keys_of`` computes the merged contact's blocking keys, and ``same_company``
+        says whether two company names are one employer ("Acme" and "Acme Inc."); the
+        matcher owns both. Without it, companies must be equal but for case and
+        punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
         so undoing the merge reopens it.
 
@@ -891,10 +903,15 @@ class Store:
                     )
             ids = (keep, other)
             before = self._snapshot(ids)
-            self._fold_fields(a, b)
+            self._fold_fields(a, b, same_company or _same_text)
             self._fold_values(keep, other)
-            for table in ("history", "conflicts", "met", "notes"):
+            for table in ("history", "conflicts", "met"):
                 self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
+            self._q(
+                "UPDATE notes SET contact_id = ? WHERE contact_id = ? AND text NOT IN"
+                " (SELECT text FROM notes WHERE contact_id = ?)",
+                (keep, other, keep),
+            )
             self._q(
                 "INSERT OR IGNORE INTO tags (contact_id, tag)"
                 " SELECT ?, tag FROM tags WHERE contact_id = ?",
@@ -914,14 +931,16 @@ class Store:
             text = summary or f"merged contact {other} ({b.label}) into {keep} ({a.label})"
             return self._audit(action, ids, text, before, self._snapshot(ids))
 
-    def _fold_fields(self, a: StoredContact, b: StoredContact) -> None:
+    def _fold_fields(
+        self, a: StoredContact, b: StoredContact, same_company: Callable[[str, str], bool]
+    ) -> None:
         """Single-valued fields of ``b`` into ``a``: fill gaps, keep the old as history."""
         b_newer = b.seen_at >= a.seen_at
         newer, older = (b, a) if b_newer else (a, b)
         same = _same_text
         updates: dict[str, str | None] = {}
         past_job: tuple[str | None, str | None] | None = None
-        if a.company and b.company and not same(a.company, b.company):
+        if a.company and b.company and not same_company(a.company, b.company):
             # A new employer: the whole newer job is current, the older one is history.
             updates.update(title=newer.title, company=newer.company)
             past_job = (older.title, older.company)
@@ -945,12 +964,16 @@ class Store:
                 (a.id, title, company, past_address, newer.seen_at, older.source),
             )
         updates["address"] = address
-        if a.name and b.name and not same(a.name, b.name):
-            self._q(
-                "INSERT INTO conflicts (contact_id, field, kept, other, source, at)"
-                " VALUES (?, 'name', ?, ?, ?, ?)",
-                (a.id, a.name, b.name, b.source, self.clock()),
-            )
+        spellings = [("name", a.name, b.name)]
+        if updates.get("company") == a.company:
+            spellings.append(("company", a.company, b.company))
+        for name, mine, theirs in spellings:
+            if mine and theirs and not same(mine, theirs):
+                self._q(
+                    "INSERT INTO conflicts (contact_id, field, kept, other, source, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (a.id, name, mine, theirs, b.source, self.clock()),
+                )
         if not a.name:
             updates.update(name=b.name, given_name=b.given_name, family_name=b.family_name)
         else:
@@ -973,7 +996,8 @@ class Store:
             if mine is None:
                 self._q("UPDATE contact_values SET contact_id = ? WHERE id = ?", (keep, row_id))
                 continue
-            # The same value seen twice: one row, spanning both sightings.
+            # The same value seen twice: keep's row now spans both sightings; other's row
+            # stays with the merged-away contact.
             self._q(
                 "UPDATE contact_values SET first_seen = min(first_seen, ?),"
                 " last_seen = max(last_seen, ?), confidence = max(coalesce(confidence, 0), ?),"
@@ -981,7 +1005,6 @@ class Store:
                 " ELSE type END WHERE id = ?",
                 (first, last, conf if conf is not None else 0, typ, mine[0]),
             )
-            self._q("DELETE FROM contact_values WHERE id = ?", (row_id,))
 
     def _fold_attendance(self, keep: int, other: int) -> None:
         for row in self._q(
@@ -1098,23 +1121,32 @@ class Store:
         )
 
     def undo(self, audit_id: int) -> AuditEntry:
-        """Put the contacts of an audit entry back exactly as they were before it.
+        """Put back the rows an audit entry changed, exactly as they were before it.
 
-        Refused when those contacts changed since (a later merge, a check-in…): undoing
-        would silently drop that later change. The message names the later entries to
-        undo first.
+        Only the change itself is reverted: a note, tag or "met at" link added to the
+        contacts since stays. Refused when a row the change wrote was changed again
+        since (a later merge or check-in built on it): undoing would silently drop that
+        later change. The message names the later entries to undo first.
 
         Raises:
-            StoreError: no such entry, already undone, or the contacts changed since.
+            StoreError: no such entry, already undone, or a later change builds on it.
         """
         entry = self.audit_entry(audit_id)
         if entry.undone:
-            raise StoreError(f"{entry.action} {audit_id} was already undone")
+            raise StoreError(
+                f"{entry.action} {audit_id} was already undone",
+                "nothing to do; `cardscan review` shows the pairs still open",
+            )
         with self.transaction():
             before_text, after_text = self._q(
                 "SELECT before, after FROM audit WHERE id = ?", (audit_id,)
             ).fetchone()
-            if _canonical(self._snapshot(entry.contacts)) != after_text:
+            before, after = json.loads(before_text), json.loads(after_text)
+            plan = [
+                (table, self._revert_plan(table, before[table], after[table]))
+                for table, _scope in _CONTACT_SCOPE
+            ]
+            if any(stale for _table, (_gone, _made, stale) in plan):
                 later = [
                     e.id
                     for e in self.audit_entries(limit=10_000)
@@ -1124,37 +1156,71 @@ class Store:
                 hint = (
                     f"undo the later changes first: {newest_first}"
                     if later
-                    else "the contacts were changed since (a check-in, a note or a tag)"
+                    else "the contacts were changed since by a roster import; "
+                    "decide the pair again with `cardscan review`"
                 )
                 raise StoreError(
                     f"cannot undo {entry.action} {audit_id}: contacts "
                     f"{', '.join(map(str, entry.contacts))} changed after it",
                     hint,
                 )
-            before = json.loads(before_text)
-            marks = _placeholders(len(entry.contacts))
-            # Rows are deleted and put back with their ids; references between them are
-            # checked at commit, when the set is whole again.
+            # Rows are taken out and put back with their ids; references between them
+            # are checked at commit, when the set is whole again.
             self._q("PRAGMA defer_foreign_keys = ON")
-            for table, scope in reversed(_CONTACT_SCOPE):
-                where = scope.format(ids=marks)
-                self._q(
-                    f"DELETE FROM {table} WHERE {where}", list(entry.contacts) * where.count("IN")
+            for table, (_gone, made, _stale) in reversed(plan):
+                key = self._primary_key(table, before[table]["columns"])
+                self._conn.executemany(
+                    f"DELETE FROM {table} WHERE "
+                    + " AND ".join(f"{before[table]['columns'][i]} = ?" for i in key),
+                    [[row[i] for i in key] for row in made],
                 )
-            for table, _scope in _CONTACT_SCOPE:
-                data = before[table]
-                if data["rows"]:
-                    cols = ", ".join(data["columns"])
-                    slots = _placeholders(len(data["columns"]))
+            for table, (gone, _made, _stale) in plan:
+                if gone:
+                    cols = before[table]["columns"]
                     self._conn.executemany(
-                        f"INSERT INTO {table} ({cols}) VALUES ({slots})",
-                        data["rows"],
+                        f"INSERT INTO {table} ({', '.join(cols)})"
+                        f" VALUES ({_placeholders(len(cols))})",
+                        gone,
                     )
             self._q(
                 "UPDATE audit SET undone = 1, undone_at = ?, undone_by = ? WHERE id = ?",
                 (self.clock(), self.who, audit_id),
             )
         return self.audit_entry(audit_id)
+
+    def _revert_plan(
+        self, table: str, before: dict[str, Any], after: dict[str, Any]
+    ) -> tuple[list[list[Any]], list[list[Any]], bool]:
+        """Rows to put back, rows to take out, and whether the change was built on since.
+
+        Built on since: a row the change wrote is no longer as it left it, or a row to
+        put back has its key taken by another row.
+        """
+        old = {_canonical(r): r for r in before["rows"]}
+        new = {_canonical(r): r for r in after["rows"]}
+        gone = [r for k, r in old.items() if k not in new]
+        made = [r for k, r in new.items() if k not in old]
+        columns = before["columns"]
+        key = self._primary_key(table, columns)
+        where = " AND ".join(f"{columns[i]} = ?" for i in key)
+
+        def current(row: list[Any]) -> str | None:
+            found = self._q(
+                f"SELECT * FROM {table} WHERE {where}", [row[i] for i in key]
+            ).fetchone()
+            return None if found is None else _canonical(list(found))
+
+        stale = any(current(r) != _canonical(r) for r in made)
+        taking_out = {tuple(r[i] for i in key) for r in made}
+        stale = stale or any(
+            tuple(r[i] for i in key) not in taking_out and current(r) is not None for r in gone
+        )
+        return gone, made, stale
+
+    def _primary_key(self, table: str, columns: Sequence[str]) -> list[int]:
+        """Positions in ``columns`` of the table's primary key."""
+        pk = sorted((int(r[5]), str(r[1])) for r in self._q(f"PRAGMA table_info({table})") if r[5])
+        return [list(columns).index(name) for _order, name in pk]
 
     # -- review queue ----------------------------------------------------------------
 
@@ -1390,8 +1456,8 @@ def _row_order(row: Sequence[Any]) -> tuple[str, ...]:
     return tuple("" if v is None else f"{type(v).__name__}:{v}" for v in row)
 
 
-def _canonical(snapshot: dict[str, Any]) -> str:
-    """One text per state, so two snapshots compare equal exactly when their rows do."""
+def _canonical(snapshot: dict[str, Any] | list[Any]) -> str:
+    """One text per state, so two snapshots (or rows) compare equal exactly when they do."""
     return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -142,3 +142,28 @@ def test_a_wrong_check_in_can_be_undone(store: Store, event: Event) -> None:
     attendance = store.attendance(event.id, person)
     assert attendance is not None and attendance.arrived_at is None
     assert event_stats(store, event).arrived == 0
+
+
+def test_a_card_check_in_that_merged_can_be_undone_step_by_step(store: Store, event: Event) -> None:
+    ing = Ingester(store)
+    registered = ing.add(
+        contact("Ada Quill", company="Northwind", emails=("ada@northwind.example",)), "roster"
+    )
+    store.register(event.id, registered.contact_id, "roster")
+    card = CardResult(
+        "door/1.jpg",
+        contact=contact("Ada Quill", title="CTO", emails=("ada@northwind.example",)),
+    )
+    done = check_in(ing, event, card.contact, "door", AT, card=(card, "1" * 64))
+    assert done.status == "arrived" and done.outcome is not None
+    merge_id = done.outcome.merge_id
+    assert merge_id is not None
+    (checkin,) = [e for e in store.audit_entries() if e.action == "checkin"]
+    store.undo(checkin.id)
+    store.undo(merge_id)
+    ing.forget()
+    card_contact = store.contact(done.outcome.created)
+    assert card_contact.merged_into is None and card_contact.title == "CTO"
+    assert [e.name for e in store.met_at(card_contact.id)] == ["Harbour mixer"]
+    stats = event_stats(store, event)
+    assert (stats.registered, stats.arrived, stats.cards_scanned) == (1, 0, 1)

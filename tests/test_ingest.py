@@ -231,3 +231,46 @@ def test_an_old_crm_export_does_not_overwrite_a_newer_card(store: Store, tmp_pat
     assert ada.title == "CTO"
     assert [(h.title, h.until[:4]) for h in ada.history] == [("Analyst", ada.seen_at[:4])]
     assert ada.history[0].source.startswith("import:hubspot")
+
+
+def test_undoing_a_merge_gives_the_card_back_its_event_note_and_tags(store: Store) -> None:
+    ing = Ingester(store)
+    event = store.create_event("Harbour mixer", None, None)
+    (first,) = ing.add_photo([card(contact("Ada Quill", emails=("ada@x.example",)))], SHA_A)
+    (again,) = ing.add_photo(
+        [card(contact("Ada Quill", title="CTO", emails=("ada@x.example",)), "mixer/2.jpg")],
+        SHA_B,
+        event_id=event.id,
+        note="wants the tide report",
+        tags=["hot"],
+    )
+    assert again.decision is Decision.SAME and again.merge_id is not None
+    kept = store.contact(first.contact_id)
+    assert kept.tags == ("hot",) and kept.notes == ("wants the tide report",)
+
+    store.undo(again.merge_id)
+    back, kept = store.contact(again.created), store.contact(first.contact_id)
+    assert back.merged_into is None
+    assert back.tags == ("hot",) and back.notes == ("wants the tide report",)
+    assert [e.name for e in store.met_at(back.id)] == ["Harbour mixer"]
+    assert kept.tags == () and kept.notes == () and store.met_at(kept.id) == []
+    assert store.event_stats(event.id).cards_scanned == 1
+
+
+def test_a_company_written_with_its_legal_form_is_not_a_job_change(store: Store) -> None:
+    ing = Ingester(store)
+    first = ing.add(
+        contact("Ada Quill", title="Director", company="Orchardway", emails=("ada@x.example",)),
+        "crm",
+    )
+    again = ing.add(
+        contact(
+            "Ada Quill", title="Director", company="Orchardway Pty Ltd", emails=("ada@x.example",)
+        ),
+        "card",
+    )
+    assert again.decision is Decision.SAME
+    merged = store.contact(first.contact_id)
+    assert merged.history == ()
+    assert merged.company == "Orchardway"
+    assert [(c.field, c.other) for c in merged.conflicts] == [("company", "Orchardway Pty Ltd")]

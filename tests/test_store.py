@@ -273,16 +273,50 @@ def test_undo_puts_every_row_back_exactly(store: Store) -> None:
         store.undo(merge_id)
 
 
-def test_undo_is_refused_while_a_later_change_stands(store: Store) -> None:
-    a, b, c = (store.add_contact(contact(f"Person {i}"), "t") for i in "abc")
-    first = store.merge(a, b, no_keys)
-    second = store.merge(a, c, no_keys)
+def test_undo_is_refused_while_a_later_change_builds_on_it(store: Store) -> None:
+    a = store.add_contact(contact("Ada Quill"), "t")
+    b = store.add_contact(contact("Ada Quill", title="Analyst"), "t")
+    c = store.add_contact(contact("Ada Quill", company="Northwind"), "t")
+    first = store.merge(a, b, no_keys)  # gives a its title
+    second = store.merge(a, c, no_keys)  # changes the row the first merge wrote
     with pytest.raises(StoreError, match=f"cannot undo merge {first}") as info:
         store.undo(first)
     assert str(second) in (info.value.hint or "")
     store.undo(second)
     store.undo(first)
     assert store.count_contacts() == 3
+
+
+def test_undo_keeps_what_was_added_to_the_contacts_since(store: Store) -> None:
+    event = store.create_event("Harbour mixer", None, None)
+    a = store.add_contact(contact("Ada Quill", emails=("ada@x.example",)), "crm")
+    b = store.add_contact(contact("Ada Quill", title="CTO", emails=("ada@x.example",)), "card")
+    card = store.add_card("a" * 64, 0, "b.jpg", b, {})
+    merge_id = store.merge(a, b, no_keys)
+    store.add_tags(a, ["hot"])
+    store.add_note(a, "call back in May")
+    store.link_met(event.id, a, card)
+    # An unrelated later merge into the same contact that leaves the rows of the first alone.
+    c = store.add_contact(contact("Ada Quill", emails=("ada@x.example",)), "card")
+    later = store.merge(a, c, no_keys)
+
+    store.undo(merge_id)
+    back, kept = store.contact(b), store.contact(a)
+    assert back.merged_into is None and back.title == "CTO"
+    assert kept.title is None and kept.tags == ("hot",) and kept.notes == ("call back in May",)
+    assert [e.name for e in store.met_at(a)] == ["Harbour mixer"]
+    assert store.contact(c).merged_into == a and not store.audit_entry(later).undone
+    assert store.check() == []
+
+
+def test_undo_refuses_to_overwrite_a_row_whose_id_was_taken(store: Store) -> None:
+    a = store.add_contact(contact("Ada Quill"), "t")
+    b = store.add_contact(contact("Ada Quill"), "t")
+    store.add_tags(b, ["vip"])
+    merge_id = store.merge(a, b, no_keys)  # moves the tag: b's tag row is gone
+    store._conn.execute("INSERT INTO tags (contact_id, tag) VALUES (?, 'vip')", (b,))
+    with pytest.raises(StoreError, match="changed after it"):
+        store.undo(merge_id)
 
 
 def test_keeping_a_pair_apart_is_audited_and_undoable(store: Store) -> None:
