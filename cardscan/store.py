@@ -519,6 +519,14 @@ class Store:
         except sqlite3.Error as e:
             raise _store_error(self.location, e) from e
 
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as e:
+            raise _store_error(self.location, e) from e
+
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._q(sql, params).fetchone()
         return None if row is None else row[0]
@@ -611,7 +619,7 @@ class Store:
                         at,
                     ),
                 )
-        self._conn.executemany(
+        self._many(
             "INSERT OR IGNORE INTO contact_values (contact_id, kind, value, display, type, ext,"
             " confidence, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             list(rows.values()),
@@ -621,7 +629,7 @@ class Store:
         """Replace a contact's blocking keys (what :meth:`candidates` looks up)."""
         with self.transaction():
             self._q("DELETE FROM match_keys WHERE contact_id = ?", (contact_id,))
-            self._conn.executemany(
+            self._many(
                 "INSERT OR IGNORE INTO match_keys (key, contact_id) VALUES (?, ?)",
                 [(k, contact_id) for k in sorted(set(keys))],
             )
@@ -805,7 +813,7 @@ class Store:
     def add_tags(self, contact_id: int, tags: Iterable[str]) -> None:
         """Tag a contact (tags it already has are left as they are)."""
         with self.transaction():
-            self._conn.executemany(
+            self._many(
                 "INSERT OR IGNORE INTO tags (contact_id, tag) VALUES (?, ?)",
                 [(contact_id, t) for t in tags],
             )
@@ -1169,7 +1177,7 @@ class Store:
             self._q("PRAGMA defer_foreign_keys = ON")
             for table, (_gone, made, _stale) in reversed(plan):
                 key = self._primary_key(table, before[table]["columns"])
-                self._conn.executemany(
+                self._many(
                     f"DELETE FROM {table} WHERE "
                     + " AND ".join(f"{before[table]['columns'][i]} = ?" for i in key),
                     [[row[i] for i in key] for row in made],
@@ -1177,7 +1185,7 @@ class Store:
             for table, (gone, _made, _stale) in plan:
                 if gone:
                     cols = before[table]["columns"]
-                    self._conn.executemany(
+                    self._many(
                         f"INSERT INTO {table} ({', '.join(cols)})"
                         f" VALUES ({_placeholders(len(cols))})",
                         gone,
@@ -1475,17 +1483,25 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
         )
     if "readonly" in text:
         return StoreError(f"{location} is read-only", "make it writable or use another --db")
+    if "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"the contact store {location} is damaged ({text})",
+            "restore it from a backup (`sqlite3 FILE .recover` may save most rows), "
+            "or point --db at a new file",
+        )
     return StoreError(f"cannot use the contact store {location}: {text}", _STORE_HINT)
 
 
 def open_store(location: str | Path) -> Store:
     """Open (creating and migrating as needed) the store at a path or ``sqlite:///`` URL.
 
-    The file is created readable by its owner only, and its folder, when created, too.
+    The file is created readable by its owner only (an existing one readable by others is
+    made so), and the folders created for it too.
 
     Raises:
         StoreError: the location is a server URL this version cannot use, the file is not
-            a cardscan store, was written by a newer cardscan, or cannot be opened.
+            a cardscan store or is damaged, was written by a newer cardscan, or cannot be
+            opened.
     """
     text = str(location)
     if "://" in text:
@@ -1498,14 +1514,25 @@ def open_store(location: str | Path) -> Store:
         text = text.split("://", 1)[1].removeprefix("/") if text.startswith("sqlite:///") else text
     path = Path(text).expanduser()
     try:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
-        # Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the
+        missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+        # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
         # same mode as the database.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                log.warning("%s was readable by others; it is now private to you", path)
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
         conn = sqlite3.connect(path, isolation_level=None, timeout=15.0, check_same_thread=False)
     except (OSError, sqlite3.Error) as e:
-        raise StoreError(f"cannot open the contact store {path}: {e}", _STORE_HINT) from e
+        hint = _STORE_HINT
+        if isinstance(e, PermissionError):
+            hint = "you may not write there: choose a file in a folder of yours with --db"
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise StoreError(f"cannot open the contact store {path}: {reason}", hint) from e
     store = Store(conn, str(path))
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -1514,6 +1541,8 @@ def open_store(location: str | Path) -> Store:
         _migrate(store)
     except sqlite3.DatabaseError as e:
         conn.close()
+        if "malformed" in str(e) or "corrupt" in str(e):
+            raise _store_error(str(path), e) from e
         raise StoreError(
             f"{path} is not a cardscan contact store ({e})",
             "point --db or CARDSCAN_DB at another file; cardscan will create it",
@@ -1524,7 +1553,13 @@ def open_store(location: str | Path) -> Store:
     return store
 
 
+#: ``PRAGMA application_id`` of a cardscan store ("CRDS"), so no other program's SQLite
+#: file is taken for one (and ``file(1)`` can tell what it is).
+APPLICATION_ID = 0x43524453
+
+
 def _migrate(store: Store) -> None:
+    conn = store._conn
     version = store.schema_version
     if version > len(MIGRATIONS):
         raise StoreError(
@@ -1532,14 +1567,30 @@ def _migrate(store: Store) -> None:
             f"knows up to {len(MIGRATIONS)})",
             "upgrade cardscan: pip install -U cardscan",
         )
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # Another program's database: writing cardscan's tables into it would damage it.
+    # (Stores made before the application id was set are recognised by their tables.)
+    foreign = app_id not in (0, APPLICATION_ID) or (
+        bool(tables) if version == 0 else not {"contacts", "audit"} <= tables
+    )
+    if foreign:
+        raise StoreError(
+            f"{store.location} is not a cardscan contact store (it is another program's database)",
+            "point --db or CARDSCAN_DB at another file; cardscan will create it",
+        )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         log.info("migrating %s to schema %d", store.location, number)
+        stamp = f"PRAGMA application_id = {APPLICATION_ID};" if number == 1 else ""
         # One transaction per step: a migration killed halfway leaves the old version.
         try:
-            store._conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\n{stamp}\nCOMMIT;"
             )
-        except BaseException:
-            if store._conn.in_transaction:
-                store._conn.execute("ROLLBACK")
+        except BaseException as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # Two processes opening a new store at once: the other one migrated it.
+            if isinstance(e, sqlite3.Error) and store.schema_version >= number:
+                continue
             raise

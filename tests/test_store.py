@@ -101,6 +101,72 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
         open_store(path)
 
 
+def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "photos.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="another program's database"):
+        open_store(path)
+    conn = sqlite3.connect(path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+    conn.close()
+    assert tables == ["albums"]
+
+
+def test_a_damaged_store_is_reported_as_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.db"
+    with open_store(path) as s:
+        for i in range(300):
+            s.add_contact(contact(f"Person {i}", emails=(f"p{i}@example.org",)), "t")
+    data = bytearray(path.read_bytes())
+    data[4096 : 4096 * 3] = b"\xff" * 8192  # overwrite pages after the first
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="damaged") as info, open_store(path) as s:
+        s.contacts()
+        s.check()
+    assert "backup" in (info.value.hint or "")
+
+
+def test_a_store_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.db"
+    open_store(path).close()
+    path.chmod(0o644)
+    open_store(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_folders_made_for_the_store_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "contacts.db"
+    open_store(path).close()
+    for folder in (tmp_path / "a", tmp_path / "a" / "b"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_a_folder_that_is_not_writable_gives_a_hint(tmp_path: Path, monkeypatch) -> None:
+    def refuse(*_args: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("cardscan.store.os.open", refuse)
+    with pytest.raises(StoreError, match="Permission denied") as info:
+        open_store(tmp_path / "contacts.db")
+    assert "--db" in (info.value.hint or "")
+
+
+def test_two_processes_creating_one_store_at_once_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.db"
+    script = f"from cardscan.store import open_store; open_store({str(path)!r}).close()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE) for _ in range(4)
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+    with open_store(path) as s:
+        assert s.schema_version == len(MIGRATIONS)
+
+
 def test_server_urls_are_refused_and_sqlite_urls_work(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="postgresql stores are not supported"):
         open_store("postgresql://team@db.example/contacts")
