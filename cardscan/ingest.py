@@ -32,10 +32,11 @@ from cardscan.match import (
     company_key,
     compare,
     decide,
+    make_profile,
     profile_of,
 )
 from cardscan.models import CardResult, Contact
-from cardscan.store import Store, StoredContact, now_iso
+from cardscan.store import MatchRow, Store, StoredContact, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,21 @@ def keys_of(contact: StoredContact) -> frozenset[str]:
     return blocking_keys(profile_of(contact.to_contact()))
 
 
+def row_profile(row: MatchRow) -> Profile:
+    """The matcher's view of a stored contact, from its lean row."""
+    return make_profile(
+        name=row.name,
+        given_name=row.given_name,
+        family_name=row.family_name,
+        company=row.company,
+        title=row.title,
+        emails=[v for kind, v, _t in row.values if kind == "email"],
+        # A number that did not validate is stored by its digits, not in E.164.
+        phones=[(v, t or "") for kind, v, t in row.values if kind == "phone" and v[:1] == "+"],
+        websites=[v for kind, v, _t in row.values if kind == "website"],
+    )
+
+
 def same_company(a: str, b: str) -> bool:
     """One employer however written: "Orchardway" and "Orchardway Pty Ltd"."""
     return company_key(a) == company_key(b)
@@ -126,14 +142,17 @@ class Ingester:
         wanted = set(ids)
         # Not ``wanted - keys()``: that copies the whole cache into a set on every call.
         missing = [i for i in wanted if i not in self._profiles]
-        for stored in self.store.contacts(missing):
-            self._profiles[stored.id] = profile_of(stored.to_contact())
+        for row in self.store.match_rows(missing):
+            self._profiles[row.id] = row_profile(row)
         return {i: self._profiles[i] for i in wanted if i in self._profiles}
 
     def scored(self, contact: Contact) -> list[tuple[int, MatchScore]]:
         """Stored contacts that blocking finds for ``contact``, with scores, best first."""
         profile = profile_of(contact)
-        ids = self.store.candidates(blocking_keys(profile), max_block=MAX_BLOCK, always=STRONG_KEYS)
+        return self._scored(profile, blocking_keys(profile))
+
+    def _scored(self, profile: Profile, keys: frozenset[str]) -> list[tuple[int, MatchScore]]:
+        ids = self.store.candidates(keys, max_block=MAX_BLOCK, always=STRONG_KEYS)
         pairs = [(i, compare(profile, p)) for i, p in self._profiles_of(ids).items()]
         pairs.sort(key=lambda pair: (-pair[1].score, pair[0]))
         return pairs
@@ -156,7 +175,8 @@ class Ingester:
         them back to the contact they came with.
         """
         profile = profile_of(contact)
-        scored = self.scored(contact)
+        keys = blocking_keys(profile)
+        scored = self._scored(profile, keys)
         preferred = set(prefer)
         best: tuple[int, MatchScore] | None = None
         for ident, score in scored:
@@ -167,9 +187,7 @@ class Ingester:
             best = scored[0]
         try:
             with self.store.transaction():
-                created = self.store.add_contact(
-                    contact, source, blocking_keys(profile), seen_at=seen_at
-                )
+                created = self.store.add_contact(contact, source, keys, seen_at=seen_at)
                 self._profiles[created] = profile
                 if attach is not None:
                     attach(created)

@@ -430,6 +430,19 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class MatchRow:
+    """What the matcher reads of a stored contact: names, job, and (kind, value, type) rows."""
+
+    id: int
+    name: str | None
+    given_name: str | None
+    family_name: str | None
+    company: str | None
+    title: str | None
+    values: tuple[tuple[str, str, str | None], ...]
+
+
+@dataclass(frozen=True)
 class CardSeen:
     """A card image already in the store, keyed by photo content hash and card index."""
 
@@ -583,7 +596,7 @@ class Store:
             )
             contact_id = int(cur.lastrowid or 0)
             self._add_values(contact_id, contact, source, at)
-            self.set_keys(contact_id, keys)
+            self._file_keys(contact_id, keys)
         return contact_id
 
     def _add_values(self, contact_id: int, contact: Contact, source: str, at: str) -> None:
@@ -629,10 +642,13 @@ class Store:
         """Replace a contact's blocking keys (what :meth:`candidates` looks up)."""
         with self.transaction():
             self._q("DELETE FROM match_keys WHERE contact_id = ?", (contact_id,))
-            self._many(
-                "INSERT OR IGNORE INTO match_keys (key, contact_id) VALUES (?, ?)",
-                [(k, contact_id) for k in sorted(set(keys))],
-            )
+            self._file_keys(contact_id, keys)
+
+    def _file_keys(self, contact_id: int, keys: Iterable[str]) -> None:
+        self._many(
+            "INSERT OR IGNORE INTO match_keys (key, contact_id) VALUES (?, ?)",
+            [(k, contact_id) for k in sorted(set(keys))],
+        )
 
     def candidates(
         self, keys: Iterable[str], *, max_block: int | None = None, always: tuple[str, ...] = ()
@@ -775,6 +791,33 @@ class Store:
                         tags=tuple(extra["tags"][r[0]]),
                     )
                 )
+        return out
+
+    def match_rows(self, ids: Iterable[int]) -> list[MatchRow]:
+        """What the matcher needs of some contacts, read lean: the per-card hot path.
+
+        :meth:`contacts` builds full records (every value's source and dates); matching
+        a card reads dozens of candidates and needs only names, job and values.
+        """
+        wanted = sorted(set(ids))
+        out = []
+        for chunk in _chunks(wanted, 900):
+            marks = _placeholders(len(chunk))
+            values: dict[int, list[tuple[str, str, str | None]]] = {c: [] for c in chunk}
+            for cid, kind, value, typ in self._q(
+                "SELECT contact_id, kind, value, type FROM contact_values"
+                f" WHERE contact_id IN ({marks}) ORDER BY id",
+                chunk,
+            ):
+                values[cid].append((kind, value, typ))
+            out += [
+                MatchRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(values[r[0]]))
+                for r in self._q(
+                    "SELECT id, name, given_name, family_name, company, title FROM contacts"
+                    f" WHERE id IN ({marks}) ORDER BY id",
+                    chunk,
+                )
+            ]
         return out
 
     def count_contacts(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -274,3 +275,30 @@ def test_a_company_written_with_its_legal_form_is_not_a_job_change(store: Store)
     assert merged.history == ()
     assert merged.company == "Orchardway"
     assert [(c.field, c.other) for c in merged.conflicts] == [("company", "Orchardway Pty Ltd")]
+
+
+def test_the_lean_candidate_rows_give_the_same_profile_as_the_full_contact(
+    store: Store,
+) -> None:
+    from cardscan.ingest import row_profile
+    from cardscan.match import profile_of
+    from cardscan.models import Field, Phone, PhoneType
+
+    c = contact(
+        "Ada Quill",
+        title="CTO",
+        company="Northwind Labs GmbH",
+        emails=("Ada@Northwind.example", "ada@gmail.com"),
+        websites=("https://www.northwind.example/",),
+    )
+    phones = (
+        Field(Phone("+49 30 1234567", "+49301234567", PhoneType.WORK, True), 0.9),
+        Field(Phone("+49 30 1234599", "+49301234599", PhoneType.FAX, True), 0.9),
+        Field(Phone("030 99", None, PhoneType.MOBILE, False), 0.9),
+    )
+    c = dataclasses.replace(c, phones=phones)
+    ident = store.add_contact(c, "card")
+    (row,) = store.match_rows([ident])
+    lean = row_profile(row)
+    assert lean == profile_of(store.contact(ident).to_contact())
+    assert lean.phones == ("+49301234567",) and lean.domains == ("northwind.example",)

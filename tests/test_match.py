@@ -311,6 +311,19 @@ def test_matchbench_labels_and_scores_a_small_run(capsys):
     assert "namesake (not a duplicate)" in out
 
 
+def test_matchbench_times_the_store_on_the_scan_path(tmp_path):
+    mb = _matchbench()
+    out = tmp_path / "bench.json"
+    args = ["--pool", "100", "--stored", "100", "--queries", "20", "--seed", "3"]
+    args += ["--timing-stored", "300", "--timing-queries", "60", "--store", "--json", str(out)]
+    assert mb.main(args) == 0
+    import json
+
+    store = json.loads(out.read_text())["timing"]["store"]
+    assert sum(store["store_decisions"].values()) == 60  # every card stored, merged or queued
+    assert store["store_decisions"].get("same", 0) > 0
+
+
 def test_matchbench_ocr_slip_changes_text_and_prf_counts():
     import random
 

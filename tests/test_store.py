@@ -151,7 +151,7 @@ def test_a_folder_that_is_not_writable_gives_a_hint(tmp_path: Path, monkeypatch)
     monkeypatch.setattr("cardscan.store.os.open", refuse)
     with pytest.raises(StoreError, match="Permission denied") as info:
         open_store(tmp_path / "contacts.db")
-    assert "--db" in (info.value.hint or "")
+    assert "may not write" in (info.value.hint or "")
 
 
 def test_two_processes_creating_one_store_at_once_both_succeed(tmp_path: Path) -> None:
