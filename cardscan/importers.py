@@ -373,6 +373,12 @@ def _read_text(path: Path) -> tuple[str, str]:
         raise ImportFileError(f"{path}: cannot be read ({e.strerror})", "check the path") from e
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        # Text exports never hold NUL bytes; a spreadsheet (.xlsx), an image or an archive does.
+        raise ImportFileError(
+            f"{path}: not a text file (a CSV export or a vCard was expected)",
+            "export the contacts as CSV or vCard; a spreadsheet must be saved as CSV first",
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -556,7 +562,8 @@ class _RowBuilder:
         if match is None or not match.valid:
             # Kept as printed: a number without its country code may be right, but it cannot
             # be matched or dialled reliably, so say so.
-            self.problems.append(f"phone {text!r} is not a valid number for region {self.region}")
+            where = "" if text.lstrip().startswith("+") else f" for region {self.region}"
+            self.problems.append(f"phone {text!r} is not a valid number{where}")
             phone = Phone(text, None, kind, False)
         else:
             if any(f.value.e164 == match.e164 for f in self.phones):
@@ -693,7 +700,13 @@ def _import_csv(
 def _import_vcard(path: Path, text: str, encoding: str) -> ImportResult:
     # Imported by name, and only for vCard files: vcard.py (which loads vobject) is written
     # alongside this module and may not be there yet.
-    vcard = importlib.import_module("cardscan.vcard")
+    try:
+        vcard = importlib.import_module("cardscan.vcard")
+    except ImportError as e:
+        raise ImportFileError(
+            f"{path}: this cardscan cannot read vCard files yet ({e})",
+            "export the contacts as CSV (Google Contacts or Outlook format) and import that",
+        ) from e
     parsed = vcard.read_vcards(text, source="import:vcard")
     entries = tuple(
         ImportedContact(e.contact, e.line, e.note or None, tuple(e.categories))

@@ -150,6 +150,36 @@ def test_missing_and_empty_files(tmp_path):
         read_contacts(write(tmp_path, "empty.csv", "\n\n"))
 
 
+def test_a_binary_file_is_refused_as_not_text(tmp_path):
+    sheet = tmp_path / "contacts.xlsx"
+    sheet.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4)
+    with pytest.raises(ImportFileError, match="not a text file") as info:
+        read_contacts(sheet)
+    assert "CSV" in (info.value.hint or "")
+
+
+def test_a_phone_with_its_country_code_is_not_blamed_on_the_region(tmp_path):
+    r = read_contacts(write(tmp_path, "p.csv", "Name,Phone\nLena Voss,+44 7700 00\n"))
+    assert [w.message for w in r.warnings] == ["phone '+44 7700 00' is not a valid number"]
+
+
+def test_a_vcard_without_the_vcard_reader_is_an_import_error(tmp_path, monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def no_vcard(name, *args):
+        if name == "cardscan.vcard":
+            raise ModuleNotFoundError("No module named 'cardscan.vcard'")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_vcard)
+    path = write(tmp_path, "people.vcf", "BEGIN:VCARD\r\nFN:Ines\r\nEND:VCARD\r\n")
+    with pytest.raises(ImportFileError, match="cannot read vCard") as info:
+        read_contacts(path)
+    assert info.value.exit_code == 4
+
+
 ROSTER = (
     "Name,Email,Company\n"  # 1
     "Mirela Dobos,mirela@pelican.example,Pelican Freight\n"  # 2
