@@ -33,7 +33,7 @@ from cardscan.events import (
 from cardscan.importers import parse_mapping
 from cardscan.ingest import Ingester, Tally, import_contacts
 from cardscan.models import CardResult
-from cardscan.ocr import check_tesseract
+from cardscan.ocr import check_tesseract, language_report
 from cardscan.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import file_digest, open_records_file, run_scan
 from cardscan.store import Store, StoredContact, now_iso, open_store
@@ -104,9 +104,10 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--lang",
             envvar="CARDSCAN_LANG",
             show_envvar=True,
-            default="eng",
+            default="auto",
             show_default=True,
-            help="Tesseract language(s), e.g. eng or eng+deu.",
+            help="Tesseract language(s), e.g. eng or eng+deu; auto adds each card's own "
+            "language (deu, fra, spa, ita, nld, por) when its data is installed.",
         ),
         click.option(
             "-j",
@@ -236,7 +237,7 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--lang", default="eng", show_default=True, help="Languages to check for.")
+@click.option("--lang", default="auto", show_default=True, help="Languages to check for.")
 @click.option(
     "--tesseract",
     "tesseract_cmd",
@@ -272,6 +273,8 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
     click.echo(f"tesseract      {info.version} ({info.origin}: {info.path})")
     click.echo(f"tessdata       {info.tessdata or 'Tesseract default'}")
     click.echo(f"languages      {', '.join(info.languages)}")
+    for line in language_report(info):
+        click.echo(line)
     click.secho("ok: ready to scan", fg="green")
 
 
@@ -600,6 +603,89 @@ def undo(change_id: int, db: Path | None) -> None:
     store = _open_store(db)
     entry = store.undo(change_id)
     click.echo(f"undone {entry.action} {entry.id}: {entry.summary}")
+
+
+@cli.command("contacts", context_settings=CONTEXT_SETTINGS)
+@click.argument("query", required=False)
+@click.option(
+    "--event",
+    "event_ref",
+    metavar="EVENT",
+    help="Only the people registered for, arrived at or met at EVENT.",
+)
+@_db_option
+def contacts_command(query: str | None, event_ref: str | None, db: Path | None) -> None:
+    """List the contacts in the store, or show one in full.
+
+    QUERY is a contact id, or text found in a name, title, company, e-mail, phone or
+    website. When one contact matches, it is shown whole: every value with its type,
+    where it came from and when it was first seen; past jobs; other spellings; notes,
+    tags and events; and the merges that made it, with their undo ids.
+
+    \b
+    Examples:
+      cardscan contacts
+      cardscan contacts --event "Harbour mixer"
+      cardscan contacts quill
+      cardscan contacts 17
+    """
+    store = _open_store(db)
+    if query and query.strip().isdigit():
+        ids = [store.live_id(int(query))]
+        if ids[0] != int(query):
+            click.echo(f"contact {int(query)} was merged into contact {ids[0]}")
+    elif query:
+        ids = store.search(query)
+    else:
+        ids = [c.id for c in store.contacts()]
+    if event_ref:
+        within = set(store.event_contacts(store.event(event_ref).id))
+        ids = [i for i in ids if i in within]
+    if not ids:
+        click.echo("No contacts" + (f" matching {query!r}" if query else "") + ".")
+        return
+    if len(ids) == 1:
+        click.echo(_contact_card(store, ids[0]))
+        return
+    for c in store.contacts(ids):
+        emails = c.of_kind("email")
+        click.echo(
+            f"{c.id:>6}  {_cut(c.name or '', 26):<26}  {_cut(c.company, 26):<26}  "
+            f"{_cut(emails[0].display if emails else '', 32)}"
+        )
+    click.echo(f"{len(ids)} contact(s); `cardscan contacts ID` shows one in full.")
+
+
+def _contact_card(store: Store, contact_id: int) -> str:
+    """One contact, whole, for the terminal."""
+    c = store.contact(contact_id)
+    lines = [f"contact {c.id}: {c.label}"]
+
+    def row(label: str, text: str | None) -> None:
+        if text:
+            lines.append(f"  {label:<10}{text}")
+
+    row("title", c.title)
+    row("company", c.company)
+    row("address", c.address)
+    for v in c.values:
+        about = [v.value] if v.kind == "phone" and v.value != v.display else []
+        about += [v.type] if v.type and v.type != "other" else []
+        what = f"{v.display} ({', '.join(about)})" if about else v.display
+        row(v.kind, f"{what}  [{v.source}, since {v.first_seen[:10]}]")
+    for job in c.history:
+        row("history", f"{job.describe()}  [{job.source}]")
+    for conflict in c.conflicts:
+        row("also", f"{conflict.field} {conflict.other!r}  [{conflict.source}]")
+    for text in c.notes:
+        row("note", text.replace("\n", " / "))
+    row("tags", ", ".join(c.tags))
+    for e in store.met_at(c.id):
+        row("met at", e.name + (f" ({e.date})" if e.date else ""))
+    for entry in store.audit_entries(c.id):
+        if not entry.undone:
+            row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
+    return "\n".join(lines)
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)

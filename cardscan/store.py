@@ -690,7 +690,7 @@ class Store:
             if row is None:
                 raise StoreError(
                     f"no contact {contact_id} in {self.location}",
-                    "list contacts with `cardscan review`",
+                    "`cardscan contacts` lists them",
                 )
             if row[0] is None:
                 return current
@@ -819,6 +819,34 @@ class Store:
                 )
             ]
         return out
+
+    def search(self, text: str) -> list[int]:
+        """Live contacts whose name, title, company or a value contains ``text`` (any case)."""
+        escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        rows = self._q(
+            "SELECT id FROM contacts WHERE merged_into IS NULL AND (name LIKE ?1 ESCAPE '\\'"
+            " OR title LIKE ?1 ESCAPE '\\' OR company LIKE ?1 ESCAPE '\\')"
+            " UNION SELECT c.id FROM contact_values v JOIN contacts c ON c.id = v.contact_id"
+            " WHERE c.merged_into IS NULL"
+            " AND (v.value LIKE ?1 ESCAPE '\\' OR v.display LIKE ?1 ESCAPE '\\') ORDER BY 1",
+            (like,),
+        )
+        return [int(r[0]) for r in rows]
+
+    def event_contacts(self, event_id: int) -> list[int]:
+        """Live contacts registered for, arrived at or met at an event."""
+        rows = self._q(
+            "SELECT contact_id FROM attendance WHERE event_id = ?1"
+            " UNION SELECT contact_id FROM met WHERE event_id = ?1",
+            (event_id,),
+        )
+        return [c.id for c in self.contacts(int(r[0]) for r in rows) if c.merged_into is None]
+
+    def merged_from(self, contact_id: int) -> list[int]:
+        """The contacts merged straight into ``contact_id``, oldest first."""
+        rows = self._q("SELECT id FROM contacts WHERE merged_into = ? ORDER BY id", (contact_id,))
+        return [int(r[0]) for r in rows]
 
     def count_contacts(self) -> int:
         """How many live (not merged away) contacts the store holds."""

@@ -99,6 +99,7 @@ def live(db: Path) -> list:
         ["event", "roster"],
         ["event", "stats"],
         ["checkin"],
+        ["contacts"],
     ],
 )
 def test_every_store_command_has_help(runner: CliRunner, command: list[str]) -> None:
@@ -233,6 +234,38 @@ def test_review_merges_keeps_apart_and_undo_reverts(
     result = invoke(runner, db, "undo", str(merge_id))
     assert result.exit_code == 5
     assert "already undone" in result.output
+
+
+def test_contacts_lists_finds_and_shows_one_whole(
+    runner: CliRunner, db: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixer"
+    write_card(folder, "1", "Ada Quill|ada@northwind.example|+12025550143|Northwind Labs|Analyst")
+    write_card(folder, "2", "Bo Lindqvist|bo@eastgate.example||Eastgate|Buyer")
+    assert invoke(runner, db, "event", "create", "Spring mixer").exit_code == 0
+    scan = ["scan", str(folder), "--out", str(tmp_path / "o"), "--event", "Spring mixer"]
+    assert invoke(runner, db, *scan, "--tag", "spring").exit_code == 0
+    again = write_card(tmp_path / "later", "1", "Ada Quill|ada@northwind.example||Northwind|CTO")
+    merged = invoke(runner, db, "scan", str(again), "--out", str(tmp_path / "o2"))
+    merge_id = int(merged.output.split("cardscan undo ")[1].split(")")[0])
+
+    listing = invoke(runner, db, "contacts")
+    assert listing.exit_code == 0, listing.output
+    assert "Ada Quill" in listing.output and "Bo Lindqvist" in listing.output
+    assert "2 contact(s)" in listing.output
+
+    ada = invoke(runner, db, "contacts", "NORTHWIND")  # one match: shown whole
+    assert ada.exit_code == 0, ada.output
+    assert "title     CTO" in ada.output
+    assert "was Analyst at Northwind Labs" in ada.output
+    assert "+12025550143" in ada.output and "ada@northwind.example" in ada.output
+    assert "tags      spring" in ada.output and "met at    Spring mixer" in ada.output
+    assert f"cardscan undo {merge_id}" in ada.output
+
+    assert "Bo Lindqvist" in invoke(runner, db, "contacts", "--event", "spring MIXER").output
+    assert "No contacts matching '%'" in invoke(runner, db, "contacts", "%").output
+    missing = invoke(runner, db, "contacts", "999")
+    assert missing.exit_code == 5 and "cardscan contacts" in missing.output
 
 
 def _c(name: str, company: str, email: str) -> Contact:
