@@ -8,7 +8,8 @@ weights: each comparison lands on a level ("same e-mail", "family name within an
 divided by the odds that two different people do. Weights add up with a prior, and the sum
 becomes a probability. Missing values add nothing, as in dedupe's ``has_missing``.
 
-This is the only module that imports ``rapidfuzz``' matching scorers for contacts, and the
+This is the only module that imports ``rapidfuzz`` (the parser takes its edit distances
+from :func:`edit_distance`, :func:`edit_similarity` and :func:`nearest_words` here) and the
 only user of the ``nicknames`` data set (Bob/Robert, Liz/Elizabeth).
 """
 
@@ -17,12 +18,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
+from rapidfuzz import process as rf_process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from cardscan.lexicon import COMPANY_SUFFIXES, SECOND_LEVEL, WEBMAIL_DOMAINS
@@ -97,6 +99,34 @@ _SOUND = str.maketrans(
 )
 _LETTERS = re.compile(r"[^a-z0-9 ]+")
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"})
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: letters inserted, deleted or replaced to turn ``a`` into ``b``."""
+    return int(Levenshtein.distance(a, b))
+
+
+def edit_similarity(a: str, b: str) -> float:
+    """1 - edit distance / the longer length: 1.0 for equal strings, 0.0 for nothing shared."""
+    return float(Levenshtein.normalized_similarity(a, b))
+
+
+def nearest_words(
+    word: str, vocabulary: Sequence[str], max_edits: int, limit: int = 1
+) -> list[tuple[str, int]]:
+    """Up to ``limit`` words of ``vocabulary`` within ``max_edits`` of ``word``, nearest first.
+
+    Returned as (word, edit distance); among equally near words, vocabulary order wins.
+    """
+    if limit == 1:
+        best = rf_process.extractOne(
+            word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_edits
+        )
+        return [] if best is None else [(best[0], int(best[1]))]
+    found = rf_process.extract(
+        word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=limit
+    )
+    return [(choice, int(score)) for choice, score, _index in found]
 
 
 @lru_cache(maxsize=1 << 18)

@@ -72,10 +72,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from nameparser import HumanName
-from rapidfuzz import process as rf_process
-from rapidfuzz.distance import Levenshtein
 
 from cardscan import lexicon, validate
+from cardscan.match import edit_distance, edit_similarity, nearest_words
 from cardscan.models import Contact, Field, OcrResult, Phone, PhoneType, Word, mean_conf
 
 # Segments: words further apart than this many line heights belong to different items.
@@ -1339,11 +1338,9 @@ def _respell_address(text: str) -> str:
         lead, core, trail = m.groups()
         folded = _fold(core)
         if len(folded) >= 4 and folded.isalpha() and folded not in lexicon.ADDRESS_WORDS:
-            near = rf_process.extractOne(
-                folded, _ADDRESS_VOCAB, scorer=Levenshtein.distance, score_cutoff=1
-            )
-            if near is not None and _ocr_distance(folded, near[0]) <= 0.5:
-                core = _case_like(core, near[0], False)
+            near = nearest_words(folded, _ADDRESS_VOCAB, max_edits=1)
+            if near and _ocr_distance(folded, near[0][0]) <= 0.5:
+                core = _case_like(core, near[0][0], False)
         out.append(lead + core + trail)
     return " ".join(out)
 
@@ -1612,7 +1609,7 @@ def _domain_match(text: str, labels: Sequence[str]) -> float:
             best = max(best, 0.9)
         elif len(flat) >= 4 and (flat in letters or letters in flat) and len(letters) >= 4:
             best = max(best, 0.8)
-        elif len(flat) >= 4 and Levenshtein.normalized_similarity(flat, letters) >= 0.8:
+        elif len(flat) >= 4 and edit_similarity(flat, letters) >= 0.8:
             best = max(best, 0.7)
         else:
             # "bsolar" ⊂ "bluesolar" after dropping letters: a subsequence of the line.
@@ -1638,9 +1635,7 @@ def _name_email_match(tokens: Sequence[str], locals_: Sequence[str]) -> float:
         for n in names:
             if len(n) >= 3 and (n in parts or (len(n) >= 4 and n in flat)):
                 best = max(best, 1.0)
-            elif len(n) >= 4 and any(
-                len(p) >= 4 and Levenshtein.distance(n, p) == 1 for p in parts
-            ):
+            elif len(n) >= 4 and any(len(p) >= 4 and edit_distance(n, p) == 1 for p in parts):
                 best = max(best, 0.85)
         if len(names) >= 2:
             first, last = names[0], names[-1]
@@ -1995,9 +1990,7 @@ def _respell_title(text: str, languages: frozenset[str] = frozenset()) -> str:
             or folded in lexicon.ORG_UNITS
         )
         if not known and len(folded) >= 5 and folded.isalpha():
-            near = rf_process.extract(
-                folded, _TITLE_VOCAB, scorer=Levenshtein.distance, score_cutoff=2, limit=5
-            )
+            near = nearest_words(folded, _TITLE_VOCAB, max_edits=2, limit=5)
             near = [
                 n for n in near if _same_language(n[0], allowed) and not _inflected(folded, n[0])
             ]

@@ -334,3 +334,23 @@ def test_matchbench_ocr_slip_changes_text_and_prf_counts():
     scored = [(0.999, 1, 1), (0.995, 2, 3), (0.2, 4, 5), (0.1, None, None)]
     precision, recall, _f1, wrong = mb.prf(scored, 0.99)
     assert (precision, recall, wrong) == (0.5, 1 / 3, 1)
+
+
+def test_string_distances_for_the_parser():
+    from cardscan.match import edit_distance, edit_similarity, nearest_words
+
+    assert edit_distance("bldg", "bidg") == 1 and edit_distance("suite", "suite") == 0
+    assert edit_similarity("abcd", "abcx") == 0.75
+    vocab = ("street", "strasse", "suite", "avenue")
+    assert nearest_words("sulte", vocab, max_edits=1) == [("suite", 1)]
+    assert nearest_words("xyzzy", vocab, max_edits=1) == []
+    near = nearest_words("suitx", ("state", "suits", "suite", "sute"), max_edits=2, limit=5)
+    assert near == [("suits", 1), ("suite", 1), ("sute", 2)]  # nearest first, then in order
+
+
+def test_match_module_is_the_only_rapidfuzz_user():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "cardscan"
+    users = sorted(p.name for p in root.glob("*.py") if "rapidfuzz" in p.read_text("utf-8"))
+    assert users == ["match.py"]
