@@ -30,7 +30,7 @@ from cardscan.events import (
     event_stats,
     import_roster,
 )
-from cardscan.importers import parse_mapping
+from cardscan.importers import RowProblem, parse_mapping
 from cardscan.ingest import Ingester, Tally, import_contacts
 from cardscan.models import CardResult
 from cardscan.ocr import check_tesseract
@@ -496,14 +496,18 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
         run_id=run_id,
     )
     store.finish_run(run_id)
-    for problem in done.errors:
-        click.echo(f"{file}: line {problem.line}: not imported: {problem.message}", err=True)
-    for problem in done.warnings:
-        click.echo(f"{file}: line {problem.line}: {problem.message}", err=True)
+    _say_rows(file, done.errors, "not imported: ")
+    _say_rows(file, done.warnings)
     click.echo(
         f"{file} ({done.format}): {len(done.outcomes)} contact(s): {done.tally.describe()}"
         + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
     )
+
+
+def _say_rows(file: Path, problems: Sequence[RowProblem], what: str = "") -> None:
+    """Report an imported file's problem rows on stderr, each by its line number."""
+    for problem in problems:
+        click.echo(f"{file}: line {problem.line}: {what}{problem.message}", err=True)
 
 
 def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
@@ -755,10 +759,8 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
     run_id = store.start_run("roster", {"file": str(file), "event": found.id})
     done = import_roster(Ingester(store), found, file, region=region, run_id=run_id)
     store.finish_run(run_id)
-    for problem in done.errors:
-        click.echo(f"{file}: line {problem.line}: not imported: {problem.message}", err=True)
-    for problem in done.skipped:
-        click.echo(f"{file}: line {problem.line}: skipped: {problem.message}", err=True)
+    _say_rows(file, done.errors, "not imported: ")
+    _say_rows(file, done.skipped, "skipped: ")
     click.echo(
         f"{found.name}: {done.registered} registered"
         + (f", {done.already} already on the roster" if done.already else "")

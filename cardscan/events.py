@@ -8,7 +8,6 @@ as a walk-in. Every arrival is an audited edit, so a wrong check-in can be undon
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,10 +189,3 @@ def contact_from(name: str | None, email: str | None) -> Contact:
 def event_stats(store: Store, event: Event) -> EventStats:
     """Registered, arrived, walk-ins, no-shows and cards scanned for an event."""
     return store.event_stats(event.id)
-
-
-def roster_names(store: Store, event: Event) -> Sequence[tuple[str, str | None]]:
-    """Each registered person's label and arrival time (None for not yet arrived)."""
-    rows = [a for a in store.attendees(event.id) if a.registered]
-    labels = {c.id: c.label for c in store.contacts([a.contact_id for a in rows])}
-    return [(labels.get(a.contact_id, "?"), a.arrived_at) for a in rows]

@@ -360,10 +360,14 @@ def parse_mapping(spec: str) -> dict[str, str]:
 # --- reading the file ---------------------------------------------------------------------------
 
 
-def _read_text(path: Path) -> tuple[str, str]:
+def _read_text(path: Path, if_empty: str) -> tuple[str, str]:
     """The file's text and its encoding: UTF-8 (BOM or not), UTF-16, else Windows-1252.
 
     Windows-1252 is the "ANSI" code page Outlook desktop writes its exports in.
+
+    Raises:
+        ImportFileError: the file is missing, unreadable, not text, or empty (hint:
+            ``if_empty``).
     """
     try:
         data = path.read_bytes()
@@ -371,6 +375,8 @@ def _read_text(path: Path) -> tuple[str, str]:
         raise ImportFileError(f"{path}: no such file", "check the path") from None
     except OSError as e:
         raise ImportFileError(f"{path}: cannot be read ({e.strerror})", "check the path") from e
+    if not data.strip():
+        raise ImportFileError(f"{path}: the file is empty", if_empty)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:4096]:
@@ -743,9 +749,7 @@ def read_contacts(
         ImportFileError: the file is missing, empty, or has no column for names or e-mails.
     """
     p = Path(path)
-    text, encoding = _read_text(p)
-    if not text.strip():
-        raise ImportFileError(f"{p}: the file is empty", "export the contacts again")
+    text, encoding = _read_text(p, "export the contacts again")
     if _is_vcard(p, text):
         return _import_vcard(p, text, encoding)
     return _import_csv(p, text, encoding, mapping, roster=False, region=region or DEFAULT_REGION)
@@ -763,7 +767,5 @@ def read_roster(path: str | Path, *, region: str | None = None) -> ImportResult:
         ImportFileError: the file is missing, empty, or has no column for names or e-mails.
     """
     p = Path(path)
-    text, encoding = _read_text(p)
-    if not text.strip():
-        raise ImportFileError(f"{p}: the file is empty", "export the attendee list again")
+    text, encoding = _read_text(p, "export the attendee list again")
     return _import_csv(p, text, encoding, None, roster=True, region=region or DEFAULT_REGION)

@@ -1195,9 +1195,7 @@ class Store:
                 f"no merge or edit {audit_id} in {self.location}",
                 "the ids are printed when a merge happens and by `cardscan review`",
             )
-        return AuditEntry(
-            row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5], bool(row[6])
-        )
+        return _audit_entry(row)
 
     def undo(self, audit_id: int) -> AuditEntry:
         """Put back the rows an audit entry changed, exactly as they were before it.
@@ -1355,16 +1353,6 @@ class Store:
         with self.audited("apart", ids, summary) as audit_id:
             self.set_review_status(review_id, "apart")
         return audit_id[0]
-
-    def kept_apart(self, a_id: int, b_id: int) -> bool:
-        """Whether a person decided these two contacts are different people."""
-        return bool(
-            self._one(
-                "SELECT 1 FROM reviews WHERE status = 'apart' AND"
-                " ((a_id = ? AND b_id = ?) OR (a_id = ? AND b_id = ?))",
-                (a_id, b_id, b_id, a_id),
-            )
-        )
 
     # -- events ----------------------------------------------------------------------
 
