@@ -1201,9 +1201,10 @@ class Store:
         """Put back the rows an audit entry changed, exactly as they were before it.
 
         Only the change itself is reverted: a note, tag or "met at" link added to the
-        contacts since stays. Refused when a row the change wrote was changed again
-        since (a later merge or check-in built on it): undoing would silently drop that
-        later change. The message names the later entries to undo first.
+        contacts since stays. Refused while a later merge of the same contacts stands (it
+        decided its fields from what this change left), and when a row the change wrote
+        was changed again since (a check-in): undoing would silently drop that later
+        change. The message names the later entries to undo first.
 
         Raises:
             StoreError: no such entry, already undone, or a later change builds on it.
@@ -1223,16 +1224,20 @@ class Store:
                 (table, self._revert_plan(table, before[table], after[table]))
                 for table, _scope in _CONTACT_SCOPE
             ]
-            if any(stale for _table, (_gone, _made, stale) in plan):
-                later = [
-                    e.id
-                    for e in self.audit_entries(limit=10_000)
-                    if e.id > audit_id and not e.undone and set(e.contacts) & set(entry.contacts)
-                ]
-                newest_first = ", ".join(map(str, sorted(later, reverse=True)))
+            later = [
+                (int(r[0]), str(r[1]))
+                for r in self._q(
+                    "SELECT id, action, contacts FROM audit WHERE id > ? AND undone = 0",
+                    (audit_id,),
+                )
+                if set(json.loads(r[2])) & set(entry.contacts)
+            ]
+            merges = [i for i, action in later if action == "merge"]
+            if merges or any(stale for _table, (_gone, _made, stale) in plan):
+                first = merges or [i for i, _action in later]
                 hint = (
-                    f"undo the later changes first: {newest_first}"
-                    if later
+                    f"undo the later changes first: {', '.join(map(str, sorted(first)[::-1]))}"
+                    if first
                     else "the contacts were changed since by a roster import; "
                     "decide the pair again with `cardscan review`"
                 )
