@@ -640,6 +640,13 @@ def _import_csv(
     fmt = detect_format(headers) or "csv"
     if roster and fmt != "eventbrite":
         fmt = "csv"  # a roster is a list of people: read it with the plain column names
+    present = {_norm(h) for h in headers}
+    absent = [k for k in (mapping or {}) if _norm(k) not in present]
+    if absent:
+        raise ConfigError(
+            f"--map names column(s) {', '.join(map(repr, absent))} that {path.name} does not have",
+            f"its columns are: {', '.join(h for h in headers if h.strip())[:300]}",
+        )
     cols = _columns(headers, _TABLES[fmt], mapping or {})
     if not (cols.fields.keys() & {"name", "given_name", "family_name", "email"}) and not any(
         kind == "e-mail" for _, _, kind in cols.typed

@@ -124,6 +124,13 @@ def test_unknown_layout_needs_a_mapping(tmp_path):
     assert [f.source for f in c.emails] == ["import:csv"]
 
 
+def test_a_mapped_column_the_file_lacks_is_a_usage_error(tmp_path):
+    path = write(tmp_path, "odd.csv", "Person,Mail\nLena Voss,lena@voss.example\n")
+    with pytest.raises(ConfigError, match="'Persn'") as info:
+        read_contacts(path, parse_mapping("Persn=name,Mail=email"))
+    assert info.value.exit_code == 2 and "Person, Mail" in (info.value.hint or "")
+
+
 def test_parse_mapping_rejects_unknown_fields():
     mapping = parse_mapping("Full Name=name, E-mail = email")
     assert mapping == {"Full Name": "name", "E-mail": "email"}
