@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +18,14 @@ from cardscan.errors import InputImageError
 
 __all__ = [
     "Card",
+    "QrCode",
+    "decode_qr",
     "find_cards",
     "load_image",
     "orientation_candidates",
     "prepare",
     "prepare_for_ocr",
+    "reading_order",
     "rotate",
 ]
 
@@ -51,6 +54,35 @@ pillow_heif.register_heif_opener()
 _DETECT_SIDE = 1000
 #: A card smaller than this share of the photo is more likely a logo, a label or noise.
 _MIN_CARD_AREA = 0.04
+#: Among several cards of about the same size, each may cover this little of the photo:
+#: eight cards photographed from above fill the frame between them.
+_MIN_SHARED_AREA = 0.012
+#: Contours of each segmentation looked at: a tabletop holds up to about ten cards.
+_MAX_CARDS = 12
+#: Edge support each card after the first needs: outlines of logos, photos and hands
+#: score 0.5-0.7, cards lying apart on a table 0.9-1.
+_MIN_SUPPORT_MORE = 0.7
+#: ... and one of the very size of those found (within ``_ALIKE`` in log area) needs this.
+_MIN_SUPPORT_ALIKE = 0.45
+_ALIKE = math.log(1.3)
+#: ... and corners within this many degrees of square.
+_MAX_SKEW_ALIKE = 20.0
+#: Share of its outline a card's blob covers at least when it lies among others: a card's
+#: blob is solid (0.96-1), a block of text or a stretch of table is ragged (0.5-0.9).
+_MIN_FILL = 0.92
+#: Two outlines overlapping by more than this share of the smaller are not two cards.
+_MAX_OVERLAP = 0.15
+#: Cards in one photo differ in size by at most this factor (formats and perspective).
+_AREA_SPREAD = 2.0
+#: A card among others must show this many glyph-like marks inside its edges on a copy of
+#: this long side (generated tabletop cards show 7 to several hundred, a blur-ruined one 3,
+#: a blank card back none).
+_PRINT_CHECK_SIDE = 600
+_MIN_GLYPHS = 3
+#: Opening, in short sides of the cards found, that takes a thumb off a card's blob.
+_THUMB_CUT = 0.55
+#: Times the photo is searched again with the cards found so far masked out.
+_PEEL_ROUNDS = 2
 #: Cards are 1.55–1.8 : 1; beyond this (after perspective) a quad is a strip, not a card.
 _MAX_ASPECT = 3.2
 #: Colour difference (8-bit Lab, chroma doubled) across an outline that counts as an edge.
@@ -291,19 +323,24 @@ class Card:
 
 
 def find_cards(image: Image8) -> list[Card]:
-    """Find the business card in a photo and straighten it.
+    """Find every business card in a photo and straighten each one.
 
     Candidate outlines come from several segmentations of a downscaled copy (difference
     from the table colour, brightness, edges); each is reduced to the quadrilateral that
-    best encloses it and scored by how much of its outline lies on a real edge. The best is
-    warped at full resolution to a rectangle with the card's estimated aspect ratio.
+    best encloses it and scored by how much of its outline lies on a real edge. When two or
+    more card-shaped outlines of about the same size lie apart (a tabletop shot of several
+    cards), each is a card; the cards found are masked out and the photo searched again,
+    which finds cards the first segmentation merged with the table. Otherwise the best
+    outline is the one card. Each is warped at full resolution to a rectangle with the
+    card's estimated aspect ratio.
 
     Args:
         image: The photo, BGR (a gray image is accepted too).
 
     Returns:
-        One card for now (the most plausible). When no card edge is found, e.g. a scan
-        or a photo cropped to the card, the whole image with ``quad=None`` and score 0.
+        The cards in reading order (rows top to bottom, each left to right). When no card
+        edge is found, e.g. a scan or a photo cropped to the card, the whole image with
+        ``quad=None`` and score 0.
     """
     if image.ndim == 2:
         image = _u8(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR))
@@ -315,50 +352,343 @@ def find_cards(image: Image8) -> list[Card]:
         if factor > 1
         else image
     )
-    best = _best_quad(small)
+    scene = _Scene.of(small)
+    outlines = scene.outlines(scene.masks, first=True)
+    step = np.array([w / small.shape[1], h / small.shape[0]], dtype=np.float64)
+
+    def full_size(quad_small: _Points) -> _Points:
+        quad = (quad_small + 0.5) * step - 0.5
+        return _refine_quad(image, quad, float(step.max()))
+
+    several = _several(scene, outlines)
+    cards = []
+    for o in several if len(several) >= 2 else []:
+        quad = full_size(o.quad)
+        card = _warp(image, quad)
+        # A phone, a blank card back or a dark patch of table can have a card's outline.
+        if _has_print(card):
+            cards.append(Card(image=card, quad=_corners(quad), score=round(float(o.score), 3)))
+    if len(cards) >= 2:
+        return [cards[i] for i in reading_order([c.quad or () for c in cards])]
+    if len(cards) == 1:
+        # A card beside a blank card back (or another card-shaped thing without print).
+        return cards
+    best = _best_single(scene, outlines)
     if best is None:
         return [Card(image=image.copy(), quad=None, score=0.0)]
-    quad_small, score = best
-    sx = w / small.shape[1]
-    sy = h / small.shape[0]
-    quad = (quad_small + 0.5) * np.array([sx, sy], dtype=np.float64) - 0.5
-    quad = _refine_quad(image, quad, max(sx, sy))
-    card = _warp(image, quad)
-    corners = tuple((float(x), float(y)) for x, y in quad)
-    return [Card(image=card, quad=corners, score=round(float(score), 3))]
+    quad = full_size(best[0])
+    return [Card(image=_warp(image, quad), quad=_corners(quad), score=round(float(best[1]), 3))]
 
 
-def _best_quad(small: Image8) -> tuple[_Points, float] | None:
-    h, w = small.shape[:2]
-    lab = _u8(cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB))
-    lab_f = lab.astype(np.float32)
-    edges = _edge_map(lab)
-    masks, not_table = _masks(lab, edges)
-    text = _text_points(_to_gray(small))
-    best: tuple[_Points, float, float] | None = None
-    for mask in masks:
-        for quad in _quads_from_mask(mask):
-            if not _plausible(quad, w, h):
-                continue
-            # A card holds its text. When most text lies outside the outline, the outline is
-            # a box printed on a card that fills the photo (a scan, a cropped photo).
-            outside = len(text) - int(np.count_nonzero(_inside(quad, text)))
-            if outside >= 10 and outside > 0.5 * len(text):
-                continue
-            score = _edge_support(lab_f, quad, w, h)
-            area = cv2.contourArea(quad.astype(np.float32)) / (w * h)
-            # Among well-supported outlines prefer the larger: a card holds printed boxes,
-            # photos and colour bands whose outlines can be just as sharp as its own.
-            rank = score * (0.75 + 0.25 * min(1.0, area / 0.35))
-            if score >= _MIN_SUPPORT and (best is None or rank > best[2]):
-                best = (quad, score, rank)
+def _corners(quad: _Points) -> tuple[tuple[float, float], ...]:
+    return tuple((float(x), float(y)) for x, y in quad)
+
+
+def _has_print(card: Image8) -> bool:
+    """Whether a straightened card shows glyph-like marks away from its edges.
+
+    The edges are left out: a sliver of table, shadow or thumb there makes marks too.
+    """
+    gray = _to_gray(card)
+    scale = _PRINT_CHECK_SIDE / max(gray.shape)
+    if scale < 1.0:
+        gray = _u8(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    h, w = gray.shape
+    my, mx = round(0.06 * h), round(0.06 * w)
+    inner = gray[my : h - my, mx : w - mx]
+    return inner.size > 0 and len(_glyphs(_ink_mask(_normalise(inner)))) >= _MIN_GLYPHS
+
+
+@dataclass(frozen=True, eq=False)
+class _Outline:
+    """A candidate card outline on the detection copy.
+
+    ``area`` is its share of the photo; ``fill`` the share of the outline its blob covers
+    (a card's blob is solid, a block of text or a patch of grain is ragged); ``single``
+    says whether the one-card choice may take it (a larger outline among the first few of
+    its mask, not mostly empty of the photo's text).
+    """
+
+    quad: _Points
+    score: float
+    area: float
+    fill: float
+    single: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _Scene:
+    """The detection copy of a photo and what every search for outlines in it shares."""
+
+    lab: Image8
+    lab_f: _Float
+    masks: list[Image8]
+    not_table: Image8
+    dist8: Image8
+    text: _Points
+
+    @classmethod
+    def of(cls, small: Image8) -> _Scene:
+        lab = _u8(cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB))
+        masks, not_table, dist8 = _segment(lab, _edge_map(lab))
+        text = _text_points(_to_gray(small))
+        return cls(lab, lab.astype(np.float32), masks, not_table, dist8, text)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height of the detection copy."""
+        return self.lab.shape[1], self.lab.shape[0]
+
+    def outlines(self, masks: list[Image8], first: bool, cut: int = 0) -> list[_Outline]:
+        """Plausible outlines of the larger blobs of each mask, in mask order, largest first.
+
+        With ``cut``, a ragged blob is also tried opened by a square of that side.
+        """
+        w, h = self.size
+        out = []
+        for mask in masks:
+            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            for rank, c in enumerate(sorted(contours, key=cv2.contourArea, reverse=True)):
+                blob = cv2.contourArea(c)
+                if rank >= _MAX_CARDS or blob < _MIN_SHARED_AREA * 0.7 * w * h:
+                    break
+                hull = cv2.convexHull(c).reshape(-1, 2).astype(np.float64)
+                quad = _enclosing_quad(hull)
+                if quad is None:
+                    continue
+                quad = _order_corners(quad)
+                if not _plausible(quad, w, h, _MIN_SHARED_AREA):
+                    continue
+                area = cv2.contourArea(quad.astype(np.float32)) / (w * h)
+                if cut > 2 and blob < _MIN_FILL * area * w * h:
+                    out += self.outlines([_opened(np.asarray(c, np.int32), cut)], first=False)
+                single = (
+                    first and rank < 5 and blob >= _MIN_CARD_AREA * 0.7 * w * h
+                ) and area >= _MIN_CARD_AREA
+                if single:
+                    # A card holds its text. When most text lies outside the outline, the
+                    # outline is a box printed on a card that fills the photo (a scan, a
+                    # cropped photo).
+                    outside = len(self.text) - int(np.count_nonzero(_inside(quad, self.text)))
+                    single = not (outside >= 10 and outside > 0.5 * len(self.text))
+                score = _edge_support(self.lab_f, quad, w, h)
+                out.append(_Outline(quad, score, area, blob / max(area * w * h, 1.0), single))
+        return out
+
+
+def _opened(contour: npt.NDArray[np.int32], side: int) -> Image8:
+    """The blob of ``contour`` opened by a square of ``side`` (a mask reaching just past it)."""
+    x, y, bw, bh = cv2.boundingRect(contour)
+    mask = np.zeros((y + bh + 1, x + bw + 1), np.uint8)
+    cv2.drawContours(mask, [contour], -1, 255, cv2.FILLED)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    crop = mask[y : y + bh, x : x + bw]
+    mask[y : y + bh, x : x + bw] = _u8(cv2.morphologyEx(crop, cv2.MORPH_OPEN, kernel))
+    return mask
+
+
+def _best_single(scene: _Scene, outlines: list[_Outline]) -> tuple[_Points, float] | None:
+    """The one card of a photo: the best supported of the larger outlines."""
+    best: _Outline | None = None
+    best_rank = 0.0
+    for o in outlines:
+        # Among well-supported outlines prefer the larger: a card holds printed boxes,
+        # photos and colour bands whose outlines can be just as sharp as its own.
+        rank = o.score * (0.75 + 0.25 * min(1.0, o.area / 0.35))
+        if o.single and o.score >= _MIN_SUPPORT and (best is None or rank > best_rank):
+            best, best_rank = o, rank
     if best is None:
         return None
-    quad, score = best[0], best[1]
-    grown = _grow_to_card(lab_f, not_table, quad, score)
-    if grown is not None:
-        quad, score = grown
-    return quad, score
+    grown = _grow_to_card(scene.lab_f, scene.not_table, best.quad, best.score)
+    return grown if grown is not None else (best.quad, best.score)
+
+
+def _several(scene: _Scene, outlines: list[_Outline]) -> list[_Outline]:
+    """The cards of a tabletop shot, or fewer than two when the photo shows one card.
+
+    Only card-shaped outlines (grown to one if a band was left out) count. An outline that
+    holds two or more of the others side by side is a group of cards the segmentation
+    merged, not a card. The others are taken best supported first, skipping any that
+    overlap one already taken; then those far from the typical size are dropped. Each
+    round masks out the cards found and looks again, up to ``_PEEL_ROUNDS`` times.
+    """
+    chosen: list[_Outline] = []
+    for round_ in range(_PEEL_ROUNDS + 1):
+        if round_ > 0:
+            # A thumb holding a card down joins its blob and spoils the outline; it is
+            # narrower than the card, so opening by about half a card's short side takes it
+            # off again (the card's cut corners come back when its outline is fitted).
+            typical = float(np.median([o.area for o in chosen])) if chosen else 0.0
+            cut = round(_THUMB_CUT * math.sqrt(typical * scene.size[0] * scene.size[1] / 1.7))
+            outlines = scene.outlines(_without(scene, chosen), first=False, cut=cut)
+        pool = _card_shaped(scene, outlines)
+        pool = [o for o in pool if not _is_group(o, pool + chosen)]
+        before = len(chosen)
+        for o in pool:
+            apart = all(_overlap(o.quad, c.quad) < _MAX_OVERLAP for c in chosen)
+            if apart and _convincing(scene, o, chosen):
+                chosen.append(o)
+        chosen = _alike(chosen)
+        if len(chosen) == before:
+            break
+    return chosen
+
+
+def _alike(chosen: list[_Outline]) -> list[_Outline]:
+    """The outlines of about the typical size; of two that differ too much, the first."""
+    if len(chosen) == 2:
+        small, large = sorted(o.area for o in chosen)
+        return chosen if large <= _AREA_SPREAD * small else chosen[:1]
+    if len(chosen) > 2:
+        typical = float(np.median([o.area for o in chosen]))
+        return [o for o in chosen if 1 / _AREA_SPREAD <= o.area / typical <= _AREA_SPREAD]
+    return chosen
+
+
+def _convincing(scene: _Scene, o: _Outline, chosen: list[_Outline]) -> bool:
+    """Whether an outline is sure enough to be one more card beside those already found.
+
+    The first must be as well supported as a lone card; later ones better, unless they have
+    the very size of the cards found, which a logo, a photo or a hand rarely has, and
+    square corners, lie inside the frame and differ from the table, which a patch of table
+    between cards rarely does.
+    """
+    if not chosen:
+        return o.score >= _MIN_SUPPORT
+    if o.score >= _MIN_SUPPORT_MORE:
+        return True
+    typical = float(np.median([c.area for c in chosen]))
+    if o.score < _MIN_SUPPORT_ALIKE or abs(math.log(o.area / typical)) > _ALIKE:
+        return False
+    w, h = scene.size
+    margin = 0.02 * min(w, h)
+    x, y = o.quad[:, 0], o.quad[:, 1]
+    if x.min() < margin or y.min() < margin or x.max() > w - margin or y.max() > h - margin:
+        return False
+    if _corner_skew(o.quad) > _MAX_SKEW_ALIKE:
+        return False
+    inside = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(inside, np.round(o.quad).astype(np.int32), 1)
+    return float(scene.not_table[inside > 0].mean()) >= 0.5 * 255
+
+
+def _corner_skew(quad: _Points) -> float:
+    """The largest difference, in degrees, between a corner's angle and a right angle."""
+    worst = 0.0
+    for i in range(4):
+        u = quad[i - 1] - quad[i]
+        v = quad[(i + 1) % 4] - quad[i]
+        cosang = float(np.dot(u, v) / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-9))
+        worst = max(worst, abs(math.degrees(math.acos(max(-1.0, min(1.0, cosang)))) - 90.0))
+    return worst
+
+
+def _card_shaped(scene: _Scene, outlines: list[_Outline]) -> list[_Outline]:
+    """Solid outlines with a card's proportions, best supported (then largest) first."""
+    w, h = scene.size
+    pool = []
+    for o in outlines:
+        if o.score < _MIN_SUPPORT_ALIKE or o.fill < _MIN_FILL:
+            continue
+        if not _CARD_RATIO[0] <= _side_ratio(o.quad) <= _CARD_RATIO[1]:
+            grown = _grow_to_card(scene.lab_f, scene.not_table, o.quad, o.score)
+            if grown is None:
+                continue
+            area = cv2.contourArea(grown[0].astype(np.float32)) / (w * h)
+            o = _Outline(grown[0], grown[1], area, o.fill, o.single)
+        pool.append(o)
+    pool.sort(key=lambda o: (-round(o.score, 2), -o.area))
+    return pool
+
+
+def _is_group(o: _Outline, others: list[_Outline]) -> bool:
+    """Whether an outline mostly holds two or more separate, similar card outlines."""
+    inner = [c for c in others if c.area < 0.75 * o.area and _overlap(c.quad, o.quad) > 0.8]
+    apart: list[_Outline] = []
+    for c in sorted(inner, key=lambda c: -c.area):
+        if c.area >= 0.4 * (apart[0].area if apart else c.area) and all(
+            _overlap(c.quad, a.quad) < _MAX_OVERLAP for a in apart
+        ):
+            apart.append(c)
+    return len(apart) >= 2 and sum(c.area for c in apart) >= 0.6 * o.area
+
+
+def _overlap(a: _Points, b: _Points) -> float:
+    """The area two convex quads share, over the smaller one's area."""
+    if (
+        a[:, 0].max() <= b[:, 0].min()
+        or b[:, 0].max() <= a[:, 0].min()
+        or a[:, 1].max() <= b[:, 1].min()
+        or b[:, 1].max() <= a[:, 1].min()
+    ):
+        return 0.0
+    pa, pb = a.astype(np.float32), b.astype(np.float32)
+    inter = float(cv2.intersectConvexConvex(pa, pb)[0])
+    return inter / max(1e-9, min(cv2.contourArea(pa), cv2.contourArea(pb)))
+
+
+def _without(scene: _Scene, chosen: list[_Outline]) -> list[Image8]:
+    """The masks with the cards found so far taken out, and new splits of what is left.
+
+    Taking the found cards out leaves cards that a mask had merged with their neighbours'
+    shadows on their own; splitting the colour difference from the table and the
+    brightness of what is left again separates cards the first splits had put with the
+    table (a dark card beside light ones on a dark table, a light card beside a lighter
+    one on a pale table).
+    """
+    w, h = scene.size
+    gone = np.zeros((h, w), np.uint8)
+    for o in chosen:
+        cv2.fillConvexPoly(gone, np.round(o.quad).astype(np.int32), 255)
+    keep = _u8(cv2.bitwise_not(cv2.dilate(gone, np.ones((5, 5), np.uint8))))
+    k = max(3, round(0.012 * max(h, w)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    # The first masks are closed already: opening trims what the cut left of found cards.
+    out = [
+        _u8(cv2.morphologyEx(cv2.bitwise_and(m, keep), cv2.MORPH_OPEN, kernel)) for m in scene.masks
+    ]
+    splits = []
+    for channel, both in ((scene.dist8, False), (scene.lab[..., 0], True)):
+        rest = channel[keep > 0]
+        if rest.size:
+            level = float(cv2.threshold(rest.reshape(-1, 1), 0, 255, cv2.THRESH_OTSU)[0])
+            high = _u8((channel > level) * 255)
+            splits += [high, _u8(cv2.bitwise_not(high))] if both else [high]
+    # A light closing: a full one would bridge the narrow gaps between neighbouring cards.
+    fine = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, k // 3 | 1),) * 2)
+    for m in splits:
+        closed = cv2.morphologyEx(cv2.bitwise_and(m, keep), cv2.MORPH_CLOSE, fine)
+        out.append(_u8(cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel)))
+    return out
+
+
+def reading_order(quads: Sequence[Sequence[tuple[float, float]]]) -> list[int]:
+    """The order in which to read cards lying in a photo: rows top to bottom, each left to right.
+
+    A card joins a row when its vertical extent and the span all the row's cards share
+    overlap by half the shorter of the two.
+
+    Args:
+        quads: Each card's corners in the photo, in any order (at least three points each).
+
+    Returns:
+        Indices into ``quads``, in reading order.
+    """
+    boxes = [np.asarray(q, dtype=np.float64).reshape(-1, 2) for q in quads]
+    rows: list[list[int]] = []
+    for i in sorted(range(len(boxes)), key=lambda i: float(boxes[i][:, 1].min())):
+        top, bottom = float(boxes[i][:, 1].min()), float(boxes[i][:, 1].max())
+        for row in rows:
+            r_top = max(float(boxes[j][:, 1].min()) for j in row)
+            r_bottom = min(float(boxes[j][:, 1].max()) for j in row)
+            shared = min(bottom, r_bottom) - max(top, r_top)
+            if shared >= 0.5 * min(bottom - top, r_bottom - r_top):
+                row.append(i)
+                break
+        else:
+            rows.append([i])
+    rows.sort(key=lambda row: float(np.mean([boxes[j][:, 1].mean() for j in row])))
+    return [j for row in rows for j in sorted(row, key=lambda j: float(boxes[j][:, 0].mean()))]
 
 
 def _text_points(gray: Image8) -> _Points:
@@ -489,6 +819,12 @@ def _masks(lab: Image8, edges: Image8) -> tuple[list[Image8], Image8]:
 
     Also returns the mask of pixels that differ from the table by more than the table varies.
     """
+    masks, not_table, _ = _segment(lab, edges)
+    return masks, not_table
+
+
+def _segment(lab: Image8, edges: Image8) -> tuple[list[Image8], Image8, Image8]:
+    """:func:`_masks`, and each pixel's colour difference from the table (8-bit, doubled)."""
     h, w = lab.shape[:2]
     ring = max(4, round(0.03 * min(h, w)))
     border = np.concatenate(
@@ -520,7 +856,7 @@ def _masks(lab: Image8, edges: Image8) -> tuple[list[Image8], Image8]:
         _u8(cv2.morphologyEx(cv2.morphologyEx(m, cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel))
         for m in masks
     ]
-    return out, not_table
+    return out, not_table, dist8
 
 
 def _lab_distance(lab: _Float, ref: _Float) -> _Float:
@@ -536,20 +872,6 @@ def _edge_map(lab: Image8) -> Image8:
         lo, hi = (20, 50) if c == 0 else (8, 20)
         edges |= _u8(cv2.Canny(ch, max(lo, 0.33 * med) if c == 0 else lo, hi))
     return _u8(cv2.dilate(edges, np.ones((3, 3), np.uint8)))
-
-
-def _quads_from_mask(mask: Image8) -> list[_Points]:
-    h, w = mask.shape
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    quads = []
-    for c in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
-        if cv2.contourArea(c) < _MIN_CARD_AREA * 0.7 * w * h:
-            break
-        hull = cv2.convexHull(c).reshape(-1, 2).astype(np.float64)
-        quad = _enclosing_quad(hull)
-        if quad is not None:
-            quads.append(_order_corners(quad))
-    return quads
 
 
 def _enclosing_quad(hull: _Points) -> _Points | None:
@@ -614,10 +936,10 @@ def _order_corners(quad: _Points) -> _Points:
     return np.roll(quad, -start, axis=0)
 
 
-def _plausible(quad: _Points, w: int, h: int) -> bool:
+def _plausible(quad: _Points, w: int, h: int, min_area: float = _MIN_CARD_AREA) -> bool:
     area = cv2.contourArea(quad.astype(np.float32))
     # The whole frame is the fallback, not a detection.
-    if not _MIN_CARD_AREA * w * h <= area <= 0.95 * w * h:
+    if not min_area * w * h <= area <= 0.95 * w * h:
         return False
     if not cv2.isContourConvex(quad.astype(np.float32)):
         return False
@@ -803,6 +1125,124 @@ def _aspect_ratio(quad: _Points, w: int, h: int) -> float:
         return side
     ratio = math.sqrt(num / den)
     return ratio if 0.8 <= ratio / side <= 1.25 else side
+
+
+# --------------------------------------------------------------------------- QR codes
+
+#: Long side of the copy searched for QR codes: the finder patterns of a code on a card
+#: filling a third of a phone photo are still found there, and a photo without any
+#: costs a few milliseconds.
+_QR_SEARCH_SIDE = 1000
+#: Side, in pixels, of the square a found code is straightened to before it is decoded:
+#: 8 px per module for a version-10 code (a vCard with a few fields).
+_QR_SIDE = 480
+
+
+@dataclass(frozen=True)
+class QrCode:
+    """A QR code read from an image.
+
+    Attributes:
+        payload: The decoded text (a vCard, a MECARD, a URL, …).
+        quad: The code's corners in the image's pixels, in the code's own order (its
+            top-left, top-right, bottom-right, bottom-left as printed).
+    """
+
+    payload: str
+    quad: tuple[tuple[float, float], ...]
+
+
+def decode_qr(image: Image8) -> list[QrCode]:
+    """Find and decode the QR codes in a photo or a straightened card.
+
+    Codes are looked for on a downscaled copy (OpenCV's ArUco-based QR detector found every
+    code of the generated test photos there, where the classic detector missed a third of
+    them and took twice as long); each one found is straightened from the full-size image
+    to a clean square and decoded there, which reads blurred and tilted codes the
+    detector's own decoding gives up on.
+
+    Args:
+        image: BGR or gray.
+
+    Returns:
+        The codes that could be decoded, each payload once, in the order found. Empty when
+        there is none (the usual case, decided on the small copy).
+    """
+    gray = _to_gray(image)
+    small = gray
+    # Shrinking by an integer factor first lets INTER_AREA take its fast path.
+    factor = max(gray.shape) // _QR_SEARCH_SIDE
+    if factor > 1:
+        inv = 1 / factor
+        small = _u8(cv2.resize(gray, None, fx=inv, fy=inv, interpolation=cv2.INTER_AREA))
+    if max(small.shape) > _QR_SEARCH_SIDE:
+        rest = _QR_SEARCH_SIDE / max(small.shape)
+        small = _u8(cv2.resize(small, None, fx=rest, fy=rest, interpolation=cv2.INTER_AREA))
+    scale = small.shape[1] / gray.shape[1]
+    detector = cv2.QRCodeDetectorAruco()
+    try:
+        found, points = detector.detectMulti(small)
+    except cv2.error:  # degenerate input (a few pixels, a flat image)
+        return []
+    if not found or points is None:
+        return []
+    codes: list[QrCode] = []
+    for corners in np.asarray(points, dtype=np.float64).reshape(-1, 4, 2):
+        payload, quad = _read_qr(gray, (corners + 0.5) / scale - 0.5, detector)
+        if payload and all(c.payload != payload for c in codes):
+            codes.append(QrCode(payload, _corners(quad)))
+    return codes
+
+
+def _read_qr(gray: Image8, quad: _Points, detector: cv2.QRCodeDetectorAruco) -> tuple[str, _Points]:
+    """Decode the code found near ``quad``; its payload ("" if unreadable) and exact corners.
+
+    First the area around it is searched again at full resolution: on the small copy the
+    corners of a dense code are only good to a module or so. Failing that, the code is
+    straightened from the rough corners and tried as is and binarised, by both decoders.
+    """
+    h, w = gray.shape
+    pad = 0.3 * float((quad.max(axis=0) - quad.min(axis=0)).max())
+    x0, y0 = (np.floor(quad.min(axis=0) - pad)).astype(int).clip(0)
+    x1, y1 = np.ceil(quad.max(axis=0) + pad).astype(int)
+    crop = gray[y0 : min(h, y1), x0 : min(w, x1)]
+    scale = min(1.0, _QR_SEARCH_SIDE / max(crop.shape))
+    if scale < 1.0:
+        crop = _u8(cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    try:
+        text, points, _ = detector.detectAndDecode(crop)
+    except cv2.error:
+        text, points = "", None
+    if text and points is not None:
+        exact = (np.asarray(points, np.float64).reshape(4, 2) + 0.5) / scale - 0.5
+        return str(text), exact + np.array([x0, y0], dtype=np.float64)
+    return _read_straightened(gray, quad, detector), quad
+
+
+def _read_straightened(gray: Image8, quad: _Points, detector: cv2.QRCodeDetectorAruco) -> str:
+    """Decode the code at ``quad`` straightened: as is and binarised, by both decoders."""
+    lo, hi = _QR_SIDE // 6, _QR_SIDE // 6 + _QR_SIDE  # a margin for the code's quiet zone
+    square = np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), square)
+    flat = _u8(
+        cv2.warpPerspective(
+            gray, m, (hi + lo, hi + lo), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        )
+    )
+    binary = _u8(cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1])
+    classic = cv2.QRCodeDetector()
+    for img in (flat, binary):
+        for reader, corners in ((detector, None), (detector, square), (classic, None)):
+            try:
+                if corners is None:
+                    text = reader.detectAndDecode(img)[0]
+                else:
+                    text = reader.decode(img, corners.reshape(1, 4, 2))[0]
+            except cv2.error:
+                continue
+            if text:
+                return str(text)
+    return ""
 
 
 # --------------------------------------------------------------------------- orientation

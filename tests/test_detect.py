@@ -1,0 +1,182 @@
+"""Several cards in one photo: imaging.find_cards on generated tabletop photos."""
+
+from __future__ import annotations
+
+import functools
+import random
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import SAMPLES, load_script
+
+from cardscan import imaging
+
+ms = load_script("make_samples")
+
+#: Tabletop photos: (name, seed, number of cards, whether one card is on dark stock).
+TABLES = [
+    ("two", 11, 2, False),
+    ("three-dark", 12, 3, True),
+    ("four", 13, 4, False),
+    ("four-dark", 14, 4, True),
+]
+
+
+def _card(rng: random.Random, dark: bool) -> tuple[np.ndarray, str]:
+    """A rendered card of an invented person; on dark stock when asked (else on light)."""
+    for _ in range(40):
+        person = ms.make_person(rng, rng.choice(ms.LOCALE_ORDER))
+        layout = rng.choice(ms.LAYOUTS)
+        try:
+            design = ms.design_card(person, rng, layout)
+        except ValueError:
+            continue
+        if design.dark == dark:
+            return ms.render_card(person, rng, design), design.stock
+    raise AssertionError("no design of the stock asked for")
+
+
+@functools.cache
+def tabletop(seed: int, n: int, dark: bool) -> tuple[np.ndarray, list[np.ndarray], list[str]]:
+    """A photo of ``n`` cards on a table, their true corners, and their stocks."""
+    rng = random.Random(seed)
+    cards, stocks = [], []
+    for i in range(n):
+        card, stock = _card(rng, dark and i == 1)
+        cards.append(card)
+        stocks.append(stock)
+    photo, quads = ms.photograph_table(cards, rng)
+    return photo, quads, stocks
+
+
+def iou(a: object, b: object) -> float:
+    pa, pb = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    inter = cv2.intersectConvexConvex(pa, pb)[0]
+    return float(inter / (cv2.contourArea(pa) + cv2.contourArea(pb) - inter))
+
+
+def match(found: list[imaging.Card], truth: list[np.ndarray]) -> list[int]:
+    """For each card found, the index of the true card it covers (by best overlap)."""
+    return [max(range(len(truth)), key=lambda j: iou(c.quad, truth[j])) for c in found]
+
+
+@pytest.mark.parametrize(("name", "seed", "n", "dark"), TABLES, ids=[t[0] for t in TABLES])
+def test_every_card_on_the_table_is_found_once(name: str, seed: int, n: int, dark: bool) -> None:
+    photo, truth, stocks = tabletop(seed, n, dark)
+    found = imaging.find_cards(photo)
+    assert len(found) == n
+    which = match(found, truth)
+    assert sorted(which) == list(range(n))
+    for card, j in zip(found, which, strict=True):
+        assert iou(card.quad, truth[j]) > 0.9
+        assert card.score >= 0.45
+    if dark:
+        assert len(set(stocks)) >= 2
+
+
+@pytest.mark.parametrize(("name", "seed", "n", "dark"), TABLES, ids=[t[0] for t in TABLES])
+def test_cards_come_in_reading_order(name: str, seed: int, n: int, dark: bool) -> None:
+    photo, truth, _ = tabletop(seed, n, dark)
+    found = imaging.find_cards(photo)
+    assert match(found, truth) == imaging.reading_order([q.tolist() for q in truth])
+
+
+def test_each_card_is_straightened_to_a_card_shape() -> None:
+    photo, _, _ = tabletop(13, 4, False)
+    for card in imaging.find_cards(photo):
+        h, w = card.image.shape[:2]
+        assert 1.4 <= max(h, w) / min(h, w) <= 2.0
+        # Straightened: the card's own edges, not the table, fill the image's border.
+        rim = np.concatenate([card.image[:3].reshape(-1, 3), card.image[-3:].reshape(-1, 3)])
+        assert rim.std(axis=0).mean() < 60
+
+
+def test_turned_cards_are_found() -> None:
+    rng = random.Random(21)
+    cards = [_card(rng, False)[0] for _ in range(3)]
+    cards[1] = np.ascontiguousarray(np.rot90(cards[1]))
+    photo, truth = ms.photograph_table(cards, rng)
+    found = imaging.find_cards(photo)
+    assert sorted(match(found, truth)) == [0, 1, 2]
+
+
+def test_reading_order_rows_then_columns() -> None:
+    def box(x: float, y: float, w: float = 100, h: float = 60) -> list[tuple[float, float]]:
+        return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+
+    # Second row slightly higher on the right; a tall (turned) card in the first row.
+    quads = [box(300, 210), box(0, 200), box(150, 0, 60, 100), box(0, 10)]
+    assert imaging.reading_order(quads) == [3, 2, 1, 0]
+    assert imaging.reading_order([]) == []
+
+
+def test_a_blank_card_back_is_not_a_card() -> None:
+    rng = random.Random(5)
+    card = _card(rng, False)[0]
+    photo, truth = ms.photograph_table([np.full_like(card, 248), card], rng)
+    found = imaging.find_cards(photo)
+    assert len(found) == 1
+    assert iou(found[0].quad, truth[1]) > 0.9
+
+
+def test_a_phone_beside_a_card_is_not_a_second_card() -> None:
+    # Showing the time, a phone has print and a card's outline, but not a card's size.
+    rng = random.Random(6)
+    card = _card(rng, False)[0]
+    phone = np.full((840, 1750, 3), 25, np.uint8)
+    cv2.rectangle(phone, (60, 40), (1690, 800), (70, 60, 50), -1)
+    cv2.putText(phone, "12:45", (500, 330), cv2.FONT_HERSHEY_SIMPLEX, 6, (240, 240, 240), 12)
+    photo, _ = ms.photograph_table([card, phone], rng)
+    assert len(imaging.find_cards(photo)) == 1
+
+
+def sample_photos() -> list[Path]:
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix in (".jpg", ".heic", ".png"))
+
+
+@pytest.mark.parametrize("path", sample_photos()[::3], ids=lambda p: p.name)
+def test_single_card_photos_still_give_one_card(path: Path) -> None:
+    photo = imaging.load_image(path, 50_000_000)
+    found = imaging.find_cards(photo)
+    assert len(found) == 1
+    # The card found is the one the single-card choice makes (no tabletop path taken).
+    scene = imaging._Scene.of(_small(photo))
+    best = imaging._best_single(scene, scene.outlines(scene.masks, first=True))
+    assert (best is None) == (found[0].quad is None)
+
+
+def _small(photo: np.ndarray) -> np.ndarray:
+    factor = -(-max(photo.shape[:2]) // imaging._DETECT_SIDE)
+    if factor == 1:
+        return photo
+    return np.asarray(
+        cv2.resize(photo, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    )
+
+
+def test_a_card_filling_the_photo_is_not_split() -> None:
+    rng = random.Random(8)
+    card = _card(rng, False)[0]
+    found = imaging.find_cards(card)
+    assert len(found) == 1
+
+
+def test_outlines_that_overlap_are_one_card() -> None:
+    quad = np.array([[10, 10], [110, 10], [110, 70], [10, 70]], np.float64)
+    assert imaging._overlap(quad, quad + 5) > 0.8
+    assert imaging._overlap(quad, quad + 200) == 0.0
+
+
+def test_a_group_of_cards_is_not_a_card() -> None:
+    def outline(x: float, y: float, w: float, h: float) -> imaging._Outline:
+        quad = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+        return imaging._Outline(quad, 1.0, w * h / 1e6, 1.0, False)
+
+    group = outline(0, 0, 360, 100)
+    left, right = outline(0, 0, 170, 100), outline(190, 0, 170, 100)
+    logo = outline(20, 20, 40, 30)
+    assert imaging._is_group(group, [group, left, right])
+    assert not imaging._is_group(group, [group, left])
+    assert not imaging._is_group(left, [left, logo])
