@@ -89,6 +89,11 @@ WEIGHTS: dict[str, float] = {
     "title same": 0.5,
 }
 
+#: Each level's reason text ("email same +10.0") and its rank among the reasons (strongest
+#: first), made once: a card is compared with dozens of candidates.
+_REASON = {lv: f"{lv} {w:+.1f}" for lv, w in WEIGHTS.items()}
+_STRENGTH = {lv: -abs(w) for lv, w in WEIGHTS.items()}
+
 # Letters and pairs OCR confuses, folded to one form so a slip does not change a key.
 _OCR_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 _OCR_CHARS = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "5": "s", "8": "b", "6": "b"})
@@ -416,6 +421,9 @@ def _near(a: str, b: str, jw: float | None = 0.9) -> bool:
     )
 
 
+# The level of a pair of folded names is cached: a card's candidates share its family name
+# (that is how blocking found them), so the same pairs come up again and again.
+@lru_cache(maxsize=1 << 16)
 def _given_level(a: str, b: str) -> str:
     if a == b:
         return "given same"
@@ -437,6 +445,7 @@ def _given_level(a: str, b: str) -> str:
     return "given differs"
 
 
+@lru_cache(maxsize=1 << 16)
 def _family_level(a: str, b: str) -> str:
     if a == b:
         return "family same"
@@ -546,10 +555,10 @@ def compare(a: Profile, b: Profile) -> MatchScore:
     :data:`PRIOR` is turned into a probability.
     """
     levels = list(_levels(a, b))
-    total = PRIOR + sum(WEIGHTS[lv] for lv in levels)
+    total = PRIOR + sum(map(WEIGHTS.__getitem__, levels))
     score = 1.0 / (1.0 + math.pow(2.0, -total))
-    ordered = sorted(levels, key=lambda lv: -abs(WEIGHTS[lv]))
-    return MatchScore(round(score, 6), tuple(f"{lv} {WEIGHTS[lv]:+.1f}" for lv in ordered))
+    levels.sort(key=_STRENGTH.__getitem__)
+    return MatchScore(round(score, 6), tuple(map(_REASON.__getitem__, levels)))
 
 
 def decide(score: MatchScore | float, same: float = SAME_AT, review: float = REVIEW_AT) -> Decision:
