@@ -124,9 +124,19 @@ def _pick(
 ) -> Field[str] | None:
     if theirs is None:
         return ours
-    if ours is None or prefer_theirs:
+    if ours is None:
+        return _tag(theirs, source)
+    if prefer_theirs:
+        if _words(theirs.value) < _words(ours.value):
+            # The printed form says more ("Jane Doe, MBA" beside the QR's "Jane Doe") and
+            # the exact reading confirms every word of it: keep it, as sure as the QR.
+            return replace(ours, confidence=max(ours.confidence, theirs.confidence))
         return _tag(theirs, source)
     return ours
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
 
 
 def merge_contacts(

@@ -45,6 +45,14 @@ def test_qr_values_win_and_the_misread_twin_is_dropped() -> None:
     assert merged.provenance()["emails"] == "qr"
 
 
+def test_a_printed_form_that_says_more_than_the_qr_code_is_kept() -> None:
+    ocr = Contact(name=Field("Jane Doe, MBA", 0.7), company=Field("Acme Widgets", 0.8))
+    qr = Contact(name=Field("Jane Doe", 0.99, "qr"), company=Field("Acme Widgets Inc.", 0.99, "qr"))
+    merged = merge_contacts(ocr, qr, prefer_extra=True)
+    assert merged.name == Field("Jane Doe, MBA", 0.99)
+    assert merged.company is not None and merged.company.value == "Acme Widgets Inc."
+
+
 def test_back_side_adds_values_without_replacing_the_front() -> None:
     front = Contact(
         name=Field("Jane Doe", 0.9),
