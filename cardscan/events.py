@@ -83,7 +83,7 @@ def import_roster(
     tally = Tally()
     registered = already = 0
     source = f"roster:{result.format} {Path(path).name}"
-    with store.transaction():
+    with ingester.transaction():
         for outcome in import_entries(ingester, result, source, run_id=run_id):
             tally = tally.add(outcome)
             if store.register(event.id, outcome.contact_id, source):
@@ -111,7 +111,7 @@ def check_in(
     """
     store = ingester.store
     registered = {a.contact_id for a in store.attendees(event.id) if a.registered}
-    with store.transaction():
+    with ingester.transaction():
         outcome: Outcome | None
         person: int | None = _exact_attendee(store, registered, contact)
         uncertain = False

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -138,6 +139,20 @@ class Ingester:
         """Drop cached profiles (after an undo or a failed transaction)."""
         self._profiles.clear()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A store transaction that also keeps the profile cache true.
+
+        When it fails, the cache is dropped: it may hold contacts the rollback took away,
+        whose ids SQLite hands out again.
+        """
+        try:
+            with self.store.transaction():
+                yield
+        except BaseException:
+            self.forget()
+            raise
+
     def _profiles_of(self, ids: Iterable[int]) -> dict[int, Profile]:
         wanted = set(ids)
         # Not ``wanted - keys()``: that copies the whole cache into a set on every call.
@@ -185,45 +200,41 @@ class Ingester:
                 break
         if best is None and scored:
             best = scored[0]
-        try:
-            with self.store.transaction():
-                created = self.store.add_contact(contact, source, keys, seen_at=seen_at)
-                self._profiles[created] = profile
-                if attach is not None:
-                    attach(created)
-                if best is None or decide(best[1]) is Decision.NEW:
-                    return Outcome(created, Decision.NEW, created=created)
-                matched, score = best
-                decision = decide(score)
-                if decision is Decision.REVIEW:
-                    review = self.store.queue_review(matched, created, score.score, score.reasons)
-                    return Outcome(
-                        created,
-                        decision,
-                        created=created,
-                        matched=matched,
-                        score=score.score,
-                        reasons=score.reasons,
-                        review_id=review,
-                    )
-                merge_id = self.merge(
-                    matched,
-                    created,
-                    summary=f"{source} matched contact {matched} (score {score.score:.3f}): "
-                    f"merged contact {created} into it",
-                )
+        with self.transaction():
+            created = self.store.add_contact(contact, source, keys, seen_at=seen_at)
+            self._profiles[created] = profile
+            if attach is not None:
+                attach(created)
+            if best is None or decide(best[1]) is Decision.NEW:
+                return Outcome(created, Decision.NEW, created=created)
+            matched, score = best
+            decision = decide(score)
+            if decision is Decision.REVIEW:
+                review = self.store.queue_review(matched, created, score.score, score.reasons)
                 return Outcome(
-                    matched,
+                    created,
                     decision,
                     created=created,
                     matched=matched,
                     score=score.score,
                     reasons=score.reasons,
-                    merge_id=merge_id,
+                    review_id=review,
                 )
-        except BaseException:
-            self.forget()
-            raise
+            merge_id = self.merge(
+                matched,
+                created,
+                summary=f"{source} matched contact {matched} (score {score.score:.3f}): "
+                f"merged contact {created} into it",
+            )
+            return Outcome(
+                matched,
+                decision,
+                created=created,
+                matched=matched,
+                score=score.score,
+                reasons=score.reasons,
+                merge_id=merge_id,
+            )
 
     def load(self, contacts: Iterable[Contact], source: str) -> list[int]:
         """Store contacts as they are, without matching, in one transaction; returns ids.
@@ -231,7 +242,7 @@ class Ingester:
         For data already deduplicated (a store being rebuilt, a benchmark's stored side);
         everything else goes through :meth:`add`.
         """
-        with self.store.transaction():
+        with self.transaction():
             return [
                 self.store.add_contact(c, source, blocking_keys(profile_of(c))) for c in contacts
             ]
@@ -240,7 +251,7 @@ class Ingester:
         self, keep: int, other: int, *, summary: str = "", review_id: int | None = None
     ) -> int:
         """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id."""
-        try:
+        with self.transaction():
             audit_id = self.store.merge(
                 keep,
                 other,
@@ -249,9 +260,6 @@ class Ingester:
                 summary=summary,
                 review_id=review_id,
             )
-        except BaseException:
-            self.forget()
-            raise
         self._profiles.pop(other, None)
         self._profiles.pop(keep, None)
         return audit_id
@@ -281,7 +289,7 @@ class Ingester:
             if attach is not None:
                 attach(live, seen.id)
             return Outcome(live, Decision.SAME, card_id=seen.id, seen_before=True)
-        with self.store.transaction():
+        with self.transaction():
             source = f"card {result.source}" + (f"#{result.card}" if result.card else "")
             # The card row comes first, so what is attached can refer to it.
             card_id = self.store.add_card(
@@ -321,7 +329,7 @@ class Ingester:
                 self.store.add_tags(person, tags)
 
         outcomes = []
-        with self.store.transaction():
+        with self.transaction():
             for result in results:
                 outcome = self.add_card(result, sha256, run_id=run_id, attach=attach)
                 if outcome is not None:
@@ -343,7 +351,7 @@ class Ingester:
         outcomes: list[Outcome] = []
         pending = list(contacts)
         for start in range(0, len(pending), batch):
-            with self.store.transaction():
+            with self.transaction():
                 outcomes.extend(
                     self.add(c, source, seen_at=seen_at) for c in pending[start : start + batch]
                 )
@@ -389,7 +397,7 @@ def import_entries(
     it again does the whole file.
     """
     store = ingester.store
-    with store.transaction():
+    with ingester.transaction():
         outcomes = ingester.add_many(result.contacts, source, seen_at=file_time(result.path))
         for entry, outcome in zip(result.entries, outcomes, strict=True):
             if entry.note:

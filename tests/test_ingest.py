@@ -302,3 +302,27 @@ def test_the_lean_candidate_rows_give_the_same_profile_as_the_full_contact(
     lean = row_profile(row)
     assert lean == profile_of(store.contact(ident).to_contact())
     assert lean.phones == ("+49301234567",) and lean.domains == ("northwind.example",)
+
+
+def test_a_failed_photo_leaves_no_stale_profile_behind(store: Store, monkeypatch) -> None:
+    ing = Ingester(store)
+    real = store.add_card
+    calls = []
+
+    def fail_on_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "add_card", fail_on_second)
+    results = [
+        card(contact("Ada Quill", emails=("ada@example.org",)), index=0),
+        card(contact("Bo Lindqvist", emails=("bo@example.net",)), index=1),
+    ]
+    with pytest.raises(OSError):
+        ing.add_photo(results, SHA_B)
+    monkeypatch.setattr(store, "add_card", real)
+    # The rolled-back Ada's id goes to someone else, stored without the ingester.
+    other = store.add_contact(contact("Cy Okafor", emails=("cy@example.com",)), "crm")
+    assert ing._profiles_of([other])[other].name == "Cy Okafor"
