@@ -21,7 +21,7 @@ import click
 
 from cardscan._version import __version__
 from cardscan.config import Settings, default_db_path, default_jobs
-from cardscan.errors import CardscanError, ExitCode
+from cardscan.errors import CardscanError, ExitCode, InputImageError
 from cardscan.events import (
     CheckIn,
     check_in,
@@ -713,7 +713,9 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
         try:
             when = date.fromisoformat(when).isoformat()
         except ValueError as e:
-            raise click.BadParameter(f"{when!r} is not a date like 2026-05-14") from e
+            raise click.BadParameter(
+                f"{when!r} is not a date like 2026-05-14", param_hint="--date"
+            ) from e
     created = create_event(_open_store(db), name, when, place)
     click.echo(f"created event {created.id}: {created.name}")
 
@@ -832,6 +834,9 @@ def checkin(
     """
     if not photos and not (name or email):
         raise click.UsageError("give card PHOTOS, or --name / --email")
+    missing = [str(p) for p in photos if not p.exists()]
+    if missing:  # a mistyped path at the door is an input error, not a card that failed
+        raise InputImageError(f"no such file: {', '.join(missing)}", "check the path")
     store = _open_store(db)
     found = store.event(event_ref)
     ingester = Ingester(store)

@@ -321,6 +321,10 @@ def test_event_roster_checkin_and_stats(runner: CliRunner, db: Path, tmp_path: P
     assert "Harbour mixer" in listing and "Pier 4" in listing
 
     assert invoke(runner, db, "checkin", "Harbour mixer").exit_code == 2
+    typo = invoke(runner, db, "checkin", "Harbour mixer", str(door / "nope.jpg"))
+    assert typo.exit_code == 4 and "no such file" in typo.output
+    bad_date = invoke(runner, db, "event", "create", "Gala", "--date", "2026-13-01")
+    assert bad_date.exit_code == 2 and "--date" in bad_date.output
     missing = invoke(runner, db, "event", "stats", "Winter gala")
     assert missing.exit_code == 5 and "event create" in missing.output
 
