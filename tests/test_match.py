@@ -322,6 +322,7 @@ def test_matchbench_times_the_store_on_the_scan_path(tmp_path):
     store = json.loads(out.read_text())["timing"]["store"]
     assert sum(store["store_decisions"].values()) == 60  # every card stored, merged or queued
     assert store["store_decisions"].get("same", 0) > 0
+    assert store["store_match_cpu_s"] > 0
 
 
 def test_matchbench_ocr_slip_changes_text_and_prf_counts():
