@@ -35,35 +35,23 @@ How a card is read
 
 Confidence scheme
 -----------------
-Every :class:`~cardscan.models.Field` has ``confidence = evidence × (1 − w + w × ocr)``.
-``ocr`` is the mean Tesseract confidence of the words the value came from. ``w`` is 1, or
-0.4 when something checked the value character by character (a phone that validates, an
-e-mail whose domain is also the website's or whose local part spells the name, a name the
-e-mail confirms, a company the domain spells): Tesseract is often unsure of long tokens
-it read perfectly. ``evidence`` says how strongly the card supports the reading:
-
-==============================================  ========
-evidence                                        weight
-==============================================  ========
-value validates as printed (e-mail, phone)      0.98
-validates after an OCR repair                   0.85
-phone another possible region reads otherwise   0.5
-name confirmed by the e-mail local part         0.97
-company confirmed by the domain / legal form    0.95 / 0.9
-title with a job-title word                     0.9
-name chosen by size and shape alone             0.75 (0.6 if not the largest)
-company from company words alone                0.6
-company guessed from the domain alone           0.35
-printed but does not validate                   0.3
-==============================================  ========
-
-so 0.9+ means "cross-checked", 0.6–0.9 "plausible", and anything under the review threshold
-(0.6 by default) deserves a human look; low names, titles and companies, invalid values and
-guesses also get a line in ``Contact.issues``.
+Every :class:`~cardscan.models.Field`'s confidence is the probability that the value is
+right, from :mod:`cardscan.calibration`: the parser describes each value by a few features
+in 0..1 (the mean Tesseract confidence of its words; whether a second reading confirmed it:
+a phone or e-mail that validates, an e-mail whose domain is the website's or whose local
+part spells the name, a company the domain spells or a legal form ends; whether it needed
+an OCR repair; how clearly it beat the next candidate line), and a small logistic model per
+field, fitted on generated cards, turns them into a probability. Values under the review
+threshold (0.6 by default) are the ones likely wrong and deserve a human look; low names,
+titles and companies, invalid values and guesses also get a line in ``Contact.issues``.
+:func:`parse_card_readings` returns the features with the contact, for refitting
+(``scripts/calibrate.py``). Social profiles, which nothing scores, keep a fixed evidence
+weight times their OCR confidence.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import itertools
 import re
@@ -73,7 +61,7 @@ from dataclasses import dataclass
 
 from nameparser import HumanName
 
-from cardscan import lexicon, validate
+from cardscan import calibration, lexicon, validate
 from cardscan.match import edit_distance, edit_similarity, nearest_words
 from cardscan.models import Contact, Field, OcrResult, Phone, PhoneType, Word, mean_conf
 
@@ -87,7 +75,6 @@ _SEPARATORS = re.compile(r"\s+[|•·–—/]\s+|\s+-\s+|,\s+")
 _EVIDENCE_VALID = 0.98
 _EVIDENCE_REPAIRED = 0.85
 _EVIDENCE_INVALID = 0.3
-_EVIDENCE_AMBIGUOUS = 0.5
 
 
 # --------------------------------------------------------------------------- segments
@@ -2315,23 +2302,10 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
         family_name=family,
         title=title,
         company=company,
-        emails=tuple(_field(f, _email_checked(f, sites, name)) for f in emails),
-        phones=tuple(
-            Field(
-                p.phone,
-                # A valid number passed libphonenumber's length and range checks.
-                _conf(
-                    _phone_evidence(p),
-                    mean_conf(p.words),
-                    _OCR_WEIGHT_CHECKED if p.phone.valid else _OCR_WEIGHT_PLAIN,
-                ),
-                "ocr+repair" if p.repaired else "ocr",
-                p.phone.raw,
-            )
-            for p in phones
-        ),
-        websites=tuple(_field(f, _site_checked(f, emails)) for f in sites),
-        address=Field(address, _conf(0.8, address_conf), "ocr", address) if address else None,
+        emails=tuple(_email_field(f, sites, name) for f in emails),
+        phones=tuple(_phone_field(p) for p in phones),
+        websites=tuple(_site_field(f, emails) for f in sites),
+        address=_address_field(address, address_conf, len(block)) if address else None,
         social=tuple(_field(f, evidence=0.9) for f in social),
         issues=tuple(issues),
     )
@@ -2497,24 +2471,31 @@ def _read_people(
         cand, sc = cands[ni], scores[ni]
         parts = _format_name(cand.text, email_locals, languages)
         given, family = parts.given, parts.family
-        weight = _OCR_WEIGHT_PLAIN
+        largest = cand.height >= max_h * 0.95
         if sc.name_email >= 0.85:
-            evidence, source, weight = 0.97, "ocr+email", _OCR_WEIGHT_CHECKED
-        elif firm_or_person and ti is None:
-            # Neither the e-mail nor a job title beside it says it is a person's.
-            evidence, source = 0.6, "ocr"
-        elif cand.height >= max_h * 0.95:
-            evidence, source = 0.75, "ocr+layout"
+            source = "ocr+email"
+        elif largest and not (firm_or_person and ti is None):
+            source = "ocr+layout"
         else:
-            evidence, source = 0.6, "ocr"
-        if parts.order_doubtful:
-            # Capitals and the e-mail disagree on the family name: the split is a guess.
-            evidence = min(evidence, 0.75)
-        name = Field(parts.display, _conf(evidence, cand.conf, weight), source, parts.raw)
+            source = "ocr"
+        features = {
+            "ocr": cand.conf,
+            "email": sc.name_email,
+            "largest": float(largest),
+            "shape": _name_shape(cand),
+            "margin": _margin(cands, scores, ni, lambda r: r.name),
+            "doubtful_order": float(parts.order_doubtful),
+            "one_word": float(len(parts.display.split()) == 1),
+            "accent_risk": float(_accent_risk(parts.display, languages)),
+            "accented": float(not parts.display.isascii()),
+            # Neither the e-mail nor a job title beside it says it is a person's.
+            "firm_or_person": float(firm_or_person and ti is None),
+        }
+        conf = _calibrated("name", parts.display, features)
+        name = Field(parts.display, conf, source, parts.raw)
     title = None
     if ti is not None:
         cand, sc = cands[ti], scores[ti]
-        evidence = 0.9 if sc.title_role else 0.55
         value, printed, conf = sc.title_text, cand.text, cand.conf
         taken = {i for i in (ni, ci) if i is not None}
         more = _title_continuation(cand, [c for i, c in enumerate(cands) if i not in taken])
@@ -2531,22 +2512,39 @@ def _read_people(
         letters = [c for c in value if c.isalpha()]
         if len(letters) > 3 and all(c.isupper() for c in letters):
             value = _title_case(value)
-        title = Field(value, _conf(evidence, conf), "ocr+lexicon", printed)
+        features = {
+            "ocr": conf,
+            "role": float(sc.title_role),
+            "margin": _margin(cands, scores, ti, lambda r: r.title),
+            "continued": float(more is not None),
+            "respelled": float(sc.title_text.casefold() != cand.text.casefold()),
+            "long": float(len(value.split()) > 4),
+            "accent_risk": float(_accent_risk(value, languages)),
+            "accented": float(not value.isascii()),
+        }
+        title = Field(value, _calibrated("title", value, features), "ocr+lexicon", printed)
     company = None
     if ci is not None:
         cand, sc = cands[ci], scores[ci]
-        weight = _OCR_WEIGHT_PLAIN
         if sc.company_domain >= 0.8:
-            evidence, source, weight = 0.95, "ocr+domain", _OCR_WEIGHT_CHECKED
+            source = "ocr+domain"
         elif sc.company_suffix:
-            evidence, source = 0.9, "ocr+legal-form"
+            source = "ocr+legal-form"
         elif sc.company_domain:
-            evidence, source = 0.75, "ocr+domain"
+            source = "ocr+domain"
         else:
-            evidence, source = 0.6, "ocr+lexicon"
+            source = "ocr+lexicon"
         pieces = [p for label in labels for p in (label, *label.split("-"))]
         value = _fix_suffix_case(_respell(_fix_capital_i(cand.text), pieces))
-        company = Field(value, _conf(evidence, cand.conf, weight), source, cand.text)
+        features = {
+            "ocr": cand.conf,
+            "domain": sc.company_domain,
+            "suffix": float(sc.company_suffix),
+            "margin": _margin(cands, scores, ci, lambda r: r.company),
+            "lexicon_only": float(not sc.company_domain and not sc.company_suffix),
+            "accented": float(not value.isascii()),
+        }
+        company = Field(value, _calibrated("company", value, features), source, cand.text)
     else:
         # A domain that spells the person's own name says nothing about an employer.
         own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
@@ -2632,11 +2630,70 @@ def _initial_from_name(found: _Found, given: str, family: str) -> _Found:
     return _Found(found.seg, found.start, found.end, found.raw, value, True, True, found.words)
 
 
-def _field(f: _Found, checked: bool = False, evidence: float | None = None) -> Field[str]:
-    """The public field of an e-mail, website or profile found on the card.
+# While parse_card_readings runs, every value's features are collected here (for fitting).
+_READINGS: contextvars.ContextVar[list[calibration.Reading] | None] = contextvars.ContextVar(
+    "cardscan_parse_readings", default=None
+)
 
-    ``checked`` says a second reading confirmed it (the e-mail's domain is also the
-    website's, or its local part spells the name).
+
+def parse_card_readings(
+    ocr: OcrResult, region: str | None = None
+) -> tuple[Contact, tuple[calibration.Reading, ...]]:
+    """:func:`parse_card`, plus the features behind every value's confidence.
+
+    For fitting and checking :mod:`cardscan.calibration` (``scripts/calibrate.py``): the
+    contact is the one :func:`parse_card` returns; each reading names its field, its value
+    as the record shows it, its features and the confidence they gave.
+    """
+    sink: list[calibration.Reading] = []
+    token = _READINGS.set(sink)
+    try:
+        contact = parse_card(ocr, region)
+    finally:
+        _READINGS.reset(token)
+    return contact, tuple(sink)
+
+
+def _calibrated(kind: str, value: str, features: dict[str, float]) -> float:
+    """The calibrated confidence of a value of field ``kind`` (see the module docstring)."""
+    clamped = {k: max(0.0, min(1.0, v)) for k, v in features.items()}
+    conf = calibration.confidence(kind, clamped)
+    sink = _READINGS.get()
+    if sink is not None:
+        sink.append(calibration.Reading(kind, value, clamped, conf))
+    return conf
+
+
+def _margin(
+    cands: Sequence[_Candidate],
+    scores: Sequence[_Roles],
+    chosen: int,
+    role: Callable[[_Roles], float],
+) -> float:
+    """How far the chosen line leads the best other line for a role: 0..1, a lead of 2+ is 1.
+
+    Pieces of the chosen line ("Jane Doe" beside "Jane Doe, MBA") are no rivals: they
+    differ in a credential, not in who the person is.
+    """
+    own = cands[chosen].ids
+    rivals = [role(s) for j, s in enumerate(scores) if j != chosen and not (cands[j].ids & own)]
+    runner_up = max(rivals, default=0.0)
+    return max(0.0, min(1.0, (role(scores[chosen]) - max(runner_up, 0.0)) / 2.0))
+
+
+# Languages whose names often carry accents that Tesseract's English model drops.
+_ACCENTED_LANGUAGES = frozenset({"fr", "de", "es", "it", "nl"})
+
+
+def _accent_risk(name: str, languages: frozenset[str]) -> bool:
+    """Whether a name has no accent although the card is in French, German, Spanish, etc."""
+    return bool(languages & _ACCENTED_LANGUAGES) and name.isascii()
+
+
+def _field(f: _Found, checked: bool = False, evidence: float | None = None) -> Field[str]:
+    """The public field of a social profile found on the card (not calibrated: unscored).
+
+    ``checked`` says a second reading confirmed it.
     """
     source = "ocr+repair" if f.repaired else "ocr"
     weight = _OCR_WEIGHT_CHECKED if checked and f.valid else _OCR_WEIGHT_PLAIN
@@ -2645,33 +2702,57 @@ def _field(f: _Found, checked: bool = False, evidence: float | None = None) -> F
     )
 
 
-def _email_checked(f: _Found, sites: Sequence[_Found], name: Field[str] | None) -> bool:
-    """True when the card confirms an e-mail: its domain is the website's, or it spells the name."""
+def _email_field(f: _Found, sites: Sequence[_Found], name: Field[str] | None) -> Field[str]:
+    """An e-mail with its confidence: confirmed by the website's domain or by the name?"""
     local, _, domain = f.value.partition("@")
-    if any(s.value.split("/")[0].removeprefix("www.") == domain for s in sites):
-        return True
-    return name is not None and _name_email_match(name.value.split(), [local]) >= 0.85
+    features = {
+        "ocr": mean_conf(f.words),
+        "valid": float(f.valid),
+        "site": float(any(s.value.split("/")[0].removeprefix("www.") == domain for s in sites)),
+        "name": float(name is not None and _name_email_match(name.value.split(), [local]) >= 0.85),
+        "repaired": float(f.repaired),
+    }
+    source = "ocr+repair" if f.repaired else "ocr"
+    return Field(f.value, _calibrated("emails", f.value, features), source, f.raw)
 
 
-def _site_checked(f: _Found, emails: Sequence[_Found]) -> bool:
-    """True when a website's host is also an e-mail domain on the card."""
+def _site_field(f: _Found, emails: Sequence[_Found]) -> Field[str]:
+    """A website with its confidence: is its host also an e-mail domain on the card?"""
     host = f.value.split("/")[0].removeprefix("www.")
-    return any(e.valid and e.value.endswith("@" + host) for e in emails)
+    features = {
+        "ocr": mean_conf(f.words),
+        "valid": float(f.valid),
+        "email": float(any(e.valid and e.value.endswith("@" + host) for e in emails)),
+        "www": float("www" in f.raw.lower() or "://" in f.raw),
+        # "wwwexample.com": the dot after www was lost, and the host with it.
+        "www_glued": float(host.startswith("www") and not f.value.startswith("www.")),
+        "repaired": float(f.repaired),
+    }
+    source = "ocr+repair" if f.repaired else "ocr"
+    return Field(f.value, _calibrated("websites", f.value, features), source, f.raw)
 
 
-def _phone_evidence(p: _PhoneFound) -> float:
-    """Evidence weight of a phone: validated as printed, after a repair, or not at all.
+def _phone_field(p: _PhoneFound) -> Field[Phone]:
+    """A phone with its confidence: did it validate, after a repair, in one region only?"""
+    features = {
+        "ocr": mean_conf(p.words),
+        # A valid number passed libphonenumber's length and range checks.
+        "valid": float(p.phone.valid),
+        "labelled": float(p.labelled),
+        "plus": float(p.phone.raw.lstrip().startswith(("+", "00"))),
+        "repaired": float(p.repaired),
+        # Another region the card could be from reads the number otherwise: a guess.
+        "rivals": float(bool(p.rivals)),
+        "split": float(bool(p.also)),
+    }
+    conf = _calibrated("phones", p.phone.number, features)
+    return Field(p.phone, conf, "ocr+repair" if p.repaired else "ocr", p.phone.raw)
 
-    A number another region the card could be from reads differently is only a guess,
-    however well it validates: it stays under the review threshold.
-    """
-    if not p.phone.valid:
-        return _EVIDENCE_INVALID
-    if p.rivals:
-        return _EVIDENCE_AMBIGUOUS
-    weight = _EVIDENCE_REPAIRED if p.repaired else _EVIDENCE_VALID
-    # An unlabelled number's type is a guess from its numbering plan.
-    return weight if p.labelled else weight * 0.95
+
+def _address_field(address: str, ocr: float, lines: int) -> Field[str]:
+    """The address with its confidence (read as printed: nothing checks an address)."""
+    features = {"ocr": ocr, "lines": (lines - 1) / 4}
+    return Field(address, _calibrated("address", address, features), "ocr", address)
 
 
 def _evidence(f: _Found) -> float:
@@ -2680,16 +2761,16 @@ def _evidence(f: _Found) -> float:
     return _EVIDENCE_REPAIRED if f.repaired else _EVIDENCE_VALID
 
 
-#: How much OCR confidence counts in a field's confidence (see the module docstring).
+#: How much OCR confidence counts in a social profile's confidence.
 _OCR_WEIGHT_CHECKED = 0.4
 _OCR_WEIGHT_PLAIN = 1.0
 
 
 def _conf(evidence: float, ocr: float, ocr_weight: float = _OCR_WEIGHT_PLAIN) -> float:
-    """Field confidence: ``evidence × (1 − w + w × ocr)``, rounded for stable output.
+    """Confidence of a social profile: ``evidence × (1 − w + w × ocr)``, rounded.
 
-    ``ocr_weight`` (w) is lower for values a validator or a second reading checked
-    character by character: Tesseract's word confidence then says little more.
+    ``ocr_weight`` (w) is lower for values a second reading checked character by
+    character: Tesseract's word confidence then says little more.
     """
     ocr_part = 1.0 - ocr_weight + ocr_weight * max(0.0, min(1.0, ocr))
     return round(max(0.0, min(1.0, evidence * ocr_part)), 3)
@@ -2732,7 +2813,11 @@ def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | N
     for seg in segs:
         for w in seg.words:
             if _letters(w.text) == flat and len(flat) >= 3:
-                return Field(w.text.strip(_PUNCT_EDGES), _conf(0.7, w.conf), "ocr+domain", w.text)
+                value = w.text.strip(_PUNCT_EDGES)
+                features = {"ocr": w.conf, "domain": 1.0, "domain_word": 1.0}
+                return Field(value, _calibrated("company", value, features), "ocr+domain", w.text)
     if len(flat) < 3 or flat.isdigit():
         return None
-    return Field(label.replace("-", " ").title(), 0.35, "email-domain", label)
+    value = label.replace("-", " ").title()
+    features = {"domain": 1.0, "domain_guess": 1.0}
+    return Field(value, _calibrated("company", value, features), "email-domain", label)
