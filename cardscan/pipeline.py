@@ -21,17 +21,11 @@ from cardscan import combine, imaging, parse, validate
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
-from cardscan.ocr import TesseractInfo, check_tesseract, ocr_image
+from cardscan.ocr import TesseractInfo, check_tesseract
+from cardscan.read import MIN_TEXT_CHARS, read_card
 
 log = logging.getLogger(__name__)
 
-#: A first OCR pass at least this sure (mean word confidence) is taken as the right
-#: orientation without trying the others; below it, the next candidate is read too.
-#: Measured on 19 photos (generated and real): the right orientation read at 0.66-0.93,
-#: the same card turned 180° at 0.11-0.30, so 0.55 sits in the middle of the gap.
-ORIENTATION_TRUST = 0.55
-#: Reading fewer characters than this means the pass found no real text.
-MIN_TEXT_CHARS = 12
 #: What to do about a photo that shows no readable card.
 RETAKE_HINT = "retake the photo with the card filling most of the frame, in focus and evenly lit"
 
@@ -83,49 +77,6 @@ def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
             "recursively; nothing was written",
         )
     return photos, skipped
-
-
-def _score(result: OcrResult) -> float:
-    """How much real text a pass read: confident characters of word-like tokens.
-
-    Text read upside down or sideways comes back as short, low-confidence junk, so
-    squaring the confidence and ignoring one-character tokens separates the passes well.
-    """
-    return sum(
-        w.conf * w.conf * len(w.text)
-        for w in result.words
-        if len(w.text) > 1 and any(ch.isalnum() for ch in w.text)
-    )
-
-
-def read_card(card_image: imaging.Image8, info: TesseractInfo, settings: Settings) -> OcrResult:
-    """OCR one straightened card, choosing its orientation by comparing OCR passes.
-
-    Tesseract's own orientation detection needs osd.traineddata, which the wheel lacks,
-    so imaging ranks the four rotations and we read as few of them as it takes.
-    """
-    prepared, candidates = imaging.prepare(card_image)
-    best: OcrResult | None = None
-    best_score = -1.0
-    for i, rotation in enumerate(candidates):
-        result = ocr_image(
-            imaging.rotate(prepared, rotation),
-            info,
-            lang=settings.lang,
-            timeout=settings.ocr_timeout,
-            rotation=rotation,
-        )
-        score = _score(result)
-        if best is None or score > best_score:
-            best, best_score = result, score
-        chars = sum(len(w.text) for w in best.words)
-        if best.mean_conf >= ORIENTATION_TRUST and chars >= MIN_TEXT_CHARS:
-            break
-        # The two candidates of the more likely axis are enough unless both read nothing.
-        if i == 1 and chars >= MIN_TEXT_CHARS and best.mean_conf >= 0.5:
-            break
-    assert best is not None
-    return best
 
 
 def ocr_photo(

@@ -138,3 +138,137 @@ def test_real_tesseract_reads_rendered_text() -> None:
     text = result.text.lower()
     assert "hello" in text and "cardscan" in text
     assert all(0 <= w.conf <= 1 for w in result.words)
+
+
+# --------------------------------------------------------------------------- language data
+
+
+def _traineddata(folder, *codes: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for code in codes:
+        (folder / f"{code}.traineddata").write_bytes(f"fake {code} model".encode())
+
+
+def test_tessdata_dirs_search_order(tmp_path, monkeypatch) -> None:
+    wheel, extra, prefix, system = (tmp_path / n for n in ("wheel", "extra", "prefix", "sys"))
+    for d in (
+        wheel,
+        extra,
+        prefix / "tessdata",
+        system / "5" / "tessdata",
+        system / "4.00" / "tessdata",
+    ):
+        d.mkdir(parents=True)
+    monkeypatch.setenv("CARDSCAN_TESSDATA", f"{extra}{ocr.os.pathsep}{tmp_path / 'missing'}")
+    monkeypatch.setenv("TESSDATA_PREFIX", str(prefix))
+    monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", (f"{system}/*/tessdata",))
+    dirs = ocr.tessdata_dirs(str(wheel), str(extra))  # the default repeats a folder: kept once
+    assert dirs == [
+        wheel,
+        extra,
+        prefix,
+        prefix / "tessdata",
+        system / "5" / "tessdata",
+        system / "4.00" / "tessdata",
+    ]
+
+
+def test_find_traineddata_first_folder_wins(tmp_path) -> None:
+    _traineddata(tmp_path / "a", "eng", "deu")
+    _traineddata(tmp_path / "b", "eng", "fra")
+    (tmp_path / "b" / "spa.traineddata").write_bytes(b"")  # empty: a broken download
+    found = ocr.find_traineddata([tmp_path / "a", tmp_path / "b"])
+    assert found == {
+        "eng": tmp_path / "a" / "eng.traineddata",
+        "deu": tmp_path / "a" / "deu.traineddata",
+        "fra": tmp_path / "b" / "fra.traineddata",
+    }
+
+
+def test_tessdata_cache_is_private_built_once_and_renewed_on_change(tmp_path) -> None:
+    _traineddata(tmp_path / "a", "eng")
+    _traineddata(tmp_path / "b", "fra")
+    (tmp_path / "a" / "configs").mkdir()
+    files = ocr.find_traineddata([tmp_path / "a", tmp_path / "b"])
+    root = tmp_path / "cache"
+    first = ocr.tessdata_cache(files, tmp_path / "a", root)
+    assert sorted(p.name for p in first.iterdir()) == [
+        "configs",
+        "eng.traineddata",
+        "fra.traineddata",
+    ]
+    assert (first / "fra.traineddata").read_bytes() == b"fake fra model"
+    assert first.stat().st_mode & 0o777 == 0o700
+    assert root.stat().st_mode & 0o777 == 0o700
+    assert ocr.tessdata_cache(files, tmp_path / "a", root) == first
+    # A new language (or a changed file) makes a new folder; no half-built one is left.
+    _traineddata(tmp_path / "b", "spa")
+    second = ocr.tessdata_cache(ocr.find_traineddata([tmp_path / "a", tmp_path / "b"]), None, root)
+    assert second != first and (second / "spa.traineddata").exists()
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]
+
+
+def test_tessdata_cache_copies_where_symlinks_fail(tmp_path, monkeypatch) -> None:
+    _traineddata(tmp_path / "a", "eng")
+
+    def no_symlinks(self, target, target_is_directory=False):
+        raise OSError("symbolic links are not allowed here")
+
+    monkeypatch.setattr(ocr.Path, "symlink_to", no_symlinks)
+    cache = ocr.tessdata_cache(ocr.find_traineddata([tmp_path / "a"]), None, tmp_path / "c")
+    copy = cache / "eng.traineddata"
+    assert not copy.is_symlink() and copy.read_bytes() == b"fake eng model"
+
+
+def _fake_tesseract(tmp_path, default_dir) -> str:
+    """A tesseract that lists the *.traineddata of --tessdata-dir, else of ``default_dir``."""
+    fake = tmp_path / "tesseract"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
+        f'dir="{default_dir}"\n'
+        'if [ "$2" = "--tessdata-dir" ]; then dir="$3"; fi\n'
+        'echo "List of available languages in \\"$dir/\\" (0):"\n'
+        'for f in "$dir"/*.traineddata; do [ -e "$f" ] && basename "$f" .traineddata; done\n'
+        "exit 0\n"
+    )
+    fake.chmod(0o755)
+    return str(fake)
+
+
+def test_check_tesseract_adds_languages_from_cardscan_tessdata(tmp_path, monkeypatch) -> None:
+    _traineddata(tmp_path / "own", "eng")
+    _traineddata(tmp_path / "mine", "fra")
+    monkeypatch.setenv("CARDSCAN_TESSDATA", str(tmp_path / "mine"))
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", ())
+    check_tesseract.cache_clear()
+    try:
+        info = check_tesseract(_fake_tesseract(tmp_path, tmp_path / "own"), "eng+fra")
+    finally:
+        check_tesseract.cache_clear()
+    assert info.languages == ("eng", "fra")
+    assert info.tessdata is not None and info.tessdata.startswith(
+        str(tmp_path / "xdg" / "cardscan")
+    )
+    assert dict(info.sources)["fra"] == str(tmp_path / "mine" / "fra.traineddata")
+    assert "--tessdata-dir" in info.base_config
+
+
+def test_auto_needs_only_english_and_doctor_says_what_is_missing(tmp_path, monkeypatch) -> None:
+    _traineddata(tmp_path / "own", "eng")
+    monkeypatch.delenv("CARDSCAN_TESSDATA", raising=False)
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", ())
+    check_tesseract.cache_clear()
+    try:
+        info = check_tesseract(_fake_tesseract(tmp_path, tmp_path / "own"), "auto")
+    finally:
+        check_tesseract.cache_clear()
+    # Everything is in the binary's own folder: no cache folder, its default is used.
+    assert info.languages == ("eng",) and info.tessdata is None
+    report = "\n".join(ocr.language_report(info))
+    assert "none: English only" in report
+    assert "deu, fra, spa, ita, nld, por" in report
+    assert "tesseract-ocr-deu" in report and "CARDSCAN_TESSDATA" in report

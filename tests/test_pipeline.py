@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import SAMPLES, words_result
 
 from cardscan import pipeline
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
-from cardscan.models import OcrResult
-from cardscan.pipeline import collect_images, process_image, read_card, scan_batch
+from cardscan.pipeline import collect_images, process_image, scan_batch
 
 
 def test_collect_images_walks_folders_and_keeps_named_files(tmp_path: Path) -> None:
@@ -30,39 +28,6 @@ def test_collect_images_walks_folders_and_keeps_named_files(tmp_path: Path) -> N
     # named and also found by walking is read once.
     assert [p.name for p in photos] == ["a.HEIC", "b.jpg", "named.txt"]
     assert skipped == 2  # notes.txt and elsewhere/named.txt, seen while walking
-
-
-def _fake_ocr(good_rotation: int, calls: list[int]):
-    def fake(image: np.ndarray, info, *, lang="eng", psm=3, timeout=60.0, rotation=0) -> OcrResult:
-        calls.append(rotation)
-        if rotation == good_rotation:
-            r = words_result(["Jane Doe", "Head of Sales", "jane@doe.com"], conf=0.93)
-        else:
-            r = words_result(["~ ,;", "iI l1"], conf=0.35)
-        return OcrResult(r.words, r.width, r.height, rotation)
-
-    return fake
-
-
-@pytest.mark.parametrize("good", [0, 90, 180, 270])
-def test_read_card_keeps_the_orientation_that_reads_best(monkeypatch, fake_info, good) -> None:
-    calls: list[int] = []
-    monkeypatch.setattr(pipeline, "ocr_image", _fake_ocr(good, calls))
-    card = np.full((300, 500, 3), 255, np.uint8)
-    result = read_card(card, fake_info, Settings())
-    assert result.rotation == good
-    assert "jane@doe.com" in result.text
-    assert calls.count(good) == 1 and len(calls) == len(set(calls))
-
-
-def test_read_card_stops_after_a_confident_first_pass(monkeypatch, fake_info) -> None:
-    calls: list[int] = []
-    monkeypatch.setattr(pipeline, "ocr_image", _fake_ocr(0, calls))
-    monkeypatch.setattr(
-        pipeline.imaging, "prepare", lambda card: (card[:, :, 0], [0, 180, 90, 270])
-    )
-    read_card(np.full((300, 500, 3), 255, np.uint8), fake_info, Settings())
-    assert calls == [0]
 
 
 def test_a_bug_on_one_photo_becomes_a_failed_record(monkeypatch, fake_info, tmp_path) -> None:
