@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from cardscan import combine, imaging, parse, validate
+from cardscan import combine, imaging, parse, qr, validate
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
@@ -79,13 +79,37 @@ def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
     return photos, skipped
 
 
+def read_photo(
+    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+) -> list[tuple[imaging.Card, OcrResult]]:
+    """Every card found in a photo with what Tesseract read on it. Raises on bad input."""
+    info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
+    image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
+    return [(card, read_card(card.image, info, settings)) for card in imaging.find_cards(image)]
+
+
 def ocr_photo(
     path: str | Path, settings: Settings, info: TesseractInfo | None = None
 ) -> list[OcrResult]:
     """Every card found in a photo, read by Tesseract (no parsing). Raises on bad input."""
-    info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
-    image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
-    return [read_card(card.image, info, settings) for card in imaging.find_cards(image)]
+    return [ocr for _card, ocr in read_photo(path, settings, info)]
+
+
+def with_qr_codes(contact: Contact, codes: Sequence[str], region: str | None) -> Contact:
+    """``contact`` with the values of the QR codes printed on its card folded in.
+
+    A decoded QR code is exact (it carries its own error correction), so its values win
+    over OCR's and replace the near-identical misreadings OCR made of the same text.
+    Numbers in a QR code without a country code are read in the card's own country.
+    """
+    for payload in codes:
+        if region is None:
+            regions = (validate.number_region(f.value.e164) for f in contact.phones if f.value.e164)
+            region = next((r for r in regions if r), None)
+        found = qr.contact_from_qr(payload, region)
+        if found is not None:
+            contact = combine.merge_contacts(contact, found, prefer_extra=True)
+    return contact
 
 
 def process_image(
@@ -102,8 +126,10 @@ def process_image(
     start = time.perf_counter()
     try:
         results = []
-        for index, ocr in enumerate(ocr_photo(path, settings, info)):
-            if sum(ch.isalnum() for w in ocr.words for ch in w.text) < MIN_TEXT_CHARS:
+        for index, (card, ocr) in enumerate(read_photo(path, settings, info)):
+            codes = [code.payload for code in imaging.decode_qr(card.image)]
+            readable = sum(ch.isalnum() for w in ocr.words for ch in w.text) >= MIN_TEXT_CHARS
+            if not readable and not codes:
                 # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
                 results.append(
                     _failed(
@@ -111,7 +137,8 @@ def process_image(
                     )
                 )
                 continue
-            contact = parse.parse_card(ocr, settings.region)
+            contact = parse.parse_card(ocr, settings.region) if readable else Contact()
+            contact = with_qr_codes(contact, codes, settings.region)
             if not _has_any_field(contact):
                 results.append(
                     _failed(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SAMPLES, words_result
 
-from cardscan import pipeline
+from cardscan import imaging, pipeline
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
+from cardscan.models import OcrResult
 from cardscan.pipeline import collect_images, process_image, scan_batch
 
 
@@ -34,7 +36,7 @@ def test_a_bug_on_one_photo_becomes_a_failed_record(monkeypatch, fake_info, tmp_
     def broken(*args, **kwargs):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(pipeline, "ocr_photo", broken)
+    monkeypatch.setattr(pipeline, "read_photo", broken)
     [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
     assert result.status.value == "failed"
     assert "ZeroDivisionError" in (result.error or "") and "report" in (result.error or "")
@@ -44,7 +46,7 @@ def test_missing_tesseract_stops_the_batch(monkeypatch, fake_info, tmp_path) -> 
     def gone(*args, **kwargs):
         raise MissingDependencyError("Tesseract was not found")
 
-    monkeypatch.setattr(pipeline, "ocr_photo", gone)
+    monkeypatch.setattr(pipeline, "read_photo", gone)
     with pytest.raises(MissingDependencyError):
         process_image(tmp_path / "x.jpg", Settings(), fake_info)
 
@@ -72,7 +74,7 @@ def test_two_jobs_give_the_same_records_as_one() -> None:
 def test_a_photo_without_a_readable_card_fails_with_a_retake_hint(
     monkeypatch, fake_info, tmp_path, lines, expected
 ) -> None:
-    monkeypatch.setattr(pipeline, "ocr_photo", lambda *a, **k: [words_result(lines)])
+    monkeypatch.setattr(pipeline, "read_photo", lambda *a, **k: _read(lines))
     [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
     assert result.status.value == "failed"
     assert expected in (result.error or "") and "retake the photo" in (result.error or "")
@@ -80,10 +82,32 @@ def test_a_photo_without_a_readable_card_fails_with_a_retake_hint(
 
 def test_a_card_with_contact_details_is_ok(monkeypatch, fake_info, tmp_path) -> None:
     lines = ["Jane Doe", "Head of Sales", "jane.doe@larkfield.com"]
-    monkeypatch.setattr(pipeline, "ocr_photo", lambda *a, **k: [words_result(lines)])
+    monkeypatch.setattr(pipeline, "read_photo", lambda *a, **k: _read(lines))
     [result] = process_image(tmp_path / "x.jpg", Settings(), fake_info)
     assert result.ok and result.error is None
     assert result.to_record()["emails"] == ["jane.doe@larkfield.com"]
+
+
+def _read(*cards: list[str]) -> list[tuple[imaging.Card, OcrResult]]:
+    """What read_photo gives for blank cards on which OCR read ``cards``' lines."""
+    blank = np.full((300, 500, 3), 255, np.uint8)
+    return [(imaging.Card(blank, None, 0.0), words_result(lines)) for lines in cards]
+
+
+def test_a_qr_code_alone_makes_a_contact_and_wins_over_ocr(monkeypatch, fake_info, tmp_path):
+    qr = imaging.QrCode("MECARD:N:Doe,Jane;TEL:+14155550123;EMAIL:jane.doe@larkfield.com;;", ())
+    monkeypatch.setattr(imaging, "decode_qr", lambda image: [qr])
+    misread = ["Jane Doe", "Head of Sales", "jane.doe@larkfie1d.com"]
+    monkeypatch.setattr(pipeline, "read_photo", lambda *a, **k: _read([], misread))
+    unreadable, printed = process_image(tmp_path / "x.jpg", Settings(), fake_info)
+    for result in (unreadable, printed):
+        record = result.to_record()
+        assert result.ok, result.error
+        assert record["emails"] == ["jane.doe@larkfield.com"]
+        assert record["provenance"]["emails"] == "qr"
+        assert [p["e164"] for p in record["phones"]] == ["+14155550123"]
+    assert (unreadable.card, printed.card) == (0, 1)
+    assert printed.to_record()["title"] == "Head of Sales"  # what only the print had stays
 
 
 def test_a_photo_that_kills_its_worker_fails_alone_and_the_batch_goes_on(
