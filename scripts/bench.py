@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/bench.py DIR [DIR...] [--jobs 1,2] [--limit N] [--region XX] [--lang eng]
+    python scripts/bench.py DIR [DIR...] [--jobs 1,2] [--limit N] [--region XX] [--lang auto]
                             [--predictions FILE.jsonl] [--save-predictions FILE.jsonl]
                             [--json OUT] [--no-baseline] [--details]
 
@@ -1172,14 +1172,16 @@ def baseline_command(settings: Settings) -> list[str]:
 
     Uses the binary cardscan would use, so the ratio compares work, not installations.
     """
+    # "auto" is cardscan's choice per card; plain Tesseract reads with its first pass's.
+    lang = "eng" if settings.lang == "auto" else settings.lang
     try:
         from cardscan.ocr import check_tesseract
 
-        info = check_tesseract(settings.tesseract_cmd, settings.lang)
+        info = check_tesseract(settings.tesseract_cmd, lang)
         extra = ["--tessdata-dir", info.tessdata] if info.tessdata else []
-        return [info.path, *extra, "-l", settings.lang]
+        return [info.path, *extra, "-l", lang]
     except ImportError:
-        return ["tesseract", "-l", settings.lang]
+        return ["tesseract", "-l", lang]
 
 
 def run_baseline(
@@ -1410,7 +1412,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=parse_jobs, default=[1], help="worker counts to time: 1,2")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N photos")
     p.add_argument("--region", help="default region for phone numbers (ISO 3166, e.g. JP)")
-    p.add_argument("--lang", default="eng", help="Tesseract languages, e.g. eng or eng+deu")
+    p.add_argument(
+        "--lang",
+        default="auto",
+        help="Tesseract languages: auto (cardscan's default), eng, eng+deu",
+    )
     p.add_argument(
         "--predictions",
         type=Path,
