@@ -355,6 +355,11 @@ def _reread(
     except OcrError as e:  # the first pass stands; a failed second look loses nothing
         log.debug("re-reading %d lines failed: %s", len(regions), e)
         return result
+    # Per region, the first pass's words of the other lines.
+    others = [
+        [w.box for w in result.words if all(w is not own for own in region.words)]
+        for region in regions
+    ]
     readings: dict[tuple[int, str], list[Word]] = {}
     for word in read.words:
         i = _strip_of(word, tops, pictures)
@@ -369,8 +374,10 @@ def _reread(
             max(1, round(word.box.height / strip.scale)),
         )
         region = regions[strip.region]
-        # Bits of the neighbouring lines inside the padding are not this line's words.
-        if not region.box.top <= box.cy <= region.box.bottom:
+        # Bits of the neighbouring lines inside the padding are not this line's words;
+        # nor is a word lying on a word of another line: a tall band (a logo beside a
+        # line) takes in its neighbour, which would then be on the card twice.
+        if not region.box.top <= box.cy <= region.box.bottom or _on_any(box, others[strip.region]):
             continue
         first = region.words[0]
         readings.setdefault((strip.region, strip.variant), []).append(
@@ -392,6 +399,11 @@ def _reread(
             )
             chosen[index] = best
     return _replace_lines(result, regions, chosen)
+
+
+def _on_any(box: Box, boxes: Sequence[Box]) -> bool:
+    """Whether ``box``'s centre lies inside one of ``boxes``."""
+    return any(b.left <= box.cx <= b.right and b.top <= box.cy <= b.bottom for b in boxes)
 
 
 def _keeps_shape(old: Sequence[Word], new: Sequence[Word]) -> bool:

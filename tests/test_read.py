@@ -174,6 +174,47 @@ def test_a_failed_rereading_keeps_the_first_pass(monkeypatch, fake_info) -> None
     assert [w.text for w in result.words] == ["Jane", "Doe", "jxne@dce.com", "Sales"]
 
 
+class _WordPerInkRun(_Tesseract):
+    """Reads each run of ink in a montage strip (split at wide gaps) as one sure word."""
+
+    def __call__(self, image, info, *, lang="eng", psm=3, timeout=60.0, rotation=0) -> OcrResult:
+        if psm == 3:
+            return super().__call__(image, info, psm=psm, rotation=rotation)
+        words = []
+        for left, top, width, height in _ink_bands(image):
+            ink = image[top : top + height, left : left + width] < 128
+            cols = np.flatnonzero(ink.any(axis=0))
+            runs = np.split(cols, np.flatnonzero(np.diff(cols) > 15) + 1)
+            for run in runs:
+                rows = np.flatnonzero(ink[:, run[0] : run[-1] + 1].any(axis=1))
+                box = Box(left + int(run[0]), top + int(rows[0]), len(run), len(rows))
+                words.append(Word("Acme", 0.99, box, 1, 1, 1))
+        return OcrResult(tuple(words), image.shape[1], image.shape[0], rotation)
+
+
+def test_a_tall_weak_line_does_not_take_in_its_neighbours_words(monkeypatch, fake_info) -> None:
+    # A logo and a mark beside it make a tall weak line; the band read again reaches down
+    # into the company line, which must not come back a second time as the logo's words.
+    tall = [
+        Word("ML", 0.3, Box(40, 20, 120, 120), 1, 1, 1),
+        Word("rae", 0.3, Box(600, 20, 60, 120), 1, 1, 1),
+    ]
+    company = [
+        Word("Acme", 0.95, Box(260, 110, 120, 30), 2, 1, 1),
+        Word("Ltd", 0.95, Box(400, 110, 80, 30), 2, 1, 1),
+    ]
+    card = _card_of([*tall, *company])
+    fake = _WordPerInkRun([*tall, *company], None)
+    monkeypatch.setattr(read, "ocr_image", fake)
+    monkeypatch.setattr(read.imaging, "prepare_card", lambda c: _prepared(card, (0,)))
+    result = read.read_card(np.dstack([card] * 3), fake_info, Settings(lang="eng"))
+    reread = [w for w in result.words if w.line_key == tall[0].line_key]
+    assert reread and all(w.conf == pytest.approx(0.99) for w in reread)  # it was read again
+    for w in reread:
+        assert not any(c.box.left <= w.box.cx <= c.box.right for c in company), w.box
+    assert [w.text for w in result.words if w.line_key == company[0].line_key] == ["Acme", "Ltd"]
+
+
 def test_low_confidence_marks_on_a_logo_are_dropped_but_weak_words_kept(
     monkeypatch, fake_info
 ) -> None:
