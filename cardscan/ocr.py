@@ -7,6 +7,7 @@ is translated into a :mod:`cardscan.errors` type here.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import logging
@@ -231,17 +232,19 @@ def tessdata_cache(
         key.update(f"{code}\t{files[code].resolve()}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
     key.update(str(support).encode())
     final = root / f"tessdata-{key.hexdigest()[:16]}"
+    links = {f"{code}.traineddata": path for code, path in files.items()}
+    if support is not None:
+        links.update({n: support / n for n in ("configs", "tessconfigs") if (support / n).exists()})
     if final.is_dir():
-        return final
+        if all((final / name).exists() for name in links):
+            return final
+        # A link someone broke (a file deleted by hand): Tesseract would list the language
+        # and then fail on every card read with it. Build the folder again.
+        shutil.rmtree(final, ignore_errors=True)
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".tessdata-", dir=root))  # mode 0700
     try:
-        links = {f"{code}.traineddata": path for code, path in files.items()}
-        if support is not None:
-            links.update({n: support / n for n in ("configs", "tessconfigs")})
         for name, target in links.items():
-            if not target.exists():
-                continue
             try:
                 (building / name).symlink_to(target.resolve())
             except OSError:
@@ -304,13 +307,27 @@ def _assemble(
     try:
         cache = tessdata_cache(files, support)
     except OSError as e:
-        log.warning("cannot assemble extra Tesseract languages in %s (%s)", user_cache_dir(), e)
-        return tessdata, langs, ()
+        # A read-only home (a container, a locked-down account) must not cost the user
+        # the languages that are installed: link them for this run in a private temp dir.
+        log.debug("cannot write the tessdata cache in %s (%s)", user_cache_dir(), e)
+        try:
+            cache = tessdata_cache(files, support, _run_temp_dir())
+        except OSError as e2:
+            log.warning("cannot assemble extra Tesseract languages (%s)", e2)
+            return tessdata, langs, ()
     listed = _list_langs(path, str(cache))
     if listed is None or not listed[0]:
         return tessdata, langs, ()
     sources = tuple((code, str(files[code])) for code in sorted(files) if code in listed[0])
     return str(cache), listed[0], sources
+
+
+@functools.lru_cache(maxsize=1)
+def _run_temp_dir() -> Path:
+    """A private (0700) temp folder for this process, removed when it exits."""
+    path = Path(tempfile.mkdtemp(prefix="cardscan-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _same_dir(a: Path, b: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -220,6 +222,15 @@ def test_tessdata_cache_copies_where_symlinks_fail(tmp_path, monkeypatch) -> Non
     assert not copy.is_symlink() and copy.read_bytes() == b"fake eng model"
 
 
+def test_tessdata_cache_with_a_broken_link_is_built_again(tmp_path) -> None:
+    _traineddata(tmp_path / "a", "eng", "fra")
+    files = ocr.find_traineddata([tmp_path / "a"])
+    first = ocr.tessdata_cache(files, None, tmp_path / "c")
+    (first / "fra.traineddata").unlink()  # deleted by hand: Tesseract would fail on fra
+    again = ocr.tessdata_cache(files, None, tmp_path / "c")
+    assert (again / "fra.traineddata").read_bytes() == b"fake fra model"
+
+
 def _fake_tesseract(tmp_path, default_dir) -> str:
     """A tesseract that lists the *.traineddata of --tessdata-dir, else of ``default_dir``."""
     fake = tmp_path / "tesseract"
@@ -254,6 +265,28 @@ def test_check_tesseract_adds_languages_from_cardscan_tessdata(tmp_path, monkeyp
     )
     assert dict(info.sources)["fra"] == str(tmp_path / "mine" / "fra.traineddata")
     assert "--tessdata-dir" in info.base_config
+
+
+def test_an_unwritable_cache_still_gives_the_installed_languages(tmp_path, monkeypatch) -> None:
+    _traineddata(tmp_path / "own", "eng")
+    _traineddata(tmp_path / "mine", "fra")
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("CARDSCAN_TESSDATA", str(tmp_path / "mine"))
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # mkdir fails, even as root
+    monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", ())
+    monkeypatch.setattr(ocr.tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    check_tesseract.cache_clear()
+    ocr._run_temp_dir.cache_clear()
+    try:
+        info = check_tesseract(_fake_tesseract(tmp_path, tmp_path / "own"), "eng+fra")
+    finally:
+        check_tesseract.cache_clear()
+        ocr._run_temp_dir.cache_clear()
+    assert info.languages == ("eng", "fra")
+    assert info.tessdata is not None and info.tessdata.startswith(str(tmp_path / "tmp"))
+    assert Path(info.tessdata).parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_auto_needs_only_english_and_doctor_says_what_is_missing(tmp_path, monkeypatch) -> None:
