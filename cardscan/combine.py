@@ -55,6 +55,8 @@ def _key(kind: str, value: object) -> str:
 def _near(kind: str, a: object, b: object) -> bool:
     """Whether ``a`` and ``b`` are one value read twice (one of them possibly misread)."""
     if isinstance(a, Phone) and isinstance(b, Phone):
+        if a.extension and b.extension and a.extension != b.extension:
+            return False  # two desks behind one switchboard number
         da = re.sub(r"\D", "", a.e164 or a.raw)
         db = re.sub(r"\D", "", b.e164 or b.raw)
         return len(da) >= PHONE_TAIL and da[-PHONE_TAIL:] == db[-PHONE_TAIL:]
@@ -250,7 +252,9 @@ def combine_sides(front: Sequence[CardResult], back: Sequence[CardResult]) -> li
         if base is None:
             assert other is not None
             source = f.source if f is not None else front[0].source if front else other.source
-            out.append(replace(other, source=source, back=back_path, card=i))
+            # Every value came from the back photo: say so, as a merged card would.
+            contact = merge_contacts(Contact(), other.contact, source="back")
+            out.append(replace(other, source=source, back=back_path, card=i, contact=contact))
             continue
         if other is None:
             out.append(replace(base, back=back_path))

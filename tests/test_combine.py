@@ -84,6 +84,11 @@ def test_distinct_similar_values_are_both_kept() -> None:
     )
     merged = merge_contacts(a, b, prefer_extra=True)
     assert len(merged.emails) == 2 and len(merged.phones) == 2
+    # One switchboard number, two desks: both extensions stay.
+    desk = Contact(phones=(Field(_phone("+441234567890", ext="204"), 0.9),))
+    other_desk = Contact(phones=(Field(_phone("+441234567890", ext="310"), 0.99, "qr"),))
+    merged = merge_contacts(desk, other_desk, prefer_extra=True)
+    assert [p.value.extension for p in merged.phones] == ["204", "310"]
 
 
 def test_pair_photos_by_name_and_by_order(tmp_path: Path) -> None:
@@ -119,6 +124,7 @@ def test_combine_sides_keeps_a_card_whose_back_reads_nothing() -> None:
     back = [CardResult("b.jpg", contact=Contact(websites=(Field("x.org", 0.9),)))]
     (only_back,) = combine_sides(failed_front, back)
     assert only_back.ok and only_back.source == "f.jpg" and only_back.back == "b.jpg"
+    assert only_back.contact.provenance()["websites"] == "back"  # not read on the front
     (neither,) = combine_sides(failed_front, blank)
     assert not neither.ok and neither.error == "f.jpg: blurred" and neither.back == "b.jpg"
 
