@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -189,8 +189,9 @@ def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
     """Open a JSON Lines output for ``extract -o``, private to its owner.
 
     With ``resume``, the whole ``ok`` records already in the file are kept (rewritten
-    atomically, so a torn last line or an earlier failure is dropped and read again) and
-    their sources returned, so the caller reads only the rest. Otherwise the file starts
+    atomically, so a torn last line or an earlier failure is dropped and read again, with
+    every other card of the failed card's photos) and their sources returned, so the
+    caller reads only the rest. Otherwise the file starts
     empty.
 
     Raises:
@@ -199,17 +200,24 @@ def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
     kept: list[str] = []
     done: set[str] = set()
     if resume and path.exists():
+        records: list[dict[str, object]] = []
         with path.open("rb") as f:
             for raw in f:
                 try:
                     record = json.loads(raw.decode("utf-8"))
                 except (UnicodeDecodeError, json.JSONDecodeError):
                     continue
-                if isinstance(record, dict) and record.get("status") == "ok":
-                    kept.append(json.dumps(record, ensure_ascii=False) + "\n")
-                    done.add(str(record.get("source")))
-                    if record.get("back"):  # a two-sided card: its back is done too
-                        done.add(str(record["back"]))
+                if isinstance(record, dict):
+                    records.append(record)
+        # A photo of several cards is read again whole when one of its cards failed:
+        # keeping the others would leave the failed card out of the file for good.
+        again = {p for r in records if r.get("status") != "ok" for p in _photos_of(r)}
+        for record in records:
+            if record.get("status") == "ok" and not _photos_of(record) & again:
+                kept.append(json.dumps(record, ensure_ascii=False) + "\n")
+                done.add(str(record.get("source")))
+                if record.get("back"):  # a two-sided card: its back is done too
+                    done.add(str(record["back"]))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -220,6 +228,11 @@ def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
         return os.fdopen(fd, "a", encoding="utf-8"), done
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def _photos_of(record: Mapping[str, object]) -> set[str]:
+    """The photos a JSON record was read from: its source, and its back if it has one."""
+    return {str(record[k]) for k in ("source", "back") if record.get(k)}
 
 
 def jsonl_text(results: Iterable[CardResult]) -> str:

@@ -116,6 +116,37 @@ def test_extract_resume_keeps_finished_records(runner: CliRunner, tmp_path, monk
     assert out.stat().st_mode & 0o777 == 0o600
 
 
+def test_extract_resume_reads_a_photo_again_when_one_of_its_cards_failed(
+    runner: CliRunner, tmp_path, monkeypatch
+) -> None:
+    table, single = str(tmp_path / "table.jpg"), str(tmp_path / "one.jpg")
+    for p in (table, single):
+        Path(p).write_bytes(b"x")
+    out = tmp_path / "cards.jsonl"
+    ok = CardResult(table, contact=Contact(name=Field("A", 0.9))).to_record()
+    lost = {**ok, "card": 1, "status": "failed", "error": "blurred"}
+    alone = CardResult(single, contact=Contact(name=Field("B", 0.9))).to_record()
+    out.write_text("".join(json.dumps(r) + "\n" for r in (ok, lost, alone)))
+    seen: list[str] = []
+
+    def fake(paths, settings, on_result=None, pair=False) -> Iterator[CardResult]:
+        for p in paths:
+            seen.append(str(p))
+            for card in (0, 1):
+                yield CardResult(str(p), card=card, contact=Contact(name=Field("N", 0.9)))
+
+    monkeypatch.setattr(cli_module, "scan_batch", fake)
+    result = runner.invoke(cli, ["extract", table, single, "-o", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert seen == [table]  # not only its failed card: the card that was read is read again
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted((r["source"], r["card"]) for r in records) == [
+        (single, 0),
+        (table, 0),
+        (table, 1),
+    ]
+
+
 def test_resume_needs_an_output_file(runner: CliRunner, tmp_path) -> None:
     (tmp_path / "a.jpg").write_bytes(b"x")
     result = runner.invoke(cli, ["extract", str(tmp_path / "a.jpg"), "--resume"])
