@@ -213,3 +213,30 @@ def test_invalid_values_are_flagged() -> None:
     assert c.phones[0].value.e164 is None and c.phones[0].confidence < QR_CONFIDENCE
     assert c.emails[0].confidence < QR_CONFIDENCE
     assert c.issues == ("e-mail kim(at)example is not valid", "phone 12 is not valid")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "javascript:alert(1)",
+        "https://user:secret@example.com/login",
+        "file:///etc/passwd",
+        "data:text/html,<b>hi</b>",
+        "\x00\x01\x02\xff\xfe",
+    ],
+)
+def test_unsafe_or_binary_payloads_give_nothing(payload: str) -> None:
+    assert contact_from_qr(payload, None) is None
+
+
+def test_scripts_in_a_code_are_no_website() -> None:
+    c = contact_from_qr("MECARD:N:Doe,Kim;URL:javascript:alert(1);EMAIL:kim@example.com;;")
+    assert c is not None and not c.websites and not c.social
+
+
+def test_control_and_direction_characters_are_taken_out() -> None:
+    # A right-to-left override would show "Kim\u202eeoD" as "KimDoe" reversed in a terminal.
+    payload = "BEGIN:VCARD\nVERSION:3.0\nFN:Kim\u202e \x07Doe\nORG:Acme\x00 Ltd\nEND:VCARD"
+    c = contact_from_qr(payload, None)
+    assert c is not None and c.name is not None and c.company is not None
+    assert (c.name.value, c.company.value) == ("Kim Doe", "Acme Ltd")
