@@ -1410,8 +1410,8 @@ def prepare(card: Image8) -> tuple[Image8, list[int]]:
 
     Both start by evening out the card's light, the costliest step; this does it once.
     """
-    flat = _normalise(_denoised_gray(card))
-    return _prepare_flat(flat), _orientations(_ink_mask(_shrink_for_orientation(flat)))
+    prepared = prepare_card(card)
+    return prepared.image, list(prepared.candidates)
 
 
 @dataclass(frozen=True, eq=False)
