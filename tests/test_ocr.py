@@ -247,36 +247,20 @@ def _fake_tesseract(tmp_path, default_dir) -> str:
     return str(fake)
 
 
-def test_check_tesseract_adds_languages_from_cardscan_tessdata(tmp_path, monkeypatch) -> None:
-    _traineddata(tmp_path / "own", "eng")
-    _traineddata(tmp_path / "mine", "fra")
-    monkeypatch.setenv("CARDSCAN_TESSDATA", str(tmp_path / "mine"))
-    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", ())
-    check_tesseract.cache_clear()
-    try:
-        info = check_tesseract(_fake_tesseract(tmp_path, tmp_path / "own"), "eng+fra")
-    finally:
-        check_tesseract.cache_clear()
-    assert info.languages == ("eng", "fra")
-    assert info.tessdata is not None and info.tessdata.startswith(
-        str(tmp_path / "xdg" / "cardscan")
-    )
-    assert dict(info.sources)["fra"] == str(tmp_path / "mine" / "fra.traineddata")
-    assert "--tessdata-dir" in info.base_config
-
-
-def test_an_unwritable_cache_still_gives_the_installed_languages(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("cache_writable", [True, False])
+def test_check_tesseract_adds_languages_from_cardscan_tessdata(
+    tmp_path, monkeypatch, cache_writable
+) -> None:
     _traineddata(tmp_path / "own", "eng")
     _traineddata(tmp_path / "mine", "fra")
     (tmp_path / "file").write_text("not a folder")
+    (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("CARDSCAN_TESSDATA", str(tmp_path / "mine"))
     monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # mkdir fails, even as root
+    # A cache home that is a file cannot be written, even by root (a read-only home).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ("xdg" if cache_writable else "file")))
     monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", ())
     monkeypatch.setattr(ocr.tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "tmp").mkdir()
     check_tesseract.cache_clear()
     ocr._run_temp_dir.cache_clear()
     try:
@@ -284,9 +268,13 @@ def test_an_unwritable_cache_still_gives_the_installed_languages(tmp_path, monke
     finally:
         check_tesseract.cache_clear()
         ocr._run_temp_dir.cache_clear()
+    # Without a cache, the languages are linked for the run in a private temp folder.
     assert info.languages == ("eng", "fra")
-    assert info.tessdata is not None and info.tessdata.startswith(str(tmp_path / "tmp"))
+    where = tmp_path / "xdg" / "cardscan" if cache_writable else tmp_path / "tmp"
+    assert info.tessdata is not None and info.tessdata.startswith(str(where))
     assert Path(info.tessdata).parent.stat().st_mode & 0o777 == 0o700
+    assert dict(info.sources)["fra"] == str(tmp_path / "mine" / "fra.traineddata")
+    assert "--tessdata-dir" in info.base_config
 
 
 def test_auto_needs_only_english_and_doctor_says_what_is_missing(tmp_path, monkeypatch) -> None:
