@@ -52,8 +52,15 @@ def _key(kind: str, value: object) -> str:
     return text
 
 
-def _near(kind: str, a: object, b: object) -> bool:
-    """Whether ``a`` and ``b`` are one value read twice (one of them possibly misread)."""
+def _near(kind: str, a: object, b: object, fuzzy: bool) -> bool:
+    """Whether ``a`` and ``b`` are one value read twice (one of them possibly misread).
+
+    Glyphs OCR confuses (rn/m, 0/o, 1/l) always count as one value. Other small
+    differences ("jane.dae" beside "jane.doe") only when ``fuzzy``: against an exact
+    reading (a QR code) the near miss is OCR's slip, but between two OCR readings it may
+    be a second, real value ("sale@" and "sales@", "acme-us.com" and "acme-uk.com"), and
+    a merge must never lose a value.
+    """
     if isinstance(a, Phone) and isinstance(b, Phone):
         if a.extension and b.extension and a.extension != b.extension:
             return False  # two desks behind one switchboard number
@@ -63,6 +70,8 @@ def _near(kind: str, a: object, b: object) -> bool:
     ka, kb = _fold(_key(kind, a)), _fold(_key(kind, b))
     if ka == kb:
         return True
+    if not fuzzy:
+        return False
     if kind == "emails" and "@" in ka and "@" in kb:
         (la, da), (lb, db) = ka.rsplit("@", 1), kb.rsplit("@", 1)
         return _similar(la, lb) and _similar(da, db)
@@ -95,7 +104,9 @@ def _merge_many(
     for f in theirs:
         f = _tag(f, source)
         same = [i for i, g in enumerate(merged) if _key(kind, g.value) == _key(kind, f.value)]
-        near = same or [i for i, g in enumerate(merged) if _near(kind, g.value, f.value)]
+        near = same or [
+            i for i, g in enumerate(merged) if _near(kind, g.value, f.value, prefer_theirs)
+        ]
         if not near:
             merged.append(f)
             continue

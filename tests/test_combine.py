@@ -75,6 +75,25 @@ def test_back_side_adds_values_without_replacing_the_front() -> None:
     assert merged.provenance()["websites"] == "back"
 
 
+def test_two_ocr_readings_keep_values_that_differ_by_more_than_a_glyph() -> None:
+    front = Contact(
+        emails=(Field("sales@acme-us.com", 0.9), Field("jane@exarnple.com", 0.6)),
+        websites=(Field("acme-us.com", 0.9),),
+    )
+    back = Contact(
+        emails=(Field("sale@acme-us.com", 0.9), Field("jane@example.com", 0.9)),
+        websites=(Field("acme-uk.com", 0.9),),
+    )
+    merged = merge_contacts(front, back, source="back")
+    # Only the rn/m slip is one value read twice; the rest may be real second values.
+    assert [f.value for f in merged.emails] == [
+        "sales@acme-us.com",
+        "jane@example.com",
+        "sale@acme-us.com",
+    ]
+    assert [f.value for f in merged.websites] == ["acme-us.com", "acme-uk.com"]
+
+
 def test_distinct_similar_values_are_both_kept() -> None:
     a = Contact(
         emails=(Field("ana@example.com", 0.9),), phones=(Field(_phone("+441234567890"), 0.9),)
