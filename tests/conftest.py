@@ -77,3 +77,25 @@ def words_result(lines: list[str], conf: float = 0.95) -> OcrResult:
             words.append(Word(text, conf, Box(x, 40 + 60 * n, width, 30), 1, n + 1, 1))
             x += width + 14
     return OcrResult(tuple(words), 1200, 700)
+
+
+def card_result(
+    *lines: str | tuple[str, int], conf: float = 0.95, low: tuple[str, ...] = ()
+) -> OcrResult:
+    """An OCR result of a card with one Tesseract line per entry, stacked top to bottom.
+
+    An entry is a text or (text, height in px): height stands for the font size. Words in
+    ``low`` get confidence 0.3 instead of ``conf``.
+    """
+    words = []
+    y = 40
+    for n, line in enumerate(lines):
+        text, height = (line, 30) if isinstance(line, str) else line
+        x = 40
+        for token in text.split():
+            width = int(height * 0.55 * len(token))
+            c = 0.3 if token in low else conf
+            words.append(Word(token, c, Box(x, y, width, height), 1, n + 1, 1))
+            x += width + int(height * 0.35)
+        y += int(height * 1.6)
+    return OcrResult(tuple(words), 1200, y + 40)

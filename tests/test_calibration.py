@@ -5,28 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import card_result as card
+from conftest import load_script
 
 from cardscan import calibration
-from cardscan.models import Box, OcrResult, Word
 from cardscan.parse import parse_card, parse_card_readings
-from tests.conftest import load_script
 
 calibrate = load_script("calibrate")
-
-
-def card(*lines: str | tuple[str, int], conf: float = 0.95) -> OcrResult:
-    """An OCR result with one Tesseract line per entry; (text, height) sets the font size."""
-    words = []
-    y = 40
-    for n, line in enumerate(lines):
-        text, height = (line, 30) if isinstance(line, str) else line
-        x = 40
-        for token in text.split():
-            width = int(height * 0.55 * len(token))
-            words.append(Word(token, conf, Box(x, y, width, height), 1, n + 1, 1))
-            x += width + int(height * 0.35)
-        y += int(height * 1.6)
-    return OcrResult(tuple(words), 1200, y + 40)
 
 
 def _random_features(kind: str, rng: random.Random) -> dict[str, float]:

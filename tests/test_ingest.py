@@ -149,9 +149,10 @@ def test_two_cards_in_one_photo_are_two_cards(store: Store) -> None:
     assert store.card_seen(SHA_A, 1) is not None and store.card_seen(SHA_A, 2) is None
 
 
-def test_a_photo_is_stored_whole_or_not_at_all(store: Store, monkeypatch) -> None:
-    ing = Ingester(store)
-    before = dump(store)
+def _add_a_photo_whose_second_card_fails(
+    ing: Ingester, store: Store, monkeypatch
+) -> list[CardResult]:
+    """Store a two-card photo while the disk fills up on its second card; its results."""
     real = store.add_card
     calls = []
 
@@ -168,6 +169,14 @@ def test_a_photo_is_stored_whole_or_not_at_all(store: Store, monkeypatch) -> Non
     ]
     with pytest.raises(OSError):
         ing.add_photo(results, SHA_B)
+    return results
+
+
+def test_a_photo_is_stored_whole_or_not_at_all(store: Store, monkeypatch) -> None:
+    ing = Ingester(store)
+    before = dump(store)
+    real = store.add_card
+    results = _add_a_photo_whose_second_card_fails(ing, store, monkeypatch)
     assert dump(store) == before
     monkeypatch.setattr(store, "add_card", real)
     # The ingester's cache forgot the rolled-back contacts: the retry stores both afresh.
@@ -307,21 +316,7 @@ def test_the_lean_candidate_rows_give_the_same_profile_as_the_full_contact(
 def test_a_failed_photo_leaves_no_stale_profile_behind(store: Store, monkeypatch) -> None:
     ing = Ingester(store)
     real = store.add_card
-    calls = []
-
-    def fail_on_second(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "add_card", fail_on_second)
-    results = [
-        card(contact("Ada Quill", emails=("ada@example.org",)), index=0),
-        card(contact("Bo Lindqvist", emails=("bo@example.net",)), index=1),
-    ]
-    with pytest.raises(OSError):
-        ing.add_photo(results, SHA_B)
+    _add_a_photo_whose_second_card_fails(ing, store, monkeypatch)
     monkeypatch.setattr(store, "add_card", real)
     # The rolled-back Ada's id goes to someone else, stored without the ingester.
     other = store.add_contact(contact("Cy Okafor", emails=("cy@example.com",)), "crm")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import card_result as card
 
 from cardscan.models import Box, Contact, OcrResult, PhoneType, Word
 from cardscan.parse import parse_card
@@ -22,26 +23,6 @@ SAMPLES = ROOT / "samples"
 RECORDED = Path(__file__).resolve().parent / "ocr_recorded"
 
 # --------------------------------------------------------------------------- helpers
-
-
-def card(*lines: str | tuple[str, int], conf: float = 0.95, low: tuple[str, ...] = ()) -> OcrResult:
-    """An OCR result of a card with one Tesseract line per entry, stacked top to bottom.
-
-    An entry is a text or (text, height in px): height stands for the font size. Words in
-    ``low`` get confidence 0.3 instead of ``conf``.
-    """
-    words = []
-    y = 40
-    for n, line in enumerate(lines):
-        text, height = (line, 30) if isinstance(line, str) else line
-        x = 40
-        for token in text.split():
-            width = int(height * 0.55 * len(token))
-            c = 0.3 if token in low else conf
-            words.append(Word(token, c, Box(x, y, width, height), 1, n + 1, 1))
-            x += width + int(height * 0.35)
-        y += int(height * 1.6)
-    return OcrResult(tuple(words), 1200, y + 40)
 
 
 def phones(contact: Contact) -> list[tuple[str | None, str]]:
