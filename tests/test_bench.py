@@ -27,7 +27,7 @@ bench = load_script("bench")
         ("KORIN Co.,Ltd", "korin co ltd"),
         ("Bluefin co., ltd.", "BLUEFIN CO LTD"),
         ("ＫＯＲＩＮ", "korin"),  # full-width letters
-        ("三栄ハイテックス株式会社", "三栄 ハイテックス 株式会社"),  # OCR spaces between kanji
+        ("山川テクノ株式会社", "山川 テクノ 株式会社"),  # OCR spaces between kanji
         ("Pat O'Brien", "Pat OBrien"),
     ],
 )
