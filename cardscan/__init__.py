@@ -6,16 +6,26 @@ Python use mirrors the command line::
     photos, _ = collect_images(["photos/"])
     for result in scan_batch(photos, Settings(region="US")):
         print(result.to_record())
+
+and the contact store behind ``import``, ``checkin`` and ``scan --event``::
+
+    from cardscan import Ingester, import_contacts, open_store
+    store = open_store("contacts.db")
+    done = import_contacts(Ingester(store), "hubspot-export.csv")
 """
 
 from __future__ import annotations
 
 from cardscan._version import __version__
 from cardscan.config import Settings
-from cardscan.errors import CardscanError, ExitCode
+from cardscan.errors import CardscanError, ExitCode, StoreError
+from cardscan.events import check_in, create_event, event_stats, import_roster
+from cardscan.importers import read_contacts, read_roster
+from cardscan.ingest import Ingester, import_contacts
 from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
 from cardscan.pipeline import collect_images, process_image, scan_batch
 from cardscan.run import ScanSummary, run_scan
+from cardscan.store import Store, open_store
 
 __all__ = [
     "CardResult",
@@ -24,13 +34,24 @@ __all__ = [
     "Contact",
     "ExitCode",
     "Field",
+    "Ingester",
     "Phone",
     "PhoneType",
     "ScanSummary",
     "Settings",
+    "Store",
+    "StoreError",
     "__version__",
+    "check_in",
     "collect_images",
+    "create_event",
+    "event_stats",
+    "import_contacts",
+    "import_roster",
+    "open_store",
     "process_image",
+    "read_contacts",
+    "read_roster",
     "run_scan",
     "scan_batch",
 ]
