@@ -112,6 +112,47 @@ def with_qr_codes(contact: Contact, codes: Sequence[str], region: str | None) ->
     return contact
 
 
+def readable(ocr: OcrResult) -> bool:
+    """Whether OCR read real text on a card: enough letters and digits to parse."""
+    return sum(ch.isalnum() for w in ocr.words for ch in w.text) >= MIN_TEXT_CHARS
+
+
+def card_result(
+    source: str,
+    index: int,
+    ocr: OcrResult,
+    codes: Sequence[str],
+    settings: Settings,
+    start: float,
+) -> CardResult:
+    """One card's result from what OCR read on it and the QR codes decoded on it.
+
+    Pure: ``scripts/calibrate.py`` replays recorded OCR through it without Tesseract.
+    A card with nothing readable, or with no field a person could follow up on, fails
+    with a retake hint.
+    """
+    if not readable(ocr) and not codes:
+        # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
+        return _failed(source, f"{source}: no text found on the card", start, RETAKE_HINT, index)
+    contact = parse.parse_card(ocr, settings.region) if readable(ocr) else Contact()
+    contact = with_qr_codes(contact, codes, settings.region)
+    if not _has_any_field(contact):
+        return _failed(
+            source,
+            f"{source}: no name, company or contact details found in the text read",
+            start,
+            RETAKE_HINT,
+            index,
+        )
+    return CardResult(
+        source=source,
+        card=index,
+        contact=contact,
+        text=ocr.text,
+        seconds=time.perf_counter() - start,
+    )
+
+
 def process_image(
     path: str | Path, settings: Settings, info: TesseractInfo | None = None
 ) -> list[CardResult]:
@@ -125,40 +166,13 @@ def process_image(
     source = str(path)
     start = time.perf_counter()
     try:
-        results = []
-        for index, (card, ocr) in enumerate(read_photo(path, settings, info)):
-            codes = [code.payload for code in imaging.decode_qr(card.image)]
-            readable = sum(ch.isalnum() for w in ocr.words for ch in w.text) >= MIN_TEXT_CHARS
-            if not readable and not codes:
-                # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
-                results.append(
-                    _failed(
-                        source, f"{source}: no text found on the card", start, RETAKE_HINT, index
-                    )
-                )
-                continue
-            contact = parse.parse_card(ocr, settings.region) if readable else Contact()
-            contact = with_qr_codes(contact, codes, settings.region)
-            if not _has_any_field(contact):
-                results.append(
-                    _failed(
-                        source,
-                        f"{source}: no name, company or contact details found in the text read",
-                        start,
-                        RETAKE_HINT,
-                        index,
-                    )
-                )
-                continue
-            results.append(
-                CardResult(
-                    source=source,
-                    card=index,
-                    contact=contact,
-                    text=ocr.text,
-                    seconds=time.perf_counter() - start,
-                )
+        results = [
+            card_result(
+                source, index, ocr, [code.payload for code in imaging.decode_qr(card.image)],
+                settings, start,
             )
+            for index, (card, ocr) in enumerate(read_photo(path, settings, info))
+        ]  # fmt: skip
         return results or [_failed(source, "no card found in the photo", start)]
     except MissingDependencyError:
         raise

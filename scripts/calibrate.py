@@ -38,15 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cardscan import combine, parse  # noqa: E402
+from cardscan import combine, imaging, parse, pipeline  # noqa: E402
 from cardscan.config import Settings  # noqa: E402
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult  # noqa: E402
 
 if TYPE_CHECKING:
     from cardscan import calibration
-
-#: A card with fewer letters and digits than this is taken as unread (as the pipeline does).
-MIN_TEXT_CHARS = 12
 
 
 def load_bench() -> ModuleType:
@@ -110,14 +107,9 @@ class RecordedPhoto:
 
 def read_cards(photo: Path, settings: Settings) -> tuple[RecordedCard, ...]:
     """Every card of ``photo`` as the pipeline reads it (imaging, OCR, QR codes)."""
-    from cardscan import imaging, pipeline
-
-    read_photo = getattr(pipeline, "read_photo", None)
-    if read_photo is None:  # a pipeline without QR decoding: words only
-        return tuple(RecordedCard(ocr) for ocr in pipeline.ocr_photo(photo, settings))
     return tuple(
         RecordedCard(ocr, tuple(code.payload for code in imaging.decode_qr(card.image)))
-        for card, ocr in read_photo(photo, settings)
+        for card, ocr in pipeline.read_photo(photo, settings)
     )
 
 
@@ -157,48 +149,20 @@ def record(folder: Path, out: Path, settings: Settings) -> int:
 # --------------------------------------------------------------------------- replay
 
 
-def _readable(ocr: OcrResult) -> bool:
-    return sum(ch.isalnum() for w in ocr.words for ch in w.text) >= MIN_TEXT_CHARS
-
-
-def _has_any_field(contact: Contact) -> bool:
-    return bool(
-        contact.name or contact.company or contact.emails or contact.phones or contact.websites
-    )
-
-
 def replay_photo(photo: RecordedPhoto, settings: Settings) -> list[CardResult]:
     """The pipeline's per-photo results, from recorded OCR instead of Tesseract.
 
     Mirrors :func:`cardscan.pipeline.process_image`: unreadable cards and cards without a
     single useful field become failed results, QR payloads are folded in.
     """
-    from cardscan import pipeline
-
     source = str(photo.photo)
     if photo.error is not None or not photo.cards:
         failure = photo.error or "no card found in the photo"
         return [CardResult(source=source, status=CardStatus.FAILED, error=failure)]
-    with_qr = getattr(pipeline, "with_qr_codes", None)
-    results = []
-    for index, card in enumerate(photo.cards):
-        readable = _readable(card.ocr)
-        contact = parse.parse_card(card.ocr, settings.region) if readable else Contact()
-        if with_qr is not None and card.qr:
-            contact = with_qr(contact, card.qr, settings.region)
-        status = CardStatus.OK if _has_any_field(contact) else CardStatus.FAILED
-        error = None if status is CardStatus.OK else "nothing read"
-        results.append(
-            CardResult(
-                source=source,
-                card=index,
-                status=status,
-                error=error,
-                contact=contact,
-                text=card.ocr.text,
-            )
-        )
-    return results
+    return [
+        pipeline.card_result(source, index, card.ocr, card.qr, settings, 0.0)
+        for index, card in enumerate(photo.cards)
+    ]
 
 
 def replay(photos: Sequence[RecordedPhoto], settings: Settings) -> list[dict[str, Any]]:
@@ -207,15 +171,9 @@ def replay(photos: Sequence[RecordedPhoto], settings: Settings) -> list[dict[str
     records: list[dict[str, Any]] = []
     for folder in dict.fromkeys(p.folder for p in photos):
         paths = [p.photo for p in photos if p.folder == folder]
-        for group in combine.pair_photos(paths):
-            front = replay_photo(by_path[group.front], settings)
-            if group.back is None:
-                results = front
-            else:
-                results = list(
-                    combine.combine_sides(front, replay_photo(by_path[group.back], settings))
-                )
-            records += [r.to_record() for r in results]
+        by_photo = {str(path): replay_photo(by_path[path], settings) for path in paths}
+        results = combine.results_for(combine.pair_photos(paths), by_photo)
+        records += [r.to_record() for r in results]
     return records
 
 
@@ -277,7 +235,7 @@ def _parsed_cards(
         if not own:
             continue
         for index, card in enumerate(photo.cards):
-            if not _readable(card.ocr):
+            if not pipeline.readable(card.ocr):
                 continue
             found: tuple[calibration.Reading, ...] = ()
             if readings:
@@ -533,7 +491,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("record", help="OCR a benchmark folder once into a cache file")
     rec.add_argument("folder", type=Path, help="photos with their truth (as bench.py takes)")
     rec.add_argument("--out", type=Path, required=True, metavar="CACHE.jsonl")
-    rec.add_argument("--lang", default="eng", help="Tesseract languages, as bench.py's --lang")
+    rec.add_argument(
+        "--lang",
+        default="eng",
+        help="Tesseract languages (eng: what calibration.py was fitted on; auto: as cardscan)",
+    )
     fit = sub.add_parser("fit", help="fit the per-field models; print them as Python")
     fit.add_argument("caches", nargs="+", type=Path, metavar="CACHE.jsonl")
     fit.add_argument("--l2", type=float, default=0.5, help="weight of the L2 penalty")
