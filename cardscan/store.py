@@ -188,6 +188,31 @@ MIGRATIONS: tuple[str, ...] = (
         undone_by TEXT
     );
     """,
+    # Version 2: the follow-up plan (tasks that come due and schedule the next touch) and
+    # per-store settings such as the cadence, so ``task done`` uses the plan's cadence.
+    """
+    CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        other_id INTEGER REFERENCES contacts(id),
+        kind TEXT NOT NULL,
+        due TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'skipped')),
+        event_id INTEGER REFERENCES events(id),
+        reason TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        after_id INTEGER REFERENCES tasks(id)
+    );
+    CREATE INDEX tasks_contact ON tasks(contact_id);
+    CREATE INDEX tasks_other ON tasks(other_id);
+    CREATE INDEX tasks_status ON tasks(status, due);
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 #: Tables holding a contact's state, and how to select one contact's rows in each.
@@ -203,6 +228,7 @@ _CONTACT_SCOPE: tuple[tuple[str, str], ...] = (
     ("notes", "contact_id IN ({ids})"),
     ("tags", "contact_id IN ({ids})"),
     ("reviews", "a_id IN ({ids}) OR b_id IN ({ids})"),
+    ("tasks", "contact_id IN ({ids}) OR other_id IN ({ids})"),
 )
 
 _STORE_HINT = "check the path given by --db or CARDSCAN_DB, and that the disk is not full"
@@ -451,6 +477,46 @@ class CardSeen:
     card: int
     path: str
     contact_id: int | None
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One time a contact's card was collected: at an event, or on a day without one."""
+
+    event: Event | None
+    #: ISO date: the event's date when it has one, else the day the card was scanned.
+    on: str
+    card_id: int | None
+    path: str | None
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """A card image the store has read, and the record read from it (with confidences)."""
+
+    id: int
+    path: str
+    card: int
+    seen_at: str
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One follow-up task. ``other_id`` is the second person of an introduction."""
+
+    id: int
+    contact_id: int
+    other_id: int | None
+    kind: str
+    due: str
+    priority: int
+    status: str
+    event_id: int | None
+    reason: str
+    created_at: str
+    done_at: str | None
+    after_id: int | None
 
 
 def _placeholders(n: int) -> str:
@@ -998,6 +1064,15 @@ class Store:
             )
             self._q("DELETE FROM tags WHERE contact_id = ?", (other,))
             self._fold_attendance(keep, other)
+            # Follow-up tasks follow the person; an introduction of the two to each other
+            # no longer makes sense once they are one.
+            self._q("UPDATE tasks SET contact_id = ? WHERE contact_id = ?", (keep, other))
+            self._q("UPDATE tasks SET other_id = ? WHERE other_id = ?", (keep, other))
+            self._q(
+                "UPDATE tasks SET status = 'skipped', done_at = ? WHERE contact_id = ?"
+                " AND other_id = ? AND status = 'open'",
+                (self.clock(), keep, keep),
+            )
             self._q("DELETE FROM match_keys WHERE contact_id = ?", (other,))
             self._q(
                 "UPDATE contacts SET merged_into = ?, seen_at = ? WHERE id = ?",
@@ -1505,6 +1580,188 @@ class Store:
         return EventStats(
             int(registered), int(arrived), int(walk_ins), int(registered) - int(arrived), cards
         )
+
+    # -- what the exports, the follow-up plan and the report read ----------------------
+
+    def meetings(self, ids: Iterable[int]) -> dict[int, list[Meeting]]:
+        """Where and when each contact's cards were collected, oldest first.
+
+        A card scanned with ``--event`` is a meeting at that event (on the event's date when
+        it has one); a card scanned without one is a meeting on the day it was scanned.
+        """
+        out: dict[int, list[Meeting]] = {}
+        for chunk in _chunks(sorted(set(ids)), 900):
+            marks = _placeholders(len(chunk))
+            for row in self._q(
+                "SELECT c.contact_id, c.id, c.path, c.seen_at, e.id, e.name, e.date, e.place,"
+                " e.created_at FROM cards c LEFT JOIN met m ON m.card_id = c.id"
+                f" LEFT JOIN events e ON e.id = m.event_id WHERE c.contact_id IN ({marks})"
+                " ORDER BY c.seen_at, c.id",
+                chunk,
+            ):
+                event = Event(*row[4:]) if row[4] is not None else None
+                on = (event.date if event and event.date else row[3])[:10]
+                out.setdefault(int(row[0]), []).append(Meeting(event, on, row[1], row[2]))
+        return out
+
+    def cards_of(self, ids: Iterable[int]) -> dict[int, list[StoredCard]]:
+        """The card images read into each contact, with the record read from each."""
+        out: dict[int, list[StoredCard]] = {}
+        for chunk in _chunks(sorted(set(ids)), 900):
+            for row in self._q(
+                "SELECT contact_id, id, path, card, seen_at, record FROM cards"
+                f" WHERE contact_id IN ({_placeholders(len(chunk))}) ORDER BY seen_at, id",
+                chunk,
+            ):
+                try:
+                    record = json.loads(row[5])
+                except ValueError:  # written by this module, but never let one row stop a run
+                    record = {}
+                out.setdefault(int(row[0]), []).append(
+                    StoredCard(row[1], row[2], row[3], row[4], record)
+                )
+        return out
+
+    def attendance_of(self, ids: Iterable[int]) -> dict[int, list[tuple[Event, Attendance]]]:
+        """Each contact's registrations and arrivals, with their events."""
+        out: dict[int, list[tuple[Event, Attendance]]] = {}
+        for chunk in _chunks(sorted(set(ids)), 900):
+            for row in self._q(
+                "SELECT e.id, e.name, e.date, e.place, e.created_at, a.event_id, a.contact_id,"
+                " a.registered, a.walk_in, a.registered_at, a.arrived_at, a.source"
+                " FROM attendance a JOIN events e ON e.id = a.event_id"
+                f" WHERE a.contact_id IN ({_placeholders(len(chunk))}) ORDER BY e.id",
+                chunk,
+            ):
+                out.setdefault(int(row[6]), []).append((Event(*row[:5]), _attendance(row[5:])))
+        return out
+
+    def contact_ids(
+        self, *, event_id: int | None = None, since: str | None = None, tag: str | None = None
+    ) -> list[int]:
+        """Live contacts, narrowed to an event's people, those seen since a date, a tag."""
+        where: list[str] = ["c.merged_into IS NULL"]
+        params: list[Any] = []
+        if event_id is not None:
+            where.append(
+                "c.id IN (SELECT contact_id FROM attendance WHERE event_id = ?"
+                " UNION SELECT contact_id FROM met WHERE event_id = ?)"
+            )
+            params += [event_id, event_id]
+        if since is not None:
+            where.append("c.seen_at >= ?")
+            params.append(since)
+        if tag is not None:
+            where.append("c.id IN (SELECT contact_id FROM tags WHERE tag = ? COLLATE NOCASE)")
+            params.append(tag)
+        rows = self._q(
+            f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY c.id", params
+        )
+        return [int(r[0]) for r in rows]
+
+    def remove_tags(self, contact_id: int, tags: Iterable[str]) -> int:
+        """Take tags off a contact; returns how many it had."""
+        with self.transaction():
+            removed = 0
+            for tag in tags:
+                removed += self._q(
+                    "DELETE FROM tags WHERE contact_id = ? AND tag = ?", (contact_id, tag)
+                ).rowcount
+        return removed
+
+    # -- follow-up tasks -----------------------------------------------------------------
+
+    def add_task(
+        self,
+        contact_id: int,
+        kind: str,
+        due: str,
+        priority: int,
+        *,
+        other_id: int | None = None,
+        event_id: int | None = None,
+        reason: str = "",
+        after_id: int | None = None,
+    ) -> int:
+        """Add an open follow-up task; returns its id."""
+        with self.transaction():
+            cur = self._q(
+                "INSERT INTO tasks (contact_id, other_id, kind, due, priority, event_id, reason,"
+                " created_at, after_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    contact_id,
+                    other_id,
+                    kind,
+                    due,
+                    priority,
+                    event_id,
+                    reason,
+                    self.clock(),
+                    after_id,
+                ),
+            )
+        return int(cur.lastrowid or 0)
+
+    def tasks(
+        self, *, status: str | None = "open", contact_ids: Iterable[int] | None = None
+    ) -> list[Task]:
+        """Tasks by status (None: all), optionally of some contacts, by due date then priority."""
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        sql = (
+            "SELECT id, contact_id, other_id, kind, due, priority, status, event_id, reason,"
+            " created_at, done_at, after_id FROM tasks"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = [Task(*r) for r in self._q(sql + " ORDER BY due, priority, id", params)]
+        if contact_ids is not None:
+            wanted = set(contact_ids)
+            rows = [t for t in rows if t.contact_id in wanted]
+        return rows
+
+    def task(self, task_id: int) -> Task:
+        """One task by id.
+
+        Raises:
+            StoreError: there is no such task.
+        """
+        row = self._q(
+            "SELECT id, contact_id, other_id, kind, due, priority, status, event_id, reason,"
+            " created_at, done_at, after_id FROM tasks WHERE id = ?",
+            (task_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"no task {task_id} in {self.location}",
+                "the ids are in the first column of followup tasks.csv and `cardscan task list`",
+            )
+        return Task(*row)
+
+    def set_task_status(self, task_id: int, status: str) -> None:
+        """Mark a task done, skipped, or open again (recording when)."""
+        with self.transaction():
+            done_at = None if status == "open" else self.clock()
+            self._q(
+                "UPDATE tasks SET status = ?, done_at = ? WHERE id = ?", (status, done_at, task_id)
+            )
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting (such as the follow-up cadence), or None."""
+        row = self._q("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting for later runs."""
+        with self.transaction():
+            self._q(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
 
 def _audit_entry(r: Sequence[Any]) -> AuditEntry:

@@ -1,0 +1,192 @@
+"""The address book as the exports, the follow-up plan and the report see it.
+
+:func:`select_entries` reads the store once for a selection of contacts (an event's
+people, those seen since a date, a tag) and gives one :class:`Entry` per contact: the
+contact with its notes and tags, where and when it was met, its event registrations, the
+cards it was read from, and its open duplicate reviews. Writers are pure functions of
+entries, so they are tested without a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from cardscan.errors import ConfigError
+from cardscan.store import (
+    Attendance,
+    Event,
+    Meeting,
+    Review,
+    Store,
+    StoredCard,
+    StoredContact,
+)
+
+#: Fields a card record carries confidences for, in the order a person checks them.
+CHECKED_FIELDS = ("name", "title", "company", "emails", "phones", "websites", "address")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One contact and everything the plan and the exports say about it."""
+
+    contact: StoredContact
+    meetings: tuple[Meeting, ...] = ()
+    attendance: tuple[tuple[Event, Attendance], ...] = ()
+    cards: tuple[StoredCard, ...] = ()
+    reviews: tuple[Review, ...] = ()
+
+    @property
+    def id(self) -> int:
+        """The contact's id in the store."""
+        return self.contact.id
+
+    @property
+    def first_met(self) -> Meeting | None:
+        """The first time this person's card was collected, if ever."""
+        return self.meetings[0] if self.meetings else None
+
+    @property
+    def last_met(self) -> Meeting | None:
+        """The latest time this person's card was collected, if ever."""
+        return self.meetings[-1] if self.meetings else None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The contact's tags, lower-cased for comparisons."""
+        return tuple(t.lower() for t in self.contact.tags)
+
+    def has_tag(self, *tags: str) -> bool:
+        """Whether the contact carries any of ``tags`` (case-insensitive)."""
+        mine = set(self.tags)
+        return any(t.lower() in mine for t in tags)
+
+    @property
+    def lead_source(self) -> str:
+        """Where the contact came from, in the words a CRM's "lead source" field takes."""
+        met = self.last_met
+        if met is not None and met.event is not None:
+            return f"Business card: {met.event.name}"
+        if met is not None:
+            return "Business card"
+        for event, att in self.attendance:
+            if att.registered:
+                return f"Event registration: {event.name}"
+        source = self.contact.source
+        return f"Import ({source.split(':', 1)[1]})" if source.startswith("import:") else "cardscan"
+
+    def met_text(self) -> str:
+        """``Met at Founders Mixer (Lisbon) on 2026-11-18``, or "" if never met."""
+        parts = []
+        for m in self.meetings:
+            if m.event is not None:
+                place = f" ({m.event.place})" if m.event.place else ""
+                parts.append(f"Met at {m.event.name}{place} on {m.on}")
+            else:
+                parts.append(f"Card scanned on {m.on}")
+        return "; ".join(dict.fromkeys(parts))
+
+    def description(self) -> str:
+        """The text for a CRM's note/description field: where met, notes, tags, past jobs."""
+        lines = []
+        if met := self.met_text():
+            lines.append(met + ".")
+        for event, att in self.attendance:
+            if att.arrived_at:
+                lines.append(f"Checked in at {event.name}.")
+            elif att.registered:
+                lines.append(f"Registered for {event.name}.")
+        lines += list(self.contact.notes)
+        if self.contact.tags:
+            lines.append("Tags: " + ", ".join(self.contact.tags))
+        lines += [job.describe() for job in self.contact.history]
+        return "\n".join(lines)
+
+    def low_confidence(self, threshold: float) -> dict[str, float]:
+        """Fields read below ``threshold`` on this contact's newest card (field → confidence).
+
+        Values imported from a CRM or confirmed by a person are not re-checked: only what
+        OCR read can be doubtful.
+        """
+        if not self.cards:
+            return {}
+        conf = self.cards[-1].record.get("confidence") or {}
+        current = {
+            "name": self.contact.name,
+            "title": self.contact.title,
+            "company": self.contact.company,
+            "address": self.contact.address,
+        }
+        out = {}
+        for name in CHECKED_FIELDS:
+            value = conf.get(name)
+            if not isinstance(value, (int, float)) or value >= threshold:
+                continue
+            # A field since replaced by a surer source (an import, a person's edit) is fine.
+            if name in current and current[name] is None:
+                continue
+            out[name] = float(value)
+        return out
+
+
+def parse_since(text: str | None) -> str | None:
+    """``--since`` as the ISO date the store compares with.
+
+    Raises:
+        ConfigError: the text is not a date.
+    """
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise ConfigError(
+            f"--since {text!r} is not a date", "write it as YYYY-MM-DD, e.g. 2026-11-01"
+        ) from None
+
+
+def select_entries(
+    store: Store,
+    *,
+    event: str | None = None,
+    since: str | None = None,
+    tag: str | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[Entry]:
+    """The live contacts of a selection, each with its meetings, cards and reviews.
+
+    Args:
+        store: the contact store.
+        event: an event's name or id: only the people registered for, arrived at or met at it.
+        since: an ISO date: only contacts first seen or seen again on or after it.
+        tag: only contacts with this tag.
+        ids: only these contacts (the others still narrow them).
+
+    Raises:
+        StoreError: the event does not exist.
+    """
+    event_id = store.event(event).id if event else None
+    chosen = store.contact_ids(event_id=event_id, since=since, tag=tag)
+    if ids is not None:
+        wanted = set(ids)
+        chosen = [c for c in chosen if c in wanted]
+    contacts = store.contacts(chosen, full=True)
+    meetings = store.meetings(chosen)
+    attendance = store.attendance_of(chosen)
+    cards = store.cards_of(chosen)
+    reviews: dict[int, list[Review]] = {}
+    for review in store.reviews("open"):
+        for cid in (review.a_id, review.b_id):
+            reviews.setdefault(cid, []).append(review)
+    return [
+        Entry(
+            c,
+            tuple(meetings.get(c.id, ())),
+            tuple(attendance.get(c.id, ())),
+            tuple(cards.get(c.id, ())),
+            tuple(reviews.get(c.id, ())),
+        )
+        for c in contacts
+    ]
