@@ -27,7 +27,7 @@ from cardscan.combine import PhotoGroup, pair_photos, results_for
 from cardscan.config import Settings
 from cardscan.errors import InputImageError, OutputError
 from cardscan.export import write_contacts_csv
-from cardscan.followup import plan_markdown
+from cardscan.followup import scan_checklist
 from cardscan.models import CardResult, card_result_from_record
 from cardscan.pipeline import require_photos, scan_photos
 
@@ -335,6 +335,6 @@ def run_scan(
     atomic_write_text(outputs[0], jsonl_text(results))
     atomic_write_text(outputs[1], csv_buffer.getvalue(), newline="")
     atomic_write_text(
-        outputs[2], plan_markdown(results, settings.review_threshold, today or date.today())
+        outputs[2], scan_checklist(results, settings.review_threshold, today or date.today())
     )
     return ScanSummary(results, len(photos), len(photos) - len(todo), skipped, outputs)

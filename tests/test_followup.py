@@ -1,10 +1,10 @@
-"""The first follow-up checklist."""
+"""The per-scan checklist (followup.md beside contacts.csv)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from cardscan.followup import plan_markdown
+from cardscan.followup import scan_checklist
 from cardscan.models import CardResult, CardStatus, Contact, Field
 
 
@@ -26,7 +26,7 @@ def test_plan_lists_checks_first_then_one_thank_you_per_contact() -> None:
         ),
     )
     failed = CardResult("c.jpg", status=CardStatus.FAILED, error="empty file")
-    text = plan_markdown([sure, doubtful, failed], 0.6, date(2026, 11, 24))
+    text = scan_checklist([sure, doubtful, failed], 0.6, date(2026, 11, 24))
     checks, follow = text.split("## Follow up by 2026-11-25")
     assert "## Check these first" in checks
     assert "job title of Bo\\_b \\*Lee\\*" in checks and '"Head of Sales"' in checks
@@ -37,6 +37,6 @@ def test_plan_lists_checks_first_then_one_thank_you_per_contact() -> None:
 
 
 def test_plan_without_any_card() -> None:
-    text = plan_markdown([], 0.6, date(2026, 1, 1))
+    text = scan_checklist([], 0.6, date(2026, 1, 1))
     assert "Nothing to follow up yet." in text
     assert "Check these first" not in text
