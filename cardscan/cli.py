@@ -21,7 +21,13 @@ import click
 
 from cardscan._version import __version__
 from cardscan.config import Settings, default_db_path, default_jobs
-from cardscan.errors import CardscanError, ExitCode, InputImageError
+from cardscan.errors import (
+    CardscanError,
+    ConfigError,
+    ExitCode,
+    InputImageError,
+    OutputError,
+)
 from cardscan.events import (
     CheckIn,
     check_in,
@@ -30,12 +36,28 @@ from cardscan.events import (
     event_stats,
     import_roster,
 )
+from cardscan.followup import (
+    PRIORITY_NAMES,
+    Cadence,
+    complete_task,
+    plan_markdown,
+    refresh_plan,
+    store_uid,
+    tasks_csv,
+    tasks_ics,
+)
 from cardscan.importers import RowProblem, parse_mapping
 from cardscan.ingest import Ingester, Tally, import_contacts
 from cardscan.models import CardResult
 from cardscan.ocr import check_tesseract, language_report
 from cardscan.pipeline import require_photos, scan_batch, scan_photos
-from cardscan.run import file_digest, open_records_file, run_scan
+from cardscan.run import (
+    atomic_write_bytes,
+    atomic_write_text,
+    file_digest,
+    open_records_file,
+    run_scan,
+)
 from cardscan.store import Store, StoredContact, now_iso, open_store
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -690,6 +712,218 @@ def _contact_card(store: Store, contact_id: int) -> str:
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
     return "\n".join(lines)
+
+
+def _plan_date(text: str | None, option: str) -> date:
+    """A ``--today``/``--on`` date, or today."""
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{option} {text!r} is not a date", "write it as YYYY-MM-DD") from None
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for followup.md, tasks.csv and followup.ics.",
+)
+@click.option(
+    "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted).",
+)
+@click.option(
+    "--cadence",
+    metavar="STEP=DAYS,…",
+    help=f"Days to each step, kept for later runs. Default: {Cadence().spec()} (also 2w, 3m).",
+)
+@click.option(
+    "--review-threshold",
+    type=click.FloatRange(0, 1),
+    default=Settings().review_threshold,
+    show_default=True,
+    help="Values read below this confidence are listed to check first.",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Plan as of this date (default: today).")
+@_db_option
+def followup(
+    out_dir: Path,
+    event_ref: str | None,
+    top: int | None,
+    cadence: str | None,
+    review_threshold: float,
+    today: str | None,
+    db: Path | None,
+) -> None:
+    """Write the follow-up plan: a checklist, a tasks CSV and a calendar of to-dos.
+
+    Everyone whose card you took gets a personal thank-you within a day; contacts tagged
+    hot (or the --top N) also a coffee or call within a week, then a check-in after a
+    month and a touch every quarter; warm ones a check-in and the quarterly touch; later
+    ones a check-in in a month. Each task carries where you met, your note, and a short
+    draft to start from. Introductions are suggested when one contact's need
+    (tag needs:accountant) meets another's title or tag (offers:accountant). Contacts
+    tagged no-followup get nothing; an event's recap goes only to attendees tagged
+    opt-in; registered no-shows get a "sorry we missed you".
+
+    Running it again keeps the tasks you have (done ones are never made again) and adds
+    what is new. Mark tasks done with `cardscan task done ID`: the next touch is then
+    scheduled. Values read with low confidence and undecided duplicates come first.
+
+    \b
+    Writes, in --out:
+      followup.md    the checklist, by due date then priority, with drafts
+      tasks.csv      id, title, due, priority, kind, contact, email, phone, …
+      followup.ics   one VTODO per task (due 17:00, reminder 09:00) for calendar apps
+    \b
+    Examples:
+      cardscan followup --event "Harbour mixer" --out plan/
+      cardscan followup --top 5 --cadence thank-you=1,meet=5,check-in=3w --out plan/
+    """
+    store = _open_store(db)
+    day = _plan_date(today, "--today")
+    plan = refresh_plan(
+        store,
+        day,
+        event=event_ref,
+        cadence=Cadence.parse(cadence) if cadence else None,
+        top=top,
+        threshold=review_threshold,
+    )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise OutputError(
+            f"cannot create {out_dir}: {e.strerror or e}", "choose another --out"
+        ) from e
+    title = f"Follow-up plan: {store.event(event_ref).name}" if event_ref else "Follow-up plan"
+    atomic_write_text(out_dir / "followup.md", plan_markdown(plan, title=title), newline="\n")
+    atomic_write_text(out_dir / "tasks.csv", tasks_csv(plan), newline="")
+    atomic_write_bytes(out_dir / "followup.ics", tasks_ics(plan, store_id=store_uid(store)))
+    click.echo(
+        f"{len(plan.tasks)} open task(s), {len(plan.new)} new; "
+        f"{len(plan.checks)} thing(s) to check first."
+    )
+    for t in plan.tasks[:5]:
+        click.echo(f"  {t.due.isoformat()}  #{t.id:<5} {_cut(t.title, 70)}")
+    if len(plan.tasks) > 5:
+        click.echo(f"  … and {len(plan.tasks) - 5} more in {out_dir / 'followup.md'}")
+    click.echo(f"wrote {out_dir / 'followup.md'}, tasks.csv and followup.ics")
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def task() -> None:
+    """Follow-up tasks: list them, mark them done (which schedules the next touch).
+
+    \b
+    Example:
+      cardscan task list
+      cardscan task done 12 14
+      cardscan task skip 15
+    """
+
+
+@task.command("list", context_settings=CONTEXT_SETTINGS)
+@click.option("--all", "show_all", is_flag=True, help="Also done and skipped tasks.")
+@_db_option
+def task_list(show_all: bool, db: Path | None) -> None:
+    """List open tasks by due date (ids are what `task done` takes)."""
+    store = _open_store(db)
+    tasks = store.tasks(status=None if show_all else "open")
+    if not tasks:
+        click.echo("No tasks: run `cardscan followup --out DIR` to plan them.")
+        return
+    names = {
+        c.id: c.label
+        for c in store.contacts(
+            {t.contact_id for t in tasks} | {t.other_id for t in tasks if t.other_id is not None}
+        )
+    }
+    for t in tasks:
+        who = names.get(t.contact_id, "?")
+        if t.other_id is not None:
+            who += f" → {names.get(t.other_id, '?')}"
+        status = "" if t.status == "open" else f"  [{t.status}]"
+        click.echo(
+            f"{t.id:>6}  {t.due}  {PRIORITY_NAMES.get(t.priority, ''):<6}  "
+            f"{t.kind:<10}  {_cut(who, 50)}{status}"
+        )
+
+
+def _finish_tasks(ids: Sequence[int], on: str | None, db: Path | None, *, skip: bool) -> None:
+    store = _open_store(db)
+    day = _plan_date(on, "--on")
+    for task_id in ids:
+        nxt = complete_task(store, task_id, day, skip=skip)
+        done = store.task(task_id)
+        who = store.contact(store.live_id(done.contact_id)).label
+        click.echo(f"{done.status} {task_id}: {done.kind} — {who}")
+        if nxt is not None:
+            click.echo(f"  next: {nxt.kind} due {nxt.due} (task {nxt.id})")
+
+
+@task.command("done", context_settings=CONTEXT_SETTINGS)
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--on", metavar="YYYY-MM-DD", help="When it was done (default: today).")
+@_db_option
+def task_done(ids: tuple[int, ...], on: str | None, db: Path | None) -> None:
+    """Mark tasks IDS done and schedule each contact's next touch on the cadence."""
+    _finish_tasks(ids, on, db, skip=False)
+
+
+@task.command("skip", context_settings=CONTEXT_SETTINGS)
+@click.argument("ids", nargs=-1, required=True, type=int)
+@_db_option
+def task_skip(ids: tuple[int, ...], db: Path | None) -> None:
+    """Drop tasks IDS without scheduling anything after them."""
+    _finish_tasks(ids, None, db, skip=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("contact_id", metavar="CONTACT", type=int)
+@click.argument("tags", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Take the tags off instead.")
+@_db_option
+def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: Path | None) -> None:
+    """Tag contact CONTACT (an id from `cardscan contacts`).
+
+    Tags the follow-up plan reads: hot, warm, later (priority); needs:ROLE and
+    offers:ROLE (introductions, e.g. needs:accountant); no-followup (no task at all);
+    opt-in (agreed to event news and recaps).
+    """
+    store = _open_store(db)
+    live = store.live_id(contact_id)
+    store.contact(live)  # a clear error for an unknown id
+    if remove:
+        n = store.remove_tags(live, tags)
+        click.echo(f"removed {n} tag(s) from contact {live}")
+    else:
+        store.add_tags(live, tags)
+    click.echo(f"contact {live}: {', '.join(store.contact(live).tags) or 'no tags'}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("contact_id", metavar="CONTACT", type=int)
+@click.argument("text")
+@_db_option
+def note(contact_id: int, text: str, db: Path | None) -> None:
+    """Add a note to contact CONTACT: what you talked about, what you promised.
+
+    Notes go into the follow-up drafts and into every export's notes field.
+    """
+    store = _open_store(db)
+    live = store.live_id(contact_id)
+    store.contact(live)
+    added = store.add_note(live, text.strip())
+    click.echo(f"contact {live}: note {'added' if added else 'already there'}")
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)

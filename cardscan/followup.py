@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -330,6 +331,15 @@ def refresh_plan(
     return build_plan(store, entries, today, threshold, new=frozenset(new), held_back=held)
 
 
+def store_uid(store: Store) -> str:
+    """A random id of this store, made once: calendar UIDs must be unique across stores."""
+    uid = store.setting("store.uid")
+    if uid is None:
+        uid = f"{uuid.uuid4().hex}.cardscan"
+        store.set_setting("store.uid", uid)
+    return uid
+
+
 def stored_cadence(store: Store) -> Cadence:
     """The cadence the store's plan uses (the default until one is set)."""
     spec = store.setting(CADENCE_SETTING)
@@ -491,7 +501,7 @@ def _value_text(e: Entry, name: str) -> str:
 
 def _who(e: Entry) -> str:
     c = e.contact
-    return f"{c.label}, {c.company}" if c.company and c.name else c.label
+    return f"{c.label} ({c.company})" if c.company and c.name else c.label
 
 
 def _first_name(e: Entry) -> str:
@@ -539,7 +549,8 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
     who = _who(e)
     first = _first_name(e)
     met = e.last_met
-    when = _when(met.on, today) if met else ""
+    # Only an event says when you talked; a scan date without one is when you typed it in.
+    when = _when(met.on, today) if met and met.event else ""
     where = _where(e, event)
     context = " ".join(x for x in (where, when) if x)
     sign = ["", "Best,"]

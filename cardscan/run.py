@@ -77,11 +77,24 @@ def atomic_write_text(path: Path, text: str, newline: str | None = None) -> None
     Raises:
         OutputError: the folder is not writable.
     """
+    # The same translation as open(..., newline=newline): None means the platform's.
+    ending = os.linesep if newline is None else newline
+    atomic_write_bytes(path, (text.replace("\n", ending) if ending else text).encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step; the file is private to its owner.
+
+    A reader (or a run killed halfway) sees the old file or the new one, never a mix.
+
+    Raises:
+        OutputError: the folder is not writable.
+    """
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
-                f.write(text)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             Path(tmp).replace(path)
