@@ -9,6 +9,7 @@ from conftest import ROOT
 from cardscan.cli import cli
 from cardscan.errors import ExitCode
 from cardscan.export import CONTACT_COLUMNS
+from cardscan.followup import TASK_COLUMNS, Cadence
 from cardscan.models import RECORD_KEYS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -30,6 +31,8 @@ def test_readme_lists_every_command_and_csv_column() -> None:
     for name in cli.commands:
         assert f"cardscan {name}" in README, name
     assert ", ".join(CONTACT_COLUMNS) in re.sub(r"\s+", " ", README)
+    assert ", ".join(TASK_COLUMNS) in re.sub(r"\s+", " ", README)
+    assert f"--cadence {Cadence().spec()}" in README
 
 
 def test_readme_exit_codes_match_the_enum() -> None:
