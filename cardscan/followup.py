@@ -232,7 +232,7 @@ def refresh_plan(
     if cadence is not None:
         store.set_setting(CADENCE_SETTING, cadence.spec())
     cadence = stored_cadence(store)
-    entries = select_entries(store, event=event)
+    entries = select_entries(store, event=event, ids=None if event else sorted(store.engaged_ids()))
     by_id = {e.id: e for e in entries}
     event_id = store.event(event).id if event else None
     existing = store.tasks(status=None, contact_ids=by_id)

@@ -1583,14 +1583,32 @@ class Store:
 
     # -- what the exports, the follow-up plan and the report read ----------------------
 
+    def _with_merged(self, ids: Iterable[int]) -> dict[int, int]:
+        """``ids`` and every contact merged into one of them (directly or not) → that id.
+
+        A card keeps the contact it was first read into; after a merge it belongs to the
+        contact that one lives on in.
+        """
+        wanted = {int(i): int(i) for i in ids}
+        parent = dict(self._q("SELECT id, merged_into FROM contacts WHERE merged_into IS NOT NULL"))
+        for child in parent:
+            seen, node = {child}, parent[child]
+            while node in parent and node not in seen:
+                seen.add(node)
+                node = parent[node]
+            if node in wanted:
+                wanted[child] = node
+        return wanted
+
     def meetings(self, ids: Iterable[int]) -> dict[int, list[Meeting]]:
         """Where and when each contact's cards were collected, oldest first.
 
         A card scanned with ``--event`` is a meeting at that event (on the event's date when
         it has one); a card scanned without one is a meeting on the day it was scanned.
         """
+        owner = self._with_merged(ids)
         out: dict[int, list[Meeting]] = {}
-        for chunk in _chunks(sorted(set(ids)), 900):
+        for chunk in _chunks(sorted(owner), 900):
             marks = _placeholders(len(chunk))
             for row in self._q(
                 "SELECT c.contact_id, c.id, c.path, c.seen_at, e.id, e.name, e.date, e.place,"
@@ -1601,13 +1619,16 @@ class Store:
             ):
                 event = Event(*row[4:]) if row[4] is not None else None
                 on = (event.date if event and event.date else row[3])[:10]
-                out.setdefault(int(row[0]), []).append(Meeting(event, on, row[1], row[2]))
+                out.setdefault(owner[int(row[0])], []).append(Meeting(event, on, row[1], row[2]))
+        for found in out.values():
+            found.sort(key=lambda m: (m.on, m.card_id or 0))
         return out
 
     def cards_of(self, ids: Iterable[int]) -> dict[int, list[StoredCard]]:
         """The card images read into each contact, with the record read from each."""
+        owner = self._with_merged(ids)
         out: dict[int, list[StoredCard]] = {}
-        for chunk in _chunks(sorted(set(ids)), 900):
+        for chunk in _chunks(sorted(owner), 900):
             for row in self._q(
                 "SELECT contact_id, id, path, card, seen_at, record FROM cards"
                 f" WHERE contact_id IN ({_placeholders(len(chunk))}) ORDER BY seen_at, id",
@@ -1617,9 +1638,11 @@ class Store:
                     record = json.loads(row[5])
                 except ValueError:  # written by this module, but never let one row stop a run
                     record = {}
-                out.setdefault(int(row[0]), []).append(
+                out.setdefault(owner[int(row[0])], []).append(
                     StoredCard(row[1], row[2], row[3], row[4], record)
                 )
+        for found in out.values():
+            found.sort(key=lambda c: (c.seen_at, c.id))
         return out
 
     def attendance_of(self, ids: Iterable[int]) -> dict[int, list[tuple[Event, Attendance]]]:
@@ -1658,6 +1681,19 @@ class Store:
             f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY c.id", params
         )
         return [int(r[0]) for r in rows]
+
+    def engaged_ids(self) -> set[int]:
+        """Contacts the follow-up plan concerns: met (a card), on an event's list, or with a task.
+
+        A store filled from a CRM export holds many people you did not just meet; reading
+        only these keeps planning fast however large the store grows.
+        """
+        rows = self._q(
+            "SELECT contact_id FROM cards WHERE contact_id IS NOT NULL"
+            " UNION SELECT contact_id FROM attendance UNION SELECT contact_id FROM tasks"
+            " UNION SELECT other_id FROM tasks WHERE other_id IS NOT NULL"
+        )
+        return {self.live_id(int(r[0])) for r in rows}
 
     def remove_tags(self, contact_id: int, tags: Iterable[str]) -> int:
         """Take tags off a contact; returns how many it had."""

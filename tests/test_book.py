@@ -88,3 +88,16 @@ def test_low_confidence_comes_from_the_newest_card(store: Store) -> None:
     (entry,) = select_entries(store)
     assert entry.low_confidence(0.6) == {"title": 0.3, "emails": 0.4}
     assert entry.low_confidence(0.2) == {}
+
+
+def test_a_merged_contact_keeps_the_meetings_and_cards_of_both(store: Store) -> None:
+    mixer = create_event(store, "Harbour Mixer", "2026-11-18")
+    gala = create_event(store, "Winter Gala", "2026-12-05")
+    a = met(store, contact("Ana Ruiz", emails=("ana@sol.example",)), mixer)
+    b = met(store, contact("A. Ruiz", emails=("ar@mar.example",)), gala)
+    Ingester(store).merge(a, b)
+    (entry,) = select_entries(store)
+    assert [m.event.name for m in entry.meetings if m.event] == ["Harbour Mixer", "Winter Gala"]
+    assert len(entry.cards) == 2
+    assert entry.lead_source == "Business card: Winter Gala"
+    assert store.engaged_ids() == {a}
