@@ -249,6 +249,9 @@ def cli(verbose: bool) -> None:
       cardscan doctor                         check Tesseract is found
       cardscan extract card.jpg               one JSON record per card on stdout
       cardscan scan photos/ --out mixer/      contacts.csv, contacts.jsonl, followup.md
+      cardscan followup --out plan/           the living follow-up plan (checklist, CSV, .ics)
+      cardscan export --format hubspot -o h.csv   contacts for a CRM or address book
+      cardscan report -o report.html          every card beside its fields, for review
 
     Nothing leaves this machine: no command makes a network call.
     """
