@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ __all__ = [
     "reading_order",
     "region_variant",
     "rotate",
+    "thumbnail_jpeg",
 ]
 
 #: An 8-bit image: BGR (H×W×3) or grayscale (H×W).
@@ -307,6 +309,50 @@ def _too_large(name: str, width: int, height: int, max_pixels: int) -> InputImag
         f"the limit is {max_pixels:,})",
         "resize the photo to a smaller size, or raise the pixel limit (max_pixels)",
     )
+
+
+def thumbnail_jpeg(
+    path: str | Path, max_side: int = 480, quality: int = 80, max_pixels: int = 120_000_000
+) -> bytes:
+    """A small upright JPEG of a photo, for a report to embed.
+
+    JPEGs are decoded at a reduced scale (Pillow's draft mode): a 12-megapixel photo takes
+    about a third of the time of a full decode. EXIF orientation is applied as in
+    :func:`load_image`.
+
+    Args:
+        path: An image file of any format :func:`load_image` reads.
+        max_side: Longest side of the thumbnail in pixels; smaller photos are not enlarged.
+        quality: JPEG quality (1-95).
+        max_pixels: Refuse images with more pixels than this.
+
+    Returns:
+        The JPEG file's bytes.
+
+    Raises:
+        InputImageError: The file cannot be read as an image, for the reasons
+            :func:`load_image` gives.
+    """
+    p = Path(path)
+    small: Image.Image | None = None
+    try:
+        size = _header_size(p) if p.is_file() else None
+        if size is not None and size[0] * size[1] <= max_pixels:
+            with Image.open(p) as im:
+                im.draft("RGB", (max_side, max_side))
+                im.load()
+                small = Image.fromarray(_rgb_array(ImageOps.exif_transpose(im)))
+    except Exception:
+        # Any failure of the quick path is left to load_image below, so a bad photo is
+        # reported in exactly the words a scan would use.
+        small = None
+    if small is None:
+        bgr = load_image(p, max_pixels)
+        small = Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1]))
+    small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- detection
