@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import click
 
 from cardscan._version import __version__
+from cardscan.book import select_entries
 from cardscan.config import Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
@@ -39,6 +40,7 @@ from cardscan.events import (
 from cardscan.followup import (
     PRIORITY_NAMES,
     Cadence,
+    build_plan,
     complete_task,
     plan_markdown,
     refresh_plan,
@@ -51,6 +53,7 @@ from cardscan.ingest import Ingester, Tally, import_contacts
 from cardscan.models import CardResult
 from cardscan.ocr import check_tesseract, language_report
 from cardscan.pipeline import require_photos, scan_batch, scan_photos
+from cardscan.report import photo_thumbnails, render_report
 from cardscan.run import (
     atomic_write_bytes,
     atomic_write_text,
@@ -820,6 +823,75 @@ def followup(
     if len(plan.tasks) > 5:
         click.echo(f"  … and {len(plan.tasks) - 5} more in {out_dir / 'followup.md'}")
     click.echo(f"wrote {out_dir / 'followup.md'}, tasks.csv and followup.ics")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@click.option(
+    "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
+)
+@click.option(
+    "--review-threshold",
+    type=click.FloatRange(0, 1),
+    default=Settings().review_threshold,
+    show_default=True,
+    help="Values read below this confidence are marked to check.",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Date the plan's tasks as of this day.")
+@_db_option
+def report(
+    output: Path, event_ref: str | None, review_threshold: float, today: str | None, db: Path | None
+) -> None:
+    """Write one self-contained HTML page to review the scanned contacts.
+
+    Each card's photo (a thumbnail, embedded) beside the fields read from it; values
+    read with low confidence marked; possible duplicates and event check-ins badged; the
+    follow-up plan's checks and first tasks on top. The page loads nothing from the
+    network and can be mailed or archived. Without --event it shows every contact you
+    met, registered or have tasks for. It shows the plan as it stands: run
+    `cardscan followup` first to plan new contacts.
+
+    \b
+    Example:
+      cardscan report --event "Harbour mixer" -o mixer.html
+    """
+    store = _open_store(db)
+    day = _plan_date(today, "--today")
+    entries = select_entries(
+        store, event=event_ref, ids=None if event_ref else sorted(store.engaged_ids())
+    )
+    plan = build_plan(store, entries, day, review_threshold)
+    name = store.event(event_ref).name if event_ref else None
+    paths = {c.path for e in entries for c in e.cards}
+    # Thumbnails are the slow part (a photo decoded each): a bar when there are many.
+    with click.progressbar(
+        length=len(paths), label="Photos", file=sys.stderr, hidden=not sys.stderr.isatty()
+    ) as bar:
+        thumbs = photo_thumbnails()
+
+        def counted(path: str) -> str | None:
+            bar.update(1)
+            return thumbs(path)
+
+        html = render_report(
+            entries,
+            plan,
+            title=f"Cards from {name}" if name else "Scanned cards",
+            threshold=review_threshold,
+            generated=datetime.now().astimezone(),
+            thumbnails=counted,
+            event=event_ref,
+        )
+    atomic_write_text(output, html, newline="\n")
+    photos = sum(len(e.cards) for e in entries)
+    click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s)")
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)

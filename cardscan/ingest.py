@@ -292,8 +292,14 @@ class Ingester:
         with self.transaction():
             source = f"card {result.source}" + (f"#{result.card}" if result.card else "")
             # The card row comes first, so what is attached can refer to it.
+            # Absolute, so the report finds the photo from wherever it is run.
             card_id = self.store.add_card(
-                sha256, result.card, result.source, None, result.to_record(), run_id
+                sha256,
+                result.card,
+                str(Path(result.source).absolute()),
+                None,
+                result.to_record(),
+                run_id,
             )
             outcome = self.add(
                 result.contact,

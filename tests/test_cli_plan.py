@@ -113,3 +113,17 @@ def test_plan_errors_say_what_to_do(mixer: tuple[CliRunner, Path], tmp_path: Pat
 def test_plan_commands_have_help(command: list[str]) -> None:
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_report_shows_the_cards_and_the_plan(mixer: tuple[CliRunner, Path], tmp_path: Path) -> None:
+    runner, db = mixer
+    run_ok(runner, db, "followup", "--out", str(tmp_path / "plan"), "--today", "2026-11-19")
+    page = tmp_path / "report.html"
+    said = run_ok(runner, db, "report", "--event", "Harbour mixer", "-o", str(page))
+    assert "3 contact(s), 3 card photo(s)" in said
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    text = page.read_text(encoding="utf-8")
+    assert "Cards from Harbour mixer" in text and "Send Ada Quill" in text
+    # The stand-in "photos" are text files: each shows as unreadable, and the page is written.
+    assert text.count("Photo missing or unreadable") == 3
+    assert "http://" not in text and "https://" not in text
