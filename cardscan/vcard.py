@@ -1,15 +1,17 @@
-"""vCard text (versions 2.1, 3.0 and 4.0) to contacts: the only module that imports vobject.
+"""vCard text (versions 2.1, 3.0 and 4.0) to contacts and back: the only module importing vobject.
 
 A vCard arrives in a QR code printed on a card or in a ``.vcf`` file exported from an
 address book; both become the same :class:`~cardscan.models.Contact` the OCR path builds, so
 the rest of cardscan need not know where a contact came from (``Field.source`` says).
 Reading never raises on bad input: each card is parsed on its own, and one that cannot be
-read is reported with the line it starts on while the others are kept.
+read is reported with the line it starts on while the others are kept. :func:`write_vcards`
+writes contacts as vCard 4.0 (RFC 6350) or 3.0 (RFC 2426) for address books and phones.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +23,14 @@ from cardscan import lexicon, validate
 from cardscan.models import Contact, Field, Phone, PhoneType
 
 __all__ = [
+    "VCARD_VERSIONS",
     "VCardEntry",
     "VCardError",
     "VCardResult",
     "phone_field",
     "read_vcards",
     "web_or_social",
+    "write_vcards",
 ]
 
 #: Confidence given to a value that does not validate (a phone number no numbering plan
@@ -57,6 +61,7 @@ _PHONE_TYPES: tuple[tuple[str, PhoneType], ...] = (
     ("work", PhoneType.WORK),
     ("main", PhoneType.WORK),
     ("home", PhoneType.OTHER),
+    ("other", PhoneType.OTHER),
 )
 #: Old-style profile properties (X-TWITTER:jdoe) and the network each names.
 _SOCIAL_PROPERTIES = {
@@ -508,3 +513,119 @@ def _unique(fields: list[Any]) -> list[Any]:
             seen.add(key)
             out.append(f)
     return out
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+#: The vCard versions :func:`write_vcards` writes: 4.0 (RFC 6350) for current address books,
+#: 3.0 (RFC 2426) for older clients (Outlook desktop, older Android and car kits).
+VCARD_VERSIONS = ("4.0", "3.0")
+
+#: TEL types per phone type. 4.0 names a mobile "cell" like 3.0; "other" is not an RFC type
+#: but is what Apple Contacts writes for one, and the reader above maps it back. A toll-free
+#: number has no type of its own: the reader knows it again by its number.
+_TEL_TYPES: dict[PhoneType, tuple[str, ...]] = {
+    PhoneType.WORK: ("work", "voice"),
+    PhoneType.MOBILE: ("cell", "voice"),
+    PhoneType.FAX: ("work", "fax"),
+    PhoneType.TOLL_FREE: ("work", "voice"),
+    PhoneType.OTHER: ("other", "voice"),
+}
+
+
+def write_vcards(cards: Iterable[VCardEntry], version: str = "4.0") -> str:
+    """Contacts as vCard text, one card each, CRLF line ends and long lines folded.
+
+    Each card carries N and FN, ORG, TITLE, every e-mail (``TYPE=work``), every phone with
+    its type and extension (4.0: a ``tel:`` URI with ``;ext=``; 3.0: ``+1 4155550100 x204``),
+    websites as URL, social profiles as X-SOCIALPROFILE, the address as the street part of
+    a work ADR, the note as NOTE and the categories as CATEGORIES. What it writes,
+    :func:`read_vcards` reads back to the same values.
+
+    Args:
+        cards: The contacts with their note, categories and UID (``VCardEntry.version`` and
+            ``line`` are not used). A card without a UID gets one derived from its name and
+            first e-mail, so writing the same contact twice gives the same UID.
+        version: "4.0" or "3.0".
+
+    Returns:
+        The vCard text.
+
+    Raises:
+        ValueError: ``version`` is not one of :data:`VCARD_VERSIONS`.
+    """
+    if version not in VCARD_VERSIONS:
+        raise ValueError(f"vCard version {version!r} is not one of {', '.join(VCARD_VERSIONS)}")
+    return "".join(_card(entry, version).serialize() for entry in cards)
+
+
+def _card(entry: VCardEntry, version: str) -> Any:
+    c = entry.contact
+    v4 = version == "4.0"
+    card = vobject.vCard()
+    card.add("version").value = version
+    name = c.name.value if c.name else ""
+    given, family = c.given_name or "", c.family_name or ""
+    if name and not (given or family):
+        given, _, family = name.rpartition(" ") if " " in name else ("", "", name)
+    card.add("n").value = vobject.vcard.Name(family=family, given=given)
+    # FN is required by both versions; a card without a name shows its company or e-mail.
+    fallback = c.company.value if c.company else (c.emails[0].value if c.emails else "")
+    card.add("fn").value = name or " ".join(p for p in (given, family) if p) or fallback
+    if c.company:
+        card.add("org").value = [c.company.value]
+    if c.title:
+        card.add("title").value = c.title.value
+    for email in c.emails:
+        prop = card.add("email")
+        prop.value = email.value
+        prop.params["TYPE"] = ["work"] if v4 else ["INTERNET", "WORK"]
+    for phone in (f.value for f in c.phones):
+        prop = card.add("tel")
+        types = _TEL_TYPES.get(phone.type, ("voice",))
+        if v4 and phone.e164:
+            ext = f";ext={phone.extension}" if phone.extension else ""
+            prop.value = f"tel:{phone.e164}{ext}"
+            prop.params["VALUE"] = ["uri"]
+            # Already in its written form: vobject would escape the ";" of ";ext=".
+            prop.encoded = True
+        else:
+            prop.value = _phone_text(phone)
+        prop.params["TYPE"] = list(types) if v4 else [t.upper() for t in types]
+    for site in c.websites:
+        card.add("url").value = _url(site.value)
+    for profile in c.social:
+        prop = card.add("x-socialprofile")
+        prop.value = profile.value if profile.value.startswith("@") else _url(profile.value)
+        host = profile.value.split("/", 1)[0]
+        if "/" in profile.value and "." in host:
+            prop.params["TYPE"] = [host.split(".")[-2]]  # "linkedin.com/in/x" → linkedin
+    if c.address:
+        adr = card.add("adr")
+        # One line as cardscan keeps it: the street part holds it whole, commas escaped.
+        adr.value = vobject.vcard.Address(street=c.address.value)
+        adr.params["TYPE"] = ["work"] if v4 else ["WORK"]
+    if entry.note:
+        card.add("note").value = entry.note
+    if entry.categories:
+        card.add("categories").value = list(entry.categories)
+    card.add("uid").value = entry.uid or _uid(c)
+    return card
+
+
+def _phone_text(phone: Phone) -> str:
+    """A phone as text: E.164 with the extension after " x", or as printed if invalid."""
+    if not phone.e164:
+        return phone.raw
+    return phone.e164 + (f" x{phone.extension}" if phone.extension else "")
+
+
+def _url(value: str) -> str:
+    return value if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE) else "https://" + value
+
+
+def _uid(contact: Contact) -> str:
+    key = "|".join(
+        [contact.name.value if contact.name else ""] + [e.value for e in contact.emails[:1]]
+    )
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'cardscan:' + key)}"
