@@ -1,7 +1,8 @@
 """Contacts from files people already have: CRM and address-book CSV exports, vCards, rosters.
 
-``read_contacts`` recognises the CSV exports of HubSpot, Salesforce, Google Contacts and
-Outlook by their column headers, takes an explicit column mapping for any other CSV
+``read_contacts`` recognises the CSV exports of HubSpot, Salesforce, Google Contacts,
+Outlook, Zoho and Pipedrive (and what :mod:`cardscan.export` writes for each) by their column
+headers, takes an explicit column mapping for any other CSV
 ("Full Name=name,E-mail=email"), and reads vCard 3.0/4.0 files through
 :mod:`cardscan.vcard`. ``read_roster`` reads an event's registration list: an Eventbrite
 attendee export or a plain CSV of name/email/company.
@@ -10,6 +11,12 @@ A broken row never stops an import: it is reported with the line it starts on an
 of the file is read. Values are checked like scanned ones (phones to E.164 and e-mail syntax
 through :mod:`cardscan.validate`); a value that does not validate is kept out of the contact
 and reported as a warning on its line. Every value carries ``Field.source`` "import:<format>".
+
+What :mod:`cardscan.export` wrote reads back to the same contact: the apostrophe that
+neutralised a formula-like cell is taken off again, values a layout had no column for come
+back from their note lines ("E-mail: …", "Phone (fax): …"), a "Tags: …" line becomes tags,
+and a consent column ("Email Opt Out", "Marketing consent" …) becomes the tag ``opt-in`` or
+``opt-out``.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ from pathlib import Path
 
 from nameparser import HumanName
 
+from cardscan import lexicon
 from cardscan.errors import CardscanError, ConfigError, ExitCode
+from cardscan.export import FORMULA_PREFIXES, LEAD_SOURCE_LABEL, UNKNOWN_COMPANY, VALUE_LABELS
 from cardscan.models import Contact, Field, Phone, PhoneType
 from cardscan.validate import DEFAULT_REGION, find_phones, normalize_email
 
@@ -58,6 +67,9 @@ TARGETS: frozenset[str] = frozenset(
         "social",
         "note",
         "tags",
+        "lead_source",
+        "opt_in",
+        "opt_out",
         "ignore",
     }
 )
@@ -208,13 +220,17 @@ HUBSPOT: dict[str, str] = {
     "zip": "postcode",
     "country/region": "country",
     "notes": "note",
+    "message": "note",
+    "lead source": "lead_source",
 }
 
 #: Salesforce contacts, by API name (Data Loader / Data Export: "FirstName", "LastName",
 #: "Title", "Email", "Phone", "MobilePhone", "Fax", "Account.Name", "MailingStreet", …,
 #: "Description") and by field label (report exports and the Import Wizard's labels:
 #: "First Name", "Last Name", "Account Name", "Mobile", "Business Phone", "Mailing Street",
-#: "Contact Description"). Lead exports name the employer "Company".
+#: "Contact Description"). Lead exports name the employer "Company"; the Data Import Wizard's
+#: lead labels ("Field Mapping for Importing Leads": "Mobile Phone", "Street", "State/Province",
+#: "Postal Code", "Lead Source", "Email Opt Out") and the Lead API names are here too.
 SALESFORCE: dict[str, str] = {
     "name": "name",
     "full name": "name",
@@ -253,7 +269,107 @@ SALESFORCE: dict[str, str] = {
     "mailing country": "country",
     "description": "note",
     "contact description": "note",
+    "mobile phone": "mobile",
+    "street": "street",
+    "city": "city",
+    "state": "region",
+    "state/province": "region",
+    "postalcode": "postcode",
+    "postal code": "postcode",
+    "zip/postal code": "postcode",
+    "country": "country",
+    "lead source": "lead_source",
+    "leadsource": "lead_source",
+    "email opt out": "opt_out",
+    "hasoptedoutofemail": "opt_out",
 }
+
+#: Zoho CRM leads and contacts: the standard field labels ("Standard Fields in Leads": Last
+#: Name, Company, Title (API name and older label "Designation"), Email, Secondary Email,
+#: Phone, Mobile, Fax, Website, Lead Source, Street, City, State, Zip Code, Country,
+#: Description, Twitter, Email Opt Out).
+ZOHO: dict[str, str] = {
+    "first name": "given_name",
+    "last name": "family_name",
+    "full name": "name",
+    "title": "title",
+    "designation": "title",
+    "company": "company",
+    "account name": "company",
+    "email": "email",
+    "secondary email": "email",
+    "phone": "work_phone",
+    "mobile": "mobile",
+    "home phone": "home_phone",
+    "other phone": "phone",
+    "fax": "fax",
+    "website": "website",
+    "web site": "website",
+    "twitter": "twitter",
+    "street": "street",
+    "mailing street": "street",
+    "city": "city",
+    "mailing city": "city",
+    "state": "region",
+    "mailing state": "region",
+    "zip code": "postcode",
+    "mailing zip": "postcode",
+    "country": "country",
+    "mailing country": "country",
+    "description": "note",
+    "lead source": "lead_source",
+    "email opt out": "opt_out",
+}
+
+#: Pipedrive people: the column names of its people export ("Person - Name", "Person - Email -
+#: Work", "Person - Phone - Mobile", "Person - Organization", "Person - Labels", …), which its
+#: import also maps, and the Organization and Note fields of a spreadsheet import.
+PIPEDRIVE: dict[str, str] = {
+    "person - name": "name",
+    "person - first name": "given_name",
+    "person - last name": "family_name",
+    "person - job title": "title",
+    "person - organization": "company",
+    "organization - name": "company",
+    "person - email": "email",
+    "person - email - work": "email",
+    "person - email - home": "email",
+    "person - email - other": "email",
+    "person - phone": "phone",
+    "person - phone - work": "work_phone",
+    "person - phone - mobile": "mobile",
+    "person - phone - home": "home_phone",
+    "person - phone - other": "phone",
+    "person - postal address": "address",
+    "person - labels": "tags",
+    "person - label": "tags",
+    "person - notes": "note",
+    "note - content": "note",
+    "person - marketing status": "opt_in",
+}
+
+#: Consent and lead-source columns, whatever the layout: a truthy "Email Opt Out" becomes the
+#: tag ``opt-out``, a truthy opt-in or consent column the tag ``opt-in`` (the follow-up plan
+#: sends group messages only to those).
+CONSENT: dict[str, str] = {
+    "email opt out": "opt_out",
+    "email opt-out": "opt_out",
+    "hasoptedoutofemail": "opt_out",
+    "unsubscribed": "opt_out",
+    "email opt-in": "opt_in",
+    "email opt in": "opt_in",
+    "email consent": "opt_in",
+    "marketing consent": "opt_in",
+    "marketing opt-in": "opt_in",
+    "marketing status": "opt_in",
+    "newsletter": "opt_in",
+    "subscribed": "opt_in",
+    "consent": "opt_in",
+    "lead source": "lead_source",
+}
+#: Cell values that mean yes in a consent column (Salesforce and Zoho write 1/0 or true/false,
+#: Pipedrive's marketing status "Subscribed").
+_TRUTHY = frozenset({"1", "true", "yes", "y", "x", "on", "checked", "subscribed", "opted in"})
 
 #: Eventbrite attendee report ("Order #, Order Date, First Name, Last Name, Email,
 #: Quantity, Ticket Type, Attendee #, …, Attendee Status", then the order form's optional
@@ -395,9 +511,13 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     """Comma, semicolon (Excel in most of Europe) or tab, as the header line shows."""
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     try:
-        return csv.Sniffer().sniff(first, delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
     except csv.Error:
         return csv.excel
+    # A header line without quotes cannot show how quotes are escaped, and the sniffer then
+    # guesses no doubling; every CRM export and Excel double them (RFC 4180).
+    dialect.doublequote = True
+    return dialect
 
 
 def _rows(
@@ -452,6 +572,18 @@ def detect_format(headers: Sequence[str]) -> str | None:
         {"business phone", "mobile phone", "job title", "e-mail type"} & h
     ):
         return "outlook"
+    if any(x.startswith(("person - ", "organization - ")) for x in h):
+        return "pipedrive"
+    if {"secondary email", "zip code", "skype id", "designation"} & h and (
+        {"last name", "company", "email"} & h
+    ):
+        return "zoho"
+    if (
+        {"lead source", "email opt out", "lead status"} & h
+        and "company" in h
+        and ({"mobile phone", "street", "postal code", "state/province", "description"} & h)
+    ):
+        return "salesforce"
     if {"firstname", "lastname"} & h or {"accountid", "mobilephone", "mailingstreet"} & h:
         return "salesforce"
     if "account name" in h and ({"first name", "last name", "contact id", "mailing street"} & h):
@@ -469,6 +601,8 @@ _TABLES: dict[str, Mapping[str, str]] = {
     "hubspot": HUBSPOT,
     "salesforce": SALESFORCE,
     "eventbrite": EVENTBRITE,
+    "zoho": ZOHO,
+    "pipedrive": PIPEDRIVE,
     "csv": PLAIN,
 }
 
@@ -492,7 +626,7 @@ def _columns(
     values: dict[tuple[str, str], int] = {}
     for i, raw in enumerate(headers):
         h = _norm(raw)
-        target = explicit.get(h) or table.get(h)
+        target = explicit.get(h) or table.get(h) or CONSENT.get(h)
         if h == "attendee status":
             cols.status = i
         if target is None and table is GOOGLE and (m := _GOOGLE_NUMBERED.match(h)):
@@ -509,7 +643,26 @@ def _columns(
 
 
 def _cell(row: Sequence[str], i: int) -> str:
-    return row[i].strip() if 0 <= i < len(row) else ""
+    text = row[i].strip() if 0 <= i < len(row) else ""
+    # The apostrophe an export put before a formula-like value is not part of it.
+    if text.startswith("'") and text[1:2] and text[1] in "".join(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+#: A note line an export wrote for a value it had no column for, or for the tags.
+_NOTE_LABELS = "|".join(re.escape(x) for x in [*VALUE_LABELS.values(), "Tags"])
+_NOTE_VALUE = re.compile(
+    rf"^(?P<label>{_NOTE_LABELS})"
+    rf"(?: \((?P<type>{'|'.join(re.escape(t.value) for t in PhoneType)})\))?: (?P<text>\S.*)$"
+)
+_LABEL_KINDS = {label: kind for kind, label in VALUE_LABELS.items()} | {"Tags": "tags"}
+
+
+def _social_host(profile: str) -> str | None:
+    """The canonical host of a profile URL on a known social network ("linkedin.com")."""
+    host = profile.split("/", 1)[0].lower()
+    return lexicon.SOCIAL_HOSTS.get(host) if "/" in profile.strip("/") else None
 
 
 def _phone_type(target: str, label: str = "") -> PhoneType:
@@ -518,6 +671,8 @@ def _phone_type(target: str, label: str = "") -> PhoneType:
         return PhoneType.FAX
     if target == "mobile" or any(w in label for w in ("mobile", "cell", "iphone")):
         return PhoneType.MOBILE
+    if "toll" in label:
+        return PhoneType.TOLL_FREE
     if target == "work_phone" or "work" in label or "business" in label:
         return PhoneType.WORK
     return PhoneType.OTHER
@@ -535,25 +690,50 @@ class _RowBuilder:
         self.websites: list[Field[str]] = []
         self.social: list[Field[str]] = []
         self.problems: list[str] = []
+        self.absorbed = False
 
     def field(self, value: str) -> Field[str]:
         return Field(value, IMPORT_CONFIDENCE, self.source, raw=value)
 
     def add(self, target: str, cell: str, label: str = "") -> None:
         # Google joins several values in one cell with " ::: "; other CRMs use ";".
-        sep = " ::: " if " ::: " in cell else (";" if target in ("email", "tags") else None)
-        parts = [p.strip() for p in (cell.split(sep) if sep else [cell]) if p.strip()]
+        if " ::: " in cell:
+            parts = cell.split(" ::: ")
+        elif target == "tags":
+            parts = re.split(r"[;,]", cell)
+        elif target == "email":
+            parts = cell.split(";")
+        else:
+            parts = [cell]
+        parts = [p.strip() for p in parts if p.strip()]
         for part in parts:
             if target == "email":
                 self.add_email(part)
             elif target in ("phone", "work_phone", "mobile", "home_phone", "fax"):
                 self.add_phone(part, _phone_type(target, label))
             elif target == "website":
-                self.websites.append(self.field(re.sub(r"^https?://", "", part).rstrip("/")))
+                site = re.sub(r"^https?://", "", part).rstrip("/")
+                if _social_host(site):
+                    self.add_social(site)
+                else:
+                    self.websites.append(self.field(site))
             elif target == "social":
-                self.social.append(self.field(re.sub(r"^https?://(www\.)?", "", part).rstrip("/")))
+                self.add_social(part)
+            elif target == "twitter":
+                self.add_social(part, "x.com")
             else:
                 self.values.setdefault(target, []).append(part)
+
+    def add_social(self, text: str, network_host: str | None = None) -> None:
+        profile = re.sub(r"^https?://", "", text.strip()).rstrip("/")
+        host = _social_host(profile)
+        if host:
+            profile = host + profile[profile.index("/") :]
+        elif network_host and re.fullmatch(r"@?[\w.\-]{1,60}", profile):
+            # Zoho's "Twitter" column holds a bare handle.
+            profile = f"{network_host}/{profile.removeprefix('@')}"
+        if profile and profile not in (f.value for f in self.social):
+            self.social.append(self.field(profile))
 
     def add_email(self, text: str) -> None:
         normal = normalize_email(text)
@@ -574,6 +754,9 @@ class _RowBuilder:
         else:
             if any(f.value.e164 == match.e164 for f in self.phones):
                 return
+            # As the vCard reader does: a work or unlabelled line that is toll-free is that.
+            if kind in (PhoneType.WORK, PhoneType.OTHER) and match.toll_free:
+                kind = PhoneType.TOLL_FREE
             phone = Phone(text, match.e164, kind, True, match.extension)
         self.phones.append(Field(phone, IMPORT_CONFIDENCE, self.source, raw=text))
 
@@ -581,7 +764,33 @@ class _RowBuilder:
         vs = self.values.get(target)
         return " ".join(vs) if vs else None
 
+    def absorb_note(self) -> None:
+        """Take the value and "Tags:" lines an export wrote into the note back out of it."""
+        if self.absorbed:
+            return
+        self.absorbed = True
+        kept_notes = []
+        for note in self.values.pop("note", []):
+            kept = []
+            for line in note.splitlines():
+                m = _NOTE_VALUE.match(line.strip())
+                kind = None if m is None else _LABEL_KINDS.get(m.group("label"))
+                if m is None or kind is None:
+                    kept.append(line)
+                elif kind == "tags":
+                    tags = (t.strip() for t in m.group("text").split(","))
+                    self.values.setdefault("tags", []).extend(t for t in tags if t)
+                elif kind == "phone":
+                    self.add_phone(m.group("text"), PhoneType(m.group("type") or "other"))
+                else:
+                    self.add(kind, m.group("text"))
+            if text := "\n".join(kept).strip("\n"):
+                kept_notes.append(text)
+        if kept_notes:
+            self.values["note"] = kept_notes
+
     def contact(self) -> Contact:
+        self.absorb_note()
         given, middle, family = (
             self.one("given_name"),
             self.one("middle_name"),
@@ -604,7 +813,7 @@ class _RowBuilder:
             given_name=given,
             family_name=family,
             title=self.field(title) if title else None,
-            company=self.field(c) if (c := self.one("company")) else None,
+            company=self.field(c) if (c := self.one("company")) and c != UNKNOWN_COMPANY else None,
             emails=tuple(self.emails),
             phones=tuple(self.phones),
             websites=tuple(self.websites),
@@ -614,12 +823,23 @@ class _RowBuilder:
         )
 
     def note(self) -> str | None:
-        vs = self.values.get("note")
-        return "\n".join(vs) if vs else None
+        self.absorb_note()
+        lines = "\n".join(self.values.get("note", [])).splitlines()
+        # A lead-source column becomes the same note line an export writes where it has none.
+        for source in self.values.get("lead_source", []):
+            line = f"{LEAD_SOURCE_LABEL}: {source}"
+            if line not in lines:
+                lines.append(line)
+        return "\n".join(lines) or None
 
     def tags(self) -> tuple[str, ...]:
+        self.absorb_note()
         # Google's system groups ("* myContacts", "* starred") are not the user's tags.
         tags = [t for t in self.values.get("tags", []) if not t.startswith("* ")]
+        if any(v.lower() in _TRUTHY for v in self.values.get("opt_in", [])):
+            tags.append("opt-in")
+        if any(v.lower() in _TRUTHY for v in self.values.get("opt_out", [])):
+            tags.append("opt-out")
         return tuple(dict.fromkeys(tags))
 
 
