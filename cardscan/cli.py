@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from typing import Any, TextIO
 import click
 
 from cardscan._version import __version__
-from cardscan.book import select_entries
+from cardscan.book import parse_since, select_entries
 from cardscan.config import Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
@@ -37,6 +38,7 @@ from cardscan.events import (
     event_stats,
     import_roster,
 )
+from cardscan.export import EXPORT_FORMATS, export_entries
 from cardscan.followup import (
     PRIORITY_NAMES,
     Cadence,
@@ -823,6 +825,79 @@ def followup(
     if len(plan.tasks) > 5:
         click.echo(f"  … and {len(plan.tasks) - 5} more in {out_dir / 'followup.md'}")
     click.echo(f"wrote {out_dir / 'followup.md'}, tasks.csv and followup.ics")
+
+
+@cli.command("export", context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
+    help="What the file is for (see below).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (replaced whole; readable by you only).",
+)
+@click.option(
+    "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
+)
+@click.option("--since", metavar="YYYY-MM-DD", help="Only contacts seen on or after this day.")
+@click.option("--tag", metavar="TAG", help="Only contacts with this tag.")
+@click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 BOM (Excel on Windows).")
+@click.option(
+    "--vcard-version",
+    type=click.Choice(["4.0", "3.0"]),
+    default="4.0",
+    show_default=True,
+    help="3.0 for older address books.",
+)
+@_db_option
+def export_command(
+    fmt: str,
+    output: Path,
+    event_ref: str | None,
+    since: str | None,
+    tag: str | None,
+    bom: bool,
+    vcard_version: str,
+    db: Path | None,
+) -> None:
+    """Write the contacts for a CRM, an address book or a script.
+
+    \b
+    Formats:
+      hubspot      HubSpot contacts import
+      salesforce   Salesforce Data Import Wizard, leads
+      google       Google Contacts CSV
+      outlook      Outlook CSV import
+      zoho         Zoho CRM leads
+      pipedrive    Pipedrive people
+      vcard        vCard 4.0 (--vcard-version 3.0 for older clients)
+      jsonl        one JSON object per contact, with everything
+      csv          everything, one row per contact
+
+    Columns are named as each importer documents them; several e-mails and phones go to
+    its own slots, and what has no column (a fourth e-mail) goes into its notes with
+    where you met, your notes and tags, and a lead source. No cell can run as a formula
+    in a spreadsheet. `cardscan import` reads every format back.
+
+    \b
+    Examples:
+      cardscan export --format hubspot --event "Harbour mixer" -o mixer-hubspot.csv
+      cardscan export --format vcard --tag hot -o hot.vcf
+      cardscan export --format outlook --since 2026-11-01 --bom -o november.csv
+    """
+    store = _open_store(db)
+    entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
+    buffer = io.BytesIO()
+    count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
+    atomic_write_bytes(output, buffer.getvalue())
+    click.echo(f"wrote {output}: {count} contact(s) as {fmt.lower()}")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

@@ -35,7 +35,7 @@ import icalendar
 
 from cardscan.book import Entry, select_entries
 from cardscan.errors import ConfigError, StoreError
-from cardscan.export import safe_cell
+from cardscan.export import phone_text, safe_cell, safe_phone_cell
 from cardscan.intros import may_contact, suggest_introductions
 from cardscan.models import CardResult, Phone
 from cardscan.store import Store, Task
@@ -57,6 +57,8 @@ INTRO, MISSED, RECAP = "intro", "missed-you", "recap"
 
 #: Tags that allow messages which are not one-to-one (newsletters, recaps, invitations).
 OPT_IN_TAGS = ("opt-in", "opted-in", "newsletter", "subscribed")
+#: Tags that withdraw it (a CRM's "Email Opt Out", read by ``cardscan import``).
+OPT_OUT_TAGS = ("opt-out", "opted-out")
 
 #: The store setting that holds the cadence, so ``task done`` schedules with the plan's.
 CADENCE_SETTING = "followup.cadence"
@@ -167,8 +169,8 @@ def priority_of(entry: Entry) -> int:
 
 
 def opted_in(entry: Entry) -> bool:
-    """Whether the contact agreed to messages that are not one-to-one."""
-    return entry.has_tag(*OPT_IN_TAGS)
+    """Whether the contact agreed to messages that are not one-to-one (and did not withdraw)."""
+    return entry.has_tag(*OPT_IN_TAGS) and not entry.has_tag(*OPT_OUT_TAGS)
 
 
 def rank_for_top(entries: Sequence[Entry]) -> list[Entry]:
@@ -742,14 +744,14 @@ def tasks_csv(plan: Plan) -> str:
             "kind": t.kind,
             "contact": c.label,
             "email": emails[0].display if emails else "",
-            "phone": phones[0].display if phones else "",
+            "phone": safe_phone_cell(phone_text(phones[0])) if phones else "",
             "company": c.company or "",
             "notes": "\n".join(t.contact.contact.notes),
             "event": t.event or "",
             "why": t.why,
             "draft": t.draft,
         }
-        writer.writerow([safe_cell(row[k]) for k in TASK_COLUMNS])
+        writer.writerow([row[k] if k == "phone" else safe_cell(row[k]) for k in TASK_COLUMNS])
     return buffer.getvalue()
 
 

@@ -81,6 +81,8 @@ def test_after_the_mixer(mixer: tuple[CliRunner, Path], tmp_path: Path) -> None:
     assert len(list(cal.walk("VTODO"))) == 4
 
     thanks = next(r for r in rows if r["kind"] == "thank-you" and r["contact"] == "Bo Lind")
+    # Text in every spreadsheet, dialable as is: no apostrophe, no bare "+digits" number.
+    assert thanks["phone"] == "+1 2025550101"
     said = run_ok(runner, db, "task", "done", thanks["id"], "--on", "2026-11-19")
     assert "next: check-in due 2026-12-19" in said
     listed = run_ok(runner, db, "task", "list")
@@ -127,3 +129,55 @@ def test_report_shows_the_cards_and_the_plan(mixer: tuple[CliRunner, Path], tmp_
     # The stand-in "photos" are text files: each shows as unreadable, and the page is written.
     assert text.count("Photo missing or unreadable") == 3
     assert "http://" not in text and "https://" not in text
+
+
+@pytest.mark.parametrize("fmt", ["hubspot", "salesforce", "google", "outlook", "zoho", "pipedrive"])
+def test_export_then_import_gives_the_same_people(
+    mixer: tuple[CliRunner, Path], tmp_path: Path, fmt: str
+) -> None:
+    runner, db = mixer
+    run_ok(runner, db, "note", str(ids(db)["Ada Quill"]), "=HYPERLINK(1)")
+    out = tmp_path / f"{fmt}.csv"
+    said = run_ok(runner, db, "export", "--format", fmt, "--event", "Harbour mixer", "-o", str(out))
+    assert f"3 contact(s) as {fmt}" in said
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    fresh = tmp_path / "fresh.db"
+    said = run_ok(runner, fresh, "import", str(out))
+    assert f"({fmt})" in said
+    with open_store(db) as a, open_store(fresh) as b:
+
+        def people(s):  # type: ignore[no-untyped-def]
+            return sorted(
+                (c.name, c.company, tuple(v.value for v in c.of_kind("email")), c.notes)
+                for c in s.contacts(full=True)
+            )
+
+        before, after = people(a), people(b)
+    assert [p[:3] for p in after] == [p[:3] for p in before]
+    ada = next(p for p in after if p[0] == "Ada Quill")
+    assert any("=HYPERLINK(1)" in n for n in ada[3])
+
+
+def test_export_selects_and_refuses_what_it_cannot_do(
+    mixer: tuple[CliRunner, Path], tmp_path: Path
+) -> None:
+    runner, db = mixer
+    run_ok(runner, db, "tag", str(ids(db)["Bo Lind"]), "hot")
+    vcf = tmp_path / "hot.vcf"
+    assert "1 contact(s) as vcard" in run_ok(
+        runner, db, "export", "--format", "vcard", "--tag", "hot", "-o", str(vcf)
+    )
+    assert vcf.read_text(encoding="utf-8").count("BEGIN:VCARD") == 1
+    later = run_ok(
+        runner, db, "export", "--format", "csv", "--since", "2099-01-01", "-o", str(tmp_path / "x")
+    )
+    assert "0 contact(s)" in later
+    for args, hint in (
+        (["--format", "vcard", "--bom"], "byte-order mark"),
+        (["--format", "csv", "--since", "soon"], "YYYY-MM-DD"),
+        (["--format", "excel"], "hubspot"),
+    ):
+        result = runner.invoke(cli, ["export", *args, "-o", str(tmp_path / "y"), "--db", str(db)])
+        assert result.exit_code == ExitCode.USAGE, result.output
+        assert hint in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "y").exists()

@@ -214,11 +214,12 @@ def test_permission_no_shows_and_opt_in(store: Store, mixer: Event, tmp_path: Pa
         check_in(ingester, mixer, contact(emails=(email,)), "door", "2026-11-18T18:05:00+00:00")
     ids = {c.label: c.id for c in store.contacts()}
     store.add_tags(ids["Ida Moss"], ["opt-in"])
+    store.add_tags(ids["Jo Ng"], ["opt-in", "opt-out"])  # withdrawn in the CRM since
     store.add_tags(ids["Kai Roe"], ["no-followup"])
     plan = refresh_plan(store, TODAY, event="Harbour Mixer")
     got = {(t.contact.contact.label, t.kind) for t in plan.tasks}
-    # Gus registered and did not come; Ida came and opted in to news; Jo came but did not
-    # opt in (no recap); Kai asked for no follow-up.
+    # Gus registered and did not come; Ida came and opted in to news; Jo came but opted
+    # out again (no recap); Kai asked for no follow-up.
     assert got == {("Gus Hale", "missed-you"), ("Ida Moss", "recap")}
     missed = next(t for t in plan.tasks if t.kind == "missed-you")
     assert "sorry to miss you at Harbour Mixer" in missed.draft
