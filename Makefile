@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test lint typecheck unit bench samples clean help
 
 help:
-	@echo "make demo   scan samples/ and print the table (creates .venv)"
+	@echo "make demo   scan samples/, plan the follow-up, export, report (creates .venv)"
 	@echo "make test   lint, type-check and run the whole test suite (creates .venv)"
 	@echo "make bench  accuracy and speed table on samples/ (and ../shared/cards if present)"
 
@@ -24,7 +24,14 @@ demo: $(STAMP)
 	@# Exit code 6 means some photos failed; the demo still shows the table.
 	@# The demo's invented people go to a store of its own, not the user's contacts.
 	rm -f out/demo.db out/demo.db-wal out/demo.db-shm
-	CARDSCAN_DB=out/demo.db $(BIN)/cardscan scan samples --out out/demo --fresh || test $$? -eq 6
+	CARDSCAN_DB=out/demo.db $(BIN)/cardscan event create "Sample mixer"
+	CARDSCAN_DB=out/demo.db $(BIN)/cardscan scan samples --out out/demo --fresh \
+	  --event "Sample mixer" || test $$? -eq 6
+	@# After the mixer: the plan (3 contacts get the coffee), a CRM file, the review page.
+	CARDSCAN_DB=out/demo.db $(BIN)/cardscan followup --event "Sample mixer" --top 3 --out out/demo/plan
+	CARDSCAN_DB=out/demo.db $(BIN)/cardscan export --format hubspot --event "Sample mixer" -o out/demo/hubspot.csv
+	CARDSCAN_DB=out/demo.db $(BIN)/cardscan export --format vcard --event "Sample mixer" -o out/demo/contacts.vcf
+	CARDSCAN_DB=out/demo.db $(BIN)/cardscan report --event "Sample mixer" -o out/demo/report.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check cardscan tests scripts
