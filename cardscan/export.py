@@ -345,7 +345,8 @@ SALESFORCE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _salesforce(entry: Entry) -> dict[str, str]:
+def _lead(entry: Entry, mobile: str, second_email: str | None = None) -> dict[str, str]:
+    """A lead row in the column names Salesforce and Zoho share (``mobile`` differs)."""
     c, v = entry.contact, _Values(entry)
     given, family = _names(entry)
     row = {
@@ -355,16 +356,26 @@ def _salesforce(entry: Entry) -> dict[str, str]:
         "Title": c.title or "",
         "Company": c.company or UNKNOWN_COMPANY,
         "Email": v.take("email"),
-        "Phone": v.take("phone", ("work", "toll-free")),
-        "Mobile Phone": v.take("phone", ("mobile",)),
-        "Fax": v.take("phone", ("fax",)),
-        "Website": v.take("website"),
-        "Street": c.address or "",
-        "Lead Source": entry.lead_source,
-        "Email Opt Out": _opt_out(entry),
     }
+    if second_email:
+        row[second_email] = v.take("email")
+    row.update(
+        {
+            "Phone": v.take("phone", ("work", "toll-free")),
+            mobile: v.take("phone", ("mobile",)),
+            "Fax": v.take("phone", ("fax",)),
+            "Website": v.take("website"),
+            "Street": c.address or "",
+            "Lead Source": entry.lead_source,
+            "Email Opt Out": _opt_out(entry),
+        }
+    )
     row["Description"] = _note(entry, v, lead_source=False)
     return row
+
+
+def _salesforce(entry: Entry) -> dict[str, str]:
+    return _lead(entry, "Mobile Phone")
 
 
 #: Zoho CRM leads. Source: Zoho CRM Help, "Standard Fields in Leads" (help.zoho.com, Leads
@@ -390,25 +401,7 @@ ZOHO_COLUMNS: tuple[str, ...] = (
 
 
 def _zoho(entry: Entry) -> dict[str, str]:
-    c, v = entry.contact, _Values(entry)
-    given, family = _names(entry)
-    row = {
-        "First Name": given,
-        "Last Name": family or c.label,
-        "Title": c.title or "",
-        "Company": c.company or UNKNOWN_COMPANY,
-        "Email": v.take("email"),
-        "Secondary Email": v.take("email"),
-        "Phone": v.take("phone", ("work", "toll-free")),
-        "Mobile": v.take("phone", ("mobile",)),
-        "Fax": v.take("phone", ("fax",)),
-        "Website": v.take("website"),
-        "Street": c.address or "",
-        "Lead Source": entry.lead_source,
-        "Email Opt Out": _opt_out(entry),
-    }
-    row["Description"] = _note(entry, v, lead_source=False)
-    return row
+    return _lead(entry, "Mobile", "Secondary Email")
 
 
 #: Pipedrive people. Source: Pipedrive Knowledge Base, "Import fields" and "Importing:
