@@ -13,12 +13,17 @@ import io
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
+from test_plan import met
 from test_roundtrip import faker_entries, hard_entries
+from test_store import contact
 
 from cardscan.export import CSV_FORMATS, export_entries
+from cardscan.followup import refresh_plan, tasks_csv
+from cardscan.store import open_store
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -60,6 +65,17 @@ def opened(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         export_entries(entries, fmt, buffer, bom=True)
         sources.append(tmp / f"{fmt}.csv")
         sources[-1].write_bytes(buffer.getvalue())
+    # The follow-up plan's tasks.csv, for a contact whose card reads like formulas.
+    with open_store(tmp / "plan.db") as store:
+        met(
+            store,
+            contact(
+                "=HYPERLINK(1)", title="@risk", emails=("eve@x.example",), phones=("+33140000000",)
+            ),
+            note="-2+3",
+        )
+        sources.append(tmp / "tasks.csv")
+        sources[-1].write_text(tasks_csv(refresh_plan(store, date(2026, 11, 20))), encoding="utf-8")
     sources.append(tmp / "unsafe.csv")
     sources[-1].write_bytes(UNSAFE.encode())
     outdir = tmp / "out"
@@ -108,3 +124,11 @@ def test_phones_stay_text_with_their_plus(opened: dict[str, Path], fmt: str) -> 
     assert phones, fmt
     assert all(kind == "string" for kind, _, _ in phones)
     assert not any(kind == "float" and len(text) >= 9 for kind, _, text in cells)
+
+
+def test_no_cell_of_the_task_list_is_evaluated(opened: dict[str, Path]) -> None:
+    cells = _cells(opened["tasks"])
+    assert [c for c in cells if c[1]] == []
+    shown = [text for _, _, text in cells]
+    assert "'=HYPERLINK(1)" in shown and "'-2+3" in shown
+    assert ("string", None, "+33 140000000") in cells
