@@ -28,7 +28,6 @@ from cardscan.errors import (
     ConfigError,
     ExitCode,
     InputImageError,
-    OutputError,
 )
 from cardscan.events import (
     CheckIn,
@@ -60,6 +59,7 @@ from cardscan.run import (
     atomic_write_bytes,
     atomic_write_text,
     file_digest,
+    make_out_dir,
     open_records_file,
     run_scan,
 )
@@ -722,6 +722,31 @@ def _contact_card(store: Store, contact_id: int) -> str:
     return "\n".join(lines)
 
 
+def _event_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--event EVENT``: narrow a command to one event's people; the command gets ``event_ref``."""
+    return click.option(
+        "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
+    )(f)
+
+
+def _plan_options(threshold_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--review-threshold`` and ``--today``, shared by the commands that show the plan."""
+
+    def add(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--today", metavar="YYYY-MM-DD", help="Plan as of this date (default: today)."
+        )(f)
+        return click.option(
+            "--review-threshold",
+            type=click.FloatRange(0, 1),
+            default=Settings().review_threshold,
+            show_default=True,
+            help=threshold_help,
+        )(f)
+
+    return add
+
+
 def _plan_date(text: str | None, option: str) -> date:
     """A ``--today``/``--on`` date, or today."""
     if not text:
@@ -740,9 +765,7 @@ def _plan_date(text: str | None, option: str) -> date:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for followup.md, tasks.csv and followup.ics.",
 )
-@click.option(
-    "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
-)
+@_event_option
 @click.option(
     "--top",
     type=click.IntRange(min=0),
@@ -753,14 +776,7 @@ def _plan_date(text: str | None, option: str) -> date:
     metavar="STEP=DAYS,…",
     help=f"Days to each step, kept for later runs. Default: {Cadence().spec()} (also 2w, 3m).",
 )
-@click.option(
-    "--review-threshold",
-    type=click.FloatRange(0, 1),
-    default=Settings().review_threshold,
-    show_default=True,
-    help="Values read below this confidence are listed to check first.",
-)
-@click.option("--today", metavar="YYYY-MM-DD", help="Plan as of this date (default: today).")
+@_plan_options("Values read below this confidence are listed to check first.")
 @_db_option
 def followup(
     out_dir: Path,
@@ -806,12 +822,7 @@ def followup(
         top=top,
         threshold=review_threshold,
     )
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as e:
-        raise OutputError(
-            f"cannot create {out_dir}: {e.strerror or e}", "choose another --out"
-        ) from e
+    make_out_dir(out_dir)
     title = f"Follow-up plan: {store.event(event_ref).name}" if event_ref else "Follow-up plan"
     atomic_write_text(out_dir / "followup.md", plan_markdown(plan, title=title), newline="\n")
     atomic_write_text(out_dir / "tasks.csv", tasks_csv(plan), newline="")
@@ -843,9 +854,7 @@ def followup(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The file to write (replaced whole; readable by you only).",
 )
-@click.option(
-    "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
-)
+@_event_option
 @click.option("--since", metavar="YYYY-MM-DD", help="Only contacts seen on or after this day.")
 @click.option("--tag", metavar="TAG", help="Only contacts with this tag.")
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 BOM (Excel on Windows).")
@@ -909,17 +918,8 @@ def export_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The HTML file to write.",
 )
-@click.option(
-    "--event", "event_ref", metavar="EVENT", help="Only the people of EVENT (name or id)."
-)
-@click.option(
-    "--review-threshold",
-    type=click.FloatRange(0, 1),
-    default=Settings().review_threshold,
-    show_default=True,
-    help="Values read below this confidence are marked to check.",
-)
-@click.option("--today", metavar="YYYY-MM-DD", help="Date the plan's tasks as of this day.")
+@_event_option
+@_plan_options("Values read below this confidence are marked to check.")
 @_db_option
 def report(
     output: Path, event_ref: str | None, review_threshold: float, today: str | None, db: Path | None

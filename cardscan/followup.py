@@ -60,6 +60,9 @@ OPT_IN_TAGS = ("opt-in", "opted-in", "newsletter", "subscribed")
 #: Tags that withdraw it (a CRM's "Email Opt Out", read by ``cardscan import``).
 OPT_OUT_TAGS = ("opt-out", "opted-out")
 
+#: A task as ``refresh_plan`` tells it apart: (contact, kind, other person, event).
+_TaskKey = tuple[int, str, "int | None", "int | None"]
+
 #: The store setting that holds the cadence, so ``task done`` schedules with the plan's.
 CADENCE_SETTING = "followup.cadence"
 
@@ -249,11 +252,8 @@ def refresh_plan(
             )
             if t.status == "open" and blocked:
                 store.set_task_status(t.id, "skipped")
-        have: dict[int, set[str]] = {}
-        for t in existing:
-            have.setdefault(t.contact_id, set()).add(
-                f"{t.kind}:{t.other_id or ''}:{t.event_id or ''}"
-            )
+        # What each contact already has, done or not: (contact, kind, other person, event).
+        have: set[_TaskKey] = {(t.contact_id, t.kind, t.other_id, t.event_id) for t in existing}
         # A meeting starts the cadence once: the contact's latest meeting (its event, or
         # "no event") has no step yet. Meeting again at another event starts it again.
         chained = {(t.contact_id, t.event_id) for t in existing if t.kind in STEPS}
@@ -290,10 +290,10 @@ def refresh_plan(
                     )
                 )
         for intro in suggest_introductions(entries):
-            key = f"{INTRO}:{intro.helper.id}:"
-            if key in have.get(intro.seeker.id, set()):
+            key: _TaskKey = (intro.seeker.id, INTRO, intro.helper.id, None)
+            if key in have:
                 continue
-            have.setdefault(intro.seeker.id, set()).add(key)
+            have.add(key)
             new.add(
                 store.add_task(
                     intro.seeker.id,
@@ -317,10 +317,10 @@ def refresh_plan(
                     kind = RECAP
                 else:
                     continue
-                key = f"{kind}::{evt.id}"
-                if key in have.get(e.id, set()):
+                key = (e.id, kind, None, evt.id)
+                if key in have:
                     continue
-                have.setdefault(e.id, set()).add(key)
+                have.add(key)
                 new.add(
                     store.add_task(
                         e.id,
@@ -373,15 +373,13 @@ def complete_task(store: Store, task_id: int, today: date, *, skip: bool = False
         store.set_task_status(task_id, "skipped" if skip else "done")
         if skip or task.kind not in STEPS:
             return None
-        entry = select_entries(store, ids=[store.live_id(task.contact_id)])
-        if not entry or not may_contact(entry[0]):
+        # Only the tags matter here: the contact alone, not its meetings, cards and reviews.
+        entry = Entry(store.contact(store.live_id(task.contact_id)))
+        if not may_contact(entry):
             return None
-        open_steps = [
-            t for t in store.tasks(status="open", contact_ids=[entry[0].id]) if t.kind in STEPS
-        ]
-        if open_steps:
+        if any(t.kind in STEPS for t in store.tasks(status="open", contact_ids=[entry.id])):
             return None
-        priority = min(task.priority, priority_of(entry[0]))
+        priority = min(task.priority, priority_of(entry))
         steps = TIERS[priority]
         later = [s for s in steps if STEPS.index(s) > STEPS.index(task.kind)]
         if task.kind == "touch" and "touch" in steps:
@@ -391,7 +389,7 @@ def complete_task(store: Store, task_id: int, today: date, *, skip: bool = False
         step = later[0]
         days = stored_cadence(store).days(step)
         new_id = store.add_task(
-            entry[0].id,
+            entry.id,
             step,
             (today + timedelta(days=days)).isoformat(),
             priority,
@@ -415,17 +413,17 @@ def build_plan(
 ) -> Plan:
     """The open tasks of ``entries`` (with drafts) and the checks, without changing anything."""
     by_id = {e.id: e for e in entries}
-    missing = {
-        t.other_id
-        for t in store.tasks(contact_ids=by_id)
-        if t.other_id is not None and t.other_id not in by_id
-    }
+    recent = (today - timedelta(days=30)).isoformat()
+    tasks = [
+        t
+        for t in store.tasks(status=None, contact_ids=by_id)
+        if t.status == "open" or (t.status == "done" and (t.done_at or "") >= recent)
+    ]
+    missing = {t.other_id for t in tasks if t.other_id is not None and t.other_id not in by_id}
     if missing:
         for e in select_entries(store, ids=sorted(missing)):
             by_id.setdefault(e.id, e)
     events = {e.id: e for e in store.events()}
-    ids = [e.id for e in entries]
-    recent = (today - timedelta(days=30)).isoformat()
 
     def shown(tasks: Iterable[Task]) -> list[PlannedTask]:
         out = []
@@ -435,14 +433,13 @@ def build_plan(
             out.append(_planned(t, by_id[t.contact_id], other, ev.name if ev else None, today))
         return sorted(out, key=lambda p: (p.due, p.priority, p.id))
 
-    done = [t for t in store.tasks(status="done", contact_ids=ids) if (t.done_at or "") >= recent]
     return Plan(
         today,
-        tuple(shown(store.tasks(contact_ids=ids))),
+        tuple(shown(t for t in tasks if t.status == "open")),
         tuple(checks_for(entries, threshold)),
         new,
         tuple(held_back),
-        tuple(shown(done)),
+        tuple(shown(t for t in tasks if t.status == "done")),
     )
 
 

@@ -82,6 +82,21 @@ def atomic_write_text(path: Path, text: str, newline: str | None = None) -> None
     atomic_write_bytes(path, (text.replace("\n", ending) if ending else text).encode("utf-8"))
 
 
+def make_out_dir(path: Path) -> Path:
+    """Create an output folder (private to its owner when new) and its parents.
+
+    Raises:
+        OutputError: it cannot be created.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise OutputError(
+            f"cannot create {path}: {e.strerror or e}", "choose another --out folder"
+        ) from e
+    return path
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step; the file is private to its owner.
 
@@ -291,13 +306,7 @@ def run_scan(
         )
     photos, skipped = require_photos(inputs)
     groups = pair_photos(photos, pair)  # checked before anything is written
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as e:
-        raise OutputError(
-            f"cannot create {out}: {e.strerror or e}", "choose another --out folder"
-        ) from e
+    out = make_out_dir(Path(out_dir))
     journal = Journal(out / JOURNAL_NAME, settings_fingerprint(settings))
     if fresh:
         journal.reset()

@@ -1590,15 +1590,22 @@ class Store:
         contact that one lives on in.
         """
         wanted = {int(i): int(i) for i in ids}
+        for child, root in self._merged_roots().items():
+            if root in wanted:
+                wanted[child] = root
+        return wanted
+
+    def _merged_roots(self) -> dict[int, int]:
+        """Every merged-away contact → the live contact it lives on in (one query)."""
         parent = dict(self._q("SELECT id, merged_into FROM contacts WHERE merged_into IS NOT NULL"))
+        roots = {}
         for child in parent:
             seen, node = {child}, parent[child]
             while node in parent and node not in seen:
                 seen.add(node)
                 node = parent[node]
-            if node in wanted:
-                wanted[child] = node
-        return wanted
+            roots[int(child)] = int(node)
+        return roots
 
     def meetings(self, ids: Iterable[int]) -> dict[int, list[Meeting]]:
         """Where and when each contact's cards were collected, oldest first.
@@ -1693,7 +1700,8 @@ class Store:
             " UNION SELECT contact_id FROM attendance UNION SELECT contact_id FROM tasks"
             " UNION SELECT other_id FROM tasks WHERE other_id IS NOT NULL"
         )
-        return {self.live_id(int(r[0])) for r in rows}
+        roots = self._merged_roots()
+        return {roots.get(int(r[0]), int(r[0])) for r in rows}
 
     def remove_tags(self, contact_id: int, tags: Iterable[str]) -> int:
         """Take tags off a contact; returns how many it had."""
@@ -1751,12 +1759,17 @@ class Store:
             "SELECT id, contact_id, other_id, kind, due, priority, status, event_id, reason,"
             " created_at, done_at, after_id FROM tasks"
         )
+        wanted = None if contact_ids is None else sorted(set(contact_ids))
+        if wanted is not None and len(wanted) <= 900:
+            # A few contacts (``task done``): the index, not a scan of every task.
+            where.append(f"contact_id IN ({_placeholders(len(wanted))})")
+            params += wanted
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = [Task(*r) for r in self._q(sql + " ORDER BY due, priority, id", params)]
-        if contact_ids is not None:
-            wanted = set(contact_ids)
-            rows = [t for t in rows if t.contact_id in wanted]
+        if wanted is not None and len(wanted) > 900:
+            chosen = set(wanted)
+            rows = [t for t in rows if t.contact_id in chosen]
         return rows
 
     def task(self, task_id: int) -> Task:
