@@ -63,7 +63,7 @@ from cardscan.run import (
     open_records_file,
     run_scan,
 )
-from cardscan.store import Store, StoredContact, now_iso, open_store
+from cardscan.store import Store, StoredContact, local_time, now_iso, open_store
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -234,13 +234,6 @@ def _open_store(db: Path | None) -> Store:
     store = open_store(db or default_db_path())
     click.get_current_context().call_on_close(store.close)
     return store
-
-
-def _local_time(at: str | None, fmt: str = "%H:%M") -> str:
-    """A stored UTC time shown in the user's time zone."""
-    if not at:
-        return ""
-    return datetime.fromisoformat(at).astimezone().strftime(fmt)
 
 
 @click.group(cls=CardscanGroup, context_settings=CONTEXT_SETTINGS)
@@ -1179,7 +1172,7 @@ def event_stats_command(event_ref: str, db: Path | None) -> None:
 
 
 def _say_checkin(done: CheckIn) -> None:
-    at = _local_time(done.arrived_at)
+    at = local_time(done.arrived_at)
     if done.status == "already":
         line = f"{done.label}: already checked in at {at}"
     elif done.status == "walk-in":

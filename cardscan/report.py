@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from cardscan import imaging
 from cardscan.errors import InputImageError
 from cardscan.followup import PRIORITY_NAMES
+from cardscan.store import local_time
 
 if TYPE_CHECKING:
     from cardscan.book import Entry
@@ -144,14 +145,6 @@ def _e(text: object) -> str:
 
 def _anchor(contact_id: int) -> str:
     return f"contact-{contact_id}"
-
-
-def _clock(stamp: str) -> str:
-    """``HH:MM`` of an ISO timestamp, or the text itself when it is not one."""
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%H:%M")
-    except ValueError:
-        return stamp
 
 
 def photo_thumbnails(
@@ -443,7 +436,7 @@ def _duplicate_badge(me: int, review: Review, shown: dict[int, Entry]) -> str:
 def _attendance_badge(ev: Event, att: Attendance, name_it: bool) -> str:
     where = f"{_e(ev.name)}: " if name_it else ""
     if att.arrived_at:
-        what = f"checked in at {_e(_clock(att.arrived_at))}"
+        what = f"checked in at {_e(local_time(att.arrived_at))}"
         if att.walk_in:
             what += " · walk-in"
         return f'<li class="badge in" title="{_e(att.arrived_at)}">✓ {where}{what}</li>'

@@ -239,6 +239,19 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def local_time(at: str | None, fmt: str = "%H:%M") -> str:
+    """A stored UTC time as the user reads it, in their time zone ("" for none).
+
+    Text that is not an ISO time is shown as it is.
+    """
+    if not at:
+        return ""
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone().strftime(fmt)
+    except ValueError:
+        return at
+
+
 def current_user() -> str:
     """The OS user name, recorded in the audit log as who made a change."""
     try:

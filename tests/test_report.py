@@ -36,6 +36,18 @@ from cardscan.store import (
 )
 
 NOW = "2026-11-18T09:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check-in times are shown in the reader's time zone: the tests read them in UTC."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 DAY = date(2026, 11, 19)
 EVENT = Event(7, "Harbour Founders Night", "2026-11-18", "Porto", NOW)
 OTHER_EVENT = Event(8, "Spring Expo", "2026-04-02", None, NOW)
