@@ -17,15 +17,15 @@ and the contact store behind ``import``, ``checkin`` and ``scan --event``::
 from __future__ import annotations
 
 from cardscan._version import __version__
+from cardscan.book.events import check_in, create_event, event_stats, import_roster
+from cardscan.book.importers import read_contacts, read_roster
+from cardscan.book.ingest import Ingester, import_contacts
+from cardscan.book.store import Store, open_store
 from cardscan.config import Settings
 from cardscan.errors import CardscanError, ExitCode, StoreError
-from cardscan.events import check_in, create_event, event_stats, import_roster
-from cardscan.importers import read_contacts, read_roster
-from cardscan.ingest import Ingester, import_contacts
 from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
-from cardscan.pipeline import collect_images, process_image, scan_batch
+from cardscan.reading.pipeline import collect_images, process_image, scan_batch
 from cardscan.run import ScanSummary, run_scan
-from cardscan.store import Store, open_store
 
 __all__ = [
     "CardResult",

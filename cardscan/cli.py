@@ -21,15 +21,8 @@ from typing import Any, TextIO
 import click
 
 from cardscan._version import __version__
-from cardscan.book import parse_since, select_entries
-from cardscan.config import Settings, default_db_path, default_jobs
-from cardscan.errors import (
-    CardscanError,
-    ConfigError,
-    ExitCode,
-    InputImageError,
-)
-from cardscan.events import (
+from cardscan.book.entries import parse_since, select_entries
+from cardscan.book.events import (
     CheckIn,
     check_in,
     contact_from,
@@ -37,8 +30,19 @@ from cardscan.events import (
     event_stats,
     import_roster,
 )
-from cardscan.export import EXPORT_FORMATS, export_entries
-from cardscan.followup import (
+from cardscan.book.importers import RowProblem, parse_mapping
+from cardscan.book.ingest import Ingester, Tally, import_contacts
+from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
+from cardscan.config import Settings, default_db_path, default_jobs
+from cardscan.errors import (
+    CardscanError,
+    ConfigError,
+    ExitCode,
+    InputImageError,
+)
+from cardscan.models import CardResult
+from cardscan.outputs.export import EXPORT_FORMATS, export_entries
+from cardscan.outputs.followup import (
     PRIORITY_NAMES,
     Cadence,
     build_plan,
@@ -49,12 +53,9 @@ from cardscan.followup import (
     tasks_csv,
     tasks_ics,
 )
-from cardscan.importers import RowProblem, parse_mapping
-from cardscan.ingest import Ingester, Tally, import_contacts
-from cardscan.models import CardResult
-from cardscan.ocr import check_tesseract, language_report
-from cardscan.pipeline import require_photos, scan_batch, scan_photos
-from cardscan.report import photo_thumbnails, render_report
+from cardscan.outputs.report import photo_thumbnails, render_report
+from cardscan.reading.ocr import check_tesseract, language_report
+from cardscan.reading.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import (
     atomic_write_bytes,
     atomic_write_text,
@@ -63,7 +64,6 @@ from cardscan.run import (
     open_records_file,
     run_scan,
 )
-from cardscan.store import Store, StoredContact, local_time, now_iso, open_store
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cardscan._version import __version__
-from cardscan.combine import PhotoGroup, pair_photos, results_for
 from cardscan.config import Settings
 from cardscan.errors import InputImageError, OutputError
-from cardscan.export import write_contacts_csv
-from cardscan.followup import scan_checklist
 from cardscan.models import CardResult, card_result_from_record
-from cardscan.pipeline import require_photos, scan_photos
+from cardscan.outputs.export import write_contacts_csv
+from cardscan.outputs.followup import scan_checklist
+from cardscan.reading.combine import PhotoGroup, pair_photos, results_for
+from cardscan.reading.pipeline import require_photos, scan_photos
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,7 @@ def run_scan(
         on_card: called with a content key and the results of each physical card (one
             photo, or front and back) as soon as its photos are read and journaled, and
             for cards reused from the journal: the contact store's way in (see
-            ``cardscan.ingest``). The key is the photo's SHA-256 (front+back for two sides).
+            ``cardscan.book.ingest``). The key is the photo's SHA-256 (front+back for two sides).
     """
     # Inputs are checked before the output folder is touched: a mistyped path must not
     # replace an earlier run's files with a list of failures.

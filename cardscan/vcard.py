@@ -19,8 +19,9 @@ from typing import Any
 import vobject  # type: ignore[import-untyped]
 from vobject.base import ParseError  # type: ignore[import-untyped]
 
-from cardscan import lexicon, validate
+from cardscan import lexicon
 from cardscan.models import Contact, Field, Phone, PhoneType
+from cardscan.reading import validate
 
 __all__ = [
     "VCARD_VERSIONS",

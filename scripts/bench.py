@@ -1148,7 +1148,7 @@ def run_cardscan(
     Raises:
         CardscanError: The pipeline cannot start (Tesseract or a language missing).
     """
-    from cardscan.pipeline import scan_batch
+    from cardscan.reading.pipeline import scan_batch
 
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -1175,7 +1175,7 @@ def baseline_command(settings: Settings) -> list[str]:
     # "auto" is cardscan's choice per card; plain Tesseract reads with its first pass's.
     lang = "eng" if settings.lang == "auto" else settings.lang
     try:
-        from cardscan.ocr import check_tesseract
+        from cardscan.reading.ocr import check_tesseract
 
         info = check_tesseract(settings.tesseract_cmd, lang)
         extra = ["--tessdata-dir", info.tessdata] if info.tessdata else []

@@ -1,4 +1,4 @@
-"""Fit and check cardscan's confidence maps (cardscan/calibration.py) on recorded OCR.
+"""Fit and check cardscan's confidence maps (cardscan/reading/calibration.py) on recorded OCR.
 
 Usage (from the repository root)::
 
@@ -11,7 +11,7 @@ Usage (from the repository root)::
 each card's words and QR payloads, so the parser can then be run again and again without
 Tesseract. ``fit`` parses the recorded cards, labels every value right or wrong against
 the truth, fits one small logistic model per field and prints the coefficients to paste
-into cardscan/calibration.py. ``evaluate`` replays the whole per-photo pipeline (parse,
+into cardscan/reading/calibration.py. ``evaluate`` replays the whole per-photo pipeline (parse,
 QR codes, two-sided cards) on recorded OCR and prints the benchmark's "confidence against
 the review threshold" table, a reliability table (mean confidence against accuracy per
 confidence bin) and how many errors fall under the threshold against how many right values
@@ -38,12 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cardscan import combine, imaging, parse, pipeline  # noqa: E402
 from cardscan.config import Settings  # noqa: E402
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult  # noqa: E402
+from cardscan.reading import combine, imaging, parse, pipeline  # noqa: E402
 
 if TYPE_CHECKING:
-    from cardscan import calibration
+    from cardscan.reading import calibration
 
 
 def load_bench() -> ModuleType:
@@ -152,7 +152,7 @@ def record(folder: Path, out: Path, settings: Settings) -> int:
 def replay_photo(photo: RecordedPhoto, settings: Settings) -> list[CardResult]:
     """The pipeline's per-photo results, from recorded OCR instead of Tesseract.
 
-    Mirrors :func:`cardscan.pipeline.process_image`: unreadable cards and cards without a
+    Mirrors :func:`cardscan.reading.pipeline.process_image`: unreadable cards and cards without a
     single useful field become failed results, QR payloads are folded in.
     """
     source = str(photo.photo)
@@ -318,7 +318,7 @@ def fit_logistic(
 
 def fit_models(labelled: Sequence[Labelled], l2: float = 0.5) -> dict[str, calibration.Model]:
     """One sign-constrained logistic model per field, fitted on ``labelled``."""
-    from cardscan import calibration
+    from cardscan.reading import calibration
 
     models: dict[str, calibration.Model] = {}
     for kind in calibration.FIELDS:
@@ -339,7 +339,7 @@ def fit_models(labelled: Sequence[Labelled], l2: float = 0.5) -> dict[str, calib
 
 
 def render_models(models: Mapping[str, calibration.Model], labelled: Sequence[Labelled]) -> str:
-    """The models as Python to paste into cardscan/calibration.py, with their data sizes."""
+    """The models as Python to paste into cardscan/reading/calibration.py, with their data sizes."""
     lines = ["MODELS: Mapping[str, Model] = {"]
     for kind, model in models.items():
         rows = [r for r in labelled if r.reading.kind == kind]

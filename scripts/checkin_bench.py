@@ -21,13 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from cardscan.book.events import check_in, create_event, import_roster
+from cardscan.book.ingest import Ingester
+from cardscan.book.store import now_iso, open_store
 from cardscan.config import Settings
-from cardscan.events import check_in, create_event, import_roster
-from cardscan.ingest import Ingester
-from cardscan.ocr import check_tesseract
-from cardscan.pipeline import collect_images, process_image
+from cardscan.reading.ocr import check_tesseract
+from cardscan.reading.pipeline import collect_images, process_image
 from cardscan.run import file_digest
-from cardscan.store import now_iso, open_store
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ Invented people (Faker, seven locales) are stored; then queries come in: the sam
 again with OCR slips, job changes, nicknames and initials, missing fields, other phone
 formats, swapped name order; and different people who look alike (namesakes, colleagues at
 the same company, relatives with the same family name) or nobody at all. Each query is
-matched with :class:`cardscan.match.MatchIndex` and its decision scored against the label:
+matched with :class:`cardscan.book.match.MatchIndex` and its decision scored against the label:
 
 * a SAME decision is a true positive when it names the stored person the query was made
   from, and a false positive otherwise (a namesake merged, or the wrong colleague);
@@ -50,10 +50,10 @@ _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
-from cardscan import match  # noqa: E402
-from cardscan.match import Decision, MatchIndex, Profile, profile_of  # noqa: E402
+from cardscan.book import match  # noqa: E402
+from cardscan.book.match import Decision, MatchIndex, Profile, profile_of  # noqa: E402
 from cardscan.models import Contact, Field, Phone, PhoneType  # noqa: E402
-from cardscan.validate import find_phones  # noqa: E402
+from cardscan.reading.validate import find_phones  # noqa: E402
 
 #: Locales people are drawn from, with their share, phone country code and web TLD.
 LOCALES: tuple[tuple[str, float, str, str, str], ...] = (
@@ -657,9 +657,9 @@ def _store_timing(
     """
     import hashlib
 
-    from cardscan.ingest import Ingester
+    from cardscan.book.ingest import Ingester
+    from cardscan.book.store import open_store
     from cardscan.models import CardResult
-    from cardscan.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         st = open_store(Path(tmp) / "bench.db")
@@ -793,7 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--timing-stored", type=int, default=100_000)
     ap.add_argument("--timing-queries", type=int, default=10_000)
     ap.add_argument("--no-timing", action="store_true", help="quality only")
-    ap.add_argument("--store", action="store_true", help="also time through cardscan/store.py")
+    ap.add_argument("--store", action="store_true", help="also time through cardscan/book/store.py")
     ap.add_argument(
         "--febrl",
         action="store_true",

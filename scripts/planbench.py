@@ -27,20 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from faker import Faker
 
-from cardscan.book import select_entries
-from cardscan.events import create_event
-from cardscan.export import EXPORT_FORMATS, export_entries
-from cardscan.followup import (
+from cardscan.book.entries import select_entries
+from cardscan.book.events import create_event
+from cardscan.book.ingest import Ingester
+from cardscan.book.store import Store, open_store
+from cardscan.models import CardResult, Contact, Field, Phone, PhoneType
+from cardscan.outputs.export import EXPORT_FORMATS, export_entries
+from cardscan.outputs.followup import (
     complete_task,
     plan_markdown,
     refresh_plan,
     tasks_csv,
     tasks_ics,
 )
-from cardscan.ingest import Ingester
-from cardscan.models import CardResult, Contact, Field, Phone, PhoneType
-from cardscan.report import render_report
-from cardscan.store import Store, open_store
+from cardscan.outputs.report import render_report
 
 TITLES = (
     "Founder",

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cardscan.config import IMAGE_SUFFIXES, Settings  # noqa: E402
-from cardscan.pipeline import ocr_photo  # noqa: E402
+from cardscan.reading.pipeline import ocr_photo  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 RECORDED = ROOT / "tests" / "ocr_recorded"

@@ -12,7 +12,7 @@ import pytest
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
 from cardscan.models import Box, OcrResult, Word
-from cardscan.ocr import TesseractInfo, check_tesseract
+from cardscan.reading.ocr import TesseractInfo, check_tesseract
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cardscan.config import Settings
 from cardscan.models import CardResult, Contact, Field
-from cardscan.ocr import TesseractInfo
+from cardscan.reading.ocr import TesseractInfo
 
 
 def crash_on_poison(path: str | Path, settings: Settings, info: TesseractInfo) -> list[CardResult]:

@@ -479,9 +479,9 @@ def test_run_cardscan_with_a_fake_pipeline(tmp_path: Path, monkeypatch: pytest.M
         yield CardResult(source=str(ps[0]), card=1)
         yield CardResult(source=str(ps[1]), status=CardStatus.FAILED, error="unreadable")
 
-    fake = types.ModuleType("cardscan.pipeline")
+    fake = types.ModuleType("cardscan.reading.pipeline")
     fake.scan_batch = scan_batch  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cardscan.pipeline", fake)
+    monkeypatch.setitem(sys.modules, "cardscan.reading.pipeline", fake)
     stream = io.StringIO()
     run, records = bench.run_cardscan(paths, bench.Settings(jobs=2), bench.Progress("x", 2, stream))
     assert seen_jobs == [2]

@@ -9,12 +9,12 @@ import pytest
 from test_plan import met
 from test_store import contact
 
-from cardscan.book import parse_since, select_entries
+from cardscan.book.entries import parse_since, select_entries
+from cardscan.book.events import create_event
+from cardscan.book.ingest import Ingester
+from cardscan.book.store import Store, open_store
 from cardscan.errors import ConfigError, StoreError
-from cardscan.events import create_event
-from cardscan.ingest import Ingester
 from cardscan.models import Contact, Field
-from cardscan.store import Store, open_store
 
 
 @pytest.fixture

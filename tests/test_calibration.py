@@ -1,4 +1,4 @@
-"""Tests for cardscan.calibration and scripts/calibrate.py: the confidence maps and their fit."""
+"""Tests for cardscan.reading.calibration and scripts/calibrate.py: confidence maps, their fit."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from conftest import card_result as card
 from conftest import load_script
 
-from cardscan import calibration
-from cardscan.parse import parse_card, parse_card_readings
+from cardscan.reading import calibration
+from cardscan.reading.parse import parse_card, parse_card_readings
 
 calibrate = load_script("calibrate")
 

@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from cardscan import cli as cli_module
-from cardscan import pipeline, run
+from cardscan import run
 from cardscan.cli import cli
 from cardscan.config import Settings
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field
+from cardscan.reading import pipeline
 
 
 @pytest.fixture

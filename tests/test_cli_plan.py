@@ -18,9 +18,9 @@ from test_cli_store import fake_scan_photos, write_card
 
 from cardscan import cli as cli_module
 from cardscan import run
+from cardscan.book.store import open_store
 from cardscan.cli import cli
 from cardscan.errors import ExitCode
-from cardscan.store import open_store
 
 
 @pytest.fixture(autouse=True)

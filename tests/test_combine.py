@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from crashers import sides_by_name
 
-from cardscan.combine import combine_sides, merge_contacts, pair_photos, results_for
 from cardscan.config import Settings
 from cardscan.errors import ConfigError
 from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
-from cardscan.pipeline import scan_batch
+from cardscan.reading.combine import combine_sides, merge_contacts, pair_photos, results_for
+from cardscan.reading.pipeline import scan_batch
 
 
 def _phone(e164: str, kind: PhoneType = PhoneType.WORK, ext: str | None = None) -> Phone:

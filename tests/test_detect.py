@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, load_script
 
-from cardscan import imaging
+from cardscan.reading import imaging
 
 ms = load_script("make_samples")
 

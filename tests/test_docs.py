@@ -8,9 +8,9 @@ from conftest import ROOT
 
 from cardscan.cli import cli
 from cardscan.errors import ExitCode
-from cardscan.export import CONTACT_COLUMNS
-from cardscan.followup import TASK_COLUMNS, Cadence
 from cardscan.models import RECORD_KEYS
+from cardscan.outputs.export import CONTACT_COLUMNS
+from cardscan.outputs.followup import TASK_COLUMNS, Cadence
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -14,7 +14,7 @@ from conftest import SAMPLES, load_script
 from cardscan.cli import cli
 from cardscan.config import Settings
 from cardscan.models import RECORD_KEYS
-from cardscan.pipeline import process_image
+from cardscan.reading.pipeline import process_image
 
 bench = load_script("bench")
 PHOTOS = load_script("record_ocr").sample_images(SAMPLES)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from test_store import contact
 
+from cardscan.book.events import check_in, contact_from, create_event, event_stats, import_roster
+from cardscan.book.ingest import Ingester
+from cardscan.book.store import Event, Store, open_store
 from cardscan.errors import StoreError
-from cardscan.events import check_in, contact_from, create_event, event_stats, import_roster
-from cardscan.ingest import Ingester
 from cardscan.models import CardResult
-from cardscan.store import Event, Store, open_store
 
 AT = "2026-05-14T17:58:00+00:00"
 LATER = "2026-05-14T18:20:00+00:00"
@@ -122,7 +122,7 @@ def test_an_uncertain_card_checks_in_the_attendee_and_asks_for_review(
         "roster",
         keys=set(),
     )
-    from cardscan.ingest import keys_of
+    from cardscan.book.ingest import keys_of
 
     store.set_keys(person, keys_of(store.contact(person)))
     store.register(event.id, person, "roster")

@@ -9,9 +9,11 @@ import re
 
 import pytest
 
-from cardscan.book import Entry
+from cardscan.book.entries import Entry
+from cardscan.book.store import Event, Meeting, StoredContact, StoredValue
 from cardscan.errors import ConfigError
-from cardscan.export import (
+from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
+from cardscan.outputs.export import (
     CONTACT_COLUMNS,
     CSV_COLUMNS,
     CSV_FORMATS,
@@ -24,8 +26,6 @@ from cardscan.export import (
     safe_phone_cell,
     write_contacts_csv,
 )
-from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
-from cardscan.store import Event, Meeting, StoredContact, StoredValue
 
 
 def _result(**contact: object) -> CardResult:
@@ -83,7 +83,7 @@ def test_phone_extensions_are_kept() -> None:
 # --- address-book exports (export_entries) ------------------------------------------------------
 
 # Each importer's documented columns, transcribed from the source named (not imported from
-# cardscan.export, so that a typo there fails here).
+# cardscan.outputs.export, so that a typo there fails here).
 
 #: Salesforce Help, "Field Mapping for Importing Leads" (Data Import Wizard labels).
 SALESFORCE_DOCUMENTED = {

@@ -15,7 +15,7 @@ import pytest
 from conftest import load_script
 
 from cardscan.config import Settings
-from cardscan.pipeline import process_image, scan_batch
+from cardscan.reading.pipeline import process_image, scan_batch
 
 ms = load_script("make_samples")
 bench = load_script("bench")

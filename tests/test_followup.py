@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from cardscan.followup import scan_checklist
 from cardscan.models import CardResult, CardStatus, Contact, Field
+from cardscan.outputs.followup import scan_checklist
 
 
 def test_plan_lists_checks_first_then_one_thank_you_per_contact() -> None:

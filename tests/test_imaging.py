@@ -1,4 +1,4 @@
-"""Tests for cardscan.imaging on synthetic images drawn here (no Tesseract, no sample files)."""
+"""Tests for cardscan.reading.imaging on synthetic images drawn here (no Tesseract, no samples)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cardscan import imaging
 from cardscan.errors import InputImageError
+from cardscan.reading import imaging
 
 # Invented text; Hershey fonts have real ascenders and descenders, which orientation needs.
 LINES = (
@@ -554,7 +554,7 @@ def test_load_image_unreadable_file(tmp_path):
 def test_load_image_refuses_images_below_min_side(tmp_path) -> None:
     from PIL import Image
 
-    from cardscan.imaging import load_image
+    from cardscan.reading.imaging import load_image
 
     path = tmp_path / "thumb.png"
     Image.new("RGB", (150, 99), "white").save(path)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from cardscan.errors import ConfigError
-from cardscan.importers import (
+from cardscan.book.importers import (
     ImportFileError,
     detect_format,
     parse_mapping,
     read_contacts,
     read_roster,
 )
+from cardscan.errors import ConfigError
 from cardscan.models import PhoneType
 
 

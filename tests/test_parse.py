@@ -1,4 +1,4 @@
-"""Tests for cardscan.parse: recorded OCR of the sample cards, and hand-made OCR results.
+"""Tests for cardscan.reading.parse: recorded OCR of the sample cards, and hand-made OCR results.
 
 The recorded files (tests/ocr_recorded/NAME.json, written by scripts/record_ocr.py) replay
 Tesseract's output for samples/NAME.*, so these tests need neither Tesseract nor images.
@@ -16,7 +16,7 @@ import pytest
 from conftest import card_result as card
 
 from cardscan.models import Box, Contact, OcrResult, PhoneType, Word
-from cardscan.parse import parse_card
+from cardscan.reading.parse import parse_card
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, words_result
 
-from cardscan import imaging, pipeline
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
 from cardscan.models import OcrResult
-from cardscan.pipeline import collect_images, process_image, scan_batch
+from cardscan.reading import imaging, pipeline
+from cardscan.reading.pipeline import collect_images, process_image, scan_batch
 
 
 def test_collect_images_walks_folders_and_keeps_named_files(tmp_path: Path) -> None:

@@ -13,10 +13,13 @@ import icalendar
 import pytest
 from test_store import contact
 
-from cardscan.book import select_entries
+from cardscan.book.entries import select_entries
+from cardscan.book.events import check_in, create_event, import_roster
+from cardscan.book.ingest import Ingester
+from cardscan.book.store import Event, Store, open_store
 from cardscan.errors import ConfigError, StoreError
-from cardscan.events import check_in, create_event, import_roster
-from cardscan.followup import (
+from cardscan.models import CardResult, Contact, Field
+from cardscan.outputs.followup import (
     TASK_COLUMNS,
     Cadence,
     Plan,
@@ -26,9 +29,6 @@ from cardscan.followup import (
     tasks_csv,
     tasks_ics,
 )
-from cardscan.ingest import Ingester
-from cardscan.models import CardResult, Contact, Field
-from cardscan.store import Event, Store, open_store
 
 TODAY = date(2026, 11, 20)
 _photo = count()

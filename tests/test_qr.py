@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, load_script
 
-from cardscan import imaging
 from cardscan.models import PhoneType
-from cardscan.qr import QR_CONFIDENCE, contact_from_qr
+from cardscan.reading import imaging
+from cardscan.reading.qr import QR_CONFIDENCE, contact_from_qr
 
 ms = load_script("make_samples")
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import load_script, words_result
 
-from cardscan import imaging, read
 from cardscan.config import Settings
 from cardscan.models import Box, OcrResult, Word
-from cardscan.ocr import TesseractInfo, check_tesseract
+from cardscan.reading import imaging, read
+from cardscan.reading.ocr import TesseractInfo, check_tesseract
 
 # --------------------------------------------------------------------------- orientation
 
@@ -275,7 +275,7 @@ def test_a_missing_language_is_said_once_and_the_card_read_in_english(
     fake = _Tesseract(french, "jamais")
     monkeypatch.setattr(read, "ocr_image", fake)
     monkeypatch.setattr(read.imaging, "prepare_card", lambda c: _prepared(card, (0,)))
-    with caplog.at_level(logging.WARNING, logger="cardscan.read"):
+    with caplog.at_level(logging.WARNING, logger="cardscan.reading.read"):
         for _ in range(2):
             read.read_card(np.dstack([card] * 3), fake_info, Settings())
     warnings = [r for r in caplog.records if "fra.traineddata" in r.getMessage()]

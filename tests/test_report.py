@@ -19,13 +19,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cardscan import imaging
-from cardscan.book import Entry, select_entries
-from cardscan.errors import InputImageError
-from cardscan.followup import Check, Plan, PlannedTask, build_plan
-from cardscan.models import Contact, Field, Phone, PhoneType
-from cardscan.report import photo_thumbnails, render_report
-from cardscan.store import (
+from cardscan.book.entries import Entry, select_entries
+from cardscan.book.store import (
     Attendance,
     Event,
     Review,
@@ -34,6 +29,11 @@ from cardscan.store import (
     StoredValue,
     open_store,
 )
+from cardscan.errors import InputImageError
+from cardscan.models import Contact, Field, Phone, PhoneType
+from cardscan.outputs.followup import Check, Plan, PlannedTask, build_plan
+from cardscan.outputs.report import photo_thumbnails, render_report
+from cardscan.reading import imaging
 
 NOW = "2026-11-18T09:00:00+00:00"
 

@@ -1,7 +1,7 @@
 """Export → ``cardscan import`` round trips: every CRM CSV layout and vCard give back the contacts.
 
 The people are invented (Faker with a fixed seed, plus hand-made hard cases); each export is
-read back by :func:`cardscan.importers.read_contacts`, which must recognise the layout by its
+read back by :func:`cardscan.book.importers.read_contacts`, which must recognise the layout by its
 headers alone, and compared field by field.
 """
 
@@ -14,10 +14,10 @@ import pytest
 import vobject  # type: ignore[import-untyped]
 from faker import Faker
 
-from cardscan.book import Entry
-from cardscan.export import CSV_FORMATS, UNKNOWN_COMPANY, export_entries
-from cardscan.importers import ImportedContact, read_contacts
-from cardscan.store import Event, Meeting, StoredContact, StoredValue
+from cardscan.book.entries import Entry
+from cardscan.book.importers import ImportedContact, read_contacts
+from cardscan.book.store import Event, Meeting, StoredContact, StoredValue
+from cardscan.outputs.export import CSV_FORMATS, UNKNOWN_COMPANY, export_entries
 from cardscan.vcard import read_vcards
 
 CRM_FORMATS = ("hubspot", "salesforce", "google", "outlook", "zoho", "pipedrive")

@@ -3,7 +3,7 @@
 Each CSV is converted by one ``soffice --headless --convert-to fods`` run (flat OpenDocument
 XML, read here with the standard library) in a private profile. A cell LibreOffice evaluated
 carries a ``table:formula`` attribute; a number it parsed carries ``office:value-type`` float.
-A control file written without :func:`cardscan.export.safe_cell` proves the check can fail:
+A control file written without :func:`cardscan.outputs.export.safe_cell` proves the check can fail:
 its ``=1+1`` comes out as the formula's result, 2.
 """
 
@@ -21,9 +21,9 @@ from test_plan import met
 from test_roundtrip import faker_entries, hard_entries
 from test_store import contact
 
-from cardscan.export import CSV_FORMATS, export_entries
-from cardscan.followup import refresh_plan, tasks_csv
-from cardscan.store import open_store
+from cardscan.book.store import open_store
+from cardscan.outputs.export import CSV_FORMATS, export_entries
+from cardscan.outputs.followup import refresh_plan, tasks_csv
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

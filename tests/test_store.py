@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from cardscan.book.store import MIGRATIONS, Store, open_store, value_key
 from cardscan.config import default_db_path
 from cardscan.errors import ExitCode, StoreError
 from cardscan.models import Contact, Field, Phone, PhoneType
-from cardscan.store import MIGRATIONS, Store, open_store, value_key
 
 
 def contact(
@@ -148,7 +148,7 @@ def test_a_folder_that_is_not_writable_gives_a_hint(tmp_path: Path, monkeypatch)
     def refuse(*_args: object) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("cardscan.store.os.open", refuse)
+    monkeypatch.setattr("cardscan.book.store.os.open", refuse)
     with pytest.raises(StoreError, match="Permission denied") as info:
         open_store(tmp_path / "contacts.db")
     assert "may not write" in (info.value.hint or "")
@@ -156,7 +156,7 @@ def test_a_folder_that_is_not_writable_gives_a_hint(tmp_path: Path, monkeypatch)
 
 def test_two_processes_creating_one_store_at_once_both_succeed(tmp_path: Path) -> None:
     path = tmp_path / "contacts.db"
-    script = f"from cardscan.store import open_store; open_store({str(path)!r}).close()"
+    script = f"from cardscan.book.store import open_store; open_store({str(path)!r}).close()"
     procs = [
         subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE) for _ in range(4)
     ]
@@ -429,7 +429,7 @@ def test_a_process_killed_inside_a_transaction_leaves_the_store_as_it_was(tmp_pa
         f"""
         import os
         from cardscan.models import Contact, Field
-        from cardscan.store import open_store
+        from cardscan.book.store import open_store
         s = open_store({str(path)!r})
         with s.transaction():
             for i in range(200):

@@ -1,10 +1,10 @@
-"""Tests for cardscan.validate: phone finding and repair, e-mail checks, region inference."""
+"""Tests for cardscan.reading.validate: finding and repairing phones, e-mails, region inference."""
 
 from __future__ import annotations
 
 import pytest
 
-from cardscan import validate
+from cardscan.reading import validate
 
 
 def test_find_phones_reports_valid_numbers_in_order() -> None:

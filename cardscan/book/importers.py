@@ -1,18 +1,18 @@
 """Contacts from files people already have: CRM and address-book CSV exports, vCards, rosters.
 
 ``read_contacts`` recognises the CSV exports of HubSpot, Salesforce, Google Contacts,
-Outlook, Zoho and Pipedrive (and what :mod:`cardscan.export` writes for each) by their column
-headers, takes an explicit column mapping for any other CSV
+Outlook, Zoho and Pipedrive (and what :mod:`cardscan.outputs.export` writes for each) by
+their column headers, takes an explicit column mapping for any other CSV
 ("Full Name=name,E-mail=email"), and reads vCard 3.0/4.0 files through
 :mod:`cardscan.vcard`. ``read_roster`` reads an event's registration list: an Eventbrite
 attendee export or a plain CSV of name/email/company.
 
 A broken row never stops an import: it is reported with the line it starts on and the rest
 of the file is read. Values are checked like scanned ones (phones to E.164 and e-mail syntax
-through :mod:`cardscan.validate`); a value that does not validate is kept out of the contact
+through :mod:`cardscan.reading.validate`); a value that does not validate is kept out of the contact
 and reported as a warning on its line. Every value carries ``Field.source`` "import:<format>".
 
-What :mod:`cardscan.export` wrote reads back to the same contact: the apostrophe that
+What :mod:`cardscan.outputs.export` wrote reads back to the same contact: the apostrophe that
 neutralised a formula-like cell is taken off again, values a layout had no column for come
 back from their note lines ("E-mail: …", "Phone (fax): …"), a "Tags: …" line becomes tags,
 and a consent column ("Email Opt Out", "Marketing consent" …) becomes the tag ``opt-in`` or
@@ -33,9 +33,14 @@ from nameparser import HumanName
 
 from cardscan import lexicon
 from cardscan.errors import CardscanError, ConfigError, ExitCode
-from cardscan.export import FORMULA_PREFIXES, LEAD_SOURCE_LABEL, UNKNOWN_COMPANY, VALUE_LABELS
 from cardscan.models import Contact, Field, Phone, PhoneType
-from cardscan.validate import DEFAULT_REGION, find_phones, normalize_email
+from cardscan.outputs.export import (
+    FORMULA_PREFIXES,
+    LEAD_SOURCE_LABEL,
+    UNKNOWN_COMPANY,
+    VALUE_LABELS,
+)
+from cardscan.reading.validate import DEFAULT_REGION, find_phones, normalize_email
 
 #: Confidence of a value typed into a CRM or address book: a person wrote it, but it may be
 #: stale or mistyped, so it does not outrank a fresh, clearly read card.

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cardscan.importers import ImportResult, RowProblem, read_contacts
-from cardscan.match import (
+from cardscan.book.importers import ImportResult, RowProblem, read_contacts
+from cardscan.book.match import (
     Decision,
     MatchScore,
     Profile,
@@ -36,8 +36,8 @@ from cardscan.match import (
     make_profile,
     profile_of,
 )
+from cardscan.book.store import MatchRow, Store, StoredContact, now_iso
 from cardscan.models import CardResult, Contact
-from cardscan.store import MatchRow, Store, StoredContact, now_iso
 
 log = logging.getLogger(__name__)
 

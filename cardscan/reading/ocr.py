@@ -1,7 +1,7 @@
 """Tesseract, through pytesseract: finding the binary, probing it once, and reading words.
 
 This is the only module that imports pytesseract or builds a Tesseract command line, so
-tests have one patch point (``cardscan.ocr.pytesseract``) and every failure of the binary
+tests have one patch point (``cardscan.reading.ocr.pytesseract``) and every failure of the binary
 is translated into a :mod:`cardscan.errors` type here.
 """
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cardscan.book.importers import RowProblem, read_roster
+from cardscan.book.ingest import Ingester, Outcome, Tally, import_entries
+from cardscan.book.match import Decision, fold
+from cardscan.book.store import Event, EventStats, Store
 from cardscan.errors import StoreError
-from cardscan.importers import RowProblem, read_roster
-from cardscan.ingest import Ingester, Outcome, Tally, import_entries
-from cardscan.match import Decision, fold
 from cardscan.models import CardResult, Contact, Field
-from cardscan.store import Event, EventStats, Store
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,15 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from cardscan import imaging
+from cardscan.book.store import local_time
 from cardscan.errors import InputImageError
-from cardscan.followup import PRIORITY_NAMES
-from cardscan.store import local_time
+from cardscan.outputs.followup import PRIORITY_NAMES
+from cardscan.reading import imaging
 
 if TYPE_CHECKING:
-    from cardscan.book import Entry
-    from cardscan.followup import Check, Plan, PlannedTask
-    from cardscan.store import Attendance, Event, Review, StoredValue
+    from cardscan.book.entries import Entry
+    from cardscan.book.store import Attendance, Event, Review, StoredValue
+    from cardscan.outputs.followup import Check, Plan, PlannedTask
 
 __all__ = ["photo_thumbnails", "render_report"]
 

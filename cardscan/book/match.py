@@ -8,9 +8,8 @@ weights: each comparison lands on a level ("same e-mail", "family name within an
 divided by the odds that two different people do. Weights add up with a prior, and the sum
 becomes a probability. Missing values add nothing, as in dedupe's ``has_missing``.
 
-This is the only module that imports ``rapidfuzz`` (the parser takes its edit distances
-from :func:`edit_distance`, :func:`edit_similarity` and :func:`nearest_words` here) and the
-only user of the ``nicknames`` data set (Bob/Robert, Liz/Elizabeth).
+Edit distances come from :mod:`cardscan.similarity`; this is the only user of the
+``nicknames`` data set (Bob/Robert, Liz/Elizabeth).
 """
 
 from __future__ import annotations
@@ -18,17 +17,20 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache, lru_cache
 
-from rapidfuzz import fuzz
-from rapidfuzz import process as rf_process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
-
 from cardscan.lexicon import COMPANY_SUFFIXES, SECOND_LEVEL, WEBMAIL_DOMAINS
 from cardscan.models import Contact, PhoneType
+from cardscan.similarity import (
+    edit_distance,
+    jaro_winkler,
+    ratio,
+    token_set_ratio,
+    token_sort_ratio,
+)
 
 
 class Decision(str, Enum):
@@ -104,34 +106,6 @@ _SOUND = str.maketrans(
 )
 _LETTERS = re.compile(r"[^a-z0-9 ]+")
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th"})
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance: letters inserted, deleted or replaced to turn ``a`` into ``b``."""
-    return int(Levenshtein.distance(a, b))
-
-
-def edit_similarity(a: str, b: str) -> float:
-    """1 - edit distance / the longer length: 1.0 for equal strings, 0.0 for nothing shared."""
-    return float(Levenshtein.normalized_similarity(a, b))
-
-
-def nearest_words(
-    word: str, vocabulary: Sequence[str], max_edits: int, limit: int = 1
-) -> list[tuple[str, int]]:
-    """Up to ``limit`` words of ``vocabulary`` within ``max_edits`` of ``word``, nearest first.
-
-    Returned as (word, edit distance); among equally near words, vocabulary order wins.
-    """
-    if limit == 1:
-        best = rf_process.extractOne(
-            word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_edits
-        )
-        return [] if best is None else [(best[0], int(best[1]))]
-    found = rf_process.extract(
-        word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=limit
-    )
-    return [(choice, int(score)) for choice, score, _index in found]
 
 
 @lru_cache(maxsize=1 << 18)
@@ -411,13 +385,12 @@ def _near(a: str, b: str, jw: float | None = 0.9) -> bool:
     if _same_chars(a, b):
         return True
     oa, ob = ocr_fold(a), ocr_fold(b)
-    if jw is not None and JaroWinkler.normalized_similarity(oa, ob) >= jw:
+    if jw is not None and jaro_winkler(oa, ob) >= jw:
         return True
     long_enough = max(len(a), len(b)) >= 5 and min(len(a), len(b)) >= 4
     # Both spellings: folding "rn" to "m" turns a dropped "a" ("Frnk") into two edits.
     return long_enough and (
-        Levenshtein.distance(oa, ob, score_cutoff=1) <= 1
-        or Levenshtein.distance(a, b, score_cutoff=1) <= 1
+        edit_distance(oa, ob, cutoff=1) <= 1 or edit_distance(a, b, cutoff=1) <= 1
     )
 
 
@@ -454,7 +427,7 @@ def _family_level(a: str, b: str) -> str:
     ta, tb = set(a.split()), set(b.split())
     if len(ta) != len(tb) and (ta & tb):
         return "family part"
-    if JaroWinkler.normalized_similarity(ocr_fold(a), ocr_fold(b)) >= 0.8:
+    if jaro_winkler(ocr_fold(a), ocr_fold(b)) >= 0.8:
         return "family similar"
     return "family differs"
 
@@ -470,7 +443,7 @@ def _name_levels(a: Profile, b: Profile) -> list[str]:
                 return ["name swapped"]
         return levels
     if a._full and b._full:
-        ratio = fuzz.token_set_ratio(ocr_fold_words(a._full), ocr_fold_words(b._full))
+        ratio = token_set_ratio(ocr_fold_words(a._full), ocr_fold_words(b._full))
         return ["name same" if ratio >= 95 else "name near" if ratio >= 85 else "name differs"]
     return []
 
@@ -502,7 +475,7 @@ def _phone_level(a: Profile, b: Profile) -> str | None:
         return "phone same"
     for pa in a.phones:
         for pb in b.phones:
-            if len(pa) == len(pb) and len(pa) >= 9 and Levenshtein.distance(pa, pb) == 1:
+            if len(pa) == len(pb) and len(pa) >= 9 and edit_distance(pa, pb) == 1:
                 return "phone near"
     return "phone differs"
 
@@ -513,7 +486,7 @@ def _company_level(a: Profile, b: Profile) -> str | None:
     if a._company == b._company or _same_chars(a._company, b._company):
         return "company same"
     ca, cb = ocr_fold_words(a._company), ocr_fold_words(b._company)
-    if fuzz.token_sort_ratio(ca, cb) >= 88 or fuzz.token_set_ratio(ca, cb) >= 95:
+    if token_sort_ratio(ca, cb) >= 88 or token_set_ratio(ca, cb) >= 95:
         return "company near"
     return "company differs"
 
@@ -525,7 +498,7 @@ def _domain_level(a: Profile, b: Profile) -> str | None:
 
 
 def _title_level(a: Profile, b: Profile) -> str | None:
-    if a._title and b._title and fuzz.ratio(a._title, b._title) >= 90:
+    if a._title and b._title and ratio(a._title, b._title) >= 90:
         return "title same"
     return None
 

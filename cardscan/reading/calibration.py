@@ -1,6 +1,6 @@
 """Calibrated confidence: per field, how likely a value the parser read is right.
 
-The parser (:mod:`cardscan.parse`) describes every value it reads by a few features, each
+The parser (:mod:`cardscan.reading.parse`) describes every value it reads by a few features, each
 between 0 and 1: how sure Tesseract was of its words, whether a second reading confirmed
 it (an e-mail spelling the name, a domain spelling the company, a number that validates),
 where it came from (a legal form, the bare domain), how clearly it beat the next candidate.

@@ -8,7 +8,7 @@ How a card is read
    one printed item.
 2. **Contact block.** Websites, e-mails, social profiles, phones and the address are found
    by pattern. OCR slips typical of each are repaired only where the repaired value then
-   validates (see :mod:`cardscan.validate`): letters in digit runs, "http//", "www,", a
+   validates (see :mod:`cardscan.reading.validate`): letters in digit runs, "http//", "www,", a
    comma or space for a dot, a lost ``@`` when the line is labelled or the domain is
    printed as the website, a number broken over two lines. A label glued to an address
    ("E-mail:jane@…") is cut off, never a word inside it ("jane@mail.com"). Vanity numbers
@@ -36,7 +36,7 @@ How a card is read
 Confidence scheme
 -----------------
 Every :class:`~cardscan.models.Field`'s confidence is the probability that the value is
-right, from :mod:`cardscan.calibration`: the parser describes each value by a few features
+right, from :mod:`cardscan.reading.calibration`: the parser describes each value by a few features
 in 0..1 (the mean Tesseract confidence of its words; whether a second reading confirmed it:
 a phone or e-mail that validates, an e-mail whose domain is the website's or whose local
 part spells the name, a company the domain spells or a legal form ends; whether it needed
@@ -61,9 +61,10 @@ from dataclasses import dataclass
 
 from nameparser import HumanName
 
-from cardscan import calibration, lexicon, validate
-from cardscan.match import edit_distance, edit_similarity, nearest_words
+from cardscan import lexicon
 from cardscan.models import Contact, Field, OcrResult, Phone, PhoneType, Word, mean_conf
+from cardscan.reading import calibration, validate
+from cardscan.similarity import edit_distance, edit_similarity, nearest_words
 
 # Segments: words further apart than this many line heights belong to different items.
 _GAP_FACTOR = 1.6
@@ -198,7 +199,7 @@ _DASHES = re.compile(r"(?<=\d)[\u2010-\u2015\u2212](?=\d)")
 
 
 def _plain_dashes(word: Word) -> Word:
-    """``word`` with typographic dashes between digits made ASCII ("1—2-8" → "1-2-8")."""
+    """``word`` with typographic dashes between digits made ASCII ("3—4-5" → "3-4-5")."""
     text = _DASHES.sub("-", word.text)
     return word if text == word.text else dataclasses.replace(word, text=text)
 
@@ -1225,7 +1226,7 @@ def _address_score(text: str) -> tuple[float, bool]:
     street = sum(
         1 for t in tokens if t in lexicon.ADDRESS_WORDS or t.endswith(lexicon.ADDRESS_ENDINGS)
     )
-    block = bool(re.search(r"\b\d+-\d+(?:-\d+)+", text))  # Japanese block-lot "2-10-2"
+    block = bool(re.search(r"\b\d+-\d+(?:-\d+)+", text))  # Japanese block-lot "3-12-4"
     house = bool(_HOUSE_NUMBER.search(text))
     if postcode:
         score += 1.5
@@ -2641,7 +2642,7 @@ def parse_card_readings(
 ) -> tuple[Contact, tuple[calibration.Reading, ...]]:
     """:func:`parse_card`, plus the features behind every value's confidence.
 
-    For fitting and checking :mod:`cardscan.calibration` (``scripts/calibrate.py``): the
+    For fitting and checking :mod:`cardscan.reading.calibration` (``scripts/calibrate.py``): the
     contact is the one :func:`parse_card` returns; each reading names its field, its value
     as the record shows it, its features and the confidence they gave.
     """

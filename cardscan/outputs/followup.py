@@ -8,15 +8,15 @@ How good networkers follow up, as the plan encodes it:
   ``--top N``; only the priority contacts get the coffee or call within a week and the
   quarterly touch after it. Each step comes due on the cadence (configurable, stored with
   the contacts) and marking a task done schedules the next one: a living list.
-- **Introductions.** "Introduce A to B" when B meets a need A stated (:mod:`cardscan.intros`),
-  as a task to ask B first.
+- **Introductions.** "Introduce A to B" when B meets a need A stated
+  (:mod:`cardscan.outputs.intros`), as a task to ask B first.
 - **Permission.** ``no-followup`` means no task at all; messages that are not one-to-one
   (an event's recap to its attendees) go only to contacts tagged ``opt-in``. People who
   registered but did not come get one "sorry we missed you".
 - **Check first.** Doubtful OCR values and undecided duplicates head the plan, because a
   thank-you to a misread address is lost.
 
-The planner reads :class:`~cardscan.book.Entry` records and the store's tasks; its only
+The planner reads :class:`~cardscan.book.entries.Entry` records and the store's tasks; its only
 writes are new tasks and task status, made by :func:`refresh_plan` and :func:`complete_task`.
 The three outputs (Markdown checklist, tasks CSV, iCalendar VTODOs) are pure functions of
 a :class:`Plan`.
@@ -33,12 +33,12 @@ from datetime import date, datetime, time, timedelta
 
 import icalendar
 
-from cardscan.book import Entry, select_entries
+from cardscan.book.entries import Entry, select_entries
+from cardscan.book.store import Store, Task
 from cardscan.errors import ConfigError, StoreError
-from cardscan.export import phone_text, safe_cell, safe_phone_cell
-from cardscan.intros import may_contact, suggest_introductions
 from cardscan.models import CardResult, Phone
-from cardscan.store import Store, Task
+from cardscan.outputs.export import phone_text, safe_cell, safe_phone_cell
+from cardscan.outputs.intros import may_contact, suggest_introductions
 
 #: The steps of the cadence, in the order a relationship takes them.
 STEPS = ("thank-you", "meet", "check-in", "touch")

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from cardscan.errors import ConfigError
-from cardscan.store import (
+from cardscan.book.store import (
     Attendance,
     Event,
     Meeting,
@@ -23,6 +22,7 @@ from cardscan.store import (
     StoredCard,
     StoredContact,
 )
+from cardscan.errors import ConfigError
 
 #: Fields a card record carries confidences for, in the order a person checks them.
 CHECKED_FIELDS = ("name", "title", "company", "emails", "phones", "websites", "address")

@@ -17,12 +17,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from cardscan import combine, imaging, parse, qr, validate
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
-from cardscan.ocr import TesseractInfo, check_tesseract
-from cardscan.read import MIN_TEXT_CHARS, read_card
+from cardscan.reading import combine, imaging, parse, qr, validate
+from cardscan.reading.ocr import TesseractInfo, check_tesseract
+from cardscan.reading.read import MIN_TEXT_CHARS, read_card
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["cardscan.pipeline"])
+        context.set_forkserver_preload(["cardscan.reading.pipeline"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -362,7 +362,7 @@ def scan_batch(
     """Every card of a batch, one at a time: the simplest way to read photos.
 
     The two sides of a card (``x_front.jpg``/``x_back.jpg``, or every two photos with
-    ``pair``) come out as one record; see :func:`cardscan.combine.pair_photos`.
+    ``pair``) come out as one record; see :func:`cardscan.reading.combine.pair_photos`.
     ``worker`` is as for :func:`scan_photos`.
 
     Raises:

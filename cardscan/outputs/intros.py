@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cardscan.book import Entry
+from cardscan.book.entries import Entry
 
 #: Tags that mark a stated need, and an offer of help.
 NEED_PREFIXES = ("needs:", "need:", "looking-for:", "seeks:")

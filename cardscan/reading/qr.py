@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from cardscan import validate
 from cardscan.models import Contact, Field, Phone, PhoneType
+from cardscan.reading import validate
 from cardscan.vcard import INVALID_CONFIDENCE, phone_field, read_vcards, web_or_social
 
 __all__ = ["QR_CONFIDENCE", "contact_from_qr"]

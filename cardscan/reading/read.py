@@ -3,7 +3,7 @@
 A card is first read whole, with English, in the orientation that reads best. Then, in
 one more Tesseract call over a montage of lines, the lines that pass read badly are read
 again in several variants (binarised, from the raw photo, enlarged: see
-:data:`cardscan.imaging.REGION_VARIANTS`), and, when the card looks written in a language
+:data:`cardscan.reading.imaging.REGION_VARIANTS`), and, when the card looks written in a language
 whose data is installed (``--lang auto``), its lines of words are read again with that
 language's model. Each line keeps the reading with the best confidence, so the English
 and the card's own language are compared line by line. (Reading those lines with
@@ -22,11 +22,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cardscan import imaging
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError, OcrError
 from cardscan.models import Box, Line, OcrResult, Word
-from cardscan.ocr import AUTO, AUTO_LANGUAGES, LANGUAGE_HINT, TesseractInfo, ocr_image
+from cardscan.reading import imaging
+from cardscan.reading.ocr import AUTO, AUTO_LANGUAGES, LANGUAGE_HINT, TesseractInfo, ocr_image
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ SMALL_LINE = 22.0
 WEAK_VARIANTS = ("otsu", "raw", "large")
 #: Tesseract's page segmentation for the montage of lines: one uniform block of text.
 _MONTAGE_PSM = 6
-#: The white margin :func:`cardscan.imaging.montage` leaves at the left of every strip.
+#: The white margin :func:`cardscan.reading.imaging.montage` leaves at the left of every strip.
 _MARGIN = 16
 #: At most this many lines are read again per card: the worst first.
 MAX_REGIONS = 24

@@ -1,15 +1,16 @@
 """Writers for contacts: spreadsheet-safe CSV for each CRM, vCard and JSON Lines.
 
 Two kinds of writer live here. ``write_contacts_csv`` writes the per-scan ``contacts.csv`` (one
-row per card read). :func:`export_entries` writes the address book (:class:`~cardscan.book.Entry`
-per contact) in the layout a CRM or address book imports: HubSpot, Salesforce leads, Google
-Contacts, Outlook, Zoho leads, Pipedrive, vCard, JSON Lines, or a flat CSV of everything.
+row per card read). :func:`export_entries` writes the address book
+(:class:`~cardscan.book.entries.Entry` per contact) in the layout a CRM or address book
+imports: HubSpot, Salesforce leads, Google Contacts, Outlook, Zoho leads, Pipedrive, vCard,
+JSON Lines, or a flat CSV of everything.
 
 Every CSV cell goes through :func:`safe_cell` (or :func:`safe_phone_cell` for phone columns), so
 no spreadsheet runs a value as a formula. A value a layout has no column for (a third e-mail,
 a second fax) is written into the note/description column as a line such as
 ``E-mail: jane@acme.example`` or ``Phone (fax): +1 4155550101``, never dropped;
-:mod:`cardscan.importers` reads those lines back into values.
+:mod:`cardscan.book.importers` reads those lines back into values.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from cardscan import validate
-from cardscan.book import Entry
+from cardscan.book.entries import Entry
+from cardscan.book.store import Meeting, StoredValue
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
-from cardscan.store import Meeting, StoredValue
+from cardscan.reading import validate
 
 if TYPE_CHECKING:  # vobject is loaded only when a vCard is written
     from cardscan.vcard import VCardEntry
@@ -773,7 +774,7 @@ def export_entries(
     vCard per contact (CRLF, long lines folded); ``jsonl`` one JSON object per line (LF).
 
     Args:
-        entries: the contacts (:func:`cardscan.book.select_entries`).
+        entries: the contacts (:func:`cardscan.book.entries.select_entries`).
         fmt: the format.
         out: a binary stream; the caller writes it to a temporary file and renames it.
         bom: start a CSV with the UTF-8 byte-order mark, which Excel on Windows needs to

@@ -1,0 +1,42 @@
+"""The house rules that the code itself can be held to: one owner per external dependency."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "cardscan"
+
+# Each external dependency is imported by one module (its owner) or a short, named list.
+OWNERS = {
+    "sqlite3": {"book/store.py"},
+    "rapidfuzz": {"similarity.py"},
+    "pytesseract": {"reading/ocr.py"},
+    "cv2": {"reading/imaging.py"},
+    "phonenumbers": {"reading/validate.py"},
+    "email_validator": {"reading/validate.py"},
+    "pillow_heif": {"reading/imaging.py"},
+    "nicknames": {"book/match.py"},
+    "vobject": {"vcard.py"},
+    "icalendar": {"outputs/followup.py"},
+    "click": {"cli.py"},
+}
+
+
+def _importers(module: str) -> set[str]:
+    pattern = re.compile(rf"^\s*(import {module}\b|from {module}[ .])", re.M)
+    return {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if pattern.search(p.read_text(encoding="utf-8"))
+    }
+
+
+def test_each_external_dependency_has_one_owner() -> None:
+    found = {module: _importers(module) for module in OWNERS}
+    assert found == OWNERS
+
+
+def test_the_wings_are_packages() -> None:
+    wings = {"reading", "book", "outputs"}
+    assert wings <= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
