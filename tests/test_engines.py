@@ -166,6 +166,39 @@ def test_rapidocr_engine_reads_the_card_in_tesseracts_orientation(monkeypatch, f
     assert "jane@doe.example" in result.text
 
 
+@pytest.mark.parametrize(
+    ("tokens", "text", "score", "expected"),
+    [
+        # A slip Tesseract made is mended.
+        (["jxne(doe.example"], "jane@doe.example", 0.95, "jane@doe.example"),
+        # Spaces the recognizer ran together come back where Tesseract had them.
+        (["10115", "-", "Berlln", "e-mail:", "a@b.example"], "10115-Berline-mail: a@b.example",
+         0.97, "10115 - Berlin e-mail: a@b.example"),
+        # Unsure, much shorter (an icon read as a letter), an @ or digits lost: refused.
+        (["Jane", "Doe"], "Jare Dce", 0.6, None),
+        (["ada@quill.example", ">"], "X", 0.9, None),
+        (["ada@quill.example"], "ada.quill.example", 0.99, None),
+        (["+1", "555", "0100"], "+1 555 01O0", 0.99, None),
+        # Only an accent differs: the reading with the accent wins, either way.
+        (["José", "Núñez"], "Jose Núñez", 0.99, None),
+        (["Jose", "Nunez"], "José Núñez", 0.99, "José Núñez"),
+        # The same reading changes nothing.
+        (["Head", "of", "Sales"], "Head of Sales", 0.99, None),
+    ],
+)  # fmt: skip
+def test_merge_reading(tokens, text, score, expected) -> None:
+    assert read.merge_reading(tokens, text, score) == expected
+
+
+def test_a_line_is_read_in_segments_split_at_column_gaps(monkeypatch, fake_info) -> None:
+    card, words = _card([("Jane Doe", 40)])
+    far = Word("Berlin", 0.9, Box(600, 40, 120, 34), 1, 1, 1)
+    fake = _with_fakes(monkeypatch, card, [*words, far], [("Jane Doe", 0.99), ("Berlin", 0.99)])
+    read.read_card(np.dstack([card] * 3), fake_info, Settings(lang="eng"))
+    # Two crops: the name, and the word beyond the gap, each as wide as its own words.
+    assert len(fake.crops) == 2 and fake.crops[1].shape[1] < 200
+
+
 def test_spread_words_lays_a_line_over_its_box() -> None:
     words = rapid.spread_words("Tel +1 555", 0.9, Box(100, 50, 200, 30))
     assert [w.text for w in words] == ["Tel", "+1", "555"]

@@ -17,8 +17,11 @@ layout logic sees a re-read line exactly where the first pass put it.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -494,29 +497,43 @@ def _looks_printed(word: Word, image: imaging.Image8) -> bool:
     return imaging.has_text_structure(image, box)
 
 
-#: A line's second reading replaces Tesseract's when the recognizer is at least this sure.
+#: A segment's second reading replaces Tesseract's when the recognizer is at least this sure.
 SECOND_MIN_SCORE = 0.8
-#: Padding around a line for its second reading, in line heights (above/below, left/right).
-_SECOND_PAD = (0.25, 0.6)
+#: Padding around a segment for its second reading, in line heights (above/below, sides).
+_SECOND_PAD = (0.25, 0.3)
+#: A gap between two words wider than this many line heights splits a line into segments
+#: read apart: across a column gap the recognizer runs the two columns' words together.
+_SEGMENT_GAP = 1.2
+#: A second reading shorter than this share of Tesseract's characters is a misreading (an
+#: icon beside the line read as one letter), not a correction.
+_MIN_LENGTH_SHARE = 0.7
+#: Segments with fewer letters and digits than this are left alone: on a mark or two the
+#: recognizer invents text with full confidence.
+_MIN_SEGMENT_CHARS = 3
 
 
 def second_reading(result: OcrResult, image: imaging.Image8) -> OcrResult:
     """Every line Tesseract read, read again by RapidOCR's recognizer; the better kept.
 
     The recognizer alone costs about 40 ms a line on one core (detection over the whole
-    card would cost seconds), so each Tesseract line's band is cut from ``image`` and all
-    of them are recognised in one batch. A line takes the second reading when
-    :func:`prefer_second` says so; its words are laid over the line's band, so the parser
-    finds them where Tesseract put the line.
+    card would cost seconds), so each Tesseract line is cut from ``image`` (split into
+    segments at column gaps) and all segments are recognised in one batch. A segment
+    takes the second reading when :func:`merge_reading` says so; its words are laid over
+    the segment's band, so the parser finds them where Tesseract put them.
     """
-    lines = [line for line in result.lines if line.words]
-    if not lines:
+    segments = [
+        seg
+        for line in result.lines
+        for seg in _segments(line)
+        if _alnum(" ".join(w.text for w in seg)) >= _MIN_SEGMENT_CHARS
+    ]
+    if not segments:
         return result
     height, width = image.shape[:2]
     crops: list[imaging.Image8] = []
     bands: list[Box] = []
-    for line in lines:
-        b = _band(line)
+    for seg in segments:
+        b = _band(Line(tuple(seg)))
         pad_y = max(2, round(_SECOND_PAD[0] * b.height))
         pad_x = max(4, round(_SECOND_PAD[1] * b.height))
         left, top = max(0, b.left - pad_x), max(0, b.top - pad_y)
@@ -526,38 +543,113 @@ def second_reading(result: OcrResult, image: imaging.Image8) -> OcrResult:
     try:
         readings = rapid.recognize(crops)
     except OcrError as e:  # the first reading stands
-        log.debug("second reading of %d lines failed: %s", len(lines), e)
+        log.debug("second reading of %d segments failed: %s", len(segments), e)
         return result
-    replaced: dict[tuple[int, int, int], tuple[Word, ...]] = {}
-    for line, band, (text, score) in zip(lines, bands, readings, strict=False):
-        if not prefer_second(line, text, score):
+    replaced: dict[int, tuple[Word, ...]] = {}
+    for seg, band, (text, score) in zip(segments, bands, readings, strict=False):
+        tokens = [w.text for w in seg]
+        merged = merge_reading(tokens, text, score)
+        if merged is None:
             continue
-        first = line.words[0]
+        first = seg[0]
         words = tuple(
             Word(w.text, w.conf, w.box, first.block, first.par, first.line)
-            for w in rapid.spread_words(text, score, band)
+            for w in rapid.spread_words(merged, score, band)
         )
-        log.debug("line %r read again by RapidOCR as %r (%.2f)", line.text, text, score)
-        replaced[first.line_key] = words
+        log.debug("%r read again by RapidOCR as %r (%.2f)", " ".join(tokens), merged, score)
+        replaced[id(first)] = words
+        for w in seg[1:]:
+            replaced[id(w)] = ()
     if not replaced:
         return result
     words_out: list[Word] = []
-    done: set[tuple[int, int, int]] = set()
     for w in result.words:
-        key = w.line_key
-        if key not in replaced:
-            words_out.append(w)
-        elif key not in done:
-            done.add(key)
-            words_out.extend(replaced[key])
+        words_out.extend(replaced.get(id(w), (w,)))
     return OcrResult(tuple(words_out), result.width, result.height, result.rotation)
 
 
-def prefer_second(line: Line, text: str, score: float) -> bool:
-    """Whether RapidOCR's reading of a line replaces Tesseract's."""
+def _segments(line: Line) -> list[list[Word]]:
+    """A line's words split at gaps wider than :data:`_SEGMENT_GAP` line heights."""
+    words = sorted(line.words, key=lambda w: w.box.left)
+    if not words:
+        return []
+    height = sorted(w.box.height for w in words)[len(words) // 2]
+    out: list[list[Word]] = [[words[0]]]
+    for prev, word in itertools.pairwise(words):
+        if word.box.left - prev.box.right > _SEGMENT_GAP * height:
+            out.append([word])
+        else:
+            out[-1].append(word)
+    return out
+
+
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
+    """RapidOCR's reading of a segment, spaced like Tesseract's, if it should replace it.
+
+    Returns None to keep Tesseract's. The second reading is refused when the recognizer
+    is unsure, when it is much shorter (an icon read as a letter), or when it loses an
+    ``@`` or digits of a number. When both spell the same letters but for accents, the
+    one with the accents wins (Tesseract's card-language model has them where the
+    recognizer dropped one). Spaces the recognizer ran together where Tesseract saw two
+    words are put back (``10115-Berline-mail:`` → ``10115 - Berlin e-mail:``).
+    """
+    old = " ".join(tokens)
     if score < SECOND_MIN_SCORE or not text.strip():
-        return False
-    return "".join(text.split()) != "".join(line.text.split())
+        return None
+    new = respace(tokens, text)
+    if "".join(new.split()) == "".join(old.split()):
+        return None
+    if _alnum(new) < _MIN_LENGTH_SHARE * _alnum(old):
+        return None
+    if new.count("@") < old.count("@") or _number_digits_text(new) < _number_digits_text(old):
+        return None
+    if _plain(new) == _plain(old) and _accents(old) >= _accents(new):
+        return None
+    return new
+
+
+def _number_digits_text(text: str) -> int:
+    return _number_digits([Word(t, 1.0, Box(0, 0, 1, 1)) for t in text.split()])
+
+
+def _plain(text: str) -> str:
+    """The text without accents and spaces: 'Martín Ruiz' → 'MartinRuiz'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not ch.isspace() and not unicodedata.combining(ch))
+
+
+def _accents(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha() and not ch.isascii())
+
+
+def respace(tokens: Sequence[str], text: str) -> str:
+    """``text`` with a space wherever Tesseract's tokens had a word boundary it lacks.
+
+    The two readings' characters are aligned (:class:`difflib.SequenceMatcher`) and each
+    of Tesseract's boundaries is carried over to the same place in ``text``.
+    """
+    ours = text.split()
+    if len(ours) >= len(tokens):
+        return " ".join(ours)
+    old, new = "".join(tokens), "".join(ours)
+    cuts = set(itertools.accumulate(len(t) for t in ours[:-1]))
+    theirs = list(itertools.accumulate(len(t) for t in tokens[:-1]))
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for cut in theirs:
+            if not i1 <= cut < i2 or tag == "insert":
+                continue
+            if tag == "equal":
+                cuts.add(j1 + cut - i1)
+            elif tag == "replace" and i2 > i1:
+                cuts.add(j1 + round((cut - i1) * (j2 - j1) / (i2 - i1)))
+    cuts = {c for c in cuts if 0 < c < len(new)}
+    bounds = [0, *sorted(cuts), len(new)]
+    return " ".join(new[a:b] for a, b in itertools.pairwise(bounds) if new[a:b])
 
 
 def _rapid_card(first: OcrResult, image: imaging.Image8) -> OcrResult:

