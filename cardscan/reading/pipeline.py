@@ -8,6 +8,8 @@ results in input order; side effects (writing outputs) belong to the caller.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -79,13 +81,37 @@ def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
     return photos, skipped
 
 
+@contextlib.contextmanager
+def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[stage]`` (nothing when ``timings`` is None)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
 def read_photo(
-    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[tuple[imaging.Card, OcrResult]]:
-    """Every card found in a photo with what Tesseract read on it. Raises on bad input."""
+    """Every card found in a photo with what Tesseract read on it. Raises on bad input.
+
+    ``timings``, when given, gains the seconds spent loading and finding the cards
+    (``find``) and reading them (``ocr``).
+    """
     info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
-    image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
-    return [(card, read_card(card.image, info, settings)) for card in imaging.find_cards(image)]
+    with timed(timings, "find"):
+        image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
+        cards = imaging.find_cards(image)
+    read = []
+    for card in cards:
+        with timed(timings, "ocr"):
+            read.append((card, read_card(card.image, info, settings)))
+    return read
 
 
 def ocr_photo(
@@ -165,15 +191,17 @@ def process_image(
     """
     source = str(path)
     start = time.perf_counter()
+    timings: dict[str, float] = {}  # seconds per stage, for the benchmark
     try:
-        results = [
-            card_result(
-                source, index, ocr, [code.payload for code in imaging.decode_qr(card.image)],
-                settings, start,
-            )
-            for index, (card, ocr) in enumerate(read_photo(path, settings, info))
-        ]  # fmt: skip
-        return results or [_failed(source, "no card found in the photo", start)]
+        results = []
+        for index, (card, ocr) in enumerate(read_photo(path, settings, info, timings)):
+            with timed(timings, "qr"):
+                codes = [code.payload for code in imaging.decode_qr(card.image)]
+            with timed(timings, "parse"):
+                results.append(card_result(source, index, ocr, codes, settings, start))
+        timings["total"] = time.perf_counter() - start
+        results = results or [_failed(source, "no card found in the photo", start)]
+        return [dataclasses.replace(r, timings=timings) for r in results]
     except MissingDependencyError:
         raise
     except CardscanError as e:
