@@ -229,9 +229,15 @@ def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _open_store(db: Path | None) -> Store:
-    """Open the contact store for this command; it is closed when the command ends."""
-    store = open_store(db or default_db_path())
+def _open_store(db: Path | None, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open the contact store for this command; it is closed when the command ends.
+
+    Only commands that add to the store (``create``) make one: any other command given
+    a mistyped --db says there is no store there rather than reading an empty one.
+    Commands that only read open it ``read_only``, so a store they cannot write (a
+    read-only folder, a full disk) still answers.
+    """
+    store = open_store(db or default_db_path(), create=create, read_only=read_only)
     click.get_current_context().call_on_close(store.close)
     return store
 
@@ -423,7 +429,7 @@ def scan(
     """
     # The store is opened (and the event looked up) before any photo is read: an
     # unusable store or a mistyped event name stops the run at once.
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     linked = store.event(event_ref) if event_ref else None
     ingester = Ingester(store)
     run_id: int | None = None
@@ -512,7 +518,7 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
       cardscan import phone.vcf
       cardscan import list.csv --map "Full Name=name,E-mail=email,Firm=company"
     """
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     run_id = store.start_run("import", {"file": str(file)})
     done = import_contacts(
         Ingester(store),
@@ -656,7 +662,7 @@ def contacts_command(query: str | None, event_ref: str | None, db: Path | None) 
       cardscan contacts quill
       cardscan contacts 17
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     if query and query.strip().isdigit():
         ids = [store.live_id(int(query))]
         if ids[0] != int(query):
@@ -894,7 +900,7 @@ def export_command(
       cardscan export --format vcard --tag hot -o hot.vcf
       cardscan export --format outlook --since 2026-11-01 --bom -o november.csv
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
     buffer = io.BytesIO()
     count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
@@ -930,7 +936,7 @@ def report(
     Example:
       cardscan report --event "Harbour mixer" -o mixer.html
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     day = _plan_date(today, "--today")
     entries = select_entries(
         store, event=event_ref, ids=None if event_ref else sorted(store.engaged_ids())
@@ -979,7 +985,7 @@ def task() -> None:
 @_db_option
 def task_list(show_all: bool, db: Path | None) -> None:
     """List open tasks by due date (ids are what `task done` takes)."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     tasks = store.tasks(status=None if show_all else "open")
     if not tasks:
         click.echo("No tasks: run `cardscan followup --out DIR` to plan them.")
@@ -1096,7 +1102,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
             raise click.BadParameter(
                 f"{when!r} is not a date like 2026-05-14", param_hint="--date"
             ) from e
-    created = create_event(_open_store(db), name, when, place)
+    created = create_event(_open_store(db, create=True), name, when, place)
     click.echo(f"created event {created.id}: {created.name}")
 
 
@@ -1104,7 +1110,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
 @_db_option
 def event_list(db: Path | None) -> None:
     """List events, newest first, with their counts."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     found = store.events()
     if not found:
         click.echo('No events yet: cardscan event create "NAME" --date YYYY-MM-DD')
@@ -1156,7 +1162,7 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @_db_option
 def event_stats_command(event_ref: str, db: Path | None) -> None:
     """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     found = store.event(event_ref)
     s = event_stats(store, found)
     where = ", ".join(x for x in (found.date, found.place) if x)
