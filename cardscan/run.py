@@ -10,6 +10,7 @@ their owner only: they hold personal data.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -95,18 +96,45 @@ def atomic_write_text(path: Path, text: str, newline: str | None = None) -> None
 
 
 def make_out_dir(path: Path) -> Path:
-    """Create an output folder (private to its owner when new) and its parents.
+    """Create an output folder and any missing parents, each private to its owner.
 
     Raises:
         OutputError: it cannot be created.
     """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(path)
     except OSError as e:
         raise OutputError(
-            f"cannot create {path}: {e.strerror or e}", "choose another --out folder"
+            f"cannot create {e.filename or path}: {why(e)}", "choose another --out folder"
         ) from e
     return path
+
+
+def make_private_dirs(path: Path) -> None:
+    """``mkdir -p`` where every folder made is private (0700).
+
+    ``Path.mkdir(parents=True)`` gives the parents the umask's mode: 0777 at umask 000.
+    """
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+
+
+def why(error: OSError) -> str:
+    """An OSError in words a person can act on: disk full, no write access, or its own."""
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "disk full"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no write access"
+    return error.strerror or str(error)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -129,9 +157,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as e:
-        raise OutputError(
-            f"cannot write {path}: {e.strerror or e}", "choose another --out folder"
-        ) from e
+        hint = "free some space on that disk" if why(e) == "disk full" else "choose another folder"
+        raise OutputError(f"cannot write {path}: {why(e)}", hint) from e
 
 
 class Journal:
@@ -156,7 +183,7 @@ class Journal:
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
         except OSError as e:
             raise OutputError(
-                f"cannot write in {self.path.parent}: {e.strerror or e}",
+                f"cannot write in {self.path.parent}: {why(e)}",
                 "choose another --out folder, or make this one writable",
             ) from e
 
@@ -216,7 +243,10 @@ class Journal:
                 os.close(fd)
         except OSError as e:
             raise OutputError(
-                f"cannot write {self.path}: {e.strerror or e}", "check the disk and the folder"
+                f"cannot write {self.path}: {why(e)} (every photo finished so far is kept)",
+                "free some space and run the same command again"
+                if why(e) == "disk full"
+                else "check the disk and the folder",
             ) from e
 
 
@@ -259,15 +289,15 @@ def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
                 if record.get("back"):  # a two-sided card: its back is done too
                     done.add(str(record["back"]))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
     except OSError as e:
-        raise OutputError(f"cannot create {path.parent}: {e.strerror or e}") from e
+        raise OutputError(f"cannot create {e.filename or path.parent}: {why(e)}") from e
     atomic_write_text(path, "".join(kept))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND, 0o600)
         return os.fdopen(fd, "a", encoding="utf-8"), done
     except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
+        raise OutputError(f"cannot write {path}: {why(e)}") from e
 
 
 def _photos_of(record: Mapping[str, object]) -> set[str]:

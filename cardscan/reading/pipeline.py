@@ -30,9 +30,11 @@ RETAKE_HINT = "retake the photo with the card filling most of the frame, in focu
 def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
     """Expand files and directories into the photos to read.
 
-    Files named explicitly are always taken (a non-image then becomes a ``failed``
-    record that says so); directories are walked recursively and only files with an
-    image suffix are taken, hidden files and folders skipped.
+    Files named explicitly are always taken (a non-image or unreadable file then becomes
+    a ``failed`` record that says so); directories are walked recursively and only files
+    with an image suffix are taken, hidden files and folders skipped, and a folder that
+    cannot be read is logged as a warning naming it. A photo named twice (by two paths,
+    or by its folder and itself) is taken once.
 
     Returns:
         The photos in a stable order, and how many non-image files directories held.
@@ -40,10 +42,26 @@ def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
     photos: list[Path] = []
     skipped = 0
     seen: set[Path] = set()
+
+    def take(path: Path) -> None:
+        # The same photo named twice (``/abs/a.jpg`` and ``./a.jpg``, or a folder and a
+        # file in it) is read once.
+        key = _resolved(path)
+        if key not in seen:
+            seen.add(key)
+            photos.append(path)
+
+    def unreadable(error: OSError) -> None:
+        log.warning(
+            "cannot read the folder %s (%s): its photos were skipped",
+            error.filename,
+            error.strerror or error,
+        )
+
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith("."):
@@ -51,13 +69,18 @@ def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
                     found = Path(root) / name
                     if found.suffix.lower() not in IMAGE_SUFFIXES:
                         skipped += 1
-                    elif found not in seen:
-                        seen.add(found)
-                        photos.append(found)
-        elif path not in seen:
-            seen.add(path)
-            photos.append(path)
+                    else:
+                        take(found)
+        else:
+            take(path)
     return photos, skipped
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: its own spelling is its identity
+        return path.absolute()
 
 
 def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
