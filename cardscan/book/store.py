@@ -19,11 +19,13 @@ Design:
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import logging
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -589,19 +591,32 @@ class Store:
             yield
         except BaseException:
             self._depth -= 1
-            if depth == 0:
-                self._conn.execute("ROLLBACK")
-            else:
-                self._conn.execute(f"ROLLBACK TO sp{depth}")
-                self._conn.execute(f"RELEASE sp{depth}")
+            self._roll_back(depth)
             raise
         self._depth -= 1
         try:
             self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
         except sqlite3.Error as e:
+            self._roll_back(depth)
+            raise _store_error(self.location, e) from e
+
+    def _roll_back(self, depth: int) -> None:
+        """Undo a failed transaction (or savepoint) without hiding why it failed.
+
+        SQLite rolls the whole transaction back by itself on some errors (a full disk,
+        an I/O error); a ROLLBACK then would fail with "no transaction is active" and
+        replace the error that says what went wrong.
+        """
+        if not self._conn.in_transaction:
+            return
+        try:
             if depth == 0:
                 self._conn.execute("ROLLBACK")
-            raise _store_error(self.location, e) from e
+            else:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+        except sqlite3.Error:
+            log.debug("rollback failed in %s", self.location, exc_info=True)
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
@@ -1864,8 +1879,18 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
             f"{location} is busy: another cardscan is writing to it",
             "wait for it to finish and run the command again",
         )
-    if "readonly" in text:
-        return StoreError(f"{location} is read-only", "make it writable or use another --db")
+    if "full" in text or ("disk I/O" in text and _disk_full(location)):
+        return StoreError(
+            f"cannot write the contact store {location}: disk full (nothing was changed)",
+            "free some space on that disk and run the command again, or point --db at "
+            "a store on another disk",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"cannot write the contact store {location}: no write access (the file or its "
+            "folder is read-only)",
+            _READ_ONLY_HINT,
+        )
     if "malformed" in text or "corrupt" in text:
         return StoreError(
             f"the contact store {location} is damaged ({text})",
@@ -1875,17 +1900,119 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
     return StoreError(f"cannot use the contact store {location}: {text}", _STORE_HINT)
 
 
-def open_store(location: str | Path) -> Store:
-    """Open (creating and migrating as needed) the store at a path or ``sqlite:///`` URL.
+_READ_ONLY_HINT = (
+    "commands that only read (contacts, export, report, event list) still work; to change "
+    "it, make the file and its folder writable, or point --db at a copy"
+)
 
-    The file is created readable by its owner only (an existing one readable by others is
-    made so), and the folders created for it too.
+#: What to do when --db names no store.
+_NO_STORE_HINT = (
+    "check the path given by --db or CARDSCAN_DB; `cardscan scan`, `import` or "
+    "`event create` make a new store"
+)
+
+
+def _disk_full(location: str | Path) -> bool:
+    """Whether the disk holding ``location`` has no space left for a write."""
+    try:
+        fs = os.statvfs(Path(location).parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
+
+
+def _os_reason(e: OSError, location: str | Path) -> tuple[str, str]:
+    """What an OSError on the store means for a person, and what to do about it."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "disk full", "free some space on that disk, or point --db at another disk"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no write access", _READ_ONLY_HINT
+    return e.strerror or str(e), _STORE_HINT
+
+
+def _uri(path: Path, **query: str) -> str:
+    """A ``file:`` URI for SQLite (a path holding ``?`` or ``#`` stays a path)."""
+    quoted = urllib.parse.quote(str(path.resolve()))
+    return f"file:{quoted}?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open ``path`` without writing anything, even in a read-only folder or a full disk.
+
+    ``mode=ro`` still needs the ``-shm`` file of a store in WAL mode; where that cannot
+    be made, the file is read as it stands on disk (``immutable``).
+    """
+    try:
+        conn = sqlite3.connect(
+            _uri(path, mode="ro"),
+            uri=True,
+            isolation_level=None,
+            timeout=15.0,
+            check_same_thread=False,
+        )
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(
+            _uri(path, mode="ro", immutable="1"),
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Refuse a file that is not a cardscan store, before anything touches it.
+
+    Nothing here writes: the header is read as bytes, the rest through a read-only
+    connection. Another program's database keeps its mode, journal mode and bytes.
 
     Raises:
-        StoreError: the location is a server URL this version cannot use, the file is not
-            a cardscan store or is damaged, was written by a newer cardscan, or cannot be
-            opened.
+        StoreError: not SQLite, another program's database, or a newer cardscan's store.
     """
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        raise StoreError(f"cannot read the contact store {path}: {reason}", hint) from e
+    if not header:
+        return  # a new store (made empty by open_store, or by the user)
+    other = "point --db or CARDSCAN_DB at another file; cardscan will create it"
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise StoreError(f"{path} is not a cardscan contact store (not an SQLite database)", other)
+    # Read through SQLite, not from the header bytes: in WAL mode the latest application
+    # id and schema version may still sit in the -wal file.
+    try:
+        conn = _connect_read_only(path)
+        try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {r[0] for r in rows}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        if "malformed" in str(e) or "corrupt" in str(e):
+            raise _store_error(str(path), e) from e
+        raise StoreError(f"{path} is not a cardscan contact store ({e})", other) from e
+    # Stores made before the application id was set are recognised by their tables.
+    ours = {"contacts", "audit"} <= tables
+    if app_id not in (0, APPLICATION_ID) or (
+        app_id == 0 and ((version == 0 and tables) or (version > 0 and not ours))
+    ):
+        raise StoreError(
+            f"{path} is not a cardscan contact store (it is another program's database)", other
+        )
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path} was written by a newer cardscan (schema {version}, this one knows up "
+            f"to {len(MIGRATIONS)})",
+            "upgrade cardscan: pip install -U cardscan",
+        )
+
+
+def _store_path(location: str | Path) -> Path:
     text = str(location)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
@@ -1895,14 +2022,80 @@ def open_store(location: str | Path) -> Store:
                 "use a file path for --db (a local SQLite store)",
             )
         text = text.split("://", 1)[1].removeprefix("/") if text.startswith("sqlite:///") else text
-    path = Path(text).expanduser()
+    return Path(text).expanduser()
+
+
+def open_store(location: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
+    """Open the store at a path or ``sqlite:///`` URL, migrating it as needed.
+
+    The file is checked to be a cardscan store (its SQLite header and application id)
+    before anything is written to it: another program's database is refused as it is.
+    A new file is created readable by its owner only, and the folders made for it too;
+    an existing store readable by others is made private.
+
+    Args:
+        location: a file path or ``sqlite:///`` URL.
+        create: make the store when there is none (commands that add to it); otherwise
+            a missing store is an error naming the path (a mistyped ``--db``).
+        read_only: for commands that only read: nothing is written, so a store in a
+            read-only folder or on a full disk can still be read. A store whose schema
+            is older than this cardscan's is migrated first if it can be written.
+
+    Raises:
+        StoreError: the location is a server URL this version cannot use, there is no
+            store there (``create`` false), the file is not a cardscan store or is
+            damaged, was written by a newer cardscan, or cannot be opened or written
+            (no write access, disk full).
+    """
+    path = _store_path(location)
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no contact store at {path}", _NO_STORE_HINT)
+        _create_store_file(path)
+    elif path.is_dir():
+        raise StoreError(f"{path} is a folder, not a contact store", _NO_STORE_HINT)
+    _refuse_foreign(path)
+    if read_only:
+        store = _open_read_only(path)
+        if store is not None:
+            return store
+    return _open_read_write(path)
+
+
+def _create_store_file(path: Path) -> None:
     try:
         missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
         for folder in reversed(missing):
             folder.mkdir(mode=0o700)
         # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
         # same mode as the database.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            hint = "you may not write there: choose a file in a folder of yours with --db"
+        raise StoreError(f"cannot create the contact store {path}: {reason}", hint) from e
+
+
+def _open_read_only(path: Path) -> Store | None:
+    """The store opened for reading only, or None if it must first be migrated."""
+    try:
+        conn = _connect_read_only(path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as e:
+        raise _store_error(str(path), e) from e
+    if version < len(MIGRATIONS):
+        conn.close()
+        return None
+    return Store(conn, str(path))
+
+
+def _open_read_write(path: Path) -> Store:
+    try:
+        fd = os.open(path, os.O_RDWR)
         try:
             if os.fstat(fd).st_mode & 0o077:
                 log.warning("%s was readable by others; it is now private to you", path)
@@ -1910,12 +2103,13 @@ def open_store(location: str | Path) -> Store:
         finally:
             os.close(fd)
         conn = sqlite3.connect(path, isolation_level=None, timeout=15.0, check_same_thread=False)
-    except (OSError, sqlite3.Error) as e:
-        hint = _STORE_HINT
-        if isinstance(e, PermissionError):
-            hint = "you may not write there: choose a file in a folder of yours with --db"
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = "no write access (the file or its folder is read-only)"
         raise StoreError(f"cannot open the contact store {path}: {reason}", hint) from e
+    except sqlite3.Error as e:
+        raise _store_error(str(path), e) from e
     store = Store(conn, str(path))
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -1924,13 +2118,8 @@ def open_store(location: str | Path) -> Store:
         _migrate(store)
     except sqlite3.DatabaseError as e:
         conn.close()
-        if "malformed" in str(e) or "corrupt" in str(e):
-            raise _store_error(str(path), e) from e
-        raise StoreError(
-            f"{path} is not a cardscan contact store ({e})",
-            "point --db or CARDSCAN_DB at another file; cardscan will create it",
-        ) from e
-    except StoreError:
+        raise _store_error(str(path), e) from e
+    except BaseException:
         conn.close()
         raise
     return store
