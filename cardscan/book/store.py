@@ -433,10 +433,12 @@ class Attendance:
 
 @dataclass(frozen=True)
 class EventStats:
-    """The counts ``cardscan event stats`` shows."""
+    """The counts ``cardscan event stats`` and ``event list`` show."""
 
     registered: int
+    #: Everyone checked in, walk-ins included.
     arrived: int
+    #: Of those who arrived, the ones who had not registered.
     walk_ins: int
     no_shows: int
     cards_scanned: int
@@ -1581,17 +1583,22 @@ class Store:
         ]
 
     def event_stats(self, event_id: int) -> EventStats:
-        """Registered, arrived, walk-ins, no-shows and cards scanned at one event."""
-        registered, arrived, walk_ins = self._q(
+        """Registered, arrived, walk-ins, no-shows and cards scanned at one event.
+
+        ``arrived`` counts everyone checked in, walk-ins included (as ``event list`` and the
+        report show it); ``walk_ins`` are those of them who had not registered.
+        """
+        registered, came, arrived, walk_ins = self._q(
             "SELECT coalesce(sum(registered), 0),"
             " coalesce(sum(registered AND arrived_at IS NOT NULL), 0),"
+            " coalesce(sum(arrived_at IS NOT NULL), 0),"
             " coalesce(sum(walk_in), 0) FROM attendance a JOIN contacts c ON c.id = a.contact_id"
             " WHERE a.event_id = ? AND c.merged_into IS NULL",
             (event_id,),
         ).fetchone()
         cards = int(self._one("SELECT count(*) FROM met WHERE event_id = ?", (event_id,)))
         return EventStats(
-            int(registered), int(arrived), int(walk_ins), int(registered) - int(arrived), cards
+            int(registered), int(arrived), int(walk_ins), int(registered) - int(came), cards
         )
 
     # -- what the exports, the follow-up plan and the report read ----------------------
