@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cardscan.book.ingest import Ingester, import_contacts
 from cardscan.book.store import open_store
 from cardscan.cli import cli
 from cardscan.models import Contact, Field
@@ -87,3 +88,96 @@ def test_hostile_text_from_csv_and_vcard_is_neither_stored_printed_nor_exported(
         assert not FORBIDDEN.search(text), repr(text)
         assert "evil" not in text and "52;c" not in text
     assert "Ivo Trask" in outputs[0] and "Old Raw" in outputs[0]
+
+
+# --- an import never downgrades what the card said ----------------------------------------
+
+
+def _person(name: str, company: str | None, title: str | None, email: str) -> Contact:
+    return Contact(
+        name=Field(name, 0.9),
+        company=Field(company, 0.9) if company else None,
+        title=Field(title, 0.9) if title else None,
+        emails=(Field(email, 0.9),),
+    )
+
+
+@pytest.mark.parametrize(
+    "card_company",
+    [
+        "Kestrel Sangyo Co., Ltd.",
+        "Kestrel Sangyo Co., Ltd. Head Office",
+        "Kestrel Sangyo Head Office",
+    ],
+)
+def test_a_crm_row_without_a_title_does_not_downgrade_the_card(
+    tmp_path: Path, card_company: str
+) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        card = _person(
+            "Tomas Vierra", card_company, "Assistant Manager", "t.vierra@kestrel.example"
+        )
+        kept = ing.add(card, "card mixer/1.jpg", seen_at="2026-01-05T10:00:00+00:00").contact_id
+        row = tmp_path / "crm.csv"
+        row.write_text(
+            "First Name,Last Name,Email,Company Name\n"
+            "Tomas,Vierra,t.vierra@kestrel.example,Kestrel Sangyo\n",
+            encoding="utf-8",
+        )  # written now: newer than the card
+        done = import_contacts(ing, row)
+        assert done.outcomes[0].contact_id == kept
+        c = store.contact(kept)
+        assert c.title == "Assistant Manager"
+        assert c.company is not None and c.company.startswith("Kestrel Sangyo")
+        assert c.history == ()  # the same employer, however written: no job change
+        # The other spelling is not lost: it is kept as a conflict.
+        spellings = {x.other for x in c.conflicts if x.field == "company"}
+        assert spellings <= {"Kestrel Sangyo", card_company}
+
+
+def test_an_ocr_variant_of_the_title_is_not_job_history(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        email = "wen.adeyo@brightfield.example"
+        first = ing.add(
+            _person("Wen Adeyo", "Brightfield", "Assistant Manager", email),
+            "card a.jpg",
+            seen_at="2026-01-05T10:00:00+00:00",
+        )
+        ing.add(
+            _person("Wen Adeyo", "Brightfield", "Assistant Manaqer", email),
+            "card b.jpg",
+            seen_at="2026-01-06T10:00:00+00:00",
+        )
+        c = store.contact(first.contact_id)
+        assert c.history == ()
+        assert c.title == "Assistant Manager"
+
+
+def test_a_real_job_change_is_still_history(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        email = "rhea.sorn@mail.example"
+        first = ing.add(
+            _person("Rhea Sorn", "Kestrel Sangyo", "Analyst", email),
+            "card a.jpg",
+            seen_at="2026-01-05T10:00:00+00:00",
+        )
+        ing.add(
+            _person("Rhea Sorn", "Harrow Freight", "Director", email),
+            "card b.jpg",
+            seen_at="2026-02-06T10:00:00+00:00",
+        )
+        c = store.contact(first.contact_id)
+        assert (c.title, c.company) == ("Director", "Harrow Freight")
+        assert [(h.title, h.company) for h in c.history] == [("Analyst", "Kestrel Sangyo")]
+        # And a later row with no company and no title leaves the current job alone.
+        ing.add(
+            Contact(name=Field("Rhea Sorn", 0.9), emails=(Field(email, 0.9),)),
+            "import:csv x.csv",
+            seen_at="2026-03-06T10:00:00+00:00",
+        )
+        c = store.contact(first.contact_id)
+        assert (c.title, c.company) == ("Director", "Harrow Freight")
+        assert len(c.history) == 1

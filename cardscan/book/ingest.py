@@ -30,11 +30,12 @@ from cardscan.book.match import (
     MatchScore,
     Profile,
     blocking_keys,
-    company_key,
     compare,
     decide,
     make_profile,
     profile_of,
+    same_employer,
+    same_title,
 )
 from cardscan.book.store import MatchRow, Store, StoredContact, now_iso
 from cardscan.models import CardResult, Contact
@@ -120,8 +121,8 @@ def row_profile(row: MatchRow) -> Profile:
 
 
 def same_company(a: str, b: str) -> bool:
-    """One employer however written: "Orchardway" and "Orchardway Pty Ltd"."""
-    return company_key(a) == company_key(b)
+    """One employer however written (see :func:`cardscan.book.match.same_employer`)."""
+    return same_employer(a, b)
 
 
 class Ingester:
@@ -257,6 +258,7 @@ class Ingester:
                 other,
                 keys_of,
                 same_company=same_company,
+                same_title=same_title,
                 summary=summary,
                 review_id=review_id,
             )

@@ -1024,6 +1024,7 @@ class Store:
         keys_of: Callable[[StoredContact], Iterable[str]],
         *,
         same_company: Callable[[str, str], bool] | None = None,
+        same_title: Callable[[str, str], bool] | None = None,
         action: str = "merge",
         summary: str = "",
         review_id: int | None = None,
@@ -1033,18 +1034,21 @@ class Store:
         - Every email/phone/website/handle of ``other`` that ``keep`` lacks is added;
           a value both hold keeps the earliest first-seen and latest last-seen.
         - A changed title or company: the newer contact's job becomes current and the
-          older one is kept as history ("was X at Y"); the same for the address.
-        - A different name, or another spelling of the same company, is recorded as a
-          conflict; ``keep``'s stays.
+          older one is kept as history ("was X at Y"); the same for the address. A value
+          one side lacks never replaces the other's: a row without a title leaves the
+          title alone, a row without a company the job.
+        - A different name, another spelling of the same company (a shorter form, an OCR
+          misread) or of the same title is recorded as a conflict, never as history;
+          ``keep``'s stays.
         - Notes, tags, attendance and "met at" links move to ``keep``.
         - ``other`` stays in the store with ``merged_into = keep``; rows it shares with
           ``keep`` (a value or note both hold) stay with it rather than being deleted, so
           an undo never has to reuse a freed row id.
 
-        ``keys_of`` computes the merged contact's blocking keys, and ``same_company``
-        says whether two company names are one employer ("Acme" and "Acme Inc."); the
-        matcher owns both. Without it, companies must be equal but for case and
-        punctuation.
+        ``keys_of`` computes the merged contact's blocking keys, ``same_company`` says
+        whether two company names are one employer ("Acme" and "Acme Inc."), and
+        ``same_title`` whether two titles are one (an OCR slip); the matcher owns all
+        three. Without them, values must be equal but for case and punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
         so undoing the merge reopens it.
 
@@ -1063,7 +1067,7 @@ class Store:
                     )
             ids = (keep, other)
             before = self._snapshot(ids)
-            self._fold_fields(a, b, same_company or _same_text)
+            self._fold_fields(a, b, same_company or _same_text, same_title or _same_text)
             self._fold_values(keep, other)
             for table in ("history", "conflicts", "met"):
                 self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
@@ -1101,7 +1105,11 @@ class Store:
             return self._audit(action, ids, text, before, self._snapshot(ids))
 
     def _fold_fields(
-        self, a: StoredContact, b: StoredContact, same_company: Callable[[str, str], bool]
+        self,
+        a: StoredContact,
+        b: StoredContact,
+        same_company: Callable[[str, str], bool],
+        same_title: Callable[[str, str], bool],
     ) -> None:
         """Single-valued fields of ``b`` into ``a``: fill gaps, keep the old as history."""
         b_newer = b.seen_at >= a.seen_at
@@ -1116,7 +1124,7 @@ class Store:
         else:
             company = a.company or b.company
             updates["company"] = company
-            if a.title and b.title and not same(a.title, b.title):
+            if a.title and b.title and not same_title(a.title, b.title):
                 updates["title"] = newer.title
                 past_job = (older.title, older.company or company)
             else:
@@ -1136,6 +1144,8 @@ class Store:
         spellings = [("name", a.name, b.name)]
         if updates.get("company") == a.company:
             spellings.append(("company", a.company, b.company))
+        if updates.get("title") == a.title:
+            spellings.append(("title", a.title, b.title))
         for name, mine, theirs in spellings:
             if mine and theirs and not same(mine, theirs):
                 self._q(
