@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cardscan.book import ingest
 from cardscan.book.ingest import Ingester, import_contacts
 from cardscan.book.store import open_store
 from cardscan.cli import cli
@@ -114,7 +115,7 @@ def test_a_crm_row_without_a_title_does_not_downgrade_the_card(
     tmp_path: Path, card_company: str
 ) -> None:
     with open_store(tmp_path / "c.db") as store:
-        ing = Ingester(store)
+        ing = Ingester(store, max_block=20)
         card = _person(
             "Tomas Vierra", card_company, "Assistant Manager", "t.vierra@kestrel.example"
         )
@@ -138,7 +139,7 @@ def test_a_crm_row_without_a_title_does_not_downgrade_the_card(
 
 def test_an_ocr_variant_of_the_title_is_not_job_history(tmp_path: Path) -> None:
     with open_store(tmp_path / "c.db") as store:
-        ing = Ingester(store)
+        ing = Ingester(store, max_block=20)
         email = "wen.adeyo@brightfield.example"
         first = ing.add(
             _person("Wen Adeyo", "Brightfield", "Assistant Manager", email),
@@ -157,7 +158,7 @@ def test_an_ocr_variant_of_the_title_is_not_job_history(tmp_path: Path) -> None:
 
 def test_a_real_job_change_is_still_history(tmp_path: Path) -> None:
     with open_store(tmp_path / "c.db") as store:
-        ing = Ingester(store)
+        ing = Ingester(store, max_block=20)
         email = "rhea.sorn@mail.example"
         first = ing.add(
             _person("Rhea Sorn", "Kestrel Sangyo", "Analyst", email),
@@ -181,3 +182,44 @@ def test_a_real_job_change_is_still_history(tmp_path: Path) -> None:
         c = store.contact(first.contact_id)
         assert (c.title, c.company) == ("Director", "Harrow Freight")
         assert len(c.history) == 1
+
+
+# --- rows that share a name cost the same however many there are ---------------------------
+
+
+def _big_csv(path: Path, rows: int, *, emails: bool) -> Path:
+    head = "Name,E-mail 1 - Value,Organization Name" if emails else "Name"
+    lines = [head] + [
+        f"Big Person{i},big.person{i}@example.com,Bigco" if emails else f"Big Person{i}"
+        for i in range(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_shared_name_does_not_make_each_row_compare_with_every_earlier_one(
+    tmp_path: Path,
+) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        done = import_contacts(ing, _big_csv(tmp_path / "big.csv", 300, emails=False))
+        assert len(done.outcomes) == 300
+        # The name keys are looked up only while at most MAX_BLOCK contacts share them:
+        # the last rows are not compared with every earlier one.
+        assert ing.most_compared <= ingest.MAX_BLOCK <= 100
+
+
+def test_rows_that_chain_together_stop_merging_into_a_crowded_contact(tmp_path: Path) -> None:
+    """One export's rows a slip apart each ("big.person1@", "big.person2@") would merge one
+    into the next: a contact with CROWDED e-mail addresses is merged into only by a person,
+    so no merge copies an ever-growing contact into the audit log."""
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store, max_block=20)
+        done = import_contacts(ing, _big_csv(tmp_path / "big.csv", 120, emails=True))
+        assert len(done.outcomes) == 120
+        stored = store.contacts()
+        assert max(len(c.of_kind("email")) for c in stored) <= ingest.CROWDED
+        assert sum(len(c.of_kind("email")) for c in stored) == 120  # none lost
+        assert done.tally.review > 0
+        # Each merge's audit entry holds two small contacts, not the whole chain.
+        assert store._one("SELECT max(length(before) + length(after)) FROM audit") < 40_000

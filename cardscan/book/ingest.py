@@ -42,9 +42,17 @@ from cardscan.models import CardResult, Contact
 
 log = logging.getLogger(__name__)
 
-#: A name key shared by more contacts than this is not used to find candidates (as in
-#: ``match.MatchIndex``): a very common name says little and would cost the most.
-MAX_BLOCK = 1000
+#: A name key shared by more contacts than this is not used to find candidates: a very
+#: common name says little and would cost the most. Such a contact is still found by its
+#: e-mail, phone, or given name with its company domain. With this cap an incoming contact
+#: is compared with a few hundred stored ones at most, however many share its name
+#: (``scripts/importbench.py``).
+MAX_BLOCK = 100
+#: A stored contact holding this many e-mail addresses or phone numbers is merged into only
+#: by a person (the pair goes to review): no one person has so many, so the matcher has been
+#: chaining different people together (rows "Big Person0", "Big Person1" … of one export),
+#: and every further merge would copy the whole contact into the audit log.
+CROWDED = 10
 #: Blocking keys that are always used, however many contacts share them: e-mail, phone.
 STRONG_KEYS = ("e:", "p:")
 
@@ -132,9 +140,13 @@ class Ingester:
     :meth:`forget` after changing the store some other way (an undo).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, max_block: int = MAX_BLOCK) -> None:
         self.store = store
+        self.max_block = max_block
         self._profiles: dict[int, Profile] = {}
+        #: The most stored contacts one incoming contact was compared with (blocking must
+        #: keep this small however many contacts share a name).
+        self.most_compared = 0
 
     def forget(self) -> None:
         """Drop cached profiles (after an undo or a failed transaction)."""
@@ -168,7 +180,8 @@ class Ingester:
         return self._scored(profile, blocking_keys(profile))
 
     def _scored(self, profile: Profile, keys: frozenset[str]) -> list[tuple[int, MatchScore]]:
-        ids = self.store.candidates(keys, max_block=MAX_BLOCK, always=STRONG_KEYS)
+        ids = self.store.candidates(keys, max_block=self.max_block, always=STRONG_KEYS)
+        self.most_compared = max(self.most_compared, len(ids))
         pairs = [(i, compare(profile, p)) for i, p in self._profiles_of(ids).items()]
         pairs.sort(key=lambda pair: (-pair[1].score, pair[0]))
         return pairs
@@ -210,6 +223,11 @@ class Ingester:
                 return Outcome(created, Decision.NEW, created=created)
             matched, score = best
             decision = decide(score)
+            if decision is Decision.SAME and self._crowded(matched):
+                decision = Decision.REVIEW
+                score = MatchScore(
+                    score.score, (*score.reasons, f"contact {matched} already has many values")
+                )
             if decision is Decision.REVIEW:
                 review = self.store.queue_review(matched, created, score.score, score.reasons)
                 return Outcome(
@@ -247,6 +265,11 @@ class Ingester:
             return [
                 self.store.add_contact(c, source, blocking_keys(profile_of(c))) for c in contacts
             ]
+
+    def _crowded(self, contact_id: int) -> bool:
+        """Whether a stored contact holds :data:`CROWDED` e-mail addresses or phones."""
+        profile = self._profiles_of([contact_id]).get(contact_id)
+        return profile is not None and max(len(profile.emails), len(profile.phones)) >= CROWDED
 
     def merge(
         self, keep: int, other: int, *, summary: str = "", review_id: int | None = None
