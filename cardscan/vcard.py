@@ -343,6 +343,8 @@ def _entry(
         address=field(address) if address else None,
         social=tuple(_unique(social)),
         issues=tuple(issues),
+        # N gives the family and given name apart: a split nobody had to guess.
+        name_split_explicit=bool(given or family),
     )
     if not (contact.name or contact.company or emails or phones or websites or social):
         return None

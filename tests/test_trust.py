@@ -223,3 +223,73 @@ def test_rows_that_chain_together_stop_merging_into_a_crowded_contact(tmp_path: 
         assert done.tally.review > 0
         # Each merge's audit entry holds two small contacts, not the whole chain.
         assert store._one("SELECT max(length(before) + length(after)) FROM audit") < 40_000
+
+
+# --- given and family name the right way round ----------------------------------------------
+
+
+def _guessed(name: str, given: str, family: str, email: str | None = None, phone: str = ""):
+    from cardscan.models import Phone, PhoneType
+
+    return Contact(
+        name=Field(name, 0.9),
+        given_name=given,
+        family_name=family,
+        emails=(Field(email, 0.9),) if email else (),
+        phones=(Field(Phone(phone, phone, PhoneType.MOBILE, True), 0.9),) if phone else (),
+    )
+
+
+def test_the_email_initial_decides_which_name_is_the_family_name(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        # The reader took "Mori Kaito" as given "Mori"; k.mori@ says Kaito is the given name.
+        done = ing.add(_guessed("Mori Kaito", "Mori", "Kaito", "k.mori@kestrel.example"), "card")
+        c = store.contact(done.contact_id)
+        assert (c.given_name, c.family_name) == ("Kaito", "Mori")
+        # Whole names in the e-mail say nothing (people write them both ways).
+        done = ing.add(_guessed("Sora Ueno", "Sora", "Ueno", "ueno.sora@harrow.example"), "card")
+        c = store.contact(done.contact_id)
+        assert (c.given_name, c.family_name) == ("Sora", "Ueno")
+
+
+def test_a_vietnamese_name_is_family_name_first(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        row = tmp_path / "crm.csv"
+        row.write_text(
+            "Name,Email,Phone\nDang Minh Khoa,khoa@lotus-ink.example.vn,+84 24 3951 2161\n",
+            encoding="utf-8",
+        )
+        done = import_contacts(ing, row)
+        c = store.contact(done.outcomes[0].contact_id)
+        assert (c.given_name, c.family_name) == ("Khoa", "Dang")
+
+
+@pytest.mark.parametrize("fmt", ["google", "vcard"])
+def test_a_crm_or_vcard_split_repairs_a_guessed_one(tmp_path: Path, fmt: str) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        email = "rina@aokiworks.example"
+        # Stored with given and family swapped, and nothing on the card to say so.
+        first = ing.add(_guessed("Aoki Rina", "Aoki", "Rina", email), "card")
+        if fmt == "google":
+            path = tmp_path / "google.csv"
+            path.write_text(
+                f"First Name,Last Name,E-mail 1 - Value\nRina,Aoki,{email}\n", encoding="utf-8"
+            )
+        else:
+            path = tmp_path / "one.vcf"
+            path.write_text(
+                f"BEGIN:VCARD\r\nVERSION:3.0\r\nN:Aoki;Rina;;;\r\nFN:Rina Aoki\r\n"
+                f"EMAIL:{email}\r\nEND:VCARD\r\n",
+                encoding="utf-8",
+            )
+        done = import_contacts(ing, path)
+        assert done.outcomes[0].contact_id == first.contact_id
+        c = store.contact(first.contact_id)
+        assert (c.given_name, c.family_name) == ("Rina", "Aoki")
+        # A later card with the guess swapped again does not undo the explicit split.
+        ing.add(_guessed("Aoki Rina", "Aoki", "Rina", email), "card 2")
+        c = store.contact(first.contact_id)
+        assert (c.given_name, c.family_name) == ("Rina", "Aoki")

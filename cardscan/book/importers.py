@@ -806,6 +806,7 @@ class _RowBuilder:
             self.one("family_name"),
         )
         name = self.one("name")
+        explicit = bool(given or family)
         if name and not (given or family):
             human = HumanName(name)
             given, family = human.first or None, human.last or None
@@ -829,6 +830,7 @@ class _RowBuilder:
             address=self.field(address) if address else None,
             social=tuple(self.social),
             issues=tuple(self.problems),
+            name_split_explicit=explicit,
         )
 
     def note(self) -> str | None:

@@ -37,6 +37,7 @@ from cardscan.book.match import (
     same_employer,
     same_title,
 )
+from cardscan.book.names import settle_name_order
 from cardscan.book.store import MatchRow, Store, StoredContact, now_iso
 from cardscan.models import CardResult, Contact
 
@@ -203,6 +204,7 @@ class Ingester:
         a note, tags): the merge then carries those along, and undoing the merge gives
         them back to the contact they came with.
         """
+        contact = settle_name_order(contact)
         profile = profile_of(contact)
         keys = blocking_keys(profile)
         scored = self._scored(profile, keys)
@@ -244,6 +246,7 @@ class Ingester:
                 created,
                 summary=f"{source} matched contact {matched} (score {score.score:.3f}): "
                 f"merged contact {created} into it",
+                explicit_split=contact.name_split_explicit,
             )
             return Outcome(
                 matched,
@@ -272,9 +275,19 @@ class Ingester:
         return profile is not None and max(len(profile.emails), len(profile.phones)) >= CROWDED
 
     def merge(
-        self, keep: int, other: int, *, summary: str = "", review_id: int | None = None
+        self,
+        keep: int,
+        other: int,
+        *,
+        summary: str = "",
+        review_id: int | None = None,
+        explicit_split: bool = False,
     ) -> int:
-        """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id."""
+        """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id.
+
+        ``explicit_split``: ``other``'s given and family name were given apart (a CRM's
+        First/Last columns, a vCard's N) and replace ``keep``'s guessed split.
+        """
         with self.transaction():
             audit_id = self.store.merge(
                 keep,
@@ -283,6 +296,7 @@ class Ingester:
                 same_company=same_company,
                 same_title=same_title,
                 summary=summary,
+                explicit_split=explicit_split,
                 review_id=review_id,
             )
         self._profiles.pop(other, None)

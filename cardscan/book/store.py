@@ -1037,6 +1037,7 @@ class Store:
         action: str = "merge",
         summary: str = "",
         review_id: int | None = None,
+        explicit_split: bool = False,
     ) -> int:
         """Fold contact ``other`` into ``keep`` without losing a value; returns the audit id.
 
@@ -1059,7 +1060,9 @@ class Store:
         ``same_title`` whether two titles are one (an OCR slip); the matcher owns all
         three. Without them, values must be equal but for case and punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
-        so undoing the merge reopens it.
+        so undoing the merge reopens it. ``explicit_split``: ``other``'s given and family
+        name were given apart by a person or a CRM, and replace ``keep``'s (a machine's
+        guess that may have them swapped).
 
         Raises:
             StoreError: either contact does not exist, is already merged, or they are one.
@@ -1077,6 +1080,11 @@ class Store:
             ids = (keep, other)
             before = self._snapshot(ids)
             self._fold_fields(a, b, same_company or _same_text, same_title or _same_text)
+            if explicit_split and b.given_name and b.family_name:
+                self._q(
+                    "UPDATE contacts SET given_name = ?, family_name = ? WHERE id = ?",
+                    (b.given_name, b.family_name, keep),
+                )
             self._fold_values(keep, other)
             for table in ("history", "conflicts", "met"):
                 self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
