@@ -68,6 +68,7 @@ from cardscan.run import (
     run_scan,
     why,
 )
+from cardscan.text import clean_text
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -721,7 +722,7 @@ def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
                 mark = " " if x.casefold() == y.casefold() else "≠"
                 label = key if i == 0 else ""
                 lines.append(f"{label:<11}{mark}  {_cut(x, col).ljust(col)}  {_cut(y, col)}")
-    return "\n".join(lines)
+    return clean_text("\n".join(lines), multiline=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -864,7 +865,8 @@ def _contact_card(store: Store, contact_id: int) -> str:
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
-    return "\n".join(lines)
+    # Stored text is printed without escape sequences or control characters.
+    return clean_text("\n".join(lines), multiline=True)
 
 
 def _event_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -1261,12 +1263,14 @@ def event_list(db: Path | None) -> None:
     if not found:
         click.echo('No events yet: cardscan event create "NAME" --date YYYY-MM-DD')
         return
-    click.echo(f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived")
+    click.echo(
+        f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived  walk-ins"
+    )
     for e in found:
         s = event_stats(store, e)
         click.echo(
             f"{e.id:>4}  {e.date or '':<10}  {_cut(e.name, 30):<30}  "
-            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived + s.walk_ins:>7}"
+            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived:>7}  {s.walk_ins:>8}"
         )
 
 
@@ -1307,7 +1311,11 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @click.argument("event_ref", metavar="EVENT")
 @_db_option
 def event_stats_command(event_ref: str, db: Path | None) -> None:
-    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT."""
+    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT.
+
+    "arrived" counts everyone checked in, walk-ins included, as `event list` does;
+    "of them walk-ins" are those who had not registered.
+    """
     store = _open_store(db, read_only=True)
     found = store.event(event_ref)
     s = event_stats(store, found)
@@ -1316,11 +1324,11 @@ def event_stats_command(event_ref: str, db: Path | None) -> None:
     for label, value in (
         ("registered", s.registered),
         ("arrived", s.arrived),
-        ("walk-ins", s.walk_ins),
+        ("of them walk-ins", s.walk_ins),
         ("no-shows", s.no_shows),
         ("cards scanned", s.cards_scanned),
     ):
-        click.echo(f"  {label:<14}{value:>6}")
+        click.echo(f"  {label:<17}{value:>6}")
 
 
 def _say_checkin(done: CheckIn) -> None:
@@ -1333,7 +1341,7 @@ def _say_checkin(done: CheckIn) -> None:
         line = f"{done.label}: arrived {at}"
     if done.uncertain:
         line += " (not a sure match: see cardscan review)"
-    click.echo(line)
+    click.echo(clean_text(line))
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -1406,7 +1414,8 @@ def checkin(
 
 
 def _cut(text: str | None, width: int) -> str:
-    text = (text or "").replace("\n", " ")
+    # Stored text is printed without escape sequences or control characters.
+    text = clean_text(text or "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -239,6 +239,9 @@ class Contact:
     social: tuple[Field[str], ...] = ()
     #: Human-readable problems found while parsing/validating ("phone +1 555 … is not valid").
     issues: tuple[str, ...] = ()
+    #: Given and family name were given apart by a person or a CRM (First/Last columns, a
+    #: vCard's N), not guessed from the full name: the split wins over a machine's guess.
+    name_split_explicit: bool = False
 
     def needs_check(self, threshold: float) -> dict[str, float]:
         """The fields whose confidence is below ``threshold``, with that confidence."""

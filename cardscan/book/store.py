@@ -435,10 +435,12 @@ class Attendance:
 
 @dataclass(frozen=True)
 class EventStats:
-    """The counts ``cardscan event stats`` shows."""
+    """The counts ``cardscan event stats`` and ``event list`` show."""
 
     registered: int
+    #: Everyone checked in, walk-ins included.
     arrived: int
+    #: Of those who arrived, the ones who had not registered.
     walk_ins: int
     no_shows: int
     cards_scanned: int
@@ -756,17 +758,26 @@ class Store:
         wanted = sorted(set(keys))
         if not wanted:
             return set()
-        marks = _placeholders(len(wanted))
-        if max_block is None:
-            sql = f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({marks})"
-            params: list[Any] = wanted
-        else:
-            sql = (
-                "SELECT DISTINCT m.contact_id FROM match_keys m WHERE m.key IN ("
-                f" SELECT key FROM match_keys WHERE key IN ({marks}) GROUP BY key"
-                " HAVING count(*) <= ?" + "".join(" OR key LIKE ?" for _ in always) + ")"
-            )
-            params = [*wanted, max_block, *(prefix.replace("%", "") + "%" for prefix in always)]
+        if max_block is not None:
+            # Each key's block is counted only up to max_block + 1 rows: a name shared by
+            # 10,000 contacts costs no more to pass over than one shared by max_block + 1.
+            wanted = [
+                k
+                for k in wanted
+                if k.startswith(always)
+                or self._one(
+                    "SELECT count(*) FROM (SELECT 1 FROM match_keys WHERE key = ? LIMIT ?)",
+                    (k, max_block + 1),
+                )
+                <= max_block
+            ]
+            if not wanted:
+                return set()
+        sql = (
+            "SELECT DISTINCT contact_id FROM match_keys"
+            f" WHERE key IN ({_placeholders(len(wanted))})"
+        )
+        params: list[Any] = wanted
         # Merged contacts lose their keys, so every id found here is live.
         return {int(r[0]) for r in self._q(sql, params)}
 
@@ -1037,29 +1048,36 @@ class Store:
         keys_of: Callable[[StoredContact], Iterable[str]],
         *,
         same_company: Callable[[str, str], bool] | None = None,
+        same_title: Callable[[str, str], bool] | None = None,
         action: str = "merge",
         summary: str = "",
         review_id: int | None = None,
+        explicit_split: bool = False,
     ) -> int:
         """Fold contact ``other`` into ``keep`` without losing a value; returns the audit id.
 
         - Every email/phone/website/handle of ``other`` that ``keep`` lacks is added;
           a value both hold keeps the earliest first-seen and latest last-seen.
         - A changed title or company: the newer contact's job becomes current and the
-          older one is kept as history ("was X at Y"); the same for the address.
-        - A different name, or another spelling of the same company, is recorded as a
-          conflict; ``keep``'s stays.
+          older one is kept as history ("was X at Y"); the same for the address. A value
+          one side lacks never replaces the other's: a row without a title leaves the
+          title alone, a row without a company the job.
+        - A different name, another spelling of the same company (a shorter form, an OCR
+          misread) or of the same title is recorded as a conflict, never as history;
+          ``keep``'s stays.
         - Notes, tags, attendance and "met at" links move to ``keep``.
         - ``other`` stays in the store with ``merged_into = keep``; rows it shares with
           ``keep`` (a value or note both hold) stay with it rather than being deleted, so
           an undo never has to reuse a freed row id.
 
-        ``keys_of`` computes the merged contact's blocking keys, and ``same_company``
-        says whether two company names are one employer ("Acme" and "Acme Inc."); the
-        matcher owns both. Without it, companies must be equal but for case and
-        punctuation.
+        ``keys_of`` computes the merged contact's blocking keys, ``same_company`` says
+        whether two company names are one employer ("Acme" and "Acme Inc."), and
+        ``same_title`` whether two titles are one (an OCR slip); the matcher owns all
+        three. Without them, values must be equal but for case and punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
-        so undoing the merge reopens it.
+        so undoing the merge reopens it. ``explicit_split``: ``other``'s given and family
+        name were given apart by a person or a CRM, and replace ``keep``'s (a machine's
+        guess that may have them swapped).
 
         Raises:
             StoreError: either contact does not exist, is already merged, or they are one.
@@ -1076,7 +1094,12 @@ class Store:
                     )
             ids = (keep, other)
             before = self._snapshot(ids)
-            self._fold_fields(a, b, same_company or _same_text)
+            self._fold_fields(a, b, same_company or _same_text, same_title or _same_text)
+            if explicit_split and b.given_name and b.family_name:
+                self._q(
+                    "UPDATE contacts SET given_name = ?, family_name = ? WHERE id = ?",
+                    (b.given_name, b.family_name, keep),
+                )
             self._fold_values(keep, other)
             for table in ("history", "conflicts", "met"):
                 self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
@@ -1114,7 +1137,11 @@ class Store:
             return self._audit(action, ids, text, before, self._snapshot(ids))
 
     def _fold_fields(
-        self, a: StoredContact, b: StoredContact, same_company: Callable[[str, str], bool]
+        self,
+        a: StoredContact,
+        b: StoredContact,
+        same_company: Callable[[str, str], bool],
+        same_title: Callable[[str, str], bool],
     ) -> None:
         """Single-valued fields of ``b`` into ``a``: fill gaps, keep the old as history."""
         b_newer = b.seen_at >= a.seen_at
@@ -1129,7 +1156,7 @@ class Store:
         else:
             company = a.company or b.company
             updates["company"] = company
-            if a.title and b.title and not same(a.title, b.title):
+            if a.title and b.title and not same_title(a.title, b.title):
                 updates["title"] = newer.title
                 past_job = (older.title, older.company or company)
             else:
@@ -1149,6 +1176,8 @@ class Store:
         spellings = [("name", a.name, b.name)]
         if updates.get("company") == a.company:
             spellings.append(("company", a.company, b.company))
+        if updates.get("title") == a.title:
+            spellings.append(("title", a.title, b.title))
         for name, mine, theirs in spellings:
             if mine and theirs and not same(mine, theirs):
                 self._q(
@@ -1596,17 +1625,22 @@ class Store:
         ]
 
     def event_stats(self, event_id: int) -> EventStats:
-        """Registered, arrived, walk-ins, no-shows and cards scanned at one event."""
-        registered, arrived, walk_ins = self._q(
+        """Registered, arrived, walk-ins, no-shows and cards scanned at one event.
+
+        ``arrived`` counts everyone checked in, walk-ins included (as ``event list`` and the
+        report show it); ``walk_ins`` are those of them who had not registered.
+        """
+        registered, came, arrived, walk_ins = self._q(
             "SELECT coalesce(sum(registered), 0),"
             " coalesce(sum(registered AND arrived_at IS NOT NULL), 0),"
+            " coalesce(sum(arrived_at IS NOT NULL), 0),"
             " coalesce(sum(walk_in), 0) FROM attendance a JOIN contacts c ON c.id = a.contact_id"
             " WHERE a.event_id = ? AND c.merged_into IS NULL",
             (event_id,),
         ).fetchone()
         cards = int(self._one("SELECT count(*) FROM met WHERE event_id = ?", (event_id,)))
         return EventStats(
-            int(registered), int(arrived), int(walk_ins), int(registered) - int(arrived), cards
+            int(registered), int(arrived), int(walk_ins), int(registered) - int(came), cards
         )
 
     # -- what the exports, the follow-up plan and the report read ----------------------
