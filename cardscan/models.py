@@ -291,6 +291,9 @@ class CardResult:
     seconds: float = 0.0
     #: The photo of the card's other side when two photos were merged into this record.
     back: str | None = None
+    #: Where the card lies in its photo and where its fields were read (corners, rotation,
+    #: OCR word boxes, field → words), for the review app; not part of the public record.
+    geometry: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
