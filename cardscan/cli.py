@@ -720,6 +720,65 @@ def edit(
     click.echo(f"saved (undo: cardscan undo {audit_id})")
 
 
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--event",
+    "event_ref",
+    metavar="EVENT",
+    help="Review this event's cards; opens the check-in desk.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Listen on this port (default: a free one)."
+)
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.6,
+    show_default=True,
+    help="Values read below this confidence are flagged for a look.",
+)
+@_db_option
+def app(
+    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: Path | None
+) -> None:
+    """Check and fix your cards in the browser: the review-and-correct app.
+
+    Opens a local web page over the contact store: the cards that need a look first,
+    each straightened and large beside its fields; fix a value in place and accept the
+    card with one key (press ? for every shortcut). Also: duplicates side by side, each
+    contact's history, notes and tags, today's follow-up tasks, and with --event the
+    check-in desk.
+
+    The app listens on 127.0.0.1 only and prints its address, with a key made for this
+    run, as the first line; nothing else on this machine or the web can use it. Ctrl-C
+    stops it.
+    """
+    import webbrowser
+
+    from cardscan.web.app import AppState, free_socket, new_token, serve
+
+    store = _open_store(db)
+    found = store.event(event_ref) if event_ref else None
+    try:
+        sock = free_socket(port or 0)
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on port {port}: {e.strerror or e}",
+            "choose another --port, or leave it out for a free one",
+        ) from e
+    state = AppState(store, new_token(), Settings(review_threshold=threshold), found)
+
+    def ready(url: str) -> None:
+        click.echo(url)
+        sys.stdout.flush()
+        click.echo("Press Ctrl-C to stop.", err=True)
+        if not no_browser:
+            webbrowser.open(url)
+
+    serve(state, sock, on_ready=ready)
+
+
 @cli.command("contacts", context_settings=CONTEXT_SETTINGS)
 @click.argument("query", required=False)
 @click.option(

@@ -108,7 +108,7 @@ def test_bad_values_are_refused_with_the_reason_and_nothing_changes(store) -> No
     cid = scan(store, card("a.jpg", "ada@quil1works.com"), "sha-a")
     with pytest.raises(CorrectionError, match="not-an-address"):
         apply_edit(store, cid, Edit(emails=[("ada@quil1works.com", "not-an-address")]))
-    with pytest.raises(CorrectionError, match="not a valid number|not a phone"):
+    with pytest.raises(CorrectionError, match=r"not a valid number|not a phone"):
         apply_edit(store, cid, Edit(add_phones=["+1 000"], title="X"))
     with pytest.raises(CorrectionError, match="no value"):
         apply_edit(store, cid, Edit(remove=["nobody@example.com"]))
@@ -165,8 +165,10 @@ def test_edit_command_fixes_accepts_and_undo_reverts(tmp_path: Path) -> None:
     runner = CliRunner()
     fixed = runner.invoke(
         cli,
-        ["edit", str(cid), "--email", "ada@quil1works.com=ada@quillworks.com", "--accept"]
-        + ["--db", str(db)],
+        [
+            *("edit", str(cid), "--email", "ada@quil1works.com=ada@quillworks.com"),
+            *("--accept", "--db", str(db)),
+        ],
     )
     assert fixed.exit_code == 0, fixed.output
     assert "ada@quillworks.com" in fixed.output and "user" in fixed.output
