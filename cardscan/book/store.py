@@ -1651,6 +1651,14 @@ class Store:
                 out.setdefault(int(cid), set()).add(str(field))
         return out
 
+    def change_mark(self) -> tuple[int, int]:
+        """A value that changes whenever the store does (by this connection or another).
+
+        Lets a long-running reader (the review app) keep what it computed until then.
+        """
+        version = int(self._one("PRAGMA data_version"))
+        return version, self._conn.total_changes
+
     # -- card geometry (the straightened card and its word boxes) -------------------------
 
     def set_card_geometry(self, card_id: int, geometry: dict[str, Any]) -> None:

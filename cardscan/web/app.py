@@ -46,7 +46,7 @@ from cardscan.models import Field
 from cardscan.outputs.followup import build_plan, complete_task
 from cardscan.reading import imaging
 from cardscan.web.guard import Guard
-from cardscan.web.review import Queue, build_queue, card_view, source_text
+from cardscan.web.review import Queue, build_queue, card_view, source_text, with_item
 
 STATIC = Path(__file__).parent / "static"
 
@@ -65,6 +65,9 @@ class AppState:
     images: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
     pending: dict[int, asyncio.Future[bytes]] = field(default_factory=dict)
     background: set[asyncio.Future[None]] = field(default_factory=set)
+    #: The review queue as last computed, and the store's change mark then.
+    queue: Queue | None = None
+    queue_mark: tuple[int, int] | None = None
     #: Reads a photo at the check-in desk: ``process_image`` (tests put a stand-in here).
     reader: Callable[[Path, Settings], list[Any]] | None = None
 
@@ -95,7 +98,14 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         return HTMLResponse(html)
 
     def queue() -> Queue:
-        return build_queue(store, threshold, event_name)
+        # Kept between requests while the store is unchanged: opening the next card must not
+        # read every contact again. An edit updates its own item (see ``edit``); any other
+        # change, here or by another cardscan, makes the queue be read again.
+        mark = store.change_mark()
+        if state.queue is None or state.queue_mark != mark:
+            state.queue = build_queue(store, threshold, event_name)
+            state.queue_mark = store.change_mark()
+        return state.queue
 
     def one(contact_id: int) -> Entry:
         try:
@@ -149,9 +159,12 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
             audit_id = apply_edit(store, contact_id, asked)
         except CardscanError as e:
             return JSONResponse({"ok": False, "error": e.message}, 422)
+        current = queue() if state.queue is None else state.queue
+        state.queue = with_item(current, store, contact_id, threshold)
+        state.queue_mark = store.change_mark()
         reply: dict[str, Any] = {"ok": True, "audit": audit_id}
         if asked.accept:
-            reply["next"] = queue().after(contact_id)
+            reply["next"] = state.queue.after(contact_id)
         return JSONResponse(reply)
 
     async def duplicates(request: Request) -> Response:

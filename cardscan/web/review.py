@@ -101,6 +101,18 @@ def build_queue(store: Store, threshold: float, event: str | None = None) -> Que
     return Queue(tuple(items))
 
 
+def with_item(queue: Queue, store: Store, contact_id: int, threshold: float) -> Queue:
+    """The queue with one contact's item read again (after an edit), in the same place."""
+    found = select_entries(store, ids=[contact_id])
+    if not found:
+        return Queue(tuple(i for i in queue.items if i.contact_id != contact_id))
+    e = found[0]
+    item = QueueItem(
+        e.id, e.contact.label, e.contact.company or "", reasons_for(e, threshold), e.checked
+    )
+    return Queue(tuple(item if i.contact_id == contact_id else i for i in queue.items))
+
+
 @dataclass(frozen=True)
 class FieldView:
     """One value on the card page: what it is, how sure, where it came from, its words."""
