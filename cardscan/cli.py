@@ -53,7 +53,7 @@ from cardscan.outputs.followup import (
     tasks_csv,
     tasks_ics,
 )
-from cardscan.outputs.report import photo_thumbnails, render_report
+from cardscan.outputs.report import photo_thumbnails, render_report, straightened_cards
 from cardscan.reading.ocr import check_tesseract, language_report
 from cardscan.reading.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import (
@@ -1103,6 +1103,7 @@ def report(
             threshold=review_threshold,
             generated=datetime.now().astimezone(),
             thumbnails=counted,
+            straightened=straightened_cards(store),
             event=event_ref,
         )
     atomic_write_text(output, html, newline="\n")

@@ -76,7 +76,7 @@ def main() -> int:
     parser.add_argument("--cards", type=int, default=20, help="cards opened one after another")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    from webserver import running
+    from webserver import running  # type: ignore[import-not-found]  # tests/, on sys.path
 
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.db") as store:
         t = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -181,3 +182,30 @@ def test_edit_command_fixes_accepts_and_undo_reverts(tmp_path: Path) -> None:
     with open_store(db) as s:
         assert [v.value for v in s.contact(cid).of_kind("email")] == ["ada@quil1works.com"]
         assert s.checked() == {}
+
+
+def test_report_shows_each_card_straightened_from_its_stored_geometry(store) -> None:
+    from cardscan.outputs.report import render_report, straightened_cards
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "us-classic-01.jpg"
+    result = card(str(sample), "ada@quillworks.com")
+    outcome = Ingester(store).add_card(
+        dataclasses.replace(result, geometry={"quad": None, "rotation": 90, "size": [1, 1]}),
+        "sha-s",
+    )
+    assert outcome is not None and outcome.card_id is not None
+    view = straightened_cards(store, max_side=200)
+    uri = view(outcome.card_id)
+    assert uri is not None and uri.startswith("data:image/jpeg;base64,")
+    page = render_report(
+        select_entries(store), None, title="t", threshold=0.6, generated="now", straightened=view
+    )
+    assert 'class="straight"' in page and "straightened" in page
+    # A card stored without geometry, or a stand-in handing back a URL, embeds nothing.
+    other = scan(store, card("b.jpg", "bo@quillworks.com", name="Bo Lind"), "sha-b")
+    assert view(store.cards_of([other])[other][0].id) is None
+    page = render_report(
+        select_entries(store), None, title="t", threshold=0.6, generated="now",
+        straightened=lambda _id: "https://example.com/x.jpg",
+    )  # fmt: skip
+    assert 'class="straight"' not in page
