@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +173,53 @@ def test_desk_needs_an_event_and_checks_people_in(client: Running, store) -> Non
         walk = post(app, "/api/checkin", {"name": "Cy Moss", "email": "cy@moss.example"})
         assert walk["status"] == "walk-in" and walk["stats"]["walk_ins"] == 1
         assert post(app, "/api/checkin", {"id": 2})["status"] == "already"
+
+
+def test_desk_camera_checks_in_the_person_on_the_photographed_card(store, tmp_path) -> None:
+    from cardscan.book.events import create_event
+
+    ev = create_event(store, "Harbour mixer")
+    store.register(ev.id, 2, "roster")
+    seen: list[Path] = []
+
+    def reader(path: Path, settings: Settings) -> list[CardResult]:
+        seen.append(path)
+        return [card(str(path), "Bo Lind", "bo@quillworks.com")]
+
+    jpeg = (Path(__file__).resolve().parent.parent / "samples" / "us-classic-01.jpg").read_bytes()
+    state = AppState(store, "cam-token", Settings(), ev, reader=reader)
+    with running(state) as app:
+        status, _h, body = app.request("POST", "/api/checkin/photo", jpeg)
+        assert status == 200, body
+        reply = json.loads(body)
+        assert reply["people"][0]["name"] == "Bo Lind" and reply["people"][0]["status"] == "arrived"
+        assert reply["stats"]["arrived"] == 1
+    (photo,) = seen
+    assert photo.read_bytes() == jpeg and (photo.stat().st_mode & 0o077) == 0
+    arrived = store.attendance(ev.id, 2)
+    assert arrived is not None and arrived.arrived_at is not None
+
+
+def test_cardscan_app_prints_its_address_first_and_stops_on_ctrl_c(tmp_path) -> None:
+    db = tmp_path / "c.db"
+    open_store(db).close()
+    with subprocess.Popen(
+        [sys.executable, "-m", "cardscan", "app", "--no-browser", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            line = proc.stdout.readline().strip()
+            found = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]{40,})", line)
+            assert found, line
+            app = Running(int(found[1]), found[2])
+            assert get(app, "/")[0] == 200
+            assert get(app, "/", cookie=False)[0] == 403
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+            assert "Traceback" not in proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()

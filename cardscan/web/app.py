@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import secrets
 import socket
 import sys
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -305,10 +305,13 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         data = await request.body()
         if not data or len(data) > 30_000_000:
             return JSONResponse({"ok": False, "error": "no photo received"}, 422)
-        folder = Path(tempfile.mkdtemp(prefix="cardscan-desk-"))
+        # Kept beside the store (private to its owner): the card stored refers to its photo.
+        folder = Path(store.location).parent / "door-photos"
+        folder.mkdir(mode=0o700, exist_ok=True)
         photo = folder / f"door-{hashlib.sha256(data).hexdigest()[:16]}.jpg"
-        photo.write_bytes(data)
-        photo.chmod(0o600)
+        fd = os.open(photo, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         reader = state.reader or _read_photo
         results = await run_in_threadpool(reader, photo, state.settings)
         ingester = Ingester(store)
@@ -535,6 +538,10 @@ def serve(
         on_ready(url)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn has shut down gracefully and re-raises the signal; for a server, Ctrl-C
+        # is the normal way to stop, not a failure.
+        pass
     finally:
         sock.close()
         sys.stdout.flush()

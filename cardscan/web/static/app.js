@@ -352,9 +352,12 @@ function deskPage() {
       return li;
     }));
   }
+  let asked = 0;
   async function find() {
+    const mine = ++asked;  // only the latest search's answer is shown
     const response = await fetch("/api/roster?q=" + encodeURIComponent(search.value), { credentials: "same-origin" });
     const data = await response.json();
+    if (mine !== asked) return;
     people = data.people; at = 0; render(); counts(data.stats);
   }
   function said(p) {
@@ -374,6 +377,7 @@ function deskPage() {
   let timer = null;
   search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(find, 120); });
   search.addEventListener("keydown", (e) => {
+    if (e.key === "/" && !search.value) { e.preventDefault(); return; }  // the "search" key itself
     if (e.key === "ArrowDown") { at = Math.min(people.length - 1, at + 1); render(); e.preventDefault(); }
     else if (e.key === "ArrowUp") { at = Math.max(0, at - 1); render(); e.preventDefault(); }
     else if (e.key === "Enter") { e.preventDefault(); checkIn(); }
@@ -425,6 +429,7 @@ function deskPage() {
     else if (event.key === "v") { event.preventDefault(); camera(); }
     else if (event.key === " " && stream) { event.preventDefault(); shoot(); }
   });
+  search.focus();
   find();
 }
 
