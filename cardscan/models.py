@@ -298,6 +298,9 @@ class CardResult:
     #: ``parse``, ``total``), shared by all cards of the photo; for the benchmark only, never
     #: part of the public record, and left out of comparisons.
     timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    #: Where the card lies in its photo and where its fields were read (corners, rotation,
+    #: OCR word boxes, field → words), for the review app; not part of the public record.
+    geometry: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:

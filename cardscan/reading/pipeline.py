@@ -170,6 +170,7 @@ def card_result(
     codes: Sequence[str],
     settings: Settings,
     start: float,
+    quad: Sequence[tuple[float, float]] | None = None,
 ) -> CardResult:
     """One card's result from what OCR read on it and the QR codes decoded on it.
 
@@ -196,7 +197,64 @@ def card_result(
         contact=contact,
         text=ocr.text,
         seconds=time.perf_counter() - start,
+        geometry=card_geometry(quad, ocr, contact),
     )
+
+
+def card_geometry(
+    quad: Sequence[tuple[float, float]] | None, ocr: OcrResult, contact: Contact
+) -> dict[str, object]:
+    """Where a card lies in its photo and where on it each field was read.
+
+    ``quad`` is the card's corners in the photo (None: the whole photo is the card),
+    ``rotation`` the clockwise turn that made its text upright, ``size`` the OCR image the
+    word boxes are in, and ``fields`` the words each value was read from (by matching the
+    value's letters and digits to the words', a cheap stand-in for word-level provenance).
+    """
+    words = [
+        [w.text, round(w.conf, 3), w.box.left, w.box.top, w.box.width, w.box.height]
+        for w in ocr.words
+    ]
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(ocr.words):
+        lines.setdefault(w.line_key, []).append(i)
+    texts = [_plain(w.text) for w in ocr.words]
+
+    def words_of(value: str, many_lines: bool = False) -> list[int]:
+        target = _plain(value)
+        if not target:
+            return []
+        picked: list[tuple[int, list[int]]] = []
+        for ids in lines.values():
+            hits = [i for i in ids if len(texts[i]) >= 2 and texts[i] in target]
+            if hits:
+                picked.append((sum(len(texts[i]) for i in hits), hits))
+        picked.sort(key=lambda p: -p[0])
+        chosen = picked if many_lines else picked[:1]
+        return sorted(i for _n, hits in chosen for i in hits)
+
+    fields: dict[str, list[int]] = {}
+    for name in ("name", "title", "company", "address"):
+        f = getattr(contact, name)
+        if f is not None:
+            fields[name] = words_of(f.raw or f.value, many_lines=name == "address")
+    for f in contact.emails:
+        fields[f"email:{f.value.lower()}"] = words_of(f.raw or f.value)
+    for p in contact.phones:
+        fields[f"phone:{p.value.e164 or p.value.raw}"] = words_of(p.value.raw)
+    for f in contact.websites:
+        fields[f"website:{f.value}"] = words_of(f.raw or f.value)
+    return {
+        "quad": [list(pt) for pt in quad] if quad else None,
+        "rotation": ocr.rotation,
+        "size": [ocr.width, ocr.height],
+        "words": words,
+        "fields": {k: v for k, v in fields.items() if v},
+    }
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def process_image(
@@ -218,7 +276,9 @@ def process_image(
             with timed(timings, "qr"):
                 codes = [code.payload for code in imaging.decode_qr(card.image)]
             with timed(timings, "parse"):
-                results.append(card_result(source, index, ocr, codes, settings, start))
+                results.append(
+                    card_result(source, index, ocr, codes, settings, start, card.quad)
+                )
         timings["total"] = time.perf_counter() - start
         results = results or [_failed(source, "no card found in the photo", start)]
         return [dataclasses.replace(r, timings=timings) for r in results]
