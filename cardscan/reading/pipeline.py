@@ -276,9 +276,7 @@ def process_image(
             with timed(timings, "qr"):
                 codes = [code.payload for code in imaging.decode_qr(card.image)]
             with timed(timings, "parse"):
-                results.append(
-                    card_result(source, index, ocr, codes, settings, start, card.quad)
-                )
+                results.append(card_result(source, index, ocr, codes, settings, start, card.quad))
         timings["total"] = time.perf_counter() - start
         results = results or [_failed(source, "no card found in the photo", start)]
         return [dataclasses.replace(r, timings=timings) for r in results]
