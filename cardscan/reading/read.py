@@ -248,8 +248,6 @@ def read_card(card_image: imaging.Image8, info: TesseractInfo, settings: Setting
     result = _drop_junk(best, image)
     if engine == ocr.BOTH:
         result = second_reading(result, raw_image())
-        if needs_whole_reading(result):
-            result = add_missed_lines(result, raw_image())
     return result
 
 
@@ -652,57 +650,6 @@ def respace(tokens: Sequence[str], text: str) -> str:
     cuts = {c for c in cuts if 0 < c < len(new)}
     bounds = [0, *sorted(cuts), len(new)]
     return " ".join(new[a:b] for a, b in itertools.pairwise(bounds) if new[a:b])
-
-
-#: A card whose text holds fewer characters than this was mostly missed by Tesseract.
-_FEW_CHARS = 40
-_EMAIL_LIKE = re.compile(r"\S@\S+\.\S")
-
-
-def needs_whole_reading(result: OcrResult) -> bool:
-    """Whether RapidOCR should read the whole card too: Tesseract found no e-mail, or little.
-
-    Small light print (white on a coloured band, thin grey type) is where Tesseract
-    finds no line at all, and so no second reading can mend it; it is most often the
-    contact details. Detection costs seconds, so it is spent only on those cards.
-    """
-    text = result.text
-    return not _EMAIL_LIKE.search(text) or _alnum(text) < _FEW_CHARS
-
-
-def add_missed_lines(result: OcrResult, image: imaging.Image8) -> OcrResult:
-    """The card with the lines RapidOCR found where Tesseract read nothing added at the end.
-
-    A RapidOCR line is added when none of Tesseract's words lies on it (no word's centre
-    inside its box, and its centre inside no word's box): it is a line Tesseract missed,
-    not another reading of one it has (those are :func:`second_reading`'s). Added lines
-    get block ids after Tesseract's, so each stays a line of its own.
-    """
-    try:
-        whole = rapid.read_image(image, result.rotation)
-    except OcrError as e:
-        log.debug("RapidOCR's whole-card reading failed: %s", e)
-        return result
-    boxes = [w.box for w in result.words]
-    next_block = max((w.block for w in result.words), default=0) + 1
-    added: list[Word] = []
-    for line in whole.lines:
-        box = line.box
-        if _on_any(box, boxes) or any(_inside(b, box) for b in boxes):
-            continue
-        if _alnum(line.text) < _MIN_SEGMENT_CHARS:
-            continue
-        added += [Word(w.text, w.conf, w.box, next_block, 1, 1) for w in line.words]
-        log.debug("line %r found by RapidOCR only", line.text)
-        next_block += 1
-    if not added:
-        return result
-    return OcrResult((*result.words, *added), result.width, result.height, result.rotation)
-
-
-def _inside(box: Box, outer: Box) -> bool:
-    """Whether ``box``'s centre lies inside ``outer``."""
-    return outer.left <= box.cx <= outer.right and outer.top <= box.cy <= outer.bottom
 
 
 def _rapid_card(first: OcrResult, image: imaging.Image8) -> OcrResult:
