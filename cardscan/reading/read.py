@@ -591,9 +591,9 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
     """RapidOCR's reading of a segment, spaced like Tesseract's, if it should replace it.
 
     Returns None to keep Tesseract's. The second reading is refused when the recognizer
-    is unsure, when it is much shorter (an icon read as a letter), or when it loses an
-    ``@`` or digits of a number. When both spell the same letters but for accents, the
-    one with the accents wins (Tesseract's card-language model has them where the
+    is unsure, when it is much shorter (an icon read as a letter), when it loses an
+    ``@``, digits of a number or a separator such as ``|``. When both spell the same
+    letters but for accents, the one with the accents wins (Tesseract's card-language model has them where the
     recognizer dropped one). Spaces the recognizer ran together where Tesseract saw two
     words are put back (``10115-Berline-mail:`` → ``10115 - Berlin e-mail:``).
     """
@@ -609,7 +609,16 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
         return None
     if _plain(new) == _plain(old) and _accents(old) >= _accents(new):
         return None
+    if _letters(new) == _letters(old) and len(_plain(new)) < len(_plain(old)):
+        # Only punctuation differs and the recognizer has less of it: it dropped a
+        # separator ("Name | @handle") that tells the parser where one value ends.
+        return None
     return new
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only, without accents, lower case."""
+    return "".join(ch for ch in _plain(text).casefold() if ch.isalnum())
 
 
 def _number_digits_text(text: str) -> int:
