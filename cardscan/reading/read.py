@@ -593,9 +593,10 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
     Returns None to keep Tesseract's. The second reading is refused when the recognizer
     is unsure, when it is much shorter (an icon read as a letter), when it loses an
     ``@``, digits of a number or a separator such as ``|``. When both spell the same
-    letters but for accents, the one with the accents wins (Tesseract's card-language model has them where the
-    recognizer dropped one). Spaces the recognizer ran together where Tesseract saw two
-    words are put back (``10115-Berline-mail:`` → ``10115 - Berlin e-mail:``).
+    letters but for accents, the one with the accents wins (Tesseract's card-language
+    model has them where the recognizer dropped one). Spaces the recognizer ran together
+    where Tesseract saw two words are put back (``10115-Berline-mail:`` →
+    ``10115 - Berlin e-mail:``).
     """
     old = " ".join(tokens)
     if score < SECOND_MIN_SCORE or not text.strip():
