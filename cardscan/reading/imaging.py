@@ -413,6 +413,7 @@ def find_cards(image: Image8) -> list[Card]:
         return _refine_quad(image, quad, float(step.max()))
 
     several = _several(scene, outlines)
+    texts = _TextSearch(scene)
     cards = []
     for o in several if len(several) >= 2 else []:
         quad = full_size(o.quad)
@@ -420,48 +421,112 @@ def find_cards(image: Image8) -> list[Card]:
         # A phone, a blank card back or a dark patch of table can have a card's outline.
         if _has_print(card):
             cards.append(Card(image=card, quad=_corners(quad), score=round(float(o.score), 3)))
-    if len(cards) >= 2:
-        return [cards[i] for i in reading_order([c.quad or () for c in cards])]
     if len(cards) == 1:
         # A card beside a blank card back (or another card-shaped thing without print).
-        return cards
+        return cards + _more_cards(image, [several[0].quad], texts, full_size)
+    if len(cards) >= 2:
+        quads = [o.quad for o in several]
+        cards += _more_cards(image, quads, texts, full_size)
+        return [cards[i] for i in reading_order([c.quad or () for c in cards])]
     best = _best_single(scene, outlines)
     if best is None:
-        return _by_text(image, scene, full_size)
+        return _by_text(image, texts, full_size)
     quad = full_size(best[0])
-    return [Card(image=_warp(image, quad), quad=_corners(quad), score=round(float(best[1]), 3))]
+    cards = [Card(image=_warp(image, quad), quad=_corners(quad), score=round(float(best[1]), 3))]
+    cards += _more_cards(image, [best[0]], texts, full_size)
+    return [cards[i] for i in reading_order([c.quad or () for c in cards])]
 
 
-def _by_text(image: Image8, scene: _Scene, full_size: Callable[[_Points], _Points]) -> list[Card]:
+def _more_cards(
+    image: Image8,
+    known: list[_Points],
+    texts: _TextSearch,
+    full_size: Callable[[_Points], _Points],
+) -> list[Card]:
+    """Cards the outline search missed beside those it found: pale cards on a pale table.
+
+    Each is a cluster of print whose four card edges were all found, of about the size of
+    the cards already found, apart from them, and printed.
+    """
+    typical = float(np.median([cv2.contourArea(q.astype(np.float32)) for q in known]))
+    out: list[Card] = []
+    taken = list(known)
+    for quad_small, score, edged in texts.cards()[1:]:
+        area = cv2.contourArea(quad_small.astype(np.float32))
+        if not edged or not 1 / _AREA_SPREAD <= area / max(typical, 1.0) <= _AREA_SPREAD:
+            continue
+        if any(_overlap(quad_small, q) >= _MAX_OVERLAP for q in taken):
+            continue
+        quad = full_size(quad_small)
+        card = _warp(image, quad)
+        if _has_print(card):
+            taken.append(quad_small)
+            out.append(Card(image=card, quad=_corners(quad), score=score))
+    return out
+
+
+class _TextSearch:
+    """Cards looked for from their print, computed once when first asked for."""
+
+    def __init__(self, scene: _Scene) -> None:
+        self.scene = scene
+        self._found: list[tuple[_Points, float, bool]] | None = None
+
+    def cards(self) -> list[tuple[_Points, float, bool]]:
+        """First the card holding all the photo's print, then those of each cluster of it.
+
+        Each is (quad on the detection copy, score, whether all four edges were found);
+        clusters whose edges were not all found, or that overlap one before, are left out.
+        """
+        if self._found is not None:
+            return self._found
+        scene = self.scene
+        w, h = scene.size
+        gray = scene.lab[..., 0]
+        found: list[tuple[_Points, float, bool]] = []
+        pts = _print_points(gray)
+        glyph = max(scene.glyph, _PRINT_KERNEL / 2) if len(scene.text) else _PRINT_KERNEL / 2
+        clusters = _text_clusters(pts, w, h, _CARD_LINK)[:_MAX_CARDS]
+        if clusters:
+            # Looked at as one card first: all the print but stray bits (a lone line of a
+            # newspaper on the table), since a card's name, logo and address can lie apart.
+            coarse = _text_clusters(pts, w, h, _TEXT_LINK)
+            share = [c for c in coarse if len(c) >= 0.1 * len(pts)]
+            clusters.insert(0, np.concatenate(share or clusters[:1]))
+        grads = _gradients(gray)
+        for i, cluster in enumerate(clusters):
+            quad, score, edged = _card_around_text(grads, cluster, glyph)
+            if i > 0 and not edged:
+                continue
+            if i == 0 or all(_overlap(quad, q) < _MAX_OVERLAP for q, _, _ in found[1:]):
+                found.append((quad, score, edged))
+        self._found = found
+        return found
+
+
+def _by_text(
+    image: Image8, texts: _TextSearch, full_size: Callable[[_Points], _Points]
+) -> list[Card]:
     """The cards of a photo whose outlines did not stand out: found from their print.
 
     Each cluster of print is looked at as one card (see :func:`_card_around_text`). Two
     or more clusters whose card edges were all found, lying apart, are that many cards;
-    otherwise the largest cluster's card, cut along the edges found and around the print
-    elsewhere. With no print at all, the whole photo.
+    otherwise the card holding all the print, cut along the edges found and around the
+    print elsewhere. With no print at all, the whole photo.
     """
-    w, h = scene.size
-    gray = scene.lab[..., 0]
-    found: list[tuple[_Points, float, bool]] = []
-    pts = _print_points(gray)
-    glyph = max(scene.glyph, _PRINT_KERNEL / 2) if len(scene.text) else _PRINT_KERNEL / 2
-    clusters = _text_clusters(pts, w, h, _CARD_LINK)[:_MAX_CARDS]
-    if clusters:
-        # Looked at as one card first: all the print but stray bits (a lone line of a
-        # newspaper on the table), since a card's name, logo and address can lie apart.
-        share = [c for c in _text_clusters(pts, w, h, _TEXT_LINK) if len(c) >= 0.1 * len(pts)]
-        clusters.insert(0, np.concatenate(share or clusters[:1]))
-    grads = _gradients(gray)
-    for i, pts in enumerate(clusters):
-        quad, score, edged = _card_around_text(grads, pts, glyph)
-        if i > 0 and not edged:
-            continue
-        if all(_overlap(quad, q) < _MAX_OVERLAP for q, _, _ in found):
-            found.append((quad, score, edged))
-    edged_cards = [f for f in found if f[2]]
-    if len(edged_cards) >= 2:
-        cards = []
-        for quad_small, score, _ in edged_cards:
+    found = texts.cards()
+    apart: list[tuple[_Points, float]] = []
+    for quad_small, score, edged in found:
+        if edged and all(_overlap(quad_small, q) < _MAX_OVERLAP for q, _ in apart):
+            apart.append((quad_small, score))
+    if len(apart) >= 2:
+        # Several cards: those of about the typical size, each printed.
+        areas = [cv2.contourArea(q.astype(np.float32)) for q, _ in apart]
+        typical = float(np.median(areas))
+        cards: list[Card] = []
+        for (quad_small, score), area in zip(apart, areas, strict=True):
+            if not 1 / _AREA_SPREAD <= area / max(typical, 1.0) <= _AREA_SPREAD:
+                continue
             quad = full_size(quad_small)
             card = _warp(image, quad)
             if _has_print(card):
@@ -473,7 +538,7 @@ def _by_text(image: Image8, scene: _Scene, full_size: Callable[[_Points], _Point
         # print could cut off a logo or a block of colour that holds no text.
         return [Card(image=image.copy(), quad=None, score=0.0)]
     quad_small, score, edged = found[0]
-    quad = full_size(quad_small) if edged else _to_full(quad_small, image, scene)
+    quad = full_size(quad_small) if edged else _to_full(quad_small, image, texts.scene)
     return [Card(image=_warp(image, quad), quad=_corners(quad), score=score)]
 
 
@@ -1250,7 +1315,7 @@ _TEXT_CROP_MIN_SIDE = 2000
 #: Text points within this share of the photo's long side of each other belong to one card.
 _TEXT_LINK = 0.18
 #: ... and for telling the cards of a tabletop apart, this share.
-_CARD_LINK = 0.05
+_CARD_LINK = 0.025
 #: A cluster of print needs this many points to be looked at as a card.
 _MIN_TEXT_POINTS = 40
 #: Side (detection pixels) of the square that picks strokes of print, the step in gray
@@ -1262,6 +1327,8 @@ _MAX_PRINT_POINTS = 6000
 #: side, plus a few pixels) the card's edge is looked for.
 _SIDE_SAMPLES = 48
 _SIDE_REACH = 1.2
+#: Peaks of each sample that may be the card's edge (its own, a neighbour's, a shadow's).
+_PEAKS_PER_SAMPLE = 3
 #: An edge sample lies within this many detection pixels of the fitted line.
 _LINE_TOL = 2.0
 #: Share of a side's samples on its fitted line for the side to count as an edge.
@@ -1315,37 +1382,63 @@ def _text_clusters(points: _Points, w: int, h: int, share: float) -> list[_Point
     return sorted(groups, key=len, reverse=True)
 
 
-def _fit_side(
-    xs: _Points, ys: _Points, ok: npt.NDArray[np.bool_]
-) -> tuple[_Points, _Points, float]:
-    """A line through the edge samples (RANSAC over pairs, then least squares on inliers).
+def _side_lines(
+    s: _Points, xs: _Points, ys: _Points, floor: float
+) -> list[tuple[_Points, _Points, float, float]]:
+    """Straight lines through the steps found across one side, nearest first.
 
-    Returns a point on the line, its direction and the share of all samples on it.
+    ``s`` holds the step at each sample (row) and offset outwards (column). Each sample
+    offers its few strongest local peaks; lines are fitted through them by RANSAC, each
+    line's points taken out before the next is looked for. Returns (point, direction,
+    share of the samples on it, mean offset) for each line on enough of the samples.
     """
-    idx = np.nonzero(ok)[0]
-    n = len(xs)
-    if len(idx) < 4:
-        return np.zeros(2), np.zeros(2), 0.0
-    pts = np.stack([xs[idx], ys[idx]], axis=1)
+    n, m = s.shape
+    if m < 3:
+        return []
+    peak = np.zeros_like(s, dtype=bool)
+    peak[:, 1:-1] = (s[:, 1:-1] > s[:, :-2]) & (s[:, 1:-1] >= s[:, 2:]) & (s[:, 1:-1] >= floor)
+    # The few strongest peaks of each sample.
+    ranked = np.where(peak, s, -np.inf)
+    top = np.argsort(-ranked, axis=1)[:, :_PEAKS_PER_SAMPLE]
+    rows = np.repeat(np.arange(n), top.shape[1])
+    cols = top.ravel()
+    keep = np.isfinite(ranked[rows, cols])
+    rows, cols = rows[keep], cols[keep]
+    pts = np.stack([xs[rows, cols], ys[rows, cols]], axis=1)
+    member = np.zeros((len(rows), n), np.float32)
+    member[np.arange(len(rows)), rows] = 1.0
     rng = np.random.default_rng(0)
-    i, j = rng.integers(0, len(pts), (2, 60))
-    d = pts[j] - pts[i]
-    length = np.linalg.norm(d, axis=1)
-    good = length > 1e-6
-    if not good.any():
-        return np.zeros(2), np.zeros(2), 0.0
-    nrm = np.stack([-d[good, 1], d[good, 0]], axis=1) / length[good, None]
-    dist = np.abs(
-        (pts[None, :, 0] - pts[i[good], None, 0]) * nrm[:, None, 0]
-        + (pts[None, :, 1] - pts[i[good], None, 1]) * nrm[:, None, 1]
-    )
-    inliers = dist <= _LINE_TOL
-    best_in = inliers[int(np.argmax(inliers.sum(axis=1)))]
-    if best_in.sum() < 4:
-        return np.zeros(2), np.zeros(2), 0.0
-    sel = pts[best_in]
-    fit = np.asarray(cv2.fitLine(sel.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)).ravel()
-    return np.array([fit[2], fit[3]]), np.array([fit[0], fit[1]]), float(best_in.sum()) / n
+    lines = []
+    alive = np.ones(len(pts), bool)
+    for _ in range(3):
+        idx = np.nonzero(alive)[0]
+        if len(idx) < 4:
+            break
+        i, j = idx[rng.integers(0, len(idx), (2, 80))]
+        d = pts[j] - pts[i]
+        length = np.linalg.norm(d, axis=1)
+        good = length > 1e-6
+        if not good.any():
+            break
+        nrm = np.stack([-d[good, 1], d[good, 0]], axis=1) / length[good, None]
+        dist = np.abs(
+            (pts[None, :, 0] - pts[i[good], None, 0]) * nrm[:, None, 0]
+            + (pts[None, :, 1] - pts[i[good], None, 1]) * nrm[:, None, 1]
+        )
+        inliers = (dist <= _LINE_TOL) & alive[None, :]
+        # Samples (not peaks) on each line: a sample's two peaks count once.
+        counts = (inliers.astype(np.float32) @ member > 0).sum(axis=1)
+        best = int(np.argmax(counts))
+        chosen = inliers[best]
+        support = float(counts[best]) / n
+        alive &= ~chosen
+        if support < _MIN_SIDE_SUPPORT:
+            break
+        sel = pts[chosen]
+        fit = np.asarray(cv2.fitLine(sel.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)).ravel()
+        offset = float(np.mean(cols[chosen]))
+        lines.append((np.array([fit[2], fit[3]]), np.array([fit[0], fit[1]]), support, offset))
+    return sorted(lines, key=lambda line: line[3])
 
 
 def _gradients(gray: Image8) -> tuple[_Float, _Float, float]:
@@ -1402,19 +1495,15 @@ def _card_around_text(
             + _f32(cv2.remap(gy, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR))
             * normal[1]
         )
-        best: tuple[_Points, _Points, float] = (np.zeros(2), np.zeros(2), 0.0)
-        # Paper lighter than the table steps down going out; a dark card steps up.
-        for sign in (-1.0, 1.0):
-            s = np.where(inside, sign * step, 0.0)
-            j = np.argmax(s, axis=1)
-            strength = s[np.arange(len(ts)), j]
-            ok = strength >= floor
-            ex = xs[np.arange(len(ts)), j]
-            ey = ys[np.arange(len(ts)), j]
-            fit = _fit_side(ex, ey, ok)
-            if fit[2] > best[2]:
-                best = fit
-        p, u, support = best
+        # Paper lighter than the table steps down going out; a dark card steps up. The
+        # nearest straight line is the card's own edge: further out lie its neighbours'.
+        found = [
+            line
+            for sign in (-1.0, 1.0)
+            for line in _side_lines(np.where(inside, sign * step, 0.0), xs, ys, floor)
+        ]
+        found.sort(key=lambda line: line[3])
+        p, u, support = found[0][:3] if found else (np.zeros(2), np.zeros(2), 0.0)
         if support >= _MIN_SIDE_SUPPORT:
             lines.append((p, u))
         else:
