@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -471,6 +472,7 @@ class _TextSearch:
     def __init__(self, scene: _Scene) -> None:
         self.scene = scene
         self._found: list[tuple[_Points, float, bool]] | None = None
+        self.points: _Points = np.zeros((0, 2))
 
     def cards(self) -> list[tuple[_Points, float, bool]]:
         """First the card holding all the photo's print, then those of each cluster of it.
@@ -484,7 +486,7 @@ class _TextSearch:
         w, h = scene.size
         gray = scene.lab[..., 0]
         found: list[tuple[_Points, float, bool]] = []
-        pts = _print_points(gray)
+        pts = self.points = _print_points(gray)
         glyph = max(scene.glyph, _PRINT_KERNEL / 2) if len(scene.text) else _PRINT_KERNEL / 2
         clusters = _text_clusters(pts, w, h, _CARD_LINK)[:_MAX_CARDS]
         if clusters:
@@ -494,8 +496,9 @@ class _TextSearch:
             share = [c for c in coarse if len(c) >= 0.1 * len(pts)]
             clusters.insert(0, np.concatenate(share or clusters[:1]))
         grads = _gradients(gray)
+        few = [c[:: max(1, len(c) // 60)] for c in clusters[1:]]
         for i, cluster in enumerate(clusters):
-            quad, score, edged = _card_around_text(grads, cluster, glyph)
+            quad, score, edged = _card_around_text(grads, cluster, glyph, few)
             if i > 0 and not edged:
                 continue
             if i == 0 or all(_overlap(quad, q) < _MAX_OVERLAP for q, _, _ in found[1:]):
@@ -531,7 +534,12 @@ def _by_text(
             card = _warp(image, quad)
             if _has_print(card):
                 cards.append(Card(image=card, quad=_corners(quad), score=score))
-        if len(cards) >= 2:
+        # Cards lying on a table hold the photo's print between them; two printed boxes
+        # of one card leave the rest of its print outside.
+        held = np.zeros(len(texts.points), bool)
+        for quad_small, _ in apart:
+            held |= _inside(quad_small, texts.points)
+        if len(cards) >= 2 and held.mean() >= _MIN_PRINT_HELD:
             return [cards[i] for i in reading_order([c.quad or () for c in cards])]
     if not found or not (found[0][2] or max(image.shape[:2]) >= _TEXT_CROP_MIN_SIDE):
         # A smaller photo is kept whole: OCR reads it well enough, and a crop around the
@@ -1329,6 +1337,10 @@ _SIDE_SAMPLES = 48
 _SIDE_REACH = 1.2
 #: Peaks of each sample that may be the card's edge (its own, a neighbour's, a shadow's).
 _PEAKS_PER_SAMPLE = 3
+#: Share of the photo's print that several cards found from their print must hold.
+_MIN_PRINT_HELD = 0.8
+#: Candidate lines of each side tried in combination (nearest first).
+_LINES_PER_SIDE = 3
 #: An edge sample lies within this many detection pixels of the fitted line.
 _LINE_TOL = 2.0
 #: Share of a side's samples on its fitted line for the side to count as an edge.
@@ -1451,7 +1463,7 @@ def _gradients(gray: Image8) -> tuple[_Float, _Float, float]:
 
 
 def _card_around_text(
-    grads: tuple[_Float, _Float, float], pts: _Points, glyph: float
+    grads: tuple[_Float, _Float, float], pts: _Points, glyph: float, others: list[_Points]
 ) -> tuple[_Points, float, bool]:
     """The card holding a cluster of print: its edges found outwards from the print.
 
@@ -1461,7 +1473,8 @@ def _card_around_text(
     samples line up is the card's edge, even a faint one (a white card on a pale table
     steps by a few gray levels, but all along a straight line). A side without one is the
     print's side plus a margin. Returns the quad, its score and whether all four sides
-    are edges.
+    are edges. ``others`` are the photo's clusters of print (a few points of each): a
+    card holds each whole or not at all.
     """
     gx, gy, floor = grads
     h, w = gx.shape
@@ -1472,6 +1485,7 @@ def _card_around_text(
     lines: list[tuple[_Points, _Points]] = []
     supports: list[float] = []
     normals: list[_Points] = []
+    options: list[list[tuple[_Points, _Points, float, float]]] = []
     for i in range(4):
         a, b = rect[i], rect[(i + 1) % 4]
         d = b - a
@@ -1503,6 +1517,7 @@ def _card_around_text(
             for line in _side_lines(np.where(inside, sign * step, 0.0), xs, ys, floor)
         ]
         found.sort(key=lambda line: line[3])
+        options.append(found[:_LINES_PER_SIDE])
         p, u, support = found[0][:3] if found else (np.zeros(2), np.zeros(2), 0.0)
         if support >= _MIN_SIDE_SUPPORT:
             lines.append((p, u))
@@ -1511,6 +1526,9 @@ def _card_around_text(
             lines.append((a + normal * margin, d / max(length, 1e-6)))
         supports.append(support)
         normals.append(normal)
+    card = _card_of_lines(options, pts, others, w, h)
+    if card is not None:
+        return card[0], card[1], True
     missing = [i for i in range(4) if supports[i] == 0.0]
     if len(missing) == 1:
         # Three edges found: the fourth lies where a card's proportions put it, unless
@@ -1545,6 +1563,50 @@ def _card_around_text(
         # Four straight lines, but not a card's proportions: a box printed on it, say.
         return _clip_quad(_grown(rect, margin), w, h), TEXT_CROP_SCORE, False
     return _clip_quad(q, w, h), TEXT_CROP_SCORE, False
+
+
+def _card_of_lines(
+    options: list[list[tuple[_Points, _Points, float, float]]],
+    pts: _Points,
+    others: list[_Points],
+    w: int,
+    h: int,
+) -> tuple[_Points, float] | None:
+    """The smallest card-shaped quad one candidate line of each side makes, holding the print.
+
+    The nearest line of a side can be a printed rule (an underline, a band's edge) rather
+    than the card's edge; the quad it makes with the others is then a strip, not a card.
+    Of the combinations with a card's proportions, the smallest is the card itself (the
+    larger ones reach to neighbouring cards or the shadow's outer edge).
+    """
+    if any(not o for o in options):
+        return None
+    best: tuple[_Points, float] | None = None
+    best_area = math.inf
+    for combo in itertools.product(*options):
+        corners = []
+        for i in range(4):
+            p1, u1 = combo[i - 1][0], combo[i - 1][1]
+            p2, u2 = combo[i][0], combo[i][1]
+            x = _line_meet((p1[0], p1[1], u1[0], u1[1]), (p2[0], p2[1], u2[0], u2[1]))
+            if x is None:
+                break
+            corners.append(x)
+        if len(corners) < 4:
+            continue
+        q = _order_corners(np.array(corners))
+        if not _CARD_RATIO[0] - 0.1 <= _side_ratio(q) <= _CARD_RATIO[1] + 0.15:
+            continue
+        area = cv2.contourArea(q.astype(np.float32))
+        if area >= best_area or not _plausible(q, w, h, 0.0):
+            continue
+        if _inside(q, pts).mean() < 0.95:
+            continue
+        # A side through a block of print is a rule printed on the card, not its edge.
+        if any(0.1 < _inside(q, c).mean() < 0.9 for c in others):
+            continue
+        best, best_area = (q, round(float(np.mean([line[2] for line in combo])), 3)), area
+    return best
 
 
 def _text_box(pts: _Points, glyph: float) -> _Points:
