@@ -446,15 +446,16 @@ def _more_cards(
 ) -> list[Card]:
     """Cards the outline search missed beside those it found: pale cards on a pale table.
 
-    Each is a cluster of print whose four card edges were all found, of about the size of
-    the cards already found, apart from them, and printed.
+    Each is a cluster of print whose four card edges were all found, of the very size of
+    the cards already found (within ``_ALIKE``: a phone or a box has another), apart from
+    them, and printed.
     """
     typical = float(np.median([cv2.contourArea(q.astype(np.float32)) for q in known]))
     out: list[Card] = []
     taken = list(known)
     for quad_small, score, edged in texts.cards()[1:]:
         area = cv2.contourArea(quad_small.astype(np.float32))
-        if not edged or not 1 / _AREA_SPREAD <= area / max(typical, 1.0) <= _AREA_SPREAD:
+        if not edged or abs(math.log(max(area, 1.0) / max(typical, 1.0))) > _ALIKE:
             continue
         if any(_overlap(quad_small, q) >= _MAX_OVERLAP for q in taken):
             continue
