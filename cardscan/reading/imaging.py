@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import logging
 import math
+import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +56,17 @@ def _f32(a: object) -> _Float:
     """An OpenCV result typed as the float32 array it is (no copy)."""
     return np.asarray(a, dtype=np.float32)
 
+
+log = logging.getLogger(__name__)
+
+# OpenCV logs to the terminal on its own ("[ WARN:0@15.8] ... QR: ECI is not supported"),
+# past the CLI's logger and -q; its errors are raised as exceptions anyway. A level the
+# user set in OPENCV_LOG_LEVEL is left alone.
+if "OPENCV_LOG_LEVEL" not in os.environ:
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+#: Pixels above which a photo is decoded at half (or a quarter...) its size.
+_READ_MAX_PIXELS = 64_000_000
 
 # Registering is idempotent and only adds HEIF to Pillow's table of openers; doing it at
 # import keeps load_image itself free of global side effects.
@@ -215,7 +229,12 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
     if size is not None and size[0] * size[1] > max_pixels:
         raise _too_large(name, size[0], size[1], max_pixels)
     try:
-        with Image.open(p) as im:
+        with warnings.catch_warnings():
+            # Pillow warns of a "decompression bomb" above 89 Mpx; the pixel limit that
+            # counts is the caller's, checked from the header and again just below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(p)
+        with im:
             width, height = im.size
             if width * height > max_pixels:
                 raise _too_large(name, width, height, max_pixels)
@@ -224,8 +243,7 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
                     f"{name}: image is too small to read a card ({width}×{height} pixels)",
                     "use the original photo rather than a thumbnail or preview",
                 )
-            im.load()
-            array = _rgb_array(ImageOps.exif_transpose(im))
+            array = _rgb_array(ImageOps.exif_transpose(_reduced(im, name)))
     except InputImageError:
         raise
     except PermissionError:
@@ -233,15 +251,22 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
             f"{name}: permission denied", "make the file readable (chmod u+r)"
         ) from None
     except UnidentifiedImageError:
+        kind = _header_format(p)
+        if kind is not None:
+            # It starts like an image, but its header does not hold together.
+            raise InputImageError(
+                f"{name}: {kind} image is damaged or truncated (its header cannot be read)",
+                "copy or export the photo again; the file looks damaged",
+            ) from None
         raise InputImageError(
             f"{name}: not an image, or in a format cardscan cannot read",
             "use JPEG, PNG, TIFF, WebP, BMP or HEIC",
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        # Only when the header probe could not read the size: Pillow's own limit (its
-        # warning is an error under ``-W error``).
+        # Pillow's own hard limit (twice its warning level), reached only when the
+        # caller's pixel limit is higher still.
         raise InputImageError(
-            f"{name}: image is too large to open safely ({e})",
+            f"{name}: image is too large to open safely ({_one_line(e)})",
             "resize the photo to a smaller size",
         ) from None
     except MemoryError:
@@ -252,12 +277,60 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         # Pillow signals truncated or corrupt data with any of these, depending on the codec.
         raise InputImageError(
-            f"{name}: image data is corrupt or truncated ({e})",
+            f"{name}: image data is damaged or truncated ({_one_line(e)})",
             "copy or export the photo again; the file looks damaged",
         ) from None
     if array.ndim != 3 or array.shape[2] != 3 or array.size == 0:
         raise InputImageError(f"{name}: image has no usable pixels", "use a colour or gray photo")
     return _u8(cv2.cvtColor(array, cv2.COLOR_RGB2BGR))
+
+
+def _one_line(e: BaseException) -> str:
+    """An exception's text on one line (libheif's messages end in a newline)."""
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _reduced(im: Image.Image, name: str) -> Image.Image:
+    """The decoded image, at a reduced scale when it has more than ``_READ_MAX_PIXELS``.
+
+    A 108-megapixel phone photo decodes to a third of a gigabyte, and every copy the
+    reader makes costs as much again; half its side is still far more than a card needs.
+    JPEGs are decoded at the reduced scale directly (Pillow's draft mode).
+    """
+    width, height = im.size
+    factor = 1
+    while width * height / (factor * factor) > _READ_MAX_PIXELS:
+        factor *= 2
+    if factor == 1:
+        im.load()
+        return im
+    if im.format == "JPEG":
+        im.draft(im.mode, (width // factor, height // factor))
+    im.load()
+    if im.size[0] > width // factor + 1:
+        im = im.reduce(max(1, round(im.size[0] / (width // factor))))
+    log.info(
+        "%s: %d×%d pixels, read at %d×%d (enough for a card; saves memory)",
+        name, width, height, im.size[0], im.size[1],
+    )  # fmt: skip
+    return im
+
+
+def _header_format(path: Path) -> str | None:
+    """The image format a file's first bytes announce (``PNG``, ``JPEG``...), or None."""
+    try:
+        with path.open("rb") as fp:
+            prefix = fp.read(16)
+    except OSError:
+        return None
+    Image.preinit()
+    Image.init()
+    for fmt in list(Image.ID):
+        accept = Image.OPEN[fmt][1]
+        verdict = accept(prefix) if accept is not None else False
+        if verdict and not isinstance(verdict, str):
+            return "HEIC" if fmt in ("HEIF", "AVIF") else fmt
+    return None
 
 
 def _header_size(path: Path) -> tuple[int, int] | None:
@@ -339,7 +412,10 @@ def thumbnail_jpeg(
     try:
         size = _header_size(p) if p.is_file() else None
         if size is not None and size[0] * size[1] <= max_pixels:
-            with Image.open(p) as im:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                opened = Image.open(p)
+            with opened as im:
                 im.draft("RGB", (max_side, max_side))
                 im.load()
                 small = Image.fromarray(_rgb_array(ImageOps.exif_transpose(im)))
