@@ -1,0 +1,556 @@
+"""Name, title and company: candidate lines scored for each role, the best assignment."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cardscan import lexicon
+from cardscan.models import Field, mean_conf
+from cardscan.reading import validate
+from cardscan.reading.parse.confidence import _accent_risk, _calibrated
+from cardscan.reading.parse.lines import (
+    _PUNCT_EDGES,
+    _SEPARATORS,
+    _Candidate,
+    _char_spans,
+    _fold,
+    _Found,
+    _known_word,
+    _letters,
+    _Segment,
+    _tokens,
+)
+from cardscan.reading.parse.names import _format_name
+from cardscan.reading.parse.text import (
+    _domain_labels,
+    _domain_match,
+    _fix_capital_i,
+    _fix_suffix_case,
+    _is_bare_suffix,
+    _legal_suffix,
+    _name_email_match,
+    _respell,
+    _respell_title,
+    _title_case,
+)
+
+
+def _candidates(
+    segs: Sequence[_Segment], skip: set[int], evidence: Sequence[str] = ()
+) -> list[_Candidate]:
+    """Segments (and separator-split parts of them) left once the contact block is taken.
+
+    Text Tesseract was unsure of is dropped as logo noise unless it holds a lexicon word or
+    spells part of ``evidence`` (e-mail local parts and domain labels): large display type
+    often gets a low confidence however clearly it is printed.
+    """
+    out = []
+    for seg in segs:
+        if seg.index in skip:
+            continue
+        letters = sum(c.isalpha() for c in seg.text)
+        if letters < 2:
+            continue
+        if seg.conf < 0.45 and not any(_known_word(w.text) for w in seg.words):
+            words = [t for t in re.split(r"[^a-z]+", _fold(seg.text)) if len(t) >= 3]
+            if not any(t in e for t in words for e in evidence):
+                continue
+        out.append(_Candidate(seg, seg.words))
+        # "Jane Doe, CEO" / "Sales | Acme GmbH": each side may hold its own role.
+        spans = _char_spans(seg)
+        text = seg.text
+        cuts = [m for m in _SEPARATORS.finditer(text)]
+        if cuts and len(seg.words) > 1:
+            bounds = [0] + [m.start() for m in cuts] + [len(text)]
+            starts = [0] + [m.end() for m in cuts]
+            for a, b in zip(starts, bounds[1:], strict=True):
+                part = tuple(
+                    w for w, (x, y) in zip(seg.words, spans, strict=True) if x >= a and y <= b + 1
+                )
+                if part and len(part) < len(seg.words):
+                    out.append(_Candidate(seg, part))
+    return out
+
+
+def _with_suffix_lines(
+    cands: list[_Candidate], segs: Sequence[_Segment], skip: set[int]
+) -> list[_Candidate]:
+    """Add "name + legal form" candidates where the legal form stands apart from the name.
+
+    Logos set the legal form on its own line ("BLUE HARBOR" over "co., ltd.") or in a
+    smaller size far to the right of a large name ("Mühlbach      GmbH").
+    """
+    extra = []
+    for seg in segs:
+        if seg.index in skip or not _is_bare_suffix(seg.text):
+            continue
+        beside = [
+            s
+            for s in segs
+            if s.index not in skip
+            and s is not seg
+            and s.right <= seg.left
+            and min(s.bottom, seg.bottom) - max(s.top, seg.top) > 0.5 * min(s.height, seg.height)
+            and seg.left - s.right < 4 * max(seg.height, s.height)
+        ]
+        if beside:
+            left = max(beside, key=lambda s: s.right)
+            extra.append(_Candidate(left, left.words + seg.words))
+            continue
+        above = [
+            s
+            for s in segs
+            if s.index not in skip
+            and s is not seg
+            and s.bottom <= seg.top + seg.height / 2
+            and seg.top - s.bottom < 1.5 * max(seg.height, s.height)
+            and min(s.right, seg.right) > max(s.left, seg.left)
+        ]
+        if above:
+            upper = max(above, key=lambda s: s.bottom)
+            extra.append(_Candidate(upper, upper.words + seg.words))
+    return cands + extra
+
+
+def _role_words(tokens: Sequence[str]) -> tuple[int, int, int, int]:
+    """Counts of (role, seniority, org-unit, function) words among folded ``tokens``.
+
+    Hyphenated words count by their parts too ("experte-comptable", "co-founder").
+    """
+    tokens = [*tokens, *(p for t in tokens if "-" in t for p in t.split("-") if p)]
+    roles = sum(
+        1
+        for t in tokens
+        if t in lexicon.TITLE_ROLES or (len(t) > 7 and t.endswith(lexicon.TITLE_ROLE_ENDINGS))
+    )
+    senior = sum(1 for t in tokens if t in lexicon.SENIORITY)
+    units = sum(1 for t in tokens if t in lexicon.ORG_UNITS)
+    functions = sum(1 for t in tokens if t in lexicon.FUNCTION_WORDS)
+    return roles, senior, units, functions
+
+
+def _name_shape(cand: _Candidate) -> float:
+    """1.0 when the text is shaped like a personal name, lower when less so, 0 when not."""
+    words = [w.text.strip(",;:") for w in cand.words]
+    words = [w for w in words if w]
+    core = [
+        w
+        for w in words
+        if _fold(w) not in lexicon.HONORIFICS and _fold(w).strip(".") not in lexicon.POST_NOMINALS
+    ]
+    if not 2 <= len(core) <= 5:
+        return 0.0
+    score = 1.0
+    for w in core:
+        if any(c.isdigit() for c in w) or "@" in w or "/" in w:
+            return 0.0
+        if _fold(w) in lexicon.NAME_PARTICLES:
+            continue
+        letters = w.replace("-", "").replace("'", "").replace("’", "").replace(".", "")
+        if not letters.isalpha():
+            return 0.0
+        if not w[0].isupper():
+            return 0.0
+        if len(letters) == 1 and not w.endswith("."):
+            score -= 0.3
+        # "McDonald", "DeVries" are fine; "ACME" is fine; "iPhone" is not a name.
+        if not (
+            letters[1:].islower()
+            or letters.isupper()
+            or re.fullmatch(r"(Mc|Mac|O|D|De|Di|Le|La)[A-Z][a-z]+", letters)
+        ):
+            score -= 0.4
+    if len(core) > 3:
+        score -= 0.2
+    tokens = [_fold(w).strip(_PUNCT_EDGES) for w in core]
+    lexical = sum(
+        1
+        for t in tokens
+        if t in lexicon.TITLE_ROLES
+        or t in lexicon.ORG_UNITS
+        or t in lexicon.COMPANY_WORDS
+        or t in lexicon.COMPANY_SUFFIXES
+        or t in lexicon.FUNCTION_WORDS
+        or t in lexicon.ADDRESS_WORDS
+        or t in lexicon.SENIORITY
+        or t in lexicon.COUNTRY_NAMES
+    )
+    score -= 0.6 * lexical
+    if _legal_suffix(cand.text):
+        score -= 1.0
+    return max(score, 0.0)
+
+
+# Name score lost by a line the domain spells: more often a firm than a person.
+_SPELLED_NAME_PENALTY = 1.5
+
+
+@dataclass(frozen=True)
+class _Roles:
+    """Each candidate's score for each role, plus the evidence behind it."""
+
+    name: float
+    title: float
+    company: float
+    name_email: float
+    company_domain: float
+    company_suffix: bool
+    title_role: bool
+    title_text: str
+
+
+def _score_roles(
+    cand: _Candidate,
+    max_height: float,
+    email_locals: Sequence[str],
+    domain_labels: Sequence[str],
+    languages: frozenset[str] = frozenset(),
+) -> _Roles:
+    tokens = _tokens(cand.text)
+    rel = cand.height / max_height if max_height else 0.0
+    title_text = _respell_title(cand.text, languages)
+    roles, senior, units, functions = _role_words(_tokens(title_text))
+    n_tok = len(tokens)
+
+    shape = _name_shape(cand)
+    name_email = _name_email_match(cand.text.split(), email_locals) if shape else 0.0
+    name = 0.0
+    if shape:
+        # Size from the name proper: "MBA" or "Dr." is often set smaller.
+        core: list[float] = [
+            float(w.box.height)
+            for w in cand.words
+            if _fold(w.text).strip(_PUNCT_EDGES) not in lexicon.POST_NOMINALS
+            and _fold(w.text) not in lexicon.HONORIFICS
+        ] or [cand.height]
+        name_rel = sorted(core)[len(core) // 2] / max_height if max_height else 0.0
+        name = 1.0 * shape + 1.5 * name_rel + 2.5 * name_email + 0.5 * cand.conf
+        # The whole line beats a piece of it ("Jane Doe, MBA" over "Jane Doe").
+        name += 0.2 * len(cand.words) / max(1, len(cand.seg.words))
+        if domain_labels and _domain_match(cand.text, domain_labels) >= 0.8:
+            name -= _SPELLED_NAME_PENALTY  # the domain spells it: a firm named like a person?
+
+    title_role = roles > 0
+    title = 0.0
+    if roles:
+        title = 3.0 + 0.3 * min(senior, 2) - 0.5 * max(0, n_tok - 6)
+    elif senior and functions:
+        title = 1.2
+    if units and not roles:
+        title = 0.0  # an org unit ("Systems Division") is not a job title
+    if any(c.isdigit() for c in cand.text) or n_tok > 10:
+        title = 0.0
+    # "Smith & Partner KG", "Doe & Associates": a firm's name, whatever role words it holds.
+    suffix = _legal_suffix(cand.text) is not None
+    firm = bool(
+        re.search(
+            r"(?i)(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*(?:partners?|associates|"
+            r"asociados|associés|associes|söhne|sons|co\b)",
+            cand.text,
+        )
+    )
+    if suffix or firm:
+        title = 0.0
+
+    domain = _domain_match(cand.text, domain_labels) if domain_labels else 0.0
+    company_words = sum(1 for t in tokens if t in lexicon.COMPANY_WORDS)
+    company = 0.0
+    if suffix:
+        company += 3.0
+    if domain:
+        company += 3.0 * domain
+    if (company_words and not roles) or firm:
+        company += 1.2
+    if company:
+        company += 0.6 * rel + 0.3 * cand.conf
+        # The whole printed line beats a piece of it ("Acme, Inc." over "Acme").
+        company += 0.2 * len(cand.words) / max(1, len(cand.seg.words))
+        if roles and not suffix:
+            company -= 2.0
+        if n_tok > 8:
+            company -= 1.0
+    return _Roles(name, title, company, name_email, domain, suffix, title_role, title_text)
+
+
+def _assign(
+    cands: Sequence[_Candidate], scores: Sequence[_Roles]
+) -> tuple[int | None, int | None, int | None]:
+    """Pick (name, title, company) candidate indexes maximising the total score.
+
+    Roles may stay empty; two roles never share a word. The title also gains when it sits
+    right next to the chosen name, which is how cards print it.
+    """
+    ids = [c.ids for c in cands]
+
+    def options(score: Callable[[_Roles], float], floor: float) -> list[int | None]:
+        # The eight best lines per role are plenty and keep noisy cards fast.
+        ranked = sorted(
+            (i for i in range(len(cands)) if score(scores[i]) >= floor),
+            key=lambda i: -score(scores[i]),
+        )
+        return [None, *ranked[:8]]
+
+    best: tuple[float, tuple[int | None, int | None, int | None]] = (0.0, (None, None, None))
+    for ni, ti, ci in itertools.product(
+        options(lambda r: r.name, 2.0),
+        options(lambda r: r.title, 1.0),
+        options(lambda r: r.company, 1.5),
+    ):
+        chosen = [i for i in (ni, ti, ci) if i is not None]
+        if len(set(chosen)) < len(chosen):
+            continue
+        if any(ids[a] & ids[b] for a, b in itertools.combinations(chosen, 2)):
+            continue
+        total = 0.0
+        if ni is not None:
+            total += scores[ni].name
+        if ti is not None:
+            total += scores[ti].title
+            if ni is not None:
+                total += _adjacency(cands[ni], cands[ti])
+        if ci is not None:
+            total += scores[ci].company
+        if total > best[0]:
+            best = (total, (ni, ti, ci))
+    return best[1]
+
+
+def _adjacency(name: _Candidate, other: _Candidate) -> float:
+    """Bonus for a title printed right under (or over, or beside) the name."""
+    if name.seg is other.seg:
+        return 0.8
+    gap = min(abs(other.top - name.bottom), abs(name.top - other.bottom))
+    overlap = min(name.right, other.right) - max(name.left, other.left)
+    if overlap > 0 and gap < 3.0 * name.height:
+        return 1.0
+    return 0.0
+
+
+def _read_people(
+    segs: Sequence[_Segment],
+    skip: set[int],
+    email_locals: Sequence[str],
+    domains: Sequence[str],
+    languages: frozenset[str] = frozenset(),
+) -> tuple[Field[str] | None, str | None, str | None, Field[str] | None, Field[str] | None]:
+    """(name, given name, family name, title, company) from the lines outside the contact block.
+
+    ``languages`` are the card's (see :func:`_languages`), for repairing the title.
+    """
+    labels = _domain_labels(domains)
+    cands = _with_suffix_lines(_candidates(segs, skip, [*email_locals, *labels]), segs, skip)
+    max_h = max((c.height for c in cands), default=0.0)
+    scores = [_score_roles(c, max_h, email_locals, labels, languages) for c in cands]
+    ni, ti, ci = _assign(cands, scores)
+    firm_or_person = ni is None and ci is not None and _person_named_site(cands[ci], scores[ci])
+    if firm_or_person:
+        # A freelancer's own name, spelled by their domain ("Jane Doe", janedoe.design): a
+        # card names its person before anything else, so the line is the name, not a firm.
+        assert ci is not None
+        sc = scores[ci]
+        scores[ci] = dataclasses.replace(sc, name=sc.name + _SPELLED_NAME_PENALTY, company=0.0)
+        ni, ti, ci = _assign(cands, scores)
+
+    name = given = family = None
+    if ni is not None:
+        cand, sc = cands[ni], scores[ni]
+        parts = _format_name(cand.text, email_locals, languages)
+        given, family = parts.given, parts.family
+        largest = cand.height >= max_h * 0.95
+        if sc.name_email >= 0.85:
+            source = "ocr+email"
+        elif largest and not (firm_or_person and ti is None):
+            source = "ocr+layout"
+        else:
+            source = "ocr"
+        features = {
+            "ocr": cand.conf,
+            "email": sc.name_email,
+            "largest": float(largest),
+            "shape": _name_shape(cand),
+            "margin": _margin(cands, scores, ni, lambda r: r.name),
+            "doubtful_order": float(parts.order_doubtful),
+            "one_word": float(len(parts.display.split()) == 1),
+            "accent_risk": float(_accent_risk(parts.display, languages)),
+            "accented": float(not parts.display.isascii()),
+            # Neither the e-mail nor a job title beside it says it is a person's.
+            "firm_or_person": float(firm_or_person and ti is None),
+        }
+        conf = _calibrated("name", parts.display, features)
+        name = Field(parts.display, conf, source, parts.raw)
+    title = None
+    if ti is not None:
+        cand, sc = cands[ti], scores[ti]
+        value, printed, conf = sc.title_text, cand.text, cand.conf
+        taken = {i for i in (ni, ci) if i is not None}
+        more = _title_continuation(cand, [c for i, c in enumerate(cands) if i not in taken])
+        if more is not None:
+            glue = (
+                value.rstrip().endswith(("&", ",", "-", "/"))
+                or _fold(value.split()[-1]) in _GLUE
+                or _fold(more.text.split()[0]) in _GLUE
+            )
+            value = f"{value}{' ' if glue else ', '}{_respell_title(more.text, languages)}"
+            printed = f"{printed}\n{more.text}"
+            conf = mean_conf((*cand.words, *more.words))
+        # Printed in capitals, cased like the name ("JEFA DE PROYECTO" → "Jefa de Proyecto").
+        letters = [c for c in value if c.isalpha()]
+        if len(letters) > 3 and all(c.isupper() for c in letters):
+            value = _title_case(value)
+        features = {
+            "ocr": conf,
+            "role": float(sc.title_role),
+            "margin": _margin(cands, scores, ti, lambda r: r.title),
+            "continued": float(more is not None),
+            "respelled": float(sc.title_text.casefold() != cand.text.casefold()),
+            "long": float(len(value.split()) > 4),
+            "accent_risk": float(_accent_risk(value, languages)),
+            "accented": float(not value.isascii()),
+        }
+        title = Field(value, _calibrated("title", value, features), "ocr+lexicon", printed)
+    company = None
+    if ci is not None:
+        cand, sc = cands[ci], scores[ci]
+        if sc.company_domain >= 0.8:
+            source = "ocr+domain"
+        elif sc.company_suffix:
+            source = "ocr+legal-form"
+        elif sc.company_domain:
+            source = "ocr+domain"
+        else:
+            source = "ocr+lexicon"
+        pieces = [p for label in labels for p in (label, *label.split("-"))]
+        value = _fix_suffix_case(_respell(_fix_capital_i(cand.text), pieces))
+        features = {
+            "ocr": cand.conf,
+            "domain": sc.company_domain,
+            "suffix": float(sc.company_suffix),
+            "margin": _margin(cands, scores, ci, lambda r: r.company),
+            "lexicon_only": float(not sc.company_domain and not sc.company_suffix),
+            "accented": float(not value.isascii()),
+        }
+        company = Field(value, _calibrated("company", value, features), source, cand.text)
+    else:
+        # A domain that spells the person's own name says nothing about an employer.
+        own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
+        company = _company_from_domain(own[0], segs) if own else None
+    return name, given, family, title, company
+
+
+_GLUE = lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en", "&"}
+
+
+def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Candidate | None:
+    """The second line of a title printed over two lines, if there is one.
+
+    Long titles wrap ("Vice President" over "Global Sales and Marketing"), and a department
+    is often set under the title in the same type ("Director" over "Sales Department").
+    The line must sit right under the title, in the same size and column, and be made of
+    title words only (functions, units, seniority, glue, acronyms), or continue a title
+    that ends in a glue word or "&" ("Head of" over "Business Development").
+    """
+    ends_open = (
+        title.text.rstrip().endswith(("&", ",", "-", "/")) or _fold(title.text.split()[-1]) in _GLUE
+    )
+    best: _Candidate | None = None
+    for cand in others:
+        if cand.seg is title.seg or len(cand.words) != len(cand.seg.words):
+            continue
+        gap = cand.top - title.bottom
+        if not 0 <= gap < 0.9 * title.height:
+            continue
+        if not 0.8 <= cand.height / max(title.height, 1) <= 1.25:
+            continue
+        aligned = (
+            abs(cand.left - title.left) < title.height
+            or abs((cand.left + cand.right) / 2 - (title.left + title.right) / 2) < title.height
+        )
+        if not aligned or any(c.isdigit() or c == "@" for c in cand.text):
+            continue
+        tokens = [t for t in _tokens(cand.text) if t not in ("&", "-", "/", "|")]
+        words = [t for t in tokens if t not in lexicon.TITLE_GLUE]
+        title_words = all(
+            t in lexicon.FUNCTION_WORDS
+            or t in lexicon.ORG_UNITS
+            or t in lexicon.SENIORITY
+            or t in lexicon.TITLE_ACRONYMS
+            or t in lexicon.TITLE_ROLES
+            for t in words
+        )
+        # A line that starts with "and", "&" or "of" carries the title on ("… en Partnerschappen").
+        starts_open = bool(tokens) and (tokens[0] in _GLUE or cand.text.lstrip()[:1] == "&")
+        if not words or _legal_suffix(cand.text) or not (title_words or ends_open or starts_open):
+            continue
+        if best is None or cand.top < best.top:
+            best = cand
+    return best
+
+
+def _person_named_site(cand: _Candidate, sc: _Roles) -> bool:
+    """True for a line taken as a company only because the domain spells it, shaped as a name."""
+    return sc.company_domain >= 0.8 and not sc.company_suffix and _name_shape(cand) >= 0.6
+
+
+# First letters OCR confuses in a local part ("1.accardo", "igrimes" for "l…").
+_THIN_INITIALS = frozenset("il1j|!")
+
+
+def _initial_from_name(found: _Found, given: str, family: str) -> _Found:
+    """Fix the initial of an e-mail's local part from the name ("1.accardo" → "i.accardo").
+
+    Only when the rest of the local part is the family name, so the first character can
+    only be the given name's initial, and both are thin glyphs OCR confuses.
+    """
+    local, _, domain = found.value.partition("@")
+    initial, surname = _fold(given)[:1], _letters(family)
+    if not local or not initial or local[0] == initial or len(surname) < 3:
+        return found
+    if local[0] not in _THIN_INITIALS or initial not in _THIN_INITIALS:
+        return found
+    if _letters(local[1:]) != surname:
+        return found
+    value = validate.normalize_email(f"{initial}{local[1:]}@{domain}")
+    if value is None:
+        return found
+    return _Found(found.seg, found.start, found.end, found.raw, value, True, True, found.words)
+
+
+def _margin(
+    cands: Sequence[_Candidate],
+    scores: Sequence[_Roles],
+    chosen: int,
+    role: Callable[[_Roles], float],
+) -> float:
+    """How far the chosen line leads the best other line for a role: 0..1, a lead of 2+ is 1.
+
+    Pieces of the chosen line ("Jane Doe" beside "Jane Doe, MBA") are no rivals: they
+    differ in a credential, not in who the person is.
+    """
+    own = cands[chosen].ids
+    rivals = [role(s) for j, s in enumerate(scores) if j != chosen and not (cands[j].ids & own)]
+    runner_up = max(rivals, default=0.0)
+    return max(0.0, min(1.0, (role(scores[chosen]) - max(runner_up, 0.0)) / 2.0))
+
+
+def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | None:
+    """A company for a logo-only card: a printed word spelling the domain, else the domain.
+
+    The printed word (often the logo's text, read with low confidence) wins because it keeps
+    the company's own spelling; the bare domain label is only a guess, so it gets 0.35.
+    """
+    flat = label.replace("-", "")
+    for seg in segs:
+        for w in seg.words:
+            if _letters(w.text) == flat and len(flat) >= 3:
+                value = w.text.strip(_PUNCT_EDGES)
+                features = {"ocr": w.conf, "domain": 1.0, "domain_word": 1.0}
+                return Field(value, _calibrated("company", value, features), "ocr+domain", w.text)
+    if len(flat) < 3 or flat.isdigit():
+        return None
+    value = label.replace("-", " ").title()
+    features = {"domain": 1.0, "domain_guess": 1.0}
+    return Field(value, _calibrated("company", value, features), "email-domain", label)
