@@ -35,7 +35,10 @@ DEFAULT_REGION = "US"
 # inside runs that are mostly digits, and only kept when the repaired number validates.
 _DIGIT_SLIPS = str.maketrans("OoDQlI|iSsBZzGb", "000011115582266")
 _DIGITISH = re.compile(r"[0-9OoDQlI|iSsBZzGb][0-9OoDQlI|iSsBZzGb()\-. /]{5,}[0-9OoDQlI|iSsBZzGb]")
-_CALLING_CODE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})(?=[\s\-.(/]?\d)")
+# "+49 30…", "+91 (40) …": the code, then at most a space and a bracket before the digits.
+_CALLING_CODE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})(?=[\s\-.(/]{0,2}\d)")
+# The tail of a printed range or list of line numbers: "… 05 40-41-42", "2617180-87".
+_RANGE_TAIL = re.compile(r"(?<=\d)((?:\s?[-–/]\s?\d{1,2})+)(?=\D|$)")
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
     Returns:
         The matches, left to right, without overlaps.
     """
+    text = _cut_ranges(text, region)
     found = [
         _to_match(m, m.raw_string, False)
         for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
@@ -235,6 +239,80 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
         )
     ]
     return sorted(found, key=lambda f: f.start)
+
+
+def _cut_ranges(text: str, region: str) -> str:
+    """``text`` with the tails of number ranges blanked out: the first number of each stays.
+
+    Cards print consecutive lines as a range: "+90 324 261 05 40-41-42" (…40, …41, …42),
+    "+91-120-2617180-87" (…180 to …187). A tail of one- or two-digit groups is cut only
+    when the number before it validates and the number with it does not, so a number
+    printed in pairs ("06-12-34-56-78") is left alone. Blanks keep the offsets.
+    """
+    for m in reversed(list(_RANGE_TAIL.finditer(text))):
+        head = text[: m.start()]
+        whole = text[: m.end()]
+        head_valid = any(
+            p.end == len(head) and phonenumbers.is_valid_number(p.number)
+            for p in phonenumbers.PhoneNumberMatcher(head, region, leniency=Leniency.POSSIBLE)
+        )
+        whole_valid = any(
+            p.end == len(whole) and phonenumbers.is_valid_number(p.number)
+            for p in phonenumbers.PhoneNumberMatcher(whole, region, leniency=Leniency.POSSIBLE)
+        )
+        if head_valid and not whole_valid:
+            text = head + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
+def is_possible(e164: str) -> bool:
+    """Whether an E.164 number has a length its country's plan allows, valid or not.
+
+    Older cards print numbers that were real but whose ranges have since been renumbered:
+    they are kept in E.164 form, flagged for a check, rather than as raw text.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    # Dialled locally only ("555 0100" in the US) is no complete number.
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return bool(reason == phonenumbers.ValidationResult.IS_POSSIBLE)
+
+
+def complete_local(digits: str, donors: Iterable[tuple[str, str]]) -> tuple[str, bool] | None:
+    """A short local number completed with the area code of another number on the card.
+
+    ``donors`` are (printed text, E.164) of the card's other numbers. A donor lends its
+    area code when it printed that code as a group of its own ("040-3140702",
+    "+91-44-24561181") and its subscriber part is as long as ``digits``: the card writes
+    its other lines without the code it already gave. Returns (E.164, valid) when the
+    completed number is at least possible in the donor's plan, else None.
+    """
+    for raw, e164 in donors:
+        try:
+            donor = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            continue
+        national = phonenumbers.national_significant_number(donor)
+        if len(national) <= len(digits):
+            continue
+        area = national[: len(national) - len(digits)]
+        groups = [g for g in re.split(r"\D+", raw) if g]
+        # The area code must be a printed group (after any calling code and trunk "0").
+        prefixes = {g.lstrip("0") for g in groups}
+        if area not in prefixes:
+            continue
+        try:
+            number = phonenumbers.parse(f"+{donor.country_code}{area}{digits}", None)
+        except phonenumbers.NumberParseException:
+            continue
+        if is_possible(phonenumbers.format_number(number, PhoneNumberFormat.E164)):
+            return (
+                phonenumbers.format_number(number, PhoneNumberFormat.E164),
+                phonenumbers.is_valid_number(number),
+            )
+    return None
 
 
 # Extension words libphonenumber does not know, printed after the number: French "poste",

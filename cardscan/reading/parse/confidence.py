@@ -33,3 +33,10 @@ _ACCENTED_LANGUAGES = frozenset({"fr", "de", "es", "it", "nl"})
 def _accent_risk(name: str, languages: frozenset[str]) -> bool:
     """Whether a name has no accent although the card is in French, German, Spanish, etc."""
     return bool(languages & _ACCENTED_LANGUAGES) and name.isascii()
+
+
+#: While ``scripts/fit_roles.py`` runs: (line text, whole segment?, features) of every
+#: candidate line the people model scores.
+_ROLE_ROWS: contextvars.ContextVar[list[tuple[str, bool, dict[str, float]]] | None] = (
+    contextvars.ContextVar("cardscan_parse_role_rows", default=None)
+)

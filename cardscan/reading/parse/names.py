@@ -42,7 +42,7 @@ def _format_name(
     """
     raw = text
     parts = [p for local in email_locals for p in re.split(r"[._\-+\d]+", local.lower()) if p]
-    text = _respell(_fix_capital_i(text), parts, same_length=True)
+    text = _respell(_rejoined(_fix_capital_i(text), parts), parts, same_length=True)
     human = HumanName(text)
     letters = [c for c in text if c.isalpha()]
     core = [w for w in (*human.first_list, *human.middle_list, *human.last_list) if w]
@@ -65,6 +65,39 @@ def _format_name(
             human = HumanName(text)
     given, family = _split_name(human, family_first, email_locals, languages)
     return _NameParts(text, raw, given or None, family or None, order_doubtful)
+
+
+def _rejoined(text: str, parts: Sequence[str]) -> str:
+    """Words OCR split in two joined again where the e-mail spells them as one ("N akata").
+
+    ``parts`` are the e-mail local part's pieces (``k.nakata`` → "k", "nakata"). Two
+    neighbouring words join only when one is a fragment of one or two letters (no initial
+    with its dot, no particle such as "de"), together they spell a piece of four letters or
+    more, and neither spells one alone.
+    """
+    pieces = set(parts)
+    words = text.split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if i + 1 < len(words):
+            a, b = _letters(words[i]), _letters(words[i + 1])
+            split_off = min(len(a), len(b)) <= 2 and not words[i].endswith(".")
+            particle = _fold(words[i]) in lexicon.NAME_PARTICLES
+            if (
+                split_off
+                and not particle
+                and len(a + b) >= 4
+                and a + b in pieces
+                and a not in pieces
+                and b not in pieces
+            ):
+                out.append(words[i] + words[i + 1])
+                i += 2
+                continue
+        out.append(words[i])
+        i += 1
+    return " ".join(out)
 
 
 def _split_name(

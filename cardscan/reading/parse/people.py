@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cardscan import lexicon
 from cardscan.models import Field, mean_conf
 from cardscan.reading import validate
-from cardscan.reading.parse.confidence import _accent_risk, _calibrated
+from cardscan.reading.parse import roles
+from cardscan.reading.parse.address import _address_score
+from cardscan.reading.parse.confidence import _ROLE_ROWS, _accent_risk, _calibrated
 from cardscan.reading.parse.lines import (
     _PUNCT_EDGES,
     _SEPARATORS,
@@ -201,6 +203,8 @@ class _Roles:
     company_suffix: bool
     title_role: bool
     title_text: str
+    #: The fitted model's probability of each role (empty when no model is shipped).
+    probs: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 def _score_roles(
@@ -276,6 +280,197 @@ def _score_roles(
     return _Roles(name, title, company, name_email, domain, suffix, title_role, title_text)
 
 
+def _fitted_scores(
+    cands: Sequence[_Candidate],
+    scores: Sequence[_Roles],
+    segs: Sequence[_Segment],
+    labels: Sequence[str],
+) -> list[_Roles]:
+    """Each candidate's role scores from the fitted line model (see :mod:`.roles`).
+
+    Without a shipped model the hand scores stay (used once, to record the first training
+    rows). While ``scripts/fit_roles.py`` runs, each line's features go to its sink.
+    """
+    rows = _line_features(cands, scores, segs, labels)
+    sink = _ROLE_ROWS.get()
+    if sink is not None:
+        sink.extend(
+            (c.text, len(c.words) == len(c.seg.words), f) for c, f in zip(cands, rows, strict=True)
+        )
+    try:
+        model = roles.default_model()
+    except (OSError, ValueError):
+        return list(scores)
+    out = []
+    for sc, feats in zip(scores, rows, strict=True):
+        probs = model.probabilities(feats)
+        odds = roles.role_scores(probs)
+        if _office_label(sc.title_text) or feats["legal_form"] or feats["firm"]:
+            # "Head Office" says where, "Doe & Partner KG" names a firm: neither is a title.
+            odds["title"] = -9.0
+        out.append(
+            dataclasses.replace(
+                sc, name=odds["name"], title=odds["title"], company=odds["company"], probs=probs
+            )
+        )
+    return out
+
+
+_OFFICE_WORDS = frozenset(
+    [
+        "office",
+        "offices",
+        "headquarters",
+        "hq",
+        "branch",
+        "bureau",
+        "büro",
+        "buro",
+        "oficina",
+        "sede",
+        "ufficio",
+        "kantoor",
+        "filiale",
+        "niederlassung",
+        "agence",
+        "agencia",
+    ]
+)
+
+
+def _office_label(text: str) -> bool:
+    """True for an office label ("Head Office", "Mersin Office", "Branch Offices: …").
+
+    "Head" before "office" names the place, not a role; a line that still holds a role
+    word once the office words are set aside is a title ("Office Manager", "Head of Sales").
+    """
+    tokens = [t.strip(":") for t in _tokens(text)]
+    if not any(t in _OFFICE_WORDS for t in tokens):
+        return False
+    rest = [
+        t
+        for i, t in enumerate(tokens)
+        if t not in _OFFICE_WORDS
+        and not (
+            t in ("head", "main", "registered")
+            and i + 1 < len(tokens)
+            and tokens[i + 1] in _OFFICE_WORDS
+        )
+    ]
+    return _role_words(rest)[0] == 0
+
+
+#: Below this probability from the line model, a role's value is doubtful whatever its
+#: calibrated confidence says: it is held under the review threshold.
+DOUBT = 0.6
+
+
+def _doubted(conf: float, sc: _Roles, role: str) -> float:
+    """The calibrated confidence, capped by the line model's probability when that is low."""
+    p = sc.probs.get(role)
+    if p is None or p >= DOUBT:
+        return conf
+    return round(min(conf, p), 3)
+
+
+def _line_features(
+    cands: Sequence[_Candidate],
+    scores: Sequence[_Roles],
+    segs: Sequence[_Segment],
+    labels: Sequence[str],
+) -> list[dict[str, float]]:
+    """The layout and lexical features of each candidate line (:data:`.roles.FEATURES`)."""
+    if not cands:
+        return []
+    left = min(s.left for s in segs)
+    right = max(s.right for s in segs)
+    top = min(s.top for s in segs)
+    bottom = max(s.bottom for s in segs)
+    width, height = max(right - left, 1), max(bottom - top, 1)
+    max_h = max(c.height for c in cands) or 1.0
+    heights = sorted(s.height for s in segs)
+    median_h = heights[len(heights) // 2] or 1.0
+    order = {i: k for k, i in enumerate(sorted({c.seg.index for c in cands}))}
+    shapes = [_name_shape(c) for c in cands]
+    words = [_role_words(_tokens(sc.title_text)) for sc in scores]
+
+    def beside(a: _Candidate, b: _Candidate) -> bool:
+        if a.seg is b.seg:
+            return False
+        gap = max(b.top - a.bottom, a.top - b.bottom)
+        overlap = min(a.right, b.right) - max(a.left, b.left)
+        return overlap > 0 and gap < 2.5 * max(a.height, b.height)
+
+    rows = []
+    for k, (cand, sc) in enumerate(zip(cands, scores, strict=True)):
+        text = cand.text
+        tokens = _tokens(text)
+        letters = [c for c in text if c.isalpha()]
+        gaps = [
+            max(s.top - cand.bottom, cand.top - s.bottom)
+            for s in segs
+            if s is not cand.seg and min(s.right, cand.right) > max(s.left, cand.left)
+        ]
+        gaps = [g for g in gaps if g >= 0]
+        role, senior, unit, function = words[k]
+        lexical = sum(
+            1
+            for t in tokens
+            if t in lexicon.TITLE_ROLES
+            or t in lexicon.ORG_UNITS
+            or t in lexicon.COMPANY_WORDS
+            or t in lexicon.ADDRESS_WORDS
+            or t in lexicon.COUNTRY_NAMES
+        )
+        firm = bool(_FIRM.search(text))
+        rows.append(
+            {
+                "rel_height": cand.height / max_h,
+                "largest": float(cand.height >= 0.95 * max_h),
+                "height_vs_median": min(cand.height / median_h, 3.0) / 3.0,
+                "top": (cand.top - top) / height,
+                "order": order[cand.seg.index] / max(1, len(order) - 1),
+                "centred": max(
+                    0.0, 1 - abs((cand.left + cand.right) / 2 - (left + right) / 2) / (width / 2)
+                ),
+                "left": (cand.left - left) / width,
+                "isolated": min(min(gaps, default=3 * cand.height) / max(cand.height, 1), 3.0)
+                / 3.0,
+                "caps": sum(c.isupper() for c in letters) / len(letters) if letters else 0.0,
+                "words": min(len(tokens), 10) / 10,
+                "piece": len(cand.words) / max(1, len(cand.seg.words)),
+                "ocr": cand.conf,
+                "digits": sum(c.isdigit() for c in text) / max(1, len(text)),
+                "address": min(_address_score(text)[0], 4.0) / 4.0,
+                "name_shape": shapes[k],
+                "name_email": sc.name_email,
+                "domain_spells": sc.company_domain,
+                "title_role": min(role, 2) / 2,
+                "seniority": float(senior > 0),
+                "org_unit": float(unit > 0),
+                "function": float(function > 0),
+                "legal_form": float(sc.company_suffix),
+                "company_word": float(any(t in lexicon.COMPANY_WORDS for t in tokens)),
+                "firm": float(firm),
+                "lexicon_words": min(lexical, 3) / 3,
+                "near_title": float(
+                    any(words[j][0] > 0 and beside(cand, o) for j, o in enumerate(cands) if j != k)
+                ),
+                "near_name": float(
+                    any(shapes[j] >= 0.6 and beside(cand, o) for j, o in enumerate(cands) if j != k)
+                ),
+                "long": float(len(tokens) > 6),
+            }
+        )
+    return rows
+
+
+_FIRM = re.compile(
+    r"(?i)(?:&|\band\b|\bund\b|\bet\b|\by\b)\s*(?:partners?|associates|"
+    r"asociados|associés|associes|söhne|sons|co\b)"
+)
+
+
 def _assign(
     cands: Sequence[_Candidate], scores: Sequence[_Roles]
 ) -> tuple[int | None, int | None, int | None]:
@@ -294,11 +489,14 @@ def _assign(
         )
         return [None, *ranked[:8]]
 
+    fitted = any(s.probs for s in scores)
+    # Fitted scores are log-odds against "other": a role is only worth filling above 0.
+    floors = (0.0, 0.0, 0.0) if fitted else (2.0, 1.0, 1.5)
     best: tuple[float, tuple[int | None, int | None, int | None]] = (0.0, (None, None, None))
     for ni, ti, ci in itertools.product(
-        options(lambda r: r.name, 2.0),
-        options(lambda r: r.title, 1.0),
-        options(lambda r: r.company, 1.5),
+        options(lambda r: r.name, floors[0]),
+        options(lambda r: r.title, floors[1]),
+        options(lambda r: r.company, floors[2]),
     ):
         chosen = [i for i in (ni, ti, ci) if i is not None]
         if len(set(chosen)) < len(chosen):
@@ -310,7 +508,7 @@ def _assign(
             total += scores[ni].name
         if ti is not None:
             total += scores[ti].title
-            if ni is not None:
+            if ni is not None and not fitted:
                 total += _adjacency(cands[ni], cands[ti])
         if ci is not None:
             total += scores[ci].company
@@ -345,6 +543,7 @@ def _read_people(
     cands = _with_suffix_lines(_candidates(segs, skip, [*email_locals, *labels]), segs, skip)
     max_h = max((c.height for c in cands), default=0.0)
     scores = [_score_roles(c, max_h, email_locals, labels, languages) for c in cands]
+    scores = _fitted_scores(cands, scores, segs, labels)
     ni, ti, ci = _assign(cands, scores)
     firm_or_person = ni is None and ci is not None and _person_named_site(cands[ci], scores[ci])
     if firm_or_person:
@@ -352,7 +551,10 @@ def _read_people(
         # card names its person before anything else, so the line is the name, not a firm.
         assert ci is not None
         sc = scores[ci]
-        scores[ci] = dataclasses.replace(sc, name=sc.name + _SPELLED_NAME_PENALTY, company=0.0)
+        if sc.probs:
+            scores[ci] = dataclasses.replace(sc, name=max(sc.name, sc.company, 0.1), company=-9.0)
+        else:
+            scores[ci] = dataclasses.replace(sc, name=sc.name + _SPELLED_NAME_PENALTY, company=0.0)
         ni, ti, ci = _assign(cands, scores)
 
     name = given = family = None
@@ -380,7 +582,7 @@ def _read_people(
             # Neither the e-mail nor a job title beside it says it is a person's.
             "firm_or_person": float(firm_or_person and ti is None),
         }
-        conf = _calibrated("name", parts.display, features)
+        conf = _doubted(_calibrated("name", parts.display, features), sc, "name")
         name = Field(parts.display, conf, source, parts.raw)
     title = None
     if ti is not None:
@@ -411,7 +613,8 @@ def _read_people(
             "accent_risk": float(_accent_risk(value, languages)),
             "accented": float(not value.isascii()),
         }
-        title = Field(value, _calibrated("title", value, features), "ocr+lexicon", printed)
+        conf = _doubted(_calibrated("title", value, features), sc, "title")
+        title = Field(value, conf, "ocr+lexicon", printed)
     company = None
     if ci is not None:
         cand, sc = cands[ci], scores[ci]
@@ -424,7 +627,10 @@ def _read_people(
         else:
             source = "ocr+lexicon"
         pieces = [p for label in labels for p in (label, *label.split("-"))]
-        value = _fix_suffix_case(_respell(_fix_capital_i(cand.text), pieces))
+        taken = {i for i in (ni, ti) if i is not None}
+        lines = _company_lines(cand, [c for i, c in enumerate(cands) if i not in taken and i != ci])
+        text = " ".join(c.text for c in lines)
+        value = _fix_suffix_case(_respell(_fix_capital_i(text), pieces))
         features = {
             "ocr": cand.conf,
             "domain": sc.company_domain,
@@ -433,7 +639,9 @@ def _read_people(
             "lexicon_only": float(not sc.company_domain and not sc.company_suffix),
             "accented": float(not value.isascii()),
         }
-        company = Field(value, _calibrated("company", value, features), source, cand.text)
+        printed = "\n".join(c.text for c in lines)
+        conf = _doubted(_calibrated("company", value, features), sc, "company")
+        company = Field(value, conf, source, printed)
     else:
         # A domain that spells the person's own name says nothing about an employer.
         own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
@@ -490,6 +698,86 @@ def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Can
     return best
 
 
+_COMPANY_GLUE = frozenset({"&", "and", "und", "et", "y", "of", "de", "des", "di", "für", "for"})
+
+
+def _generic(text: str) -> bool:
+    """True when a line holds only generic company words ("International Logistics Ltd.")."""
+    tokens = [t for t in _tokens(text) if t not in ("&", "-", "/")]
+    return bool(tokens) and all(
+        t in lexicon.COMPANY_WORDS
+        or t.replace(".", "") in lexicon.COMPANY_SUFFIXES
+        or t in _COMPANY_GLUE
+        or t in lexicon.COUNTRY_NAMES
+        for t in tokens
+    )
+
+
+def _open_end(text: str) -> bool:
+    """True when a line ends where a company name goes on ("… Institute of", "… &")."""
+    tokens = _tokens(text)
+    return bool(tokens) and (tokens[-1] in _COMPANY_GLUE or text.rstrip().endswith(("&", "-")))
+
+
+def _open_start(text: str) -> bool:
+    """True when a line continues the one above ("& Logistics Ltd.", "international …")."""
+    stripped = text.lstrip()
+    tokens = _tokens(text)
+    return stripped[:1] in ("&", "-") or (bool(tokens) and tokens[0] in _COMPANY_GLUE)
+
+
+def _company_lines(company: _Candidate, others: Sequence[_Candidate]) -> list[_Candidate]:
+    """The company's line with the lines it continues over, top to bottom.
+
+    A company printed on two lines ("BLUE HARBOR" over "International Logistics", "Institute
+    of" over "Science & Technology") is one name: a line right above or below, in the same
+    column, joins when one of the two ends or starts open (a glue word, "&") or when the
+    chosen line holds only generic company words, which name no company alone. Person
+    names, titles, digits and lines far apart never join.
+    """
+    lines = [company]
+
+    def neighbour(edge: _Candidate, above: bool) -> _Candidate | None:
+        best = None
+        for c in others:
+            if len(c.words) != len(c.seg.words) or c in lines:
+                continue
+            gap = (edge.top - c.bottom) if above else (c.top - edge.bottom)
+            h = max(edge.height, c.height, 1)
+            overlap = min(edge.right, c.right) - max(edge.left, c.left)
+            if not (-0.2 * h <= gap < 0.9 * h) or overlap <= 0:
+                continue
+            if not 0.4 <= c.height / max(edge.height, 1) <= 2.5:
+                continue
+            if any(ch.isdigit() or ch == "@" for ch in c.text) or len(_tokens(c.text)) > 6:
+                continue
+            if _role_words(_tokens(c.text))[0] or (_legal_suffix(c.text) and above is False):
+                continue
+            if best is None or abs(gap) < abs(
+                (edge.top - best.bottom) if above else (best.top - edge.bottom)
+            ):
+                best = c
+        return best
+
+    for _ in range(2):
+        up = neighbour(lines[0], above=True)
+        if up is not None and (
+            _open_start(lines[0].text) or _open_end(up.text) or _generic(lines[0].text)
+        ):
+            lines.insert(0, up)
+            continue
+        down = neighbour(lines[-1], above=False)
+        if (
+            down is not None
+            and (_open_end(lines[-1].text) or _open_start(down.text) or _generic(down.text))
+            and not _legal_suffix(lines[-1].text)
+        ):
+            lines.append(down)
+            continue
+        break
+    return lines
+
+
 def _person_named_site(cand: _Candidate, sc: _Roles) -> bool:
     """True for a line taken as a company only because the domain spells it, shaped as a name."""
     return sc.company_domain >= 0.8 and not sc.company_suffix and _name_shape(cand) >= 0.6
@@ -537,10 +825,10 @@ def _margin(
 
 
 def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | None:
-    """A company for a logo-only card: a printed word spelling the domain, else the domain.
+    """A company for a card whose logo prints it as one word spelling the domain, else None.
 
-    The printed word (often the logo's text, read with low confidence) wins because it keeps
-    the company's own spelling; the bare domain label is only a guess, so it gets 0.35.
+    The printed word (often the logo's text, read with low confidence) keeps the company's
+    own spelling. A domain alone is no company name: the card then has none.
     """
     flat = label.replace("-", "")
     for seg in segs:
@@ -549,8 +837,6 @@ def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | N
                 value = w.text.strip(_PUNCT_EDGES)
                 features = {"ocr": w.conf, "domain": 1.0, "domain_word": 1.0}
                 return Field(value, _calibrated("company", value, features), "ocr+domain", w.text)
-    if len(flat) < 3 or flat.isdigit():
-        return None
-    value = label.replace("-", " ").title()
-    features = {"domain": 1.0, "domain_guess": 1.0}
-    return Field(value, _calibrated("company", value, features), "email-domain", label)
+    # Only the domain (or a picture logo) names the firm: nothing printed says its name,
+    # and a name guessed from the domain is wrong as often as right ("Uma" for a university).
+    return None

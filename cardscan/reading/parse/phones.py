@@ -112,11 +112,15 @@ def _find_phones(
             if sum(m.valid for m in there) >= max(1, sum(m.valid for m in matches)):
                 matches, local = there, True
         prev_end = 0
+        prev_kind: str | None = None
         for i, m in enumerate(matches):
             digits = sum(c.isalnum() if m.vanity else c.isdigit() for c in m.raw)
             # The label is the word or two right before the number ("Mobile phone:", "T.").
             before = " ".join(re.findall(r"[A-Za-zÀ-ÿ.]+", text[prev_end : m.start])[-2:])
             kind = _label_kind(before)
+            if kind is None and i and re.fullmatch(r"[\s/,;|&]*", text[prev_end : m.start]):
+                # A list of numbers under one label ("Tel: 3544083, 3544093"): each is one.
+                kind = prev_kind
             after_end = matches[i + 1].start if i + 1 < len(matches) else len(text)
             if kind is None:
                 # "+1 555 0100 (mobile)": a label in brackets right after the number.
@@ -130,6 +134,7 @@ def _find_phones(
                 # worth keeping, since anything can stand level with a label.
                 kind = _label_left_of(words, segs, seg.index)
             prev_end = m.end
+            prev_kind = kind
             # Unlabelled, invalid digit runs are usually postcodes, dates or ID numbers.
             intl = m.raw.lstrip().startswith("+")
             if digits < 6 or (not m.valid and not labelled and not intl):
@@ -157,7 +162,9 @@ def _find_phones(
             raw = m.raw.strip()
             phone = Phone(
                 raw=raw,
-                e164=m.e164 if m.valid else None,
+                # A possible number that no longer validates (older cards) keeps its E.164
+                # form, flagged by ``valid``; an impossible one keeps only its print.
+                e164=m.e164 if m.valid or (m.e164 and validate.is_possible(m.e164)) else None,
                 type=PhoneType(kind),
                 valid=m.valid,
                 extension=m.extension,
@@ -207,7 +214,31 @@ def _find_phones(
                 issues.append(
                     f"phone '{raw}' could be {_or_list([region, *rivals])}: check the country"
                 )
-    return _lost_fax_label(out), issues
+    return _lost_fax_label(_completed_locals(out)), issues
+
+
+def _completed_locals(found: list[_PhoneFound]) -> list[_PhoneFound]:
+    """Short local numbers completed with the area code another number on the card prints.
+
+    "Tel: 3140806, Fax: 040-3140702": the card gives its city code once. Only numbers
+    printed without a calling code or trunk prefix, and only where the completed number is
+    possible in the donor's numbering plan (see :func:`validate.complete_local`); the
+    result stays flagged as repaired.
+    """
+    out = list(found)
+    for i, p in enumerate(out):
+        raw = p.phone.raw.strip()
+        if p.phone.valid or raw.startswith(("+", "0", "(")):
+            continue
+        digits = re.sub(r"\D", "", raw)
+        donors = [(q.phone.raw, q.phone.e164) for j, q in enumerate(out) if j != i and q.phone.e164]
+        done = validate.complete_local(digits, donors)
+        if done is None:
+            continue
+        e164, valid = done
+        phone = dataclasses.replace(p.phone, e164=e164, valid=valid)
+        out[i] = dataclasses.replace(p, phone=phone, repaired=True)
+    return out
 
 
 def _lost_fax_label(found: list[_PhoneFound]) -> list[_PhoneFound]:
