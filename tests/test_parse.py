@@ -1102,3 +1102,40 @@ def test_line_roles_come_from_the_fitted_model() -> None:
     )
     assert max(probs, key=probs.__getitem__) == "title"
     assert abs(sum(probs.values()) - 1) < 1e-9
+
+
+def test_region_from_the_postcode_beats_numbers_many_plans_read() -> None:
+    # Old 7-digit numbers are valid in many plans; the PIN code says India.
+    contact = parse_card(
+        card(
+            ("Ravi Kumar", 50),
+            "Sales Manager",
+            "12, Lake View Road, Pune - 411 001.",
+            "Tel : 2406806, Fax : 020-2493702",
+            "ravi@example.com",
+        )
+    )
+    assert [f.value.e164 for f in contact.phones] == ["+91202406806", "+91202493702"]
+
+
+def test_country_named_in_the_address_beats_numbers_valid_elsewhere() -> None:
+    contact = parse_card(
+        card(
+            ("Paul Mbarga", 50),
+            "Director",
+            "P.O. Box 1234 Douala - cameroon",
+            "Tel: 233 42 77 99",
+            "paul@example.com",
+        )
+    )
+    assert all(f.value.e164 is None or f.value.e164.startswith("+237") for f in contact.phones)
+
+
+def test_lower_case_or_one_word_name_spelled_by_the_email() -> None:
+    lower = parse_card(card(("jan de wit", 50), "ceo & founder", "jan@dewit.nl"))
+    assert lower.name is not None and lower.name.value.lower() == "jan de wit"
+    one = parse_card(card(("GIS", 60), ("Anand", 40), "Product Executive", "anand@example.in"))
+    assert one.name is not None and one.name.value == "Anand"
+    # A lower-case slogan the e-mail does not spell is no name.
+    slogan = parse_card(card(("Jane Doe", 50), "think bigger", "jane@example.com"))
+    assert slogan.name is not None and slogan.name.value == "Jane Doe"

@@ -208,7 +208,12 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
         _to_match(m, m.raw_string, False)
         for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
     ]
-    for repaired_text in _repairs(text):
+    repaired_texts = _repairs(text)
+    code = phonenumbers.country_code_for_region(region)
+    if code and f"({code})" in text:
+        # "(237) 222 47 20": the country's calling code printed in brackets, without "+".
+        repaired_texts.append(text.replace(f"({code})", f"+{code} "))
+    for repaired_text in repaired_texts:
         for m in phonenumbers.PhoneNumberMatcher(repaired_text, region, leniency=Leniency.POSSIBLE):
             fixed = _to_match(m, text[m.start : m.end], True)
             if not fixed.valid and country_code is not None:
@@ -540,18 +545,24 @@ _POSTCODE_REGIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"), "GB"),
     (re.compile(r"\b\d{4}\s?[A-Z]{2}\b(?!\s*\d)"), "NL"),
-    (re.compile(r"〒\s?\d{3}-\d{4}|\b\d{3}-\d{4}\b"), "JP"),
+    (re.compile(r"〒\s?\d{3}-\d{4}"), "JP"),
+    (_JP_BARE := re.compile(r"\b\d{3}-\d{4}\b"), "JP"),
+    # A PIN code printed in two groups of three after the city ("Pune - 411 001").
+    (re.compile(r"[A-Za-z]\s*[-–,]?\s*\b[1-9]\d{2} \d{3}\b(?![\s\-]*\d)"), "IN"),
 )
 
 
-def region_from_postcode(lines: Iterable[str]) -> str | None:
+def region_from_postcode(lines: Iterable[str], *, anywhere: bool = False) -> str | None:
     """The region whose postcode format an address line shows ("NSW 2000" → AU), else None.
 
     Only formats that belong to one country count; a bare five-digit code could be German,
-    French, Spanish, Italian or American.
+    French, Spanish, Italian or American. ``anywhere``: the lines are any of the card's, so
+    a format of digits alone ("555-0198", also a phone number's tail) does not count.
     """
     for line in lines:
         for pattern, region in _POSTCODE_REGIONS:
+            if anywhere and pattern is _JP_BARE:
+                continue
             if pattern.search(line):
                 return region
     return None
@@ -633,6 +644,11 @@ def guess_region(
     if postcode:
         found.append((postcode, "postcode"))
     found.extend((r, "legal form") for r in hints if r)
+    if not postcode:
+        # An address block the layout did not find still prints its postcode somewhere.
+        anywhere = region_from_postcode(texts, anywhere=True)
+        if anywhere:
+            found.append((anywhere, "postcode"))
     strongest = RegionGuess(*found[0]) if found else RegionGuess(DEFAULT_REGION, "default")
     national = _national_numbers(texts)
     if not national:
@@ -657,9 +673,13 @@ def guess_region(
 
     tied.sort(key=rank, reverse=True)
     best = tied[0]
-    # One stray fragment ("2345-6789" is a valid Danish number) must not outvote a hint.
-    if found and best != found[0][0] and top < max(2, counts[found[0][0]] + 1):
-        return strongest
+    # One stray fragment ("2345-6789" is a valid Danish number) must not outvote a hint,
+    # nor numbers that several regions read as valid alike: a short or old number valid
+    # in many plans says little, a country the card names says much.
+    if found and best != found[0][0]:
+        plans = {phonenumbers.country_code_for_region(r) for r in tied}  # US and CA: one
+        if top < max(2, counts[found[0][0]] + 1) or len(plans) > 1:
+            return strongest
     reasons = dict(reversed(found))
     if best in reasons:
         return RegionGuess(best, reasons[best])

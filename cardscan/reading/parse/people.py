@@ -187,6 +187,23 @@ def _name_shape(cand: _Candidate) -> float:
     return max(score, 0.0)
 
 
+def _plain_words(text: str) -> bool:
+    """True for one to four words of letters only, none of them a lexicon word."""
+    words = text.split()
+    if not 1 <= len(words) <= 4:
+        return False
+    for w in words:
+        core = w.replace("-", "").replace("'", "")
+        if not core.isalpha():
+            return False
+        folded = _fold(core)
+        if folded in lexicon.NAME_PARTICLES:
+            continue
+        if len(folded) < 3 or _known_word(folded) or folded in lexicon.COMPANY_WORDS:
+            return False
+    return True
+
+
 # Name score lost by a line the domain spells: more often a firm than a person.
 _SPELLED_NAME_PENALTY = 1.5
 
@@ -222,6 +239,11 @@ def _score_roles(
 
     shape = _name_shape(cand)
     name_email = _name_email_match(cand.text.split(), email_locals) if shape else 0.0
+    if not shape and _plain_words(cand.text):
+        # One word, or a name printed all in lower case ("jane de wit"), is a name only
+        # when the e-mail spells it.
+        name_email = _name_email_match(cand.text.split(), email_locals)
+        shape = 0.5 if name_email >= 0.85 else 0.0
     name = 0.0
     if shape:
         # Size from the name proper: "MBA" or "Dr." is often set smaller.
