@@ -80,25 +80,46 @@ def _groups(folder: Path) -> dict[str, str]:
     return _GROUP_CACHE[folder]
 
 
-def label(text: str, truth: Any) -> str | None:
-    """The role whose true value this line spells; "other"; None when only part of one."""
+def similarities(text: str, truth: Any) -> tuple[dict[str, float], bool]:
+    """How well a line spells each role's true value (best form), and whether it is only
+    part of one (or one is part of it)."""
     line = bench.normalize_text(text)
-    if not line:
-        return "other"
-    best, best_role, partial = 0.0, "other", False
+    best: dict[str, float] = {}
+    partial = False
     for role in ("name", "title", "company"):
         for value in getattr(truth, role):
             want = bench.normalize_text(value)
-            if not want:
+            if not want or not line:
                 continue
-            similarity = edit_similarity(line, want)
-            if similarity > best:
-                best, best_role = similarity, role
+            best[role] = max(best.get(role, 0.0), edit_similarity(line, want))
             if line != want and (line in want or want in line):
                 partial = True
-    if best >= 0.85:
-        return best_role
-    return None if partial else "other"
+    return best, partial
+
+
+def labels(texts: Sequence[str], truth: Any) -> list[str | None]:
+    """The role of each candidate line of one card; "other"; None for lines left out.
+
+    A role's label goes to every line that spells one of its true forms (similarity ≥ 0.85:
+    a piece of a line and the whole line with a credential both name the person). A line
+    that is only part of a true value is left out rather than taught as "other".
+    """
+    scored = [similarities(t, truth) for t in texts]
+    out: list[str | None] = ["other"] * len(texts)
+    for k, (_sims, partial) in enumerate(scored):
+        if partial:
+            out[k] = None
+    for role in ("name", "title", "company"):
+        ranked = sorted(
+            (sims.get(role, 0.0), k)
+            for k, (sims, _) in enumerate(scored)
+            if sims.get(role, 0.0) >= 0.85
+        )
+        if not ranked:
+            continue
+        for _, k in ranked:
+            out[k] = role
+    return out
 
 
 def rows_of(caches: Sequence[Path], settings: Settings) -> list[Row]:
@@ -121,8 +142,9 @@ def rows_of(caches: Sequence[Path], settings: Settings) -> list[Row]:
             finally:
                 _ROLE_ROWS.reset(token)
             source = source_of(photo, cache)
-            for text, _whole, features in sink:
-                out.append(Row(source, str(photo.photo), features, label(text, wanted[0])))
+            tags = labels([text for text, _, _ in sink], wanted[0])
+            for (_text, _whole, features), tag in zip(sink, tags, strict=True):
+                out.append(Row(source, str(photo.photo), features, tag))
     return out
 
 

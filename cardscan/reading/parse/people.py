@@ -323,18 +323,47 @@ def _fitted_scores(
         model = roles.default_model()
     except (OSError, ValueError):
         return list(scores)
-    out = []
+    out: list[_Roles] = []
     for sc, feats in zip(scores, rows, strict=True):
-        probs = model.probabilities(feats)
-        odds = roles.role_scores(probs)
+        logits = model.logits(feats)
         if _office_label(sc.title_text) or feats["legal_form"] or feats["firm"]:
-            # "Head Office" says where, "Doe & Partner KG" names a firm: neither is a title.
-            odds["title"] = -9.0
+            # "Head Office" says where, "Doe & Partner KG" names a firm: neither is a title,
+            # so the line is whichever of the other classes the model finds likelier.
+            logits["title"] = -50.0
+        probs = roles.softmax(logits)
+        odds = roles.role_scores(logits)
         out.append(
             dataclasses.replace(
                 sc, name=odds["name"], title=odds["title"], company=odds["company"], probs=probs
             )
         )
+    return _credentials_kept(cands, out)
+
+
+def _credentials_kept(cands: Sequence[_Candidate], out: list[_Roles]) -> list[_Roles]:
+    """A name and its credentials are one person: the whole printed line keeps them.
+
+    "Jane Doe, MBA" and its piece "Jane Doe" name the same person; the piece never beats the
+    whole line for the name, so the credential the card prints is not lost.
+    """
+    for k, cand in enumerate(cands):
+        whole = next(
+            (
+                j
+                for j, c in enumerate(cands)
+                if c.seg is cand.seg and len(c.words) == len(c.seg.words) and j != k
+            ),
+            None,
+        )
+        if whole is None or out[whole].name <= 0:
+            continue
+        rest = [w for w in cand.seg.words if w not in cand.words]
+        folded = [_fold(w.text).strip(_PUNCT_EDGES) for w in rest]
+        if rest and all(
+            f in lexicon.POST_NOMINALS or f.replace(".", "") in lexicon.POST_NOMINALS
+            for f in folded
+        ):
+            out[k] = dataclasses.replace(out[k], name=min(out[k].name, out[whole].name - 0.01))
     return out
 
 

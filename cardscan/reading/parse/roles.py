@@ -88,20 +88,28 @@ class RoleModel:
             raise ValueError("role model: features or roles differ from this cardscan's")
         return cls(data["coef"], data["intercept"], data["mean"], data["scale"])  # type: ignore[arg-type]
 
-    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
-        """P(role) for one line."""
+    def logits(self, features: Mapping[str, float]) -> dict[str, float]:
+        """The linear score of each role for one line (softmax gives the probabilities)."""
         x = [
             (features.get(f, 0.0) - m) / s
             for f, m, s in zip(FEATURES, self.mean, self.scale, strict=True)
         ]
-        logits = [
-            b + sum(w * v for w, v in zip(row, x, strict=True))
-            for row, b in zip(self.coef, self.intercept, strict=True)
-        ]
-        top = max(logits)
-        exps = [math.exp(v - top) for v in logits]
-        total = sum(exps)
-        return {r: e / total for r, e in zip(ROLES, exps, strict=True)}
+        return {
+            r: b + sum(w * v for w, v in zip(row, x, strict=True))
+            for r, row, b in zip(ROLES, self.coef, self.intercept, strict=True)
+        }
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
+        """P(role) for one line."""
+        return softmax(self.logits(features))
+
+
+def softmax(logits: Mapping[str, float]) -> dict[str, float]:
+    """Probabilities from linear scores."""
+    top = max(logits.values())
+    exps = {r: math.exp(v - top) for r, v in logits.items()}
+    total = sum(exps.values())
+    return {r: e / total for r, e in exps.items()}
 
 
 @cache
@@ -110,7 +118,16 @@ def default_model() -> RoleModel:
     return RoleModel.from_dict(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
 
 
-def role_scores(probs: Mapping[str, float]) -> dict[str, float]:
-    """Log-odds of each role against "other": positive when the line is likelier that role."""
-    other = max(probs["other"], 1e-9)
-    return {r: math.log(max(probs[r], 1e-9) / other) for r in ROLES if r != "other"}
+def role_scores(logits: Mapping[str, float]) -> dict[str, float]:
+    """Each role's log-odds against the line's likeliest other class.
+
+    Positive only for the line's most likely class: a line the model calls a title is no
+    company just because the title went to another line. From the linear scores, so two
+    lines the model is sure of still differ by how sure.
+    """
+    out = {}
+    for r in ROLES:
+        if r == "other":
+            continue
+        out[r] = logits[r] - max(v for s, v in logits.items() if s != r)
+    return out
