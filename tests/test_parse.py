@@ -1139,3 +1139,31 @@ def test_lower_case_or_one_word_name_spelled_by_the_email() -> None:
     # A lower-case slogan the e-mail does not spell is no name.
     slogan = parse_card(card(("Jane Doe", 50), "think bigger", "jane@example.com"))
     assert slogan.name is not None and slogan.name.value == "Jane Doe"
+
+
+def test_id_number_with_dashes_is_no_range_of_phones() -> None:
+    contact = parse_card(
+        card(("Anna Kovacs", 50), "1051 Budapest", "Fo utca 7/3", "12345678-2-43", "anna@ex.hu")
+    )
+    assert contact.phones == ()
+
+
+def test_plus_read_as_four_before_the_cards_calling_code() -> None:
+    contact = parse_card(
+        card(
+            ("Ray Smit", 50),
+            "Lindenlaan 12",
+            "\\ 431 20 8150442",
+            "1015 AB Amsterdam",
+            "ray@example.nl",
+        )
+    )
+    assert [f.value.e164 for f in contact.phones] == ["+31208150442"]
+    assert contact.phones[0].source == "ocr+repair"
+
+
+def test_country_label_under_a_generic_tld_is_no_company_label() -> None:
+    contact = parse_card(
+        card(("FERNCASTLE", 40), ("Nora Pell", 50), "Project Manager", "nora@ferncastle.uk.com")
+    )
+    assert contact.company is not None and contact.company.value == "FERNCASTLE"

@@ -213,6 +213,11 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
     if code and f"({code})" in text:
         # "(237) 222 47 20": the country's calling code printed in brackets, without "+".
         repaired_texts.append(text.replace(f"({code})", f"+{code} "))
+    if country_code is not None and country_code >= 10:
+        # "+" read as "4" before the card's calling code ("431 20 …" for "+31 20 …").
+        plus = re.sub(rf"(?<![\w+])4(?={country_code}[\s\-.(]?\d)", "+", text)
+        if plus != text:
+            repaired_texts.append(plus)
     for repaired_text in repaired_texts:
         for m in phonenumbers.PhoneNumberMatcher(repaired_text, region, leniency=Leniency.POSSIBLE):
             fixed = _to_match(m, text[m.start : m.end], True)
@@ -256,6 +261,14 @@ def _cut_ranges(text: str, region: str) -> str:
     """
     for m in reversed(list(_RANGE_TAIL.finditer(text))):
         head = text[: m.start()]
+        groups = re.findall(r"\d+", m.group(1))
+        start = re.search(r"[+(\d][\d\s().\-/]*$", head)
+        # A range repeats groups of one length after a number dialled in full ("+…", "0…");
+        # "29279830-2-43" (a tax number) is none.
+        if len({len(g) for g in groups}) != 1 or start is None:
+            continue
+        if not start.group(0).startswith(("+", "(", "0")):
+            continue
         whole = text[: m.end()]
         head_valid = any(
             p.end == len(head) and phonenumbers.is_valid_number(p.number)

@@ -178,7 +178,11 @@ def _domain_labels(domains: Iterable[str]) -> list[str]:
         if d in lexicon.WEBMAIL_DOMAINS:
             continue
         labels = d.split(".")
-        if len(labels) >= 3 and labels[-2] in lexicon.SECOND_LEVEL:
+        if len(labels) >= 3 and (
+            labels[-2] in lexicon.SECOND_LEVEL
+            # "example.uk.com", "example.us.org": a country label under a generic TLD.
+            or (len(labels[-2]) == 2 and labels[-1] in ("com", "net", "org"))
+        ):
             labels = labels[:-2]
         else:
             labels = labels[:-1]
