@@ -1167,3 +1167,41 @@ def test_country_label_under_a_generic_tld_is_no_company_label() -> None:
         card(("FERNCASTLE", 40), ("Nora Pell", 50), "Project Manager", "nora@ferncastle.uk.com")
     )
     assert contact.company is not None and contact.company.value == "FERNCASTLE"
+
+
+def test_tax_number_is_no_phone() -> None:
+    contact = parse_card(
+        card(("Dana Levi", 50), "VAT 514292668", "T: 03-5226341", "dana@example.co.il")
+    )
+    assert [f.value.e164 for f in contact.phones] == ["+97235226341"]
+
+
+def test_short_digit_groups_ending_a_number_are_kept_however_unsure() -> None:
+    contact = parse_card(
+        card(("Jan Peeters", 50), "+32 3 617 00 61", "jan@example.be", low=("00", "61"))
+    )
+    assert [f.value.e164 for f in contact.phones] == ["+3236170061"]
+
+
+def test_unsure_logo_strokes_before_a_company_are_dropped() -> None:
+    contact = parse_card(
+        card(
+            ("Dana Levi", 50),
+            "Sales Director",
+            ("Xq ee WHS Corvane Logistics Ltd", 40),
+            "dana@corvane.co.il",
+            low=("Xq", "ee", "WHS"),
+        )
+    )
+    assert contact.company is not None and contact.company.value == "Corvane Logistics Ltd"
+    # A word of the name the domain spells stays, however unsure OCR was of it.
+    contact = parse_card(
+        card(
+            ("Freya Sand", 50),
+            "Leiterin Marketing",
+            ("Tannengriin Consulting AG", 40),
+            "freya@tannengruen-consulting.de",
+            low=("Tannengriin",),
+        )
+    )
+    assert contact.company is not None and contact.company.value.startswith("Tannengr")

@@ -9,7 +9,7 @@ import dataclasses
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cardscan import lexicon
@@ -186,11 +186,23 @@ def _segments(ocr: OcrResult) -> list[_Segment]:
         # Icons sit at the ends of an item; junk in the middle is left for the patterns.
         while words and _is_junk(words[0]):
             words = words[1:]
-        while words and _is_junk(words[-1]):
+        while words and _is_junk(words[-1]) and not _number_tail(words):
             words = words[:-1]
         if words:
             segments.append(_Segment(tuple(words), len(segments)))
     return segments
+
+
+def _number_tail(words: Sequence[Word]) -> bool:
+    """True when the last word is a digit group continuing a number ("+32 3617 00 61").
+
+    Tesseract is often unsure of short digit groups at the end of a number; they are the
+    number's digits, not an icon.
+    """
+    if len(words) < 2:
+        return False
+    last, before = words[-1].text, words[-2].text
+    return last.isdigit() and any(c.isdigit() for c in before)
 
 
 def _char_spans(seg: _Segment) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ from cardscan.reading.parse.lines import (
     _SEPARATORS,
     _Candidate,
     _char_spans,
+    _clean_text,
     _fold,
     _Found,
     _known_word,
@@ -39,6 +40,7 @@ from cardscan.reading.parse.text import (
     _respell_title,
     _title_case,
 )
+from cardscan.similarity import edit_similarity
 
 
 def _candidates(
@@ -680,7 +682,7 @@ def _read_people(
         pieces = [p for label in labels for p in (label, *label.split("-"))]
         taken = {i for i in (ni, ti) if i is not None}
         lines = _company_lines(cand, [c for i, c in enumerate(cands) if i not in taken and i != ci])
-        text = " ".join(c.text for c in lines)
+        text = " ".join([_without_noise(lines[0], labels), *(c.text for c in lines[1:])])
         value = _fix_suffix_case(_respell(_fix_capital_i(text), pieces))
         features = {
             "ocr": cand.conf,
@@ -827,6 +829,26 @@ def _company_lines(company: _Candidate, others: Sequence[_Candidate]) -> list[_C
             continue
         break
     return lines
+
+
+def _without_noise(cand: _Candidate, labels: Sequence[str]) -> str:
+    """A company line without the unsure logo strokes OCR read before the name.
+
+    "Lops eee WHS Acme Logistics Ltd" with the first three words read at low confidence:
+    they go when the domain spells none of them and what is left still ends in a legal
+    form or spells the domain.
+    """
+    words = list(cand.words)
+    pieces = [p for label in labels for p in (label, *label.split("-")) if p]
+    while len(words) > 1 and words[0].conf < 0.6:
+        first = _letters(words[0].text)
+        if any(edit_similarity(first, piece) >= 0.6 for piece in pieces):
+            break  # a word of the name the domain spells, only read with low confidence
+        rest = _clean_text(" ".join(w.text for w in words[1:]))
+        if not (_legal_suffix(rest) or (labels and _domain_match(rest, labels) >= 0.8)):
+            break
+        words = words[1:]
+    return _clean_text(" ".join(w.text for w in words))
 
 
 def _person_named_site(cand: _Candidate, sc: _Roles) -> bool:

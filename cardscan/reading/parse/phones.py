@@ -74,6 +74,14 @@ def _label_left_of(words: Sequence[Word], segs: Sequence[_Segment], own: int) ->
     return best[1] if best else None
 
 
+# Labels of tax and company registration numbers printed beside the phones.
+_ID_LABEL = re.compile(
+    r"(?i)\b(?:vat|gst|gstin|tin|pan|cin|abn|acn|siret|siren|ust-?id(?:nr)?|uid|kvk|btw|"
+    r"iva|p\.?\s?iva|cif|nif|nipc|reg(?:istration)?(?:\.|\s?no)?|cr|tax(?:\s?id)?|vat\s?no)"
+    r"\b[\s.:#-]*(?:no\.?|nr\.?|number)?[\s.:#-]*$"
+)
+
+
 def _find_phones(
     segs: Sequence[_Segment], guess: validate.RegionGuess, country_code: int | None
 ) -> tuple[list[_PhoneFound], list[str]]:
@@ -111,7 +119,7 @@ def _find_phones(
             there = validate.find_phones(text, office, validate.code_for_region(office))
             if sum(m.valid for m in there) >= max(1, sum(m.valid for m in matches)):
                 matches, local = there, True
-        prev_end = 0
+        prev_end = prev_start = 0
         prev_kind: str | None = None
         for i, m in enumerate(matches):
             digits = sum(c.isalnum() if m.vanity else c.isdigit() for c in m.raw)
@@ -135,6 +143,12 @@ def _find_phones(
                 kind = _label_left_of(words, segs, seg.index)
             prev_end = m.end
             prev_kind = kind
+            # A tax or company registration number ("VAT 123456789") is no phone, however
+            # valid its digits happen to be.
+            if not labelled and _ID_LABEL.search(text[max(prev_start, m.start - 16) : m.start]):
+                prev_start = m.end
+                continue
+            prev_start = m.end
             # Unlabelled, invalid digit runs are usually postcodes, dates or ID numbers.
             intl = m.raw.lstrip().startswith("+")
             if digits < 6 or (not m.valid and not labelled and not intl):
