@@ -13,13 +13,13 @@ from cardscan.models import Field, mean_conf
 from cardscan.reading import validate
 from cardscan.reading.parse import roles
 from cardscan.reading.parse.address import _address_score
+from cardscan.reading.parse.company import _company_from_domain, _company_lines, _without_noise
 from cardscan.reading.parse.confidence import _ROLE_ROWS, _accent_risk, _calibrated
 from cardscan.reading.parse.lines import (
     _PUNCT_EDGES,
     _SEPARATORS,
     _Candidate,
     _char_spans,
-    _clean_text,
     _fold,
     _Found,
     _known_word,
@@ -38,9 +38,9 @@ from cardscan.reading.parse.text import (
     _name_email_match,
     _respell,
     _respell_title,
+    _role_words,
     _title_case,
 )
-from cardscan.similarity import edit_similarity
 
 
 def _candidates(
@@ -118,23 +118,6 @@ def _with_suffix_lines(
             upper = max(above, key=lambda s: s.bottom)
             extra.append(_Candidate(upper, upper.words + seg.words))
     return cands + extra
-
-
-def _role_words(tokens: Sequence[str]) -> tuple[int, int, int, int]:
-    """Counts of (role, seniority, org-unit, function) words among folded ``tokens``.
-
-    Hyphenated words count by their parts too ("experte-comptable", "co-founder").
-    """
-    tokens = [*tokens, *(p for t in tokens if "-" in t for p in t.split("-") if p)]
-    roles = sum(
-        1
-        for t in tokens
-        if t in lexicon.TITLE_ROLES or (len(t) > 7 and t.endswith(lexicon.TITLE_ROLE_ENDINGS))
-    )
-    senior = sum(1 for t in tokens if t in lexicon.SENIORITY)
-    units = sum(1 for t in tokens if t in lexicon.ORG_UNITS)
-    functions = sum(1 for t in tokens if t in lexicon.FUNCTION_WORDS)
-    return roles, senior, units, functions
 
 
 def _name_shape(cand: _Candidate) -> float:
@@ -751,106 +734,6 @@ def _title_continuation(title: _Candidate, others: Sequence[_Candidate]) -> _Can
     return best
 
 
-_COMPANY_GLUE = frozenset({"&", "and", "und", "et", "y", "of", "de", "des", "di", "für", "for"})
-
-
-def _generic(text: str) -> bool:
-    """True when a line holds only generic company words ("International Logistics Ltd.")."""
-    tokens = [t for t in _tokens(text) if t not in ("&", "-", "/")]
-    return bool(tokens) and all(
-        t in lexicon.COMPANY_WORDS
-        or t.replace(".", "") in lexicon.COMPANY_SUFFIXES
-        or t in _COMPANY_GLUE
-        or t in lexicon.COUNTRY_NAMES
-        for t in tokens
-    )
-
-
-def _open_end(text: str) -> bool:
-    """True when a line ends where a company name goes on ("… Institute of", "… &")."""
-    tokens = _tokens(text)
-    return bool(tokens) and (tokens[-1] in _COMPANY_GLUE or text.rstrip().endswith(("&", "-")))
-
-
-def _open_start(text: str) -> bool:
-    """True when a line continues the one above ("& Logistics Ltd.", "international …")."""
-    stripped = text.lstrip()
-    tokens = _tokens(text)
-    return stripped[:1] in ("&", "-") or (bool(tokens) and tokens[0] in _COMPANY_GLUE)
-
-
-def _company_lines(company: _Candidate, others: Sequence[_Candidate]) -> list[_Candidate]:
-    """The company's line with the lines it continues over, top to bottom.
-
-    A company printed on two lines ("BLUE HARBOR" over "International Logistics", "Institute
-    of" over "Science & Technology") is one name: a line right above or below, in the same
-    column, joins when one of the two ends or starts open (a glue word, "&") or when the
-    chosen line holds only generic company words, which name no company alone. Person
-    names, titles, digits and lines far apart never join.
-    """
-    lines = [company]
-
-    def neighbour(edge: _Candidate, above: bool) -> _Candidate | None:
-        best = None
-        for c in others:
-            if len(c.words) != len(c.seg.words) or c in lines:
-                continue
-            gap = (edge.top - c.bottom) if above else (c.top - edge.bottom)
-            h = max(edge.height, c.height, 1)
-            overlap = min(edge.right, c.right) - max(edge.left, c.left)
-            if not (-0.2 * h <= gap < 0.9 * h) or overlap <= 0:
-                continue
-            if not 0.4 <= c.height / max(edge.height, 1) <= 2.5:
-                continue
-            if any(ch.isdigit() or ch == "@" for ch in c.text) or len(_tokens(c.text)) > 6:
-                continue
-            if _role_words(_tokens(c.text))[0] or (_legal_suffix(c.text) and above is False):
-                continue
-            if best is None or abs(gap) < abs(
-                (edge.top - best.bottom) if above else (best.top - edge.bottom)
-            ):
-                best = c
-        return best
-
-    for _ in range(2):
-        up = neighbour(lines[0], above=True)
-        if up is not None and (
-            _open_start(lines[0].text) or _open_end(up.text) or _generic(lines[0].text)
-        ):
-            lines.insert(0, up)
-            continue
-        down = neighbour(lines[-1], above=False)
-        if (
-            down is not None
-            and (_open_end(lines[-1].text) or _open_start(down.text) or _generic(down.text))
-            and not _legal_suffix(lines[-1].text)
-        ):
-            lines.append(down)
-            continue
-        break
-    return lines
-
-
-def _without_noise(cand: _Candidate, labels: Sequence[str]) -> str:
-    """A company line without the unsure logo strokes OCR read before the name.
-
-    "Lops eee WHS Acme Logistics Ltd" with the first three words read at low confidence:
-    they go when the domain spells none of them and what is left still ends in a legal
-    form or spells the domain.
-    """
-    words = list(cand.words)
-    pieces = [p for label in labels for p in (label, *label.split("-")) if p]
-    while len(words) > 1 and words[0].conf < 0.6:
-        first = _letters(words[0].text)
-        if any(edit_similarity(first, piece) >= 0.6 for piece in pieces):
-            break  # a word of the name the domain spells, only read with low confidence
-        rest = _clean_text(" ".join(w.text for w in words[1:]))
-        if not (_legal_suffix(rest) or (labels and _domain_match(rest, labels) >= 0.8)):
-            break
-        words = words[1:]
-    return _clean_text(" ".join(w.text for w in words))
-
-
 def _person_named_site(cand: _Candidate, sc: _Roles) -> bool:
     """True for a line taken as a company only because the domain spells it, shaped as a name."""
     return sc.company_domain >= 0.8 and not sc.company_suffix and _name_shape(cand) >= 0.6
@@ -895,21 +778,3 @@ def _margin(
     rivals = [role(s) for j, s in enumerate(scores) if j != chosen and not (cands[j].ids & own)]
     runner_up = max(rivals, default=0.0)
     return max(0.0, min(1.0, (role(scores[chosen]) - max(runner_up, 0.0)) / 2.0))
-
-
-def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | None:
-    """A company for a card whose logo prints it as one word spelling the domain, else None.
-
-    The printed word (often the logo's text, read with low confidence) keeps the company's
-    own spelling. A domain alone is no company name: the card then has none.
-    """
-    flat = label.replace("-", "")
-    for seg in segs:
-        for w in seg.words:
-            if _letters(w.text) == flat and len(flat) >= 3:
-                value = w.text.strip(_PUNCT_EDGES)
-                features = {"ocr": w.conf, "domain": 1.0, "domain_word": 1.0}
-                return Field(value, _calibrated("company", value, features), "ocr+domain", w.text)
-    # Only the domain (or a picture logo) names the firm: nothing printed says its name,
-    # and a name guessed from the domain is wrong as often as right ("Uma" for a university).
-    return None

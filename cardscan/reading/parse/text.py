@@ -483,3 +483,20 @@ def _languages(tokens: Iterable[str]) -> frozenset[str]:
                     votes[language] = votes.get(language, 0) + 1
     top = max(votes.values(), default=0)
     return frozenset(language for language, n in votes.items() if n == top and top)
+
+
+def _role_words(tokens: Sequence[str]) -> tuple[int, int, int, int]:
+    """Counts of (role, seniority, org-unit, function) words among folded ``tokens``.
+
+    Hyphenated words count by their parts too ("experte-comptable", "co-founder").
+    """
+    tokens = [*tokens, *(p for t in tokens if "-" in t for p in t.split("-") if p)]
+    roles = sum(
+        1
+        for t in tokens
+        if t in lexicon.TITLE_ROLES or (len(t) > 7 and t.endswith(lexicon.TITLE_ROLE_ENDINGS))
+    )
+    senior = sum(1 for t in tokens if t in lexicon.SENIORITY)
+    units = sum(1 for t in tokens if t in lexicon.ORG_UNITS)
+    functions = sum(1 for t in tokens if t in lexicon.FUNCTION_WORDS)
+    return roles, senior, units, functions
