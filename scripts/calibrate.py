@@ -180,7 +180,7 @@ def replay_photo(photo: RecordedPhoto, settings: Settings) -> list[CardResult]:
             card.qr,
             settings,
             0.0,
-            evidence=calibration.Evidence(card.found),
+            evidence=calibration.Evidence(card.found, card.ocr.second),
         )
         for index, card in enumerate(photo.cards)
     ]
@@ -286,7 +286,8 @@ def value_tallies(photos: Sequence[RecordedPhoto], settings: Settings) -> dict[s
     """Per field, every parsed value's final confidence (both stages) against its being right."""
     points: dict[str, list[tuple[float, bool]]] = {f: [] for f in bench.CALIBRATED_FIELDS}
     for truth, contact, _found, card in _parsed_cards(photos, settings, readings=False):
-        final = calibration.recalibrate(contact, card.ocr, calibration.Evidence(card.found))
+        evidence = calibration.Evidence(card.found, card.ocr.second)
+        final = calibration.recalibrate(contact, card.ocr, evidence)
         for kind, value, conf in contact_values(final):
             points[kind].append((conf, _value_right(truth, kind, value)))
     return {f: Tally(tuple(p)) for f, p in points.items()}
@@ -311,7 +312,7 @@ def value_points(photos: Sequence[RecordedPhoto], settings: Settings) -> list[Va
     """
     out: list[ValuePoint] = []
     for truth, contact, _found, card in _parsed_cards(photos, settings, readings=False):
-        evidence = calibration.Evidence(card.found)
+        evidence = calibration.Evidence(card.found, card.ocr.second)
         for kind, value, raw, conf in contact_raw_values(contact):
             feats = calibration.evidence_features(kind, value, raw, card.ocr, evidence, contact)
             right = _value_right(truth, kind, value)

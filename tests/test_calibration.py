@@ -313,3 +313,22 @@ def test_an_offset_fit_starts_from_the_given_log_odds() -> None:
     y = [float(rng.random() < 1 / (1 + math.exp(-v))) for v in z]
     intercept, (_w,) = calibrate.fit_logistic([[0.0] for _ in z], y, [0], offset=z)
     assert abs(intercept) < 0.2
+
+
+def test_a_second_reading_reaches_the_second_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from cardscan.config import Settings
+    from cardscan.reading import pipeline
+
+    strict = calibration.Recalibration(weights={"second_agrees": 1.0, "second_differs": -4.0})
+    monkeypatch.setattr(calibration, "RECALIBRATION", strict)
+    ocr = card(("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com", "Tel +44 20 7946 0958")
+    agreed = dataclasses.replace(ocr, second=ocr.text)
+    differs = dataclasses.replace(ocr, second=ocr.text.replace("orbel", "orbei"))
+    assert OcrResult.from_dict(differs.to_dict()) == differs
+    assert "second" not in ocr.to_dict()  # recorded OCR without a second reading is unchanged
+    sure = pipeline.card_result("x", 0, agreed, [], Settings(), 0.0).contact
+    unsure = pipeline.card_result("x", 0, differs, [], Settings(), 0.0).contact
+    assert sure.emails[0].confidence >= 0.6 > unsure.emails[0].confidence
+    assert unsure.name is not None and unsure.name.confidence >= 0.6  # its text agrees

@@ -184,7 +184,8 @@ def card_result(
         # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
         return _failed(source, f"{source}: no text found on the card", start, RETAKE_HINT, index)
     contact = parse.parse_card(ocr, settings.region) if readable(ocr) else Contact()
-    contact = calibration.recalibrate(contact, ocr, evidence or calibration.Evidence())
+    evidence = evidence or calibration.Evidence(second=ocr.second)
+    contact = calibration.recalibrate(contact, ocr, evidence)
     contact = with_qr_codes(contact, codes, settings.region)
     if not _has_any_field(contact):
         return _failed(
@@ -279,7 +280,7 @@ def process_image(
             with timed(timings, "qr"):
                 codes = [code.payload for code in imaging.decode_qr(card.image)]
             with timed(timings, "parse"):
-                evidence = calibration.Evidence(found=card.quad is not None)
+                evidence = calibration.Evidence(card.quad is not None, ocr.second)
                 results.append(
                     card_result(source, index, ocr, codes, settings, start, card.quad, evidence)
                 )
