@@ -573,6 +573,23 @@ def render_held_out(rows: Sequence[HeldOut], threshold: float) -> str:
     return "\n".join(lines)
 
 
+def render_sweep(rows: Sequence[HeldOut], thresholds: Sequence[float]) -> str:
+    """Wrong unflagged and right flagged at other review thresholds (held-out confidences)."""
+    after = Tally(tuple(p for row in rows for p in row.after.points))
+    before = Tally(tuple(p for row in rows for p in row.before.points))
+    lines = [
+        "| threshold | wrong unflagged: parser → both | right flagged: parser → both |",
+        "|---|---|---|",
+    ]
+    for t in thresholds:
+        wb0, w, rb0, r = before.caught(t)
+        wb1, _, rb1, _ = after.caught(t)
+        lines.append(
+            f"| {t:g} | {_pct(w - wb0, w)} → {_pct(w - wb1, w)} | {_pct(rb0, r)} → {_pct(rb1, r)} |"
+        )
+    return "\n".join(lines)
+
+
 def _brier(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
@@ -584,13 +601,18 @@ def fit_stage2_command(
     points = value_points(photos, settings)
     threshold = settings.review_threshold
     model = fit_recalibration(points, l2, balance)
+    held = leave_one_source_out(points, l2, balance)
     return "\n".join(
         [
             render_recalibration(model, points),
             "",
             "### Leave one source out (fit without it, judge on it): parser → both stages",
             "",
-            render_held_out(leave_one_source_out(points, l2, balance), threshold),
+            render_held_out(held, threshold),
+            "",
+            "### Other review thresholds, same held-out confidences, all sources",
+            "",
+            render_sweep(held, (0.5, 0.6, 0.7, 0.8, 0.9)),
             "",
             "Values: each value of the six fields of the bench's F1 table that the parser "
             "read on a card with truth (QR values and addresses left out); wrong unflagged = "

@@ -332,3 +332,11 @@ def test_a_second_reading_reaches_the_second_stage(monkeypatch: pytest.MonkeyPat
     unsure = pipeline.card_result("x", 0, differs, [], Settings(), 0.0).contact
     assert sure.emails[0].confidence >= 0.6 > unsure.emails[0].confidence
     assert unsure.name is not None and unsure.name.confidence >= 0.6  # its text agrees
+
+
+def test_the_threshold_sweep_counts_held_out_values() -> None:
+    before = calibrate.Tally(((0.9, False), (0.9, True), (0.4, True)))
+    after = calibrate.Tally(((0.55, False), (0.9, True), (0.4, True)))
+    table = calibrate.render_sweep([calibrate.HeldOut("s", before, after)], (0.5, 0.6))
+    assert "| 0.5 | 1/1 (100%) → 1/1 (100%) | 1/2 (50%) → 1/2 (50%) |" in table
+    assert "| 0.6 | 1/1 (100%) → 0/1 (0%) | 1/2 (50%) → 1/2 (50%) |" in table
