@@ -32,3 +32,23 @@ def sides_by_name(path: str | Path, settings: Settings, info: TesseractInfo) -> 
             contact=Contact(name=Field(stem, 0.9), emails=(Field(f"{stem}@example.org", 0.9),)),
         )
     ]
+
+
+#: What ``check_tesseract`` would say, for runs whose workers never call Tesseract.
+FAKE_INFO = TesseractInfo("/nonexistent/tesseract", "5.5.0", "setting", None, ("eng",))
+
+
+def slow_card(path: str | Path, settings: Settings, info: TesseractInfo) -> list[CardResult]:
+    """A card read in CARD_DELAY seconds; a photo with "slow" in its name takes a minute in a child
+    process (as Tesseract runs in one), so only a kill ends it early."""
+    import subprocess
+    import sys
+    import time
+
+    stem = Path(path).stem
+    if "slow" in stem:
+        subprocess.run([sys.executable, "-c", "import time; time.sleep(60)"], check=False)
+    else:
+        time.sleep(float(os.environ.get("CARD_DELAY", "0.2")))
+    email = (Field(f"{stem}@example.org", 0.9),)
+    return [CardResult(str(path), contact=Contact(name=Field(f"Person {stem}", 0.9), emails=email))]
