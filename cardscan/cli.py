@@ -56,7 +56,7 @@ from cardscan.outputs.followup import (
     tasks_csv,
     tasks_ics,
 )
-from cardscan.outputs.report import photo_thumbnails, render_report
+from cardscan.outputs.report import photo_thumbnails, render_report, straightened_cards
 from cardscan.reading.ocr import check_tesseract, language_report
 from cardscan.reading.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import (
@@ -68,6 +68,7 @@ from cardscan.run import (
     run_scan,
     why,
 )
+from cardscan.text import clean_text
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -721,7 +722,7 @@ def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
                 mark = " " if x.casefold() == y.casefold() else "≠"
                 label = key if i == 0 else ""
                 lines.append(f"{label:<11}{mark}  {_cut(x, col).ljust(col)}  {_cut(y, col)}")
-    return "\n".join(lines)
+    return clean_text("\n".join(lines), multiline=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -782,6 +783,153 @@ def undo(change_id: int, db: Path | None) -> None:
     store = _open_store(db)
     entry = store.undo(change_id)
     click.echo(f"undone {entry.action} {entry.id}: {entry.summary}")
+
+
+def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
+    """``OLD=NEW`` option values as pairs."""
+    out = []
+    for text in texts:
+        old, sep, new = text.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise click.BadParameter(f"{text!r}: write it as OLD=NEW", param_hint=option)
+        out.append((old.strip(), new.strip()))
+    return out
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("contact_id", metavar="CONTACT", type=int)
+@click.option("--name", help="The person's name as it should be.")
+@click.option("--title", help="Their job title ('' to clear it).")
+@click.option("--company", help="Their company ('' to clear it).")
+@click.option("--address", help="Their address ('' to clear it).")
+@click.option("--email", "emails", multiple=True, metavar="OLD=NEW", help="Fix an e-mail.")
+@click.option("--add-email", "add_emails", multiple=True, metavar="EMAIL", help="Add an e-mail.")
+@click.option("--phone", "phones", multiple=True, metavar="OLD=NEW", help="Fix a phone number.")
+@click.option("--add-phone", "add_phones", multiple=True, metavar="PHONE", help="Add a phone.")
+@click.option(
+    "--phone-type",
+    "phone_types",
+    multiple=True,
+    metavar="PHONE=TYPE",
+    help="Set a phone's type: work, mobile, fax, toll-free or other.",
+)
+@click.option(
+    "--remove", multiple=True, metavar="VALUE", help="Take off an e-mail, phone or website."
+)
+@click.option("--accept", is_flag=True, help="Mark the contact checked by you.")
+@_db_option
+def edit(
+    contact_id: int,
+    name: str | None,
+    title: str | None,
+    company: str | None,
+    address: str | None,
+    emails: tuple[str, ...],
+    add_emails: tuple[str, ...],
+    phones: tuple[str, ...],
+    add_phones: tuple[str, ...],
+    phone_types: tuple[str, ...],
+    remove: tuple[str, ...],
+    accept: bool,
+    db: Path | None,
+) -> None:
+    """Correct a contact by hand; what you type wins over every card and import.
+
+    Values are checked before anything is written (e-mails and phone numbers must be
+    valid; a number without +country code is read in the country of the contact's other
+    numbers). The edit is recorded with your user name, the time, and the values before
+    and after; `cardscan undo ID` reverts it. A later scan, import or merge never brings
+    back a value you replaced or removed, nor changes one you typed.
+
+    \b
+    Examples:
+      cardscan edit 17 --email jane@exarnple.com=jane@example.com --accept
+      cardscan edit 17 --name "Jane Doe" --add-phone "+44 20 7946 0000"
+      cardscan edit 17 --phone-type "+44 7700 900000=mobile" --remove old@example.com
+    """
+    from cardscan.book.corrections import Edit, apply_edit
+
+    store = _open_store(db)
+    live = store.live_id(contact_id)
+    if live != contact_id:
+        click.echo(f"contact {contact_id} was merged into contact {live}; editing {live}")
+    asked = Edit(
+        name=name,
+        title=title,
+        company=company,
+        address=address,
+        emails=_pairs(emails, "--email"),
+        add_emails=list(add_emails),
+        phones=_pairs(phones, "--phone"),
+        add_phones=list(add_phones),
+        phone_types=dict(_pairs(phone_types, "--phone-type")),
+        remove=list(remove),
+        accept=accept,
+    )
+    if asked.empty():
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
+    audit_id = apply_edit(store, live, asked)
+    click.echo(_contact_card(store, live))
+    click.echo(f"saved (undo: cardscan undo {audit_id})")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--event",
+    "event_ref",
+    metavar="EVENT",
+    help="Review this event's cards; opens the check-in desk.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Listen on this port (default: a free one)."
+)
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.6,
+    show_default=True,
+    help="Values read below this confidence are flagged for a look.",
+)
+@_db_option
+def app(
+    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: Path | None
+) -> None:
+    """Check and fix your cards in the browser: the review-and-correct app.
+
+    Opens a local web page over the contact store: the cards that need a look first,
+    each straightened and large beside its fields; fix a value in place and accept the
+    card with one key (press ? for every shortcut). Also: duplicates side by side, each
+    contact's history, notes and tags, today's follow-up tasks, and with --event the
+    check-in desk.
+
+    The app listens on 127.0.0.1 only and prints its address, with a key made for this
+    run, as the first line; nothing else on this machine or the web can use it. Ctrl-C
+    stops it.
+    """
+    import webbrowser
+
+    from cardscan.web.app import AppState, free_socket, new_token, serve
+
+    store = _open_store(db)
+    found = store.event(event_ref) if event_ref else None
+    try:
+        sock = free_socket(port or 0)
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on port {port}: {e.strerror or e}",
+            "choose another --port, or leave it out for a free one",
+        ) from e
+    state = AppState(store, new_token(), Settings(review_threshold=threshold), found)
+
+    def ready(url: str) -> None:
+        click.echo(url)
+        sys.stdout.flush()
+        click.echo("Press Ctrl-C to stop.", err=True)
+        if not no_browser:
+            webbrowser.open(url)
+
+    serve(state, sock, on_ready=ready)
 
 
 @cli.command("contacts", context_settings=CONTEXT_SETTINGS)
@@ -864,7 +1012,8 @@ def _contact_card(store: Store, contact_id: int) -> str:
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
-    return "\n".join(lines)
+    # Stored text is printed without escape sequences or control characters.
+    return clean_text("\n".join(lines), multiline=True)
 
 
 def _event_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -1034,6 +1183,7 @@ def export_command(
       vcard        vCard 4.0 (--vcard-version 3.0 for older clients)
       jsonl        one JSON object per contact, with everything
       csv          everything, one row per contact
+      truth        checked cards as scripts/bench.py truth lines (photo + checked fields)
 
     Columns are named as each importer documents them; several e-mails and phones go to
     its own slots, and what has no column (a fourth e-mail) goes into its notes with
@@ -1107,6 +1257,7 @@ def report(
             threshold=review_threshold,
             generated=datetime.now().astimezone(),
             thumbnails=counted,
+            straightened=straightened_cards(store),
             event=event_ref,
         )
     atomic_write_text(output, html, newline="\n")
@@ -1261,12 +1412,14 @@ def event_list(db: Path | None) -> None:
     if not found:
         click.echo('No events yet: cardscan event create "NAME" --date YYYY-MM-DD')
         return
-    click.echo(f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived")
+    click.echo(
+        f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived  walk-ins"
+    )
     for e in found:
         s = event_stats(store, e)
         click.echo(
             f"{e.id:>4}  {e.date or '':<10}  {_cut(e.name, 30):<30}  "
-            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived + s.walk_ins:>7}"
+            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived:>7}  {s.walk_ins:>8}"
         )
 
 
@@ -1307,7 +1460,11 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @click.argument("event_ref", metavar="EVENT")
 @_db_option
 def event_stats_command(event_ref: str, db: Path | None) -> None:
-    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT."""
+    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT.
+
+    "arrived" counts everyone checked in, walk-ins included, as `event list` does;
+    "of them walk-ins" are those who had not registered.
+    """
     store = _open_store(db, read_only=True)
     found = store.event(event_ref)
     s = event_stats(store, found)
@@ -1316,11 +1473,11 @@ def event_stats_command(event_ref: str, db: Path | None) -> None:
     for label, value in (
         ("registered", s.registered),
         ("arrived", s.arrived),
-        ("walk-ins", s.walk_ins),
+        ("of them walk-ins", s.walk_ins),
         ("no-shows", s.no_shows),
         ("cards scanned", s.cards_scanned),
     ):
-        click.echo(f"  {label:<14}{value:>6}")
+        click.echo(f"  {label:<17}{value:>6}")
 
 
 def _say_checkin(done: CheckIn) -> None:
@@ -1333,7 +1490,7 @@ def _say_checkin(done: CheckIn) -> None:
         line = f"{done.label}: arrived {at}"
     if done.uncertain:
         line += " (not a sure match: see cardscan review)"
-    click.echo(line)
+    click.echo(clean_text(line))
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -1406,7 +1563,8 @@ def checkin(
 
 
 def _cut(text: str | None, width: int) -> str:
-    text = (text or "").replace("\n", " ")
+    # Stored text is printed without escape sequences or control characters.
+    text = clean_text(text or "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -319,13 +319,16 @@ def test_event_roster_checkin_and_stats(runner: CliRunner, db: Path, tmp_path: P
     )
     assert counts == {
         "registered": 3,
-        "arrived": 2,
-        "walk-ins": 1,
+        "arrived": 3,
+        "of them walk-ins": 1,
         "no-shows": 1,
         "cards scanned": 1,
     }
     listing = invoke(runner, db, "event", "list").output
     assert "Harbour mixer" in listing and "Pier 4" in listing
+    # The list counts arrivals as stats does (walk-ins included) and shows the walk-ins.
+    row = next(line for line in listing.splitlines() if "Harbour mixer" in line)
+    assert row.split()[-3:] == ["3", "3", "1"]
 
     assert invoke(runner, db, "checkin", "Harbour mixer").exit_code == 2
     typo = invoke(runner, db, "checkin", "Harbour mixer", str(door / "nope.jpg"))

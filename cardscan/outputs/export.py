@@ -29,6 +29,7 @@ from cardscan.book.store import Meeting, StoredValue
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
 from cardscan.reading import validate
+from cardscan.text import clean_text
 
 if TYPE_CHECKING:  # vobject is loaded only when a vCard is written
     from cardscan.vcard import VCardEntry
@@ -60,9 +61,12 @@ def safe_cell(value: object) -> str:
     """Text for a CSV cell that no spreadsheet will evaluate as a formula.
 
     A leading apostrophe makes spreadsheets show the value as text and is not displayed.
+    Escape sequences, control characters and bidi overrides are taken out
+    (:func:`cardscan.text.clean_text`); line breaks stay (a note has several lines).
     """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    text = "" if value is None else clean_text(str(value), multiline=True)
+    # Tabs and CRs are gone by now; a formula behind leading blanks still counts.
+    return "'" + text if text.lstrip(" \n").startswith(FORMULA_PREFIXES) else text
 
 
 def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
@@ -134,10 +138,11 @@ EXPORT_FORMATS: tuple[str, ...] = (
     "vcard",
     "jsonl",
     "csv",
+    "truth",
 )
 
 #: Formats written as CSV (the others are vCard and JSON Lines text).
-CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl"}
+CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl", "truth"}
 
 #: Salesforce and Zoho refuse a lead without a company. A card without one still makes a lead,
 #: with this placeholder, which is easy to find and fix in the CRM; the importer reads it
@@ -720,6 +725,17 @@ def entry_record(entry: Entry) -> dict[str, object]:
     return record
 
 
+def _cleaned(data: object) -> object:
+    """JSON-ready data with every string passed through :func:`clean_text` (line breaks kept)."""
+    if isinstance(data, str):
+        return clean_text(data, multiline=True)
+    if isinstance(data, dict):
+        return {k: _cleaned(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_cleaned(v) for v in data]
+    return data
+
+
 def vcard_entry(entry: Entry) -> VCardEntry:
     """The :class:`cardscan.vcard.VCardEntry` :func:`export_entries` writes for a contact."""
     from cardscan.vcard import VCardEntry
@@ -757,6 +773,46 @@ def _vcard_contact(contact: Contact, phones: Sequence[StoredValue]) -> Contact:
 
 def _uuid(contact_id: int, created_at: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cardscan:contact:{contact_id}:{created_at}"))
+
+
+def truth_rows(entries: Sequence[Entry]) -> list[dict[str, object]]:
+    """Checked contacts as the benchmark's truth lines (``scripts/bench.py --truth``).
+
+    One line per photo a person checked: the photo's absolute path as ``file`` and the
+    contact's values as they stand after the person's corrections. A photo holding several
+    cards is left out (the truth format has one card per photo), and so are contacts not
+    accepted as checked: their values are still the reader's own guesses.
+    """
+    rows: list[dict[str, object]] = []
+    for entry in entries:
+        if not entry.checked:
+            continue
+        c = entry.contact
+        phones = c.of_kind("phone")
+        for card in entry.cards:
+            if card.card != 0 or card.record.get("back"):
+                continue
+            rows.append(
+                {
+                    "file": card.path,
+                    "name": c.name,
+                    "title": c.title,
+                    "company": c.company,
+                    "emails": [v.value for v in c.of_kind("email")],
+                    "phones": [v.value for v in phones if v.value.startswith("+")],
+                    "phone_types": [v.type for v in phones if v.value.startswith("+")],
+                    "websites": [value_host(v.value) for v in c.of_kind("website")],
+                    "address": c.address,
+                    "notes": f"checked in cardscan (contact {c.id})",
+                }
+            )
+    return rows
+
+
+def value_host(website: str) -> str:
+    """A website as the truth format writes it: lower case, no scheme, no ``www.``, no path."""
+    host = website.lower().split("://", 1)[-1].removeprefix("www.")
+    return host.split("/", 1)[0]
 
 
 def export_entries(
@@ -805,9 +861,15 @@ def export_entries(
         text = write_vcards([vcard_entry(e) for e in entries], vcard_version)
         out.write(text.encode("utf-8"))
         return len(entries)
+    if fmt == "truth":
+        rows = truth_rows(entries)
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+        return len(rows)
     if fmt == "jsonl":
         for entry in entries:
-            line = json.dumps(entry_record(entry), ensure_ascii=False, sort_keys=True)
+            record = _cleaned(entry_record(entry))
+            line = json.dumps(record, ensure_ascii=False, sort_keys=True)
             out.write(line.encode("utf-8") + b"\n")
         return len(entries)
     buffer = io.StringIO(newline="")

@@ -8,6 +8,8 @@ results in input order; side effects (writing outputs) belong to the caller.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -99,13 +101,37 @@ def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
     return photos, skipped
 
 
+@contextlib.contextmanager
+def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[stage]`` (nothing when ``timings`` is None)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
 def read_photo(
-    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[tuple[imaging.Card, OcrResult]]:
-    """Every card found in a photo with what Tesseract read on it. Raises on bad input."""
+    """Every card found in a photo with what Tesseract read on it. Raises on bad input.
+
+    ``timings``, when given, gains the seconds spent loading and finding the cards
+    (``find``) and reading them (``ocr``).
+    """
     info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
-    image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
-    return [(card, read_card(card.image, info, settings)) for card in imaging.find_cards(image)]
+    with timed(timings, "find"):
+        image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
+        cards = imaging.find_cards(image)
+    read = []
+    for card in cards:
+        with timed(timings, "ocr"):
+            read.append((card, read_card(card.image, info, settings)))
+    return read
 
 
 def ocr_photo(
@@ -144,6 +170,7 @@ def card_result(
     codes: Sequence[str],
     settings: Settings,
     start: float,
+    quad: Sequence[tuple[float, float]] | None = None,
 ) -> CardResult:
     """One card's result from what OCR read on it and the QR codes decoded on it.
 
@@ -170,7 +197,64 @@ def card_result(
         contact=contact,
         text=ocr.text,
         seconds=time.perf_counter() - start,
+        geometry=card_geometry(quad, ocr, contact),
     )
+
+
+def card_geometry(
+    quad: Sequence[tuple[float, float]] | None, ocr: OcrResult, contact: Contact
+) -> dict[str, object]:
+    """Where a card lies in its photo and where on it each field was read.
+
+    ``quad`` is the card's corners in the photo (None: the whole photo is the card),
+    ``rotation`` the clockwise turn that made its text upright, ``size`` the OCR image the
+    word boxes are in, and ``fields`` the words each value was read from (by matching the
+    value's letters and digits to the words', a cheap stand-in for word-level provenance).
+    """
+    words = [
+        [w.text, round(w.conf, 3), w.box.left, w.box.top, w.box.width, w.box.height]
+        for w in ocr.words
+    ]
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(ocr.words):
+        lines.setdefault(w.line_key, []).append(i)
+    texts = [_plain(w.text) for w in ocr.words]
+
+    def words_of(value: str, many_lines: bool = False) -> list[int]:
+        target = _plain(value)
+        if not target:
+            return []
+        picked: list[tuple[int, list[int]]] = []
+        for ids in lines.values():
+            hits = [i for i in ids if len(texts[i]) >= 2 and texts[i] in target]
+            if hits:
+                picked.append((sum(len(texts[i]) for i in hits), hits))
+        picked.sort(key=lambda p: -p[0])
+        chosen = picked if many_lines else picked[:1]
+        return sorted(i for _n, hits in chosen for i in hits)
+
+    fields: dict[str, list[int]] = {}
+    for name in ("name", "title", "company", "address"):
+        f = getattr(contact, name)
+        if f is not None:
+            fields[name] = words_of(f.raw or f.value, many_lines=name == "address")
+    for f in contact.emails:
+        fields[f"email:{f.value.lower()}"] = words_of(f.raw or f.value)
+    for p in contact.phones:
+        fields[f"phone:{p.value.e164 or p.value.raw}"] = words_of(p.value.raw)
+    for f in contact.websites:
+        fields[f"website:{f.value}"] = words_of(f.raw or f.value)
+    return {
+        "quad": [list(pt) for pt in quad] if quad else None,
+        "rotation": ocr.rotation,
+        "size": [ocr.width, ocr.height],
+        "words": words,
+        "fields": {k: v for k, v in fields.items() if v},
+    }
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def process_image(
@@ -185,15 +269,17 @@ def process_image(
     """
     source = str(path)
     start = time.perf_counter()
+    timings: dict[str, float] = {}  # seconds per stage, for the benchmark
     try:
-        results = [
-            card_result(
-                source, index, ocr, [code.payload for code in imaging.decode_qr(card.image)],
-                settings, start,
-            )
-            for index, (card, ocr) in enumerate(read_photo(path, settings, info))
-        ]  # fmt: skip
-        return results or [_failed(source, "no card found in the photo", start)]
+        results = []
+        for index, (card, ocr) in enumerate(read_photo(path, settings, info, timings)):
+            with timed(timings, "qr"):
+                codes = [code.payload for code in imaging.decode_qr(card.image)]
+            with timed(timings, "parse"):
+                results.append(card_result(source, index, ocr, codes, settings, start, card.quad))
+        timings["total"] = time.perf_counter() - start
+        results = results or [_failed(source, "no card found in the photo", start)]
+        return [dataclasses.replace(r, timings=timings) for r in results]
     except MissingDependencyError:
         raise
     except CardscanError as e:
