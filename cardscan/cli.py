@@ -162,7 +162,7 @@ class TerminalLog(logging.Handler):
         """Print a line on stderr; above the progress bar while one is drawn."""
         bar = self.bar
         if bar is not None:
-            click.echo("\r\033[K", err=True, nl=False)  # clear the bar's line first
+            sys.stderr.write("\r\033[K")  # clear the bar's line first (a bar means a tty)
         click.echo(text, err=True)
         if bar is not None:
             bar._last_line = None  # click redraws only a changed line: this one was cleared

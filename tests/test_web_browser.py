@@ -131,7 +131,7 @@ class Watch:
 
 @pytest.fixture
 def mixer(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(run, "scan_photos", fake_scan_photos)
+    monkeypatch.setattr(run, "read_photos", lambda *a, **k: enumerate(fake_scan_photos(*a, **k)))
     monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
     db = tmp_path / "contacts.db"
     cardscan(db, "event", "create", "Harbour mixer")
