@@ -43,11 +43,11 @@ from cardscan.errors import (
 from cardscan.models import CardResult
 from cardscan.outputs.export import EXPORT_FORMATS, export_entries
 from cardscan.outputs.followup import (
-    PRIORITY_NAMES,
     Cadence,
     build_plan,
     complete_task,
     plan_markdown,
+    priority_label,
     refresh_plan,
     store_uid,
     tasks_csv,
@@ -764,7 +764,8 @@ def _plan_date(text: str | None, option: str) -> date:
 @click.option(
     "--top",
     type=click.IntRange(min=0),
-    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted).",
+    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted);"
+    ' their tasks say "top N", as the rank, not a tag, put them there.',
 )
 @click.option(
     "--cadence",
@@ -791,7 +792,8 @@ def followup(
     draft to start from. Introductions are suggested when one contact's need
     (tag needs:accountant) meets another's title or tag (offers:accountant). Contacts
     tagged no-followup get nothing; an event's recap goes only to attendees tagged
-    opt-in; registered no-shows get a "sorry we missed you".
+    opt-in; registered no-shows get a "sorry we missed you" once the event is over
+    (the day after it at the earliest).
 
     Running it again keeps the tasks you have (done ones are never made again) and adds
     what is new. Mark tasks done with `cardscan task done ID`: the next touch is then
@@ -998,7 +1000,7 @@ def task_list(show_all: bool, db: Path | None) -> None:
             who += f" → {names.get(t.other_id, '?')}"
         status = "" if t.status == "open" else f"  [{t.status}]"
         click.echo(
-            f"{t.id:>6}  {t.due}  {PRIORITY_NAMES.get(t.priority, ''):<6}  "
+            f"{t.id:>6}  {t.due}  {priority_label(t.priority, t.reason):<6}  "
             f"{t.kind:<10}  {_cut(who, 50)}{status}"
         )
 

@@ -293,3 +293,90 @@ def test_a_crm_or_vcard_split_repairs_a_guessed_one(tmp_path: Path, fmt: str) ->
         ing.add(_guessed("Aoki Rina", "Aoki", "Rina", email), "card 2")
         c = store.contact(first.contact_id)
         assert (c.given_name, c.family_name) == ("Rina", "Aoki")
+
+
+# --- follow-up drafts say the right day; "sorry we missed you" waits for the event to end --
+
+
+def _plan_store(tmp_path: Path, on: str):
+    store = open_store(tmp_path / "plan.db")
+    store.clock = lambda: f"{on}T09:00:00+00:00"
+    return store
+
+
+def test_drafts_word_the_meeting_from_the_day_they_are_sent(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cardscan.book.events import create_event
+    from cardscan.models import CardResult
+    from cardscan.outputs.followup import refresh_plan
+
+    with _plan_store(tmp_path, "2026-12-05") as store:
+        mixer = create_event(store, "Quay mixer", "2026-12-05", None)
+        person = Contact(name=Field("Lio Marsh", 0.9), emails=(Field("lio@marsh.example", 0.9),))
+        Ingester(store).add_photo(
+            [CardResult("a.jpg", contact=person)], "a" * 64, event_id=mixer.id, tags=["hot"]
+        )
+        plan = refresh_plan(store, date(2026, 12, 5))
+        by_kind = {t.kind: t for t in plan.tasks}
+        thanks, meet = by_kind["thank-you"], by_kind["meet"]
+        assert thanks.due == date(2026, 12, 6) and meet.due == date(2026, 12, 12)
+        # Sent the next day: "yesterday", not "today".
+        assert "at Quay mixer yesterday" in thanks.draft
+        # Sent a week later: the date, not "yesterday".
+        assert "at Quay mixer on 5 December" in meet.draft
+        # The same plan read four days later: the thank-you is late and goes out then.
+        later = {t.kind: t for t in refresh_plan(store, date(2026, 12, 9)).tasks}
+        assert "at Quay mixer on Saturday" in later["thank-you"].draft
+
+
+def test_sorry_we_missed_you_waits_until_the_event_is_over(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cardscan.book.events import create_event, import_roster
+    from cardscan.outputs.followup import refresh_plan
+
+    with _plan_store(tmp_path, "2026-12-05") as store:
+        gala = create_event(store, "Quay gala", "2026-12-05", None)
+        roster = tmp_path / "roster.csv"
+        roster.write_text("Name,Email\nNell Voss,nell@voss.example\n", encoding="utf-8")
+        import_roster(Ingester(store), gala, roster)
+        # On the day itself she may still come.
+        assert not [t for t in refresh_plan(store, date(2026, 12, 5)).tasks]
+        tasks = refresh_plan(store, date(2026, 12, 6)).tasks
+        assert [(t.kind, t.due) for t in tasks] == [("missed-you", date(2026, 12, 6))]
+
+
+def test_scan_followup_thanks_each_person_once() -> None:
+    from datetime import date
+
+    from cardscan.models import CardResult
+    from cardscan.outputs.followup import scan_checklist
+
+    ada = Contact(name=Field("Ada Quill", 0.9), emails=(Field("ada@quill.example", 0.9),))
+    text = scan_checklist(
+        [CardResult("a.jpg", contact=ada), CardResult("b.jpg", contact=ada)], 0.6, date(2026, 1, 2)
+    )
+    assert text.count("a personal thank-you") == 1
+
+
+def test_top_n_picks_are_called_top_n_not_hot(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cardscan.book.events import create_event
+    from cardscan.models import CardResult
+    from cardscan.outputs.followup import plan_markdown, refresh_plan, tasks_csv
+
+    with _plan_store(tmp_path, "2026-12-05") as store:
+        fair = create_event(store, "Quay fair", "2026-12-04", None)
+        ing = Ingester(store)
+        for i, name in enumerate(("Abe Lund", "Cleo Hart", "Dov Amsel")):
+            person = Contact(name=Field(name, 0.9), emails=(Field(f"p{i}@x{i}.example", 0.9),))
+            ing.add_photo([CardResult(f"{i}.jpg", contact=person)], f"{i}" * 64, event_id=fair.id)
+        plan = refresh_plan(store, date(2026, 12, 5), top=2)
+        meets = [t for t in plan.tasks if t.kind == "meet"]
+        assert len(meets) == 2
+        assert {t.label for t in meets} == {"top 2"}
+        text = plan_markdown(plan) + tasks_csv(plan)
+        assert "hot" not in text
+        assert "top 2" in text
