@@ -380,3 +380,36 @@ def test_top_n_picks_are_called_top_n_not_hot(tmp_path: Path) -> None:
         text = plan_markdown(plan) + tasks_csv(plan)
         assert "hot" not in text
         assert "top 2" in text
+
+
+# --- "do not contact" reaches every export ---------------------------------------------------
+
+
+def test_no_followup_reaches_every_export(runner: CliRunner, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        ing = Ingester(store)
+        quiet = ing.add(
+            Contact(name=Field("Pim Oduya", 0.9), emails=(Field("pim@oduya.example", 0.9),)),
+            "card",
+        ).contact_id
+        store.add_tags(quiet, ["no-followup", "opt-in"])  # opted in once, asked off since
+    column = {
+        "salesforce": "Email Opt Out",
+        "zoho": "Email Opt Out",
+        "google": "Labels",
+        "outlook": "Categories",
+        "pipedrive": "Person - Labels",
+        "hubspot": "Notes",
+    }
+    for fmt, col in column.items():
+        out = tmp_path / f"{fmt}.csv"
+        assert invoke(runner, db, "export", "--format", fmt, "-o", str(out)).exit_code == 0
+        (row,) = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+        assert row[col] == "1" if col == "Email Opt Out" else "no-followup" in row[col], fmt
+    out = tmp_path / "x.vcf"
+    assert invoke(runner, db, "export", "--format", "vcard", "-o", str(out)).exit_code == 0
+    assert "CATEGORIES:" in out.read_text() and "no-followup" in out.read_text()

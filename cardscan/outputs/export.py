@@ -28,6 +28,7 @@ from cardscan.book.entries import Entry
 from cardscan.book.store import Meeting, StoredValue
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
+from cardscan.outputs.intros import NO_FOLLOWUP_TAGS
 from cardscan.reading import validate
 from cardscan.text import clean_text
 
@@ -271,8 +272,13 @@ def _note(entry: Entry, values: _Values, *, lead_source: bool, tags: bool = True
 
 
 def _opt_out(entry: Entry) -> str:
-    """Salesforce/Zoho "Email Opt Out": 1 for an opt-out tag, 0 for an opt-in one, else blank."""
-    if entry.has_tag("opt-out", "unsubscribed"):
+    """Salesforce/Zoho "Email Opt Out": 1 opts out, 0 opts in, blank says nothing.
+
+    1 for an opt-out or do-not-contact tag, 0 for an opt-in one. A person's "do not
+    contact" (``no-followup``, ``do-not-contact``) outranks an opt-in: whoever asked not
+    to be followed up gets no e-mail from the CRM either.
+    """
+    if entry.has_tag("opt-out", "opted-out", *NO_FOLLOWUP_TAGS):
         return "1"
     if entry.has_tag("opt-in", "opted-in", "subscribed", "newsletter"):
         return "0"
