@@ -413,3 +413,45 @@ def test_no_followup_reaches_every_export(runner: CliRunner, tmp_path: Path) -> 
     out = tmp_path / "x.vcf"
     assert invoke(runner, db, "export", "--format", "vcard", "-o", str(out)).exit_code == 0
     assert "CATEGORIES:" in out.read_text() and "no-followup" in out.read_text()
+
+
+# --- one way to write a phone number --------------------------------------------------------
+
+
+def test_a_phone_is_written_one_way_in_every_export(runner: CliRunner, tmp_path: Path) -> None:
+    import io
+
+    from cardscan.models import CardResult, Phone, PhoneType
+    from cardscan.outputs.export import write_contacts_csv
+
+    odd = Phone("+99-555-0100", None, PhoneType.MOBILE, False)  # +99 is no country code
+    good = Phone("(415) 555-0100", "+14155550100", PhoneType.WORK, True)
+    person = Contact(
+        name=Field("Ines Kolb", 0.9),
+        emails=(Field("ines@kolb.example", 0.9),),
+        phones=(Field(good, 0.9), Field(odd, 0.9)),
+    )
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        Ingester(store).add(person, "card")
+    texts = {}
+    buffer = io.StringIO(newline="")
+    write_contacts_csv([CardResult("a.jpg", contact=person)], buffer)
+    texts["contacts.csv"] = buffer.getvalue()
+    for fmt in ("hubspot", "salesforce", "google", "outlook", "zoho", "pipedrive", "csv"):
+        out = tmp_path / f"{fmt}.csv"
+        assert invoke(runner, db, "export", "--format", fmt, "-o", str(out)).exit_code == 0
+        texts[fmt] = out.read_text(encoding="utf-8")
+    for version in ("3.0", "4.0"):
+        out = tmp_path / f"{version}.vcf"
+        args = ("export", "--format", "vcard", "--vcard-version", version, "-o", str(out))
+        assert invoke(runner, db, *args).exit_code == 0
+        texts[version] = out.read_text(encoding="utf-8")
+    for where, text in texts.items():
+        # As printed, wherever it is written; never "+995550100" or another form.
+        assert "+99-555-0100" in text, where
+        assert "+995550100" not in text and "+99 5550100" not in text, where
+        if where == "4.0":
+            assert "tel:+14155550100" in text, where
+        else:
+            assert "+1 4155550100" in text and "+14155550100" not in text, where
