@@ -31,7 +31,7 @@ from cardscan.book.events import (
     import_roster,
 )
 from cardscan.book.importers import RowProblem, parse_mapping
-from cardscan.book.ingest import Ingester, Tally, import_contacts
+from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
 from cardscan.config import Settings, default_db_path, default_jobs
 from cardscan.errors import (
@@ -39,6 +39,7 @@ from cardscan.errors import (
     ConfigError,
     ExitCode,
     InputImageError,
+    OutputError,
 )
 from cardscan.models import CardResult
 from cardscan.outputs.export import EXPORT_FORMATS, export_entries
@@ -525,10 +526,23 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.warnings)
+    _say_merges(store, done.outcomes)
     click.echo(
         f"{file} ({done.format}): {len(done.outcomes)} contact(s): {done.tally.describe()}"
         + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
     )
+
+
+def _say_merges(store: Store, outcomes: Sequence[Outcome]) -> None:
+    """One line per merge into a known contact, with its undo id (as `scan` prints them)."""
+    merged = [o for o in outcomes if o.merge_id is not None]
+    labels = {c.id: c.label for c in store.contacts({o.contact_id for o in merged})}
+    for o in merged:
+        click.echo(
+            f"merged into known contact {labels.get(o.contact_id, o.contact_id)} "
+            f"(undo: cardscan undo {o.merge_id})",
+            err=True,
+        )
 
 
 def _say_rows(file: Path, problems: Sequence[RowProblem], what: str = "") -> None:
@@ -902,8 +916,23 @@ def export_command(
     entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
     buffer = io.BytesIO()
     count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
-    atomic_write_bytes(output, buffer.getvalue())
+    with _output_option_hint():
+        atomic_write_bytes(output, buffer.getvalue())
     click.echo(f"wrote {output}: {count} contact(s) as {fmt.lower()}")
+
+
+@contextmanager
+def _output_option_hint() -> Iterator[None]:
+    """Name -o/--output in the hint when an output file cannot be written.
+
+    The writers' own hint names scan's --out folder, which these commands do not take.
+    """
+    try:
+        yield
+    except OutputError as e:
+        raise OutputError(
+            e.message, "choose another file with -o/--output, in a folder you can write to"
+        ) from e
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -961,7 +990,8 @@ def report(
             thumbnails=counted,
             event=event_ref,
         )
-    atomic_write_text(output, html, newline="\n")
+    with _output_option_hint():
+        atomic_write_text(output, html, newline="\n")
     photos = sum(len(e.cards) for e in entries)
     click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s)")
 

@@ -455,3 +455,36 @@ def test_a_phone_is_written_one_way_in_every_export(runner: CliRunner, tmp_path:
             assert "tel:+14155550100" in text, where
         else:
             assert "+1 4155550100" in text and "+14155550100" not in text, where
+
+
+# --- what the commands say is true ----------------------------------------------------------
+
+
+def test_import_prints_the_merge_ids_undo_takes(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        Ingester(store).add(
+            Contact(name=Field("Oren Vale", 0.9), emails=(Field("oren@vale.example", 0.9),)),
+            "card",
+        )
+    row = tmp_path / "crm.csv"
+    row.write_text("Name,Email\nOren Vale,oren@vale.example\n", encoding="utf-8")
+    result = invoke(runner, db, "import", str(row))
+    assert result.exit_code == 0, result.output
+    found = re.search(r"undo: cardscan undo (\d+)", result.output)
+    assert found, result.output
+    assert "`import`" in invoke(runner, db, "undo", "--help").output
+    undone = invoke(runner, db, "undo", found.group(1))
+    assert undone.exit_code == 0 and "undone merge" in undone.output
+
+
+def test_an_unwritable_export_names_the_option_it_takes(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        Ingester(store).add(Contact(name=Field("Oren Vale", 0.9)), "card")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    for command in (["export", "--format", "csv"], ["report"]):
+        result = invoke(runner, db, *command, "-o", str(blocker / "out.csv"))
+        assert result.exit_code != 0
+        assert "-o/--output" in result.output and "--out " not in result.output, result.output
