@@ -1170,7 +1170,9 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 
     FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
     Everyone on it becomes a contact (merged with the one you already have) and is
-    registered. Broken rows are listed by line number; the rest are imported.
+    registered. An Eventbrite "Ticket Type" becomes the tag ticket:TYPE (ticket:VIP),
+    and the command lists the ones it made. Broken rows are listed by line number; the
+    rest are imported.
     """
     store = _open_store(db)
     found = store.event(event_ref)
@@ -1179,6 +1181,8 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.skipped, "skipped: ")
+    if done.ticket_tags:
+        click.echo(f"ticket types kept as tags: {', '.join(done.ticket_tags)}")
     click.echo(
         f"{found.name}: {done.registered} registered"
         + (f", {done.already} already on the roster" if done.already else "")

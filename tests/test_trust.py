@@ -488,3 +488,23 @@ def test_an_unwritable_export_names_the_option_it_takes(runner: CliRunner, tmp_p
         result = invoke(runner, db, *command, "-o", str(blocker / "out.csv"))
         assert result.exit_code != 0
         assert "-o/--output" in result.output and "--out " not in result.output, result.output
+
+
+def test_an_eventbrite_ticket_type_is_a_named_tag_and_said(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = tmp_path / "c.db"
+    roster = tmp_path / "eventbrite.csv"
+    roster.write_text(
+        "Order #,First Name,Last Name,Email,Ticket Type,Attendee Status\n"
+        "1,Tova,Reyes,tova@reyes.example,VIP,Attending\n"
+        "2,Uri,Brandt,uri@brandt.example,General Admission,Attending\n",
+        encoding="utf-8",
+    )
+    assert invoke(runner, db, "event", "create", "Quay gala").exit_code == 0
+    result = invoke(runner, db, "event", "roster", "Quay gala", str(roster))
+    assert result.exit_code == 0, result.output
+    assert "ticket types kept as tags: ticket:VIP, ticket:General Admission" in result.output
+    with open_store(db) as store:
+        tags = {c.label: c.tags for c in store.contacts(full=True)}
+    assert tags == {"Tova Reyes": ("ticket:VIP",), "Uri Brandt": ("ticket:General Admission",)}
