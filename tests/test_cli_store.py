@@ -54,6 +54,13 @@ def fake_scan_photos(
         yield [result]
 
 
+def fake_read_photos(
+    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
+) -> Iterator[tuple[int, list[CardResult]]]:
+    """``run.read_photos``'s stand-in: photos in input order, each with its index."""
+    return enumerate(fake_scan_photos(paths, settings, on_result))
+
+
 def write_card(folder: Path, name: str, fields: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.jpg"
@@ -73,7 +80,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def fake_ocr(monkeypatch) -> None:
-    monkeypatch.setattr(run, "scan_photos", fake_scan_photos)
+    monkeypatch.setattr(run, "read_photos", fake_read_photos)
     monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
 
 
@@ -339,7 +346,7 @@ def test_unusable_store_stops_before_any_photo_is_read(
     not_a_store.write_text("not sqlite at all\n" * 100)
     write_card(tmp_path / "p", "1", "Ada Quill|ada@x.example|||")
     read = []
-    monkeypatch.setattr(run, "scan_photos", lambda *a, **k: read.append(a) or iter(()))
+    monkeypatch.setattr(run, "read_photos", lambda *a, **k: read.append(a) or iter(()))
     result = runner.invoke(
         cli, ["scan", str(tmp_path / "p"), "--out", str(tmp_path / "out"), "--db", str(not_a_store)]
     )
@@ -412,7 +419,7 @@ def slow(paths, settings, on_result=None, **kw):
             on_result(r)
         yield [r]
 
-run.scan_photos = slow
+run.read_photos = lambda *a, **k: enumerate(slow(*a, **k))
 if exit_after:
     # Die inside the store's transaction for a photo that is already journaled.
     from cardscan.book.store import Store

@@ -357,4 +357,5 @@ def test_bad_options_are_config_errors_with_a_hint(
 def test_export_formats_are_the_documented_list() -> None:
     assert EXPORT_FORMATS == (
         "hubspot", "salesforce", "google", "outlook", "zoho", "pipedrive", "vcard", "jsonl", "csv",
+        "truth",
     )  # fmt: skip

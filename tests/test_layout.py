@@ -20,6 +20,9 @@ OWNERS = {
     "vobject": {"vcard.py"},
     "icalendar": {"outputs/followup.py"},
     "click": {"cli.py"},
+    "starlette": {"web/app.py"},
+    "uvicorn": {"web/app.py"},
+    "jinja2": {"web/app.py"},
 }
 
 

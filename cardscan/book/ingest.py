@@ -340,6 +340,8 @@ class Ingester:
                 result.to_record(),
                 run_id,
             )
+            if result.geometry:
+                self.store.set_card_geometry(card_id, result.geometry)
             outcome = self.add(
                 result.contact,
                 source,

@@ -143,10 +143,11 @@ EXPORT_FORMATS: tuple[str, ...] = (
     "vcard",
     "jsonl",
     "csv",
+    "truth",
 )
 
 #: Formats written as CSV (the others are vCard and JSON Lines text).
-CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl"}
+CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl", "truth"}
 
 #: Salesforce and Zoho refuse a lead without a company. A card without one still makes a lead,
 #: with this placeholder, which is easy to find and fix in the CRM; the importer reads it
@@ -776,6 +777,46 @@ def _uuid(contact_id: int, created_at: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cardscan:contact:{contact_id}:{created_at}"))
 
 
+def truth_rows(entries: Sequence[Entry]) -> list[dict[str, object]]:
+    """Checked contacts as the benchmark's truth lines (``scripts/bench.py --truth``).
+
+    One line per photo a person checked: the photo's absolute path as ``file`` and the
+    contact's values as they stand after the person's corrections. A photo holding several
+    cards is left out (the truth format has one card per photo), and so are contacts not
+    accepted as checked: their values are still the reader's own guesses.
+    """
+    rows: list[dict[str, object]] = []
+    for entry in entries:
+        if not entry.checked:
+            continue
+        c = entry.contact
+        phones = c.of_kind("phone")
+        for card in entry.cards:
+            if card.card != 0 or card.record.get("back"):
+                continue
+            rows.append(
+                {
+                    "file": card.path,
+                    "name": c.name,
+                    "title": c.title,
+                    "company": c.company,
+                    "emails": [v.value for v in c.of_kind("email")],
+                    "phones": [v.value for v in phones if v.value.startswith("+")],
+                    "phone_types": [v.type for v in phones if v.value.startswith("+")],
+                    "websites": [value_host(v.value) for v in c.of_kind("website")],
+                    "address": c.address,
+                    "notes": f"checked in cardscan (contact {c.id})",
+                }
+            )
+    return rows
+
+
+def value_host(website: str) -> str:
+    """A website as the truth format writes it: lower case, no scheme, no ``www.``, no path."""
+    host = website.lower().split("://", 1)[-1].removeprefix("www.")
+    return host.split("/", 1)[0]
+
+
 def export_entries(
     entries: Sequence[Entry],
     fmt: str,
@@ -822,6 +863,11 @@ def export_entries(
         text = write_vcards([vcard_entry(e) for e in entries], vcard_version)
         out.write(text.encode("utf-8"))
         return len(entries)
+    if fmt == "truth":
+        rows = truth_rows(entries)
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+        return len(rows)
     if fmt == "jsonl":
         for entry in entries:
             record = _cleaned(entry_record(entry))

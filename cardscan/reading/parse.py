@@ -2822,3 +2822,9 @@ def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | N
     value = label.replace("-", " ").title()
     features = {"domain": 1.0, "domain_guess": 1.0}
     return Field(value, _calibrated("company", value, features), "email-domain", label)
+
+
+def name_parts(text: str) -> tuple[str | None, str | None]:
+    """(given name, family name) of a name a person typed, split as a card's name is."""
+    parts = _format_name(text, ())
+    return parts.given, parts.family
