@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -9,6 +10,7 @@ import logging
 import os
 import platform
 import shutil
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +41,7 @@ from cardscan.errors import (
     ConfigError,
     ExitCode,
     InputImageError,
+    OutputError,
 )
 from cardscan.models import CardResult
 from cardscan.outputs.export import EXPORT_FORMATS, export_entries
@@ -63,9 +66,115 @@ from cardscan.run import (
     make_out_dir,
     open_records_file,
     run_scan,
+    why,
 )
+from cardscan.text import clean_text
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+#: ``ctx.meta`` key: what to tell the user when the command is interrupted.
+INTERRUPT_HINT = "cardscan.interrupt_hint"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the command stops as on Ctrl-C, its worker processes with it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (the console script only)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, stop)
+
+
+class TerminalLog(logging.Handler):
+    """Log records for a person at a terminal: above the progress bar, each kind once.
+
+    A record about a photo (``record.photo``, set by the batch runner, also for what
+    worker processes logged) is held and said once per run with every photo it
+    concerns: "Warning: … (3 photos: a.jpg, b.jpg, c.jpg)". Other records are said at
+    once, each text once. With -v everything is said as it comes, with its logger.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar: Any = None
+        self.reset(verbose=False)
+
+    def reset(self, verbose: bool) -> None:
+        """Start a command: nothing said yet; the level of -v or the default."""
+        self.verbose = verbose
+        self.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        self.said: set[str] = set()
+        self.photos: dict[tuple[int, str], list[str]] = {}
+        fmt = "%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"
+        self.setFormatter(logging.Formatter(fmt))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Say a record now, or hold it with its photo until :meth:`flush_photos`."""
+        try:
+            photo = getattr(record, "photo", None)
+            if photo is not None and not self.verbose and record.levelno < logging.ERROR:
+                photos = self.photos.setdefault((record.levelno, record.getMessage()), [])
+                if photo not in photos:
+                    photos.append(photo)
+                return
+            text = self.format(record)
+            if not self.verbose:
+                text = f"{_level_word(record.levelno)}{text}"
+            if text not in self.said:
+                self.said.add(text)
+                self.write(text)
+        except Exception:
+            self.handleError(record)
+
+    def flush_photos(self) -> None:
+        """Say each held message once, naming the photos it concerns."""
+        held, self.photos = self.photos, {}
+        for (level, message), photos in held.items():
+            shown = ", ".join(photos[:10]) + (
+                f" and {len(photos) - 10} more" if len(photos) > 10 else ""
+            )
+            if len(photos) == 1 and photos[0] in message:
+                self.write(f"{_level_word(level)}{message}")
+            else:
+                many = f"{len(photos)} photos" if len(photos) > 1 else "photo"
+                self.write(f"{_level_word(level)}{message} ({many}: {shown})")
+
+    def write(self, text: str) -> None:
+        """Print a line on stderr; above the progress bar while one is drawn."""
+        bar = self.bar
+        if bar is not None:
+            click.echo("\r\033[K", err=True, nl=False)  # clear the bar's line first
+        click.echo(text, err=True)
+        if bar is not None:
+            bar._last_line = None  # click redraws only a changed line: this one was cleared
+            bar.render_progress()
+
+
+def _level_word(level: int) -> str:
+    return "Error: " if level >= logging.ERROR else "Warning: " if level >= logging.WARNING else ""
+
+
+_TERMINAL: TerminalLog | None = None
+
+
+def _terminal() -> TerminalLog:
+    """The one handler that prints cardscan's log records on the terminal."""
+    global _TERMINAL
+    if _TERMINAL is None:
+        _TERMINAL = TerminalLog()
+    return _TERMINAL
 
 
 class CliError(click.ClickException):
@@ -96,9 +205,12 @@ class CardscanGroup(click.Group):
             if ctx.params.get("verbose"):
                 traceback.print_exc()
             raise CliError(e) from e
-        except KeyboardInterrupt:
-            click.echo("\nInterrupted; rerun the same command to resume.", err=True)
-            raise click.exceptions.Exit(int(ExitCode.CTRL_C)) from None
+        except KeyboardInterrupt as e:
+            _terminal().flush_photos()
+            again = ctx.meta.get(INTERRUPT_HINT)
+            click.echo("\nInterrupted" + (f"; {again}." if again else "."), err=True)
+            code = 128 + e.signum if isinstance(e, Terminated) else int(ExitCode.CTRL_C)
+            raise click.exceptions.Exit(code) from None
         except BrokenPipeError:
             # The reader went away (`cardscan extract … | head`): stop quietly, and keep
             # Python from complaining about the closed stdout at exit.
@@ -108,6 +220,10 @@ class CardscanGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as e:
+            if isinstance(e, OSError) and why(e) == "disk full":
+                where = f" writing {e.filename}" if e.filename else ""
+                full = OutputError(f"disk full{where}", "free some space and run it again")
+                raise CliError(full) from e
             if ctx.params.get("verbose"):
                 raise
             raise click.ClickException(
@@ -162,7 +278,9 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PATH",
             help="Tesseract binary to use instead of the bundled one or the one on PATH.",
         ),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary."),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress bar, summary or warnings; errors only."
+        ),
     ]
 
     @functools.wraps(f)
@@ -182,6 +300,8 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ocr_timeout=timeout,
             tesseract_cmd=tesseract_cmd,
         )
+        if kwargs.get("quiet"):
+            _terminal().setLevel(logging.ERROR)  # -q: errors only
         return f(*args, settings=settings, **kwargs)
 
     command: Callable[..., Any] = with_settings
@@ -204,6 +324,8 @@ def _progress(
             length=total, label=label, file=stderr, hidden=hidden, show_pos=True, show_eta=True
         )
         state["bar"] = bar.__enter__()
+        if not hidden:
+            _terminal().bar = state["bar"]
 
     def step(result: CardResult) -> None:
         # The bar counts photos; a photo with several cards advances it once.
@@ -214,8 +336,10 @@ def _progress(
     try:
         yield start, step
     finally:
+        _terminal().bar = None
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)
+        _terminal().flush_photos()  # what the photos logged, once per kind, after the bar
 
 
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -229,9 +353,15 @@ def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _open_store(db: Path | None) -> Store:
-    """Open the contact store for this command; it is closed when the command ends."""
-    store = open_store(db or default_db_path())
+def _open_store(db: Path | None, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open the contact store for this command; it is closed when the command ends.
+
+    Only commands that add to the store (``create``) make one: any other command given
+    a mistyped --db says there is no store there rather than reading an empty one.
+    Commands that only read open it ``read_only``, so a store they cannot write (a
+    read-only folder, a full disk) still answers.
+    """
+    store = open_store(db or default_db_path(), create=create, read_only=read_only)
     click.get_current_context().call_on_close(store.close)
     return store
 
@@ -253,10 +383,13 @@ def cli(verbose: bool) -> None:
 
     Nothing leaves this machine: no command makes a network call.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = _terminal()
+    handler.reset(verbose)
+    root = logging.getLogger()
+    if handler not in root.handlers:
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    click.get_current_context().call_on_close(handler.flush_photos)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -302,7 +435,9 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not readable=True: Click would stop the whole batch at an unreadable photo; it becomes
+# a failed record naming it instead, and the photos beside it are read.
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -343,6 +478,10 @@ def extract(
     """
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE: it continues the records in that file")
+    if output is not None:
+        click.get_current_context().meta[INTERRUPT_HINT] = (
+            f"the records written are kept in {output}: add --resume to read only the rest"
+        )
     photos, skipped = require_photos(inputs)
     done: set[str] = set()
     stream: TextIO = sys.stdout
@@ -354,13 +493,22 @@ def extract(
         start(len(photos))
         try:
             for result in scan_batch(photos, settings, step, pair=pair):
-                stream.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
-                stream.flush()  # a killed run keeps every finished record (see --resume)
+                try:
+                    stream.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+                    stream.flush()  # a killed run keeps every finished record (see --resume)
+                except OSError as e:
+                    if output is None or isinstance(e, BrokenPipeError):
+                        raise
+                    raise OutputError(
+                        f"cannot write {output}: {why(e)} (the records before are kept)",
+                        "free some space, then add --resume to read only the rest",
+                    ) from e
                 cards += result.ok
                 failed += not result.ok
         finally:
             if output is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # already said, if the disk is full
+                    stream.close()
     if not quiet:
         kept = f", {len(done)} kept from {output}" if done else ""
         click.echo(
@@ -373,7 +521,9 @@ def extract(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not readable=True: Click would stop the whole batch at an unreadable photo; it becomes
+# a failed record naming it instead, and the photos beside it are read.
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "-o",
     "--out",
@@ -421,9 +571,12 @@ def scan(
       cardscan scan ~/Pictures/mixer --out ~/contacts/mixer-2026-11
       cardscan scan ~/Pictures/mixer --out mixer/ --event "Harbour mixer" --tag harbour
     """
+    click.get_current_context().meta[INTERRUPT_HINT] = (
+        "every photo finished is kept: run the same command again to read the rest"
+    )
     # The store is opened (and the event looked up) before any photo is read: an
     # unusable store or a mistyped event name stops the run at once.
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     linked = store.event(event_ref) if event_ref else None
     ingester = Ingester(store)
     run_id: int | None = None
@@ -512,7 +665,7 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
       cardscan import phone.vcf
       cardscan import list.csv --map "Full Name=name,E-mail=email,Firm=company"
     """
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     run_id = store.start_run("import", {"file": str(file)})
     done = import_contacts(
         Ingester(store),
@@ -569,7 +722,7 @@ def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
                 mark = " " if x.casefold() == y.casefold() else "≠"
                 label = key if i == 0 else ""
                 lines.append(f"{label:<11}{mark}  {_cut(x, col).ljust(col)}  {_cut(y, col)}")
-    return "\n".join(lines)
+    return clean_text("\n".join(lines), multiline=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -803,7 +956,7 @@ def contacts_command(query: str | None, event_ref: str | None, db: Path | None) 
       cardscan contacts quill
       cardscan contacts 17
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     if query and query.strip().isdigit():
         ids = [store.live_id(int(query))]
         if ids[0] != int(query):
@@ -859,7 +1012,8 @@ def _contact_card(store: Store, contact_id: int) -> str:
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
-    return "\n".join(lines)
+    # Stored text is printed without escape sequences or control characters.
+    return clean_text("\n".join(lines), multiline=True)
 
 
 def _event_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -1042,7 +1196,7 @@ def export_command(
       cardscan export --format vcard --tag hot -o hot.vcf
       cardscan export --format outlook --since 2026-11-01 --bom -o november.csv
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
     buffer = io.BytesIO()
     count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
@@ -1078,7 +1232,7 @@ def report(
     Example:
       cardscan report --event "Harbour mixer" -o mixer.html
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     day = _plan_date(today, "--today")
     entries = select_entries(
         store, event=event_ref, ids=None if event_ref else sorted(store.engaged_ids())
@@ -1128,7 +1282,7 @@ def task() -> None:
 @_db_option
 def task_list(show_all: bool, db: Path | None) -> None:
     """List open tasks by due date (ids are what `task done` takes)."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     tasks = store.tasks(status=None if show_all else "open")
     if not tasks:
         click.echo("No tasks: run `cardscan followup --out DIR` to plan them.")
@@ -1245,7 +1399,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
             raise click.BadParameter(
                 f"{when!r} is not a date like 2026-05-14", param_hint="--date"
             ) from e
-    created = create_event(_open_store(db), name, when, place)
+    created = create_event(_open_store(db, create=True), name, when, place)
     click.echo(f"created event {created.id}: {created.name}")
 
 
@@ -1253,17 +1407,19 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
 @_db_option
 def event_list(db: Path | None) -> None:
     """List events, newest first, with their counts."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     found = store.events()
     if not found:
         click.echo('No events yet: cardscan event create "NAME" --date YYYY-MM-DD')
         return
-    click.echo(f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived")
+    click.echo(
+        f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived  walk-ins"
+    )
     for e in found:
         s = event_stats(store, e)
         click.echo(
             f"{e.id:>4}  {e.date or '':<10}  {_cut(e.name, 30):<30}  "
-            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived + s.walk_ins:>7}"
+            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived:>7}  {s.walk_ins:>8}"
         )
 
 
@@ -1304,8 +1460,12 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @click.argument("event_ref", metavar="EVENT")
 @_db_option
 def event_stats_command(event_ref: str, db: Path | None) -> None:
-    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT."""
-    store = _open_store(db)
+    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT.
+
+    "arrived" counts everyone checked in, walk-ins included, as `event list` does;
+    "of them walk-ins" are those who had not registered.
+    """
+    store = _open_store(db, read_only=True)
     found = store.event(event_ref)
     s = event_stats(store, found)
     where = ", ".join(x for x in (found.date, found.place) if x)
@@ -1313,11 +1473,11 @@ def event_stats_command(event_ref: str, db: Path | None) -> None:
     for label, value in (
         ("registered", s.registered),
         ("arrived", s.arrived),
-        ("walk-ins", s.walk_ins),
+        ("of them walk-ins", s.walk_ins),
         ("no-shows", s.no_shows),
         ("cards scanned", s.cards_scanned),
     ):
-        click.echo(f"  {label:<14}{value:>6}")
+        click.echo(f"  {label:<17}{value:>6}")
 
 
 def _say_checkin(done: CheckIn) -> None:
@@ -1330,12 +1490,12 @@ def _say_checkin(done: CheckIn) -> None:
         line = f"{done.label}: arrived {at}"
     if done.uncertain:
         line += " (not a sure match: see cardscan review)"
-    click.echo(line)
+    click.echo(clean_text(line))
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("event_ref", metavar="EVENT")
-@click.argument("photos", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("photos", nargs=-1, type=click.Path(readable=False, path_type=Path))
 @click.option("--name", help="Check in by name (typed at the door).")
 @click.option("--email", help="Check in by e-mail address.")
 @_db_option
@@ -1366,6 +1526,9 @@ def checkin(
     missing = [str(p) for p in photos if not p.exists()]
     if missing:  # a mistyped path at the door is an input error, not a card that failed
         raise InputImageError(f"no such file: {', '.join(missing)}", "check the path")
+    click.get_current_context().meta[INTERRUPT_HINT] = (
+        "everyone said to be checked in is; run it again for the rest"
+    )
     store = _open_store(db)
     found = store.event(event_ref)
     ingester = Ingester(store)
@@ -1400,7 +1563,8 @@ def checkin(
 
 
 def _cut(text: str | None, width: int) -> str:
-    text = (text or "").replace("\n", " ")
+    # Stored text is printed without escape sequences or control characters.
+    text = clean_text(text or "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -1442,4 +1606,5 @@ def _summary_table(results: tuple[CardResult, ...], threshold: float) -> str:
 
 def main() -> None:
     """Console-script entry point."""
+    _stop_on_termination()
     cli(prog_name="cardscan")

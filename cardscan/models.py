@@ -6,7 +6,7 @@ the words they came from) → ``CardResult`` (status, error, contact, OCR text) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -239,6 +239,9 @@ class Contact:
     social: tuple[Field[str], ...] = ()
     #: Human-readable problems found while parsing/validating ("phone +1 555 … is not valid").
     issues: tuple[str, ...] = ()
+    #: Given and family name were given apart by a person or a CRM (First/Last columns, a
+    #: vCard's N), not guessed from the full name: the split wins over a machine's guess.
+    name_split_explicit: bool = False
 
     def needs_check(self, threshold: float) -> dict[str, float]:
         """The fields whose confidence is below ``threshold``, with that confidence."""
@@ -291,6 +294,10 @@ class CardResult:
     seconds: float = 0.0
     #: The photo of the card's other side when two photos were merged into this record.
     back: str | None = None
+    #: Seconds per stage of reading the photo this card came from (``find``, ``ocr``, ``qr``,
+    #: ``parse``, ``total``), shared by all cards of the photo; for the benchmark only, never
+    #: part of the public record, and left out of comparisons.
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
     #: Where the card lies in its photo and where its fields were read (corners, rotation,
     #: OCR word boxes, field → words), for the review app; not part of the public record.
     geometry: dict[str, Any] | None = field(default=None, compare=False, repr=False)

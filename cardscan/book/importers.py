@@ -41,6 +41,7 @@ from cardscan.outputs.export import (
     VALUE_LABELS,
 )
 from cardscan.reading.validate import DEFAULT_REGION, find_phones, normalize_email
+from cardscan.text import clean_text
 
 #: Confidence of a value typed into a CRM or address book: a person wrote it, but it may be
 #: stale or mistyped, so it does not outrank a fresh, clearly read card.
@@ -648,7 +649,8 @@ def _columns(
 
 
 def _cell(row: Sequence[str], i: int) -> str:
-    text = row[i].strip() if 0 <= i < len(row) else ""
+    # Escape sequences, control characters and bidi overrides never reach the store.
+    text = clean_text(row[i], multiline=True).strip() if 0 <= i < len(row) else ""
     # The apostrophe an export put before a formula-like value is not part of it.
     if text.startswith("'") and text[1:2] and text[1] in "".join(FORMULA_PREFIXES):
         return text[1:]
@@ -701,6 +703,8 @@ class _RowBuilder:
         return Field(value, IMPORT_CONFIDENCE, self.source, raw=value)
 
     def add(self, target: str, cell: str, label: str = "") -> None:
+        if target not in ("note", "address", "street"):
+            cell = cell.replace("\n", " ")  # a name or a number is one line
         # Google joins several values in one cell with " ::: "; other CRMs use ";".
         if " ::: " in cell:
             parts = cell.split(" ::: ")
@@ -802,6 +806,7 @@ class _RowBuilder:
             self.one("family_name"),
         )
         name = self.one("name")
+        explicit = bool(given or family)
         if name and not (given or family):
             human = HumanName(name)
             given, family = human.first or None, human.last or None
@@ -825,6 +830,7 @@ class _RowBuilder:
             address=self.field(address) if address else None,
             social=tuple(self.social),
             issues=tuple(self.problems),
+            name_split_explicit=explicit,
         )
 
     def note(self) -> str | None:

@@ -19,11 +19,13 @@ Design:
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import logging
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -460,10 +462,12 @@ class Attendance:
 
 @dataclass(frozen=True)
 class EventStats:
-    """The counts ``cardscan event stats`` shows."""
+    """The counts ``cardscan event stats`` and ``event list`` show."""
 
     registered: int
+    #: Everyone checked in, walk-ins included.
     arrived: int
+    #: Of those who arrived, the ones who had not registered.
     walk_ins: int
     no_shows: int
     cards_scanned: int
@@ -653,19 +657,32 @@ class Store:
             yield
         except BaseException:
             self._depth -= 1
-            if depth == 0:
-                self._conn.execute("ROLLBACK")
-            else:
-                self._conn.execute(f"ROLLBACK TO sp{depth}")
-                self._conn.execute(f"RELEASE sp{depth}")
+            self._roll_back(depth)
             raise
         self._depth -= 1
         try:
             self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
         except sqlite3.Error as e:
+            self._roll_back(depth)
+            raise _store_error(self.location, e) from e
+
+    def _roll_back(self, depth: int) -> None:
+        """Undo a failed transaction (or savepoint) without hiding why it failed.
+
+        SQLite rolls the whole transaction back by itself on some errors (a full disk,
+        an I/O error); a ROLLBACK then would fail with "no transaction is active" and
+        replace the error that says what went wrong.
+        """
+        if not self._conn.in_transaction:
+            return
+        try:
             if depth == 0:
                 self._conn.execute("ROLLBACK")
-            raise _store_error(self.location, e) from e
+            else:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+        except sqlite3.Error:
+            log.debug("rollback failed in %s", self.location, exc_info=True)
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
@@ -805,17 +822,26 @@ class Store:
         wanted = sorted(set(keys))
         if not wanted:
             return set()
-        marks = _placeholders(len(wanted))
-        if max_block is None:
-            sql = f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({marks})"
-            params: list[Any] = wanted
-        else:
-            sql = (
-                "SELECT DISTINCT m.contact_id FROM match_keys m WHERE m.key IN ("
-                f" SELECT key FROM match_keys WHERE key IN ({marks}) GROUP BY key"
-                " HAVING count(*) <= ?" + "".join(" OR key LIKE ?" for _ in always) + ")"
-            )
-            params = [*wanted, max_block, *(prefix.replace("%", "") + "%" for prefix in always)]
+        if max_block is not None:
+            # Each key's block is counted only up to max_block + 1 rows: a name shared by
+            # 10,000 contacts costs no more to pass over than one shared by max_block + 1.
+            wanted = [
+                k
+                for k in wanted
+                if k.startswith(always)
+                or self._one(
+                    "SELECT count(*) FROM (SELECT 1 FROM match_keys WHERE key = ? LIMIT ?)",
+                    (k, max_block + 1),
+                )
+                <= max_block
+            ]
+            if not wanted:
+                return set()
+        sql = (
+            "SELECT DISTINCT contact_id FROM match_keys"
+            f" WHERE key IN ({_placeholders(len(wanted))})"
+        )
+        params: list[Any] = wanted
         # Merged contacts lose their keys, so every id found here is live.
         return {int(r[0]) for r in self._q(sql, params)}
 
@@ -1086,29 +1112,36 @@ class Store:
         keys_of: Callable[[StoredContact], Iterable[str]],
         *,
         same_company: Callable[[str, str], bool] | None = None,
+        same_title: Callable[[str, str], bool] | None = None,
         action: str = "merge",
         summary: str = "",
         review_id: int | None = None,
+        explicit_split: bool = False,
     ) -> int:
         """Fold contact ``other`` into ``keep`` without losing a value; returns the audit id.
 
         - Every email/phone/website/handle of ``other`` that ``keep`` lacks is added;
           a value both hold keeps the earliest first-seen and latest last-seen.
         - A changed title or company: the newer contact's job becomes current and the
-          older one is kept as history ("was X at Y"); the same for the address.
-        - A different name, or another spelling of the same company, is recorded as a
-          conflict; ``keep``'s stays.
+          older one is kept as history ("was X at Y"); the same for the address. A value
+          one side lacks never replaces the other's: a row without a title leaves the
+          title alone, a row without a company the job.
+        - A different name, another spelling of the same company (a shorter form, an OCR
+          misread) or of the same title is recorded as a conflict, never as history;
+          ``keep``'s stays.
         - Notes, tags, attendance and "met at" links move to ``keep``.
         - ``other`` stays in the store with ``merged_into = keep``; rows it shares with
           ``keep`` (a value or note both hold) stay with it rather than being deleted, so
           an undo never has to reuse a freed row id.
 
-        ``keys_of`` computes the merged contact's blocking keys, and ``same_company``
-        says whether two company names are one employer ("Acme" and "Acme Inc."); the
-        matcher owns both. Without it, companies must be equal but for case and
-        punctuation.
+        ``keys_of`` computes the merged contact's blocking keys, ``same_company`` says
+        whether two company names are one employer ("Acme" and "Acme Inc."), and
+        ``same_title`` whether two titles are one (an OCR slip); the matcher owns all
+        three. Without them, values must be equal but for case and punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
-        so undoing the merge reopens it.
+        so undoing the merge reopens it. ``explicit_split``: ``other``'s given and family
+        name were given apart by a person or a CRM, and replace ``keep``'s (a machine's
+        guess that may have them swapped).
 
         Raises:
             StoreError: either contact does not exist, is already merged, or they are one.
@@ -1125,7 +1158,12 @@ class Store:
                     )
             ids = (keep, other)
             before = self._snapshot(ids)
-            self._fold_fields(a, b, same_company or _same_text)
+            self._fold_fields(a, b, same_company or _same_text, same_title or _same_text)
+            if explicit_split and b.given_name and b.family_name:
+                self._q(
+                    "UPDATE contacts SET given_name = ?, family_name = ? WHERE id = ?",
+                    (b.given_name, b.family_name, keep),
+                )
             self._fold_values(keep, other)
             for table in ("history", "conflicts", "met"):
                 self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
@@ -1164,7 +1202,11 @@ class Store:
             return self._audit(action, ids, text, before, self._snapshot(ids))
 
     def _fold_fields(
-        self, a: StoredContact, b: StoredContact, same_company: Callable[[str, str], bool]
+        self,
+        a: StoredContact,
+        b: StoredContact,
+        same_company: Callable[[str, str], bool],
+        same_title: Callable[[str, str], bool],
     ) -> None:
         """Single-valued fields of ``b`` into ``a``: fill gaps, keep the old as history."""
         b_newer = b.seen_at >= a.seen_at
@@ -1179,7 +1221,7 @@ class Store:
         else:
             company = a.company or b.company
             updates["company"] = company
-            if a.title and b.title and not same(a.title, b.title):
+            if a.title and b.title and not same_title(a.title, b.title):
                 updates["title"] = newer.title
                 past_job = (older.title, older.company or company)
             else:
@@ -1199,6 +1241,8 @@ class Store:
         spellings = [("name", a.name, b.name)]
         if updates.get("company") == a.company:
             spellings.append(("company", a.company, b.company))
+        if updates.get("title") == a.title:
+            spellings.append(("title", a.title, b.title))
         for name, mine, theirs in spellings:
             if mine and theirs and not same(mine, theirs):
                 self._q(
@@ -1886,17 +1930,22 @@ class Store:
         ]
 
     def event_stats(self, event_id: int) -> EventStats:
-        """Registered, arrived, walk-ins, no-shows and cards scanned at one event."""
-        registered, arrived, walk_ins = self._q(
+        """Registered, arrived, walk-ins, no-shows and cards scanned at one event.
+
+        ``arrived`` counts everyone checked in, walk-ins included (as ``event list`` and the
+        report show it); ``walk_ins`` are those of them who had not registered.
+        """
+        registered, came, arrived, walk_ins = self._q(
             "SELECT coalesce(sum(registered), 0),"
             " coalesce(sum(registered AND arrived_at IS NOT NULL), 0),"
+            " coalesce(sum(arrived_at IS NOT NULL), 0),"
             " coalesce(sum(walk_in), 0) FROM attendance a JOIN contacts c ON c.id = a.contact_id"
             " WHERE a.event_id = ? AND c.merged_into IS NULL",
             (event_id,),
         ).fetchone()
         cards = int(self._one("SELECT count(*) FROM met WHERE event_id = ?", (event_id,)))
         return EventStats(
-            int(registered), int(arrived), int(walk_ins), int(registered) - int(arrived), cards
+            int(registered), int(arrived), int(walk_ins), int(registered) - int(came), cards
         )
 
     # -- what the exports, the follow-up plan and the report read ----------------------
@@ -2169,8 +2218,18 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
             f"{location} is busy: another cardscan is writing to it",
             "wait for it to finish and run the command again",
         )
-    if "readonly" in text:
-        return StoreError(f"{location} is read-only", "make it writable or use another --db")
+    if "full" in text or ("disk I/O" in text and _disk_full(location)):
+        return StoreError(
+            f"cannot write the contact store {location}: disk full (nothing was changed)",
+            "free some space on that disk and run the command again, or point --db at "
+            "a store on another disk",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"cannot write the contact store {location}: no write access (the file or its "
+            "folder is read-only)",
+            _READ_ONLY_HINT,
+        )
     if "malformed" in text or "corrupt" in text:
         return StoreError(
             f"the contact store {location} is damaged ({text})",
@@ -2180,17 +2239,119 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
     return StoreError(f"cannot use the contact store {location}: {text}", _STORE_HINT)
 
 
-def open_store(location: str | Path) -> Store:
-    """Open (creating and migrating as needed) the store at a path or ``sqlite:///`` URL.
+_READ_ONLY_HINT = (
+    "commands that only read (contacts, export, report, event list) still work; to change "
+    "it, make the file and its folder writable, or point --db at a copy"
+)
 
-    The file is created readable by its owner only (an existing one readable by others is
-    made so), and the folders created for it too.
+#: What to do when --db names no store.
+_NO_STORE_HINT = (
+    "check the path given by --db or CARDSCAN_DB; `cardscan scan`, `import` or "
+    "`event create` make a new store"
+)
+
+
+def _disk_full(location: str | Path) -> bool:
+    """Whether the disk holding ``location`` has no space left for a write."""
+    try:
+        fs = os.statvfs(Path(location).parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
+
+
+def _os_reason(e: OSError, location: str | Path) -> tuple[str, str]:
+    """What an OSError on the store means for a person, and what to do about it."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "disk full", "free some space on that disk, or point --db at another disk"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no write access", _READ_ONLY_HINT
+    return e.strerror or str(e), _STORE_HINT
+
+
+def _uri(path: Path, **query: str) -> str:
+    """A ``file:`` URI for SQLite (a path holding ``?`` or ``#`` stays a path)."""
+    quoted = urllib.parse.quote(str(path.resolve()))
+    return f"file:{quoted}?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open ``path`` without writing anything, even in a read-only folder or a full disk.
+
+    ``mode=ro`` still needs the ``-shm`` file of a store in WAL mode; where that cannot
+    be made, the file is read as it stands on disk (``immutable``).
+    """
+    try:
+        conn = sqlite3.connect(
+            _uri(path, mode="ro"),
+            uri=True,
+            isolation_level=None,
+            timeout=15.0,
+            check_same_thread=False,
+        )
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(
+            _uri(path, mode="ro", immutable="1"),
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Refuse a file that is not a cardscan store, before anything touches it.
+
+    Nothing here writes: the header is read as bytes, the rest through a read-only
+    connection. Another program's database keeps its mode, journal mode and bytes.
 
     Raises:
-        StoreError: the location is a server URL this version cannot use, the file is not
-            a cardscan store or is damaged, was written by a newer cardscan, or cannot be
-            opened.
+        StoreError: not SQLite, another program's database, or a newer cardscan's store.
     """
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        raise StoreError(f"cannot read the contact store {path}: {reason}", hint) from e
+    if not header:
+        return  # a new store (made empty by open_store, or by the user)
+    other = "point --db or CARDSCAN_DB at another file; cardscan will create it"
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise StoreError(f"{path} is not a cardscan contact store (not an SQLite database)", other)
+    # Read through SQLite, not from the header bytes: in WAL mode the latest application
+    # id and schema version may still sit in the -wal file.
+    try:
+        conn = _connect_read_only(path)
+        try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {r[0] for r in rows}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        if "malformed" in str(e) or "corrupt" in str(e):
+            raise _store_error(str(path), e) from e
+        raise StoreError(f"{path} is not a cardscan contact store ({e})", other) from e
+    # Stores made before the application id was set are recognised by their tables.
+    ours = {"contacts", "audit"} <= tables
+    if app_id not in (0, APPLICATION_ID) or (
+        app_id == 0 and ((version == 0 and tables) or (version > 0 and not ours))
+    ):
+        raise StoreError(
+            f"{path} is not a cardscan contact store (it is another program's database)", other
+        )
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path} was written by a newer cardscan (schema {version}, this one knows up "
+            f"to {len(MIGRATIONS)})",
+            "upgrade cardscan: pip install -U cardscan",
+        )
+
+
+def _store_path(location: str | Path) -> Path:
     text = str(location)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
@@ -2200,14 +2361,80 @@ def open_store(location: str | Path) -> Store:
                 "use a file path for --db (a local SQLite store)",
             )
         text = text.split("://", 1)[1].removeprefix("/") if text.startswith("sqlite:///") else text
-    path = Path(text).expanduser()
+    return Path(text).expanduser()
+
+
+def open_store(location: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
+    """Open the store at a path or ``sqlite:///`` URL, migrating it as needed.
+
+    The file is checked to be a cardscan store (its SQLite header and application id)
+    before anything is written to it: another program's database is refused as it is.
+    A new file is created readable by its owner only, and the folders made for it too;
+    an existing store readable by others is made private.
+
+    Args:
+        location: a file path or ``sqlite:///`` URL.
+        create: make the store when there is none (commands that add to it); otherwise
+            a missing store is an error naming the path (a mistyped ``--db``).
+        read_only: for commands that only read: nothing is written, so a store in a
+            read-only folder or on a full disk can still be read. A store whose schema
+            is older than this cardscan's is migrated first if it can be written.
+
+    Raises:
+        StoreError: the location is a server URL this version cannot use, there is no
+            store there (``create`` false), the file is not a cardscan store or is
+            damaged, was written by a newer cardscan, or cannot be opened or written
+            (no write access, disk full).
+    """
+    path = _store_path(location)
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no contact store at {path}", _NO_STORE_HINT)
+        _create_store_file(path)
+    elif path.is_dir():
+        raise StoreError(f"{path} is a folder, not a contact store", _NO_STORE_HINT)
+    _refuse_foreign(path)
+    if read_only:
+        store = _open_read_only(path)
+        if store is not None:
+            return store
+    return _open_read_write(path)
+
+
+def _create_store_file(path: Path) -> None:
     try:
         missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
         for folder in reversed(missing):
             folder.mkdir(mode=0o700)
         # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
         # same mode as the database.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            hint = "you may not write there: choose a file in a folder of yours with --db"
+        raise StoreError(f"cannot create the contact store {path}: {reason}", hint) from e
+
+
+def _open_read_only(path: Path) -> Store | None:
+    """The store opened for reading only, or None if it must first be migrated."""
+    try:
+        conn = _connect_read_only(path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as e:
+        raise _store_error(str(path), e) from e
+    if version < len(MIGRATIONS):
+        conn.close()
+        return None
+    return Store(conn, str(path))
+
+
+def _open_read_write(path: Path) -> Store:
+    try:
+        fd = os.open(path, os.O_RDWR)
         try:
             if os.fstat(fd).st_mode & 0o077:
                 log.warning("%s was readable by others; it is now private to you", path)
@@ -2215,12 +2442,13 @@ def open_store(location: str | Path) -> Store:
         finally:
             os.close(fd)
         conn = sqlite3.connect(path, isolation_level=None, timeout=15.0, check_same_thread=False)
-    except (OSError, sqlite3.Error) as e:
-        hint = _STORE_HINT
-        if isinstance(e, PermissionError):
-            hint = "you may not write there: choose a file in a folder of yours with --db"
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = "no write access (the file or its folder is read-only)"
         raise StoreError(f"cannot open the contact store {path}: {reason}", hint) from e
+    except sqlite3.Error as e:
+        raise _store_error(str(path), e) from e
     store = Store(conn, str(path))
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -2229,13 +2457,8 @@ def open_store(location: str | Path) -> Store:
         _migrate(store)
     except sqlite3.DatabaseError as e:
         conn.close()
-        if "malformed" in str(e) or "corrupt" in str(e):
-            raise _store_error(str(path), e) from e
-        raise StoreError(
-            f"{path} is not a cardscan contact store ({e})",
-            "point --db or CARDSCAN_DB at another file; cardscan will create it",
-        ) from e
-    except StoreError:
+        raise _store_error(str(path), e) from e
+    except BaseException:
         conn.close()
         raise
     return store

@@ -29,6 +29,7 @@ from cardscan.book.store import Meeting, StoredValue
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
 from cardscan.reading import validate
+from cardscan.text import clean_text
 
 if TYPE_CHECKING:  # vobject is loaded only when a vCard is written
     from cardscan.vcard import VCardEntry
@@ -60,9 +61,12 @@ def safe_cell(value: object) -> str:
     """Text for a CSV cell that no spreadsheet will evaluate as a formula.
 
     A leading apostrophe makes spreadsheets show the value as text and is not displayed.
+    Escape sequences, control characters and bidi overrides are taken out
+    (:func:`cardscan.text.clean_text`); line breaks stay (a note has several lines).
     """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    text = "" if value is None else clean_text(str(value), multiline=True)
+    # Tabs and CRs are gone by now; a formula behind leading blanks still counts.
+    return "'" + text if text.lstrip(" \n").startswith(FORMULA_PREFIXES) else text
 
 
 def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
@@ -721,6 +725,17 @@ def entry_record(entry: Entry) -> dict[str, object]:
     return record
 
 
+def _cleaned(data: object) -> object:
+    """JSON-ready data with every string passed through :func:`clean_text` (line breaks kept)."""
+    if isinstance(data, str):
+        return clean_text(data, multiline=True)
+    if isinstance(data, dict):
+        return {k: _cleaned(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_cleaned(v) for v in data]
+    return data
+
+
 def vcard_entry(entry: Entry) -> VCardEntry:
     """The :class:`cardscan.vcard.VCardEntry` :func:`export_entries` writes for a contact."""
     from cardscan.vcard import VCardEntry
@@ -853,7 +868,8 @@ def export_entries(
         return len(rows)
     if fmt == "jsonl":
         for entry in entries:
-            line = json.dumps(entry_record(entry), ensure_ascii=False, sort_keys=True)
+            record = _cleaned(entry_record(entry))
+            line = json.dumps(record, ensure_ascii=False, sort_keys=True)
             out.write(line.encode("utf-8") + b"\n")
         return len(entries)
     buffer = io.StringIO(newline="")
