@@ -33,7 +33,7 @@ from cardscan.book.events import (
     import_roster,
 )
 from cardscan.book.importers import RowProblem, parse_mapping
-from cardscan.book.ingest import Ingester, Tally, import_contacts
+from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
 from cardscan.config import ENGINES, Settings, default_db_path, default_jobs
 from cardscan.errors import (
@@ -46,11 +46,11 @@ from cardscan.errors import (
 from cardscan.models import CardResult
 from cardscan.outputs.export import EXPORT_FORMATS, export_entries
 from cardscan.outputs.followup import (
-    PRIORITY_NAMES,
     Cadence,
     build_plan,
     complete_task,
     plan_markdown,
+    priority_label,
     refresh_plan,
     store_uid,
     tasks_csv,
@@ -162,7 +162,7 @@ class TerminalLog(logging.Handler):
         """Print a line on stderr; above the progress bar while one is drawn."""
         bar = self.bar
         if bar is not None:
-            click.echo("\r\033[K", err=True, nl=False)  # clear the bar's line first
+            sys.stderr.write("\r\033[K")  # clear the bar's line first (a bar means a tty)
         click.echo(text, err=True)
         if bar is not None:
             bar._last_line = None  # click redraws only a changed line: this one was cleared
@@ -714,10 +714,23 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.warnings)
+    _say_merges(store, done.outcomes)
     click.echo(
         f"{file} ({done.format}): {len(done.outcomes)} contact(s): {done.tally.describe()}"
         + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
     )
+
+
+def _say_merges(store: Store, outcomes: Sequence[Outcome]) -> None:
+    """One line per merge into a known contact, with its undo id (as `scan` prints them)."""
+    merged = [o for o in outcomes if o.merge_id is not None]
+    labels = {c.id: c.label for c in store.contacts({o.contact_id for o in merged})}
+    for o in merged:
+        click.echo(
+            f"merged into known contact {labels.get(o.contact_id, o.contact_id)} "
+            f"(undo: cardscan undo {o.merge_id})",
+            err=True,
+        )
 
 
 def _say_rows(file: Path, problems: Sequence[RowProblem], what: str = "") -> None:
@@ -1100,7 +1113,8 @@ def _plan_date(text: str | None, option: str) -> date:
 @click.option(
     "--top",
     type=click.IntRange(min=0),
-    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted).",
+    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted);"
+    ' their tasks say "top N", as the rank, not a tag, put them there.',
 )
 @click.option(
     "--cadence",
@@ -1127,7 +1141,8 @@ def followup(
     draft to start from. Introductions are suggested when one contact's need
     (tag needs:accountant) meets another's title or tag (offers:accountant). Contacts
     tagged no-followup get nothing; an event's recap goes only to attendees tagged
-    opt-in; registered no-shows get a "sorry we missed you".
+    opt-in; registered no-shows get a "sorry we missed you" once the event is over
+    (the day after it at the earliest).
 
     Running it again keeps the tasks you have (done ones are never made again) and adds
     what is new. Mark tasks done with `cardscan task done ID`: the next touch is then
@@ -1237,8 +1252,23 @@ def export_command(
     entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
     buffer = io.BytesIO()
     count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
-    atomic_write_bytes(output, buffer.getvalue())
+    with _output_option_hint():
+        atomic_write_bytes(output, buffer.getvalue())
     click.echo(f"wrote {output}: {count} contact(s) as {fmt.lower()}")
+
+
+@contextmanager
+def _output_option_hint() -> Iterator[None]:
+    """Name -o/--output in the hint when an output file cannot be written.
+
+    The writers' own hint names scan's --out folder, which these commands do not take.
+    """
+    try:
+        yield
+    except OutputError as e:
+        raise OutputError(
+            e.message, "choose another file with -o/--output, in a folder you can write to"
+        ) from e
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -1297,7 +1327,8 @@ def report(
             straightened=straightened_cards(store),
             event=event_ref,
         )
-    atomic_write_text(output, html, newline="\n")
+    with _output_option_hint():
+        atomic_write_text(output, html, newline="\n")
     photos = sum(len(e.cards) for e in entries)
     click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s)")
 
@@ -1336,7 +1367,7 @@ def task_list(show_all: bool, db: Path | None) -> None:
             who += f" → {names.get(t.other_id, '?')}"
         status = "" if t.status == "open" else f"  [{t.status}]"
         click.echo(
-            f"{t.id:>6}  {t.due}  {PRIORITY_NAMES.get(t.priority, ''):<6}  "
+            f"{t.id:>6}  {t.due}  {priority_label(t.priority, t.reason):<6}  "
             f"{t.kind:<10}  {_cut(who, 50)}{status}"
         )
 
@@ -1476,7 +1507,9 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 
     FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
     Everyone on it becomes a contact (merged with the one you already have) and is
-    registered. Broken rows are listed by line number; the rest are imported.
+    registered. An Eventbrite "Ticket Type" becomes the tag ticket:TYPE (ticket:VIP),
+    and the command lists the ones it made. Broken rows are listed by line number; the
+    rest are imported.
     """
     store = _open_store(db)
     found = store.event(event_ref)
@@ -1485,6 +1518,8 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.skipped, "skipped: ")
+    if done.ticket_tags:
+        click.echo(f"ticket types kept as tags: {', '.join(done.ticket_tags)}")
     click.echo(
         f"{found.name}: {done.registered} registered"
         + (f", {done.already} already on the roster" if done.already else "")
