@@ -507,6 +507,7 @@ _SEGMENT_GAP = 1.2
 #: A second reading shorter than this share of Tesseract's characters is a misreading (an
 #: icon beside the line read as one letter), not a correction.
 _MIN_LENGTH_SHARE = 0.7
+_DOUBLED_DOT = re.compile(r"(?<!\.)\.\.(?!\.)")
 #: Segments with fewer letters and digits than this are left alone: on a mark or two the
 #: recognizer invents text with full confidence.
 _MIN_SEGMENT_CHARS = 3
@@ -601,6 +602,9 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
     old = " ".join(tokens)
     if score < SECOND_MIN_SCORE or not text.strip():
         return None
+    if ".." not in old:
+        # The recognizer doubles a final dot ("M.Sc.."); cards print none.
+        text = _DOUBLED_DOT.sub(".", text)
     new = respace(tokens, text)
     if "".join(new.split()) == "".join(old.split()):
         return None
