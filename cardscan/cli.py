@@ -1070,6 +1070,9 @@ def _contact_card(store: Store, contact_id: int) -> str:
     row("tags", ", ".join(c.tags))
     for e in store.met_at(c.id):
         row("met at", e.name + (f" ({e.date})" if e.date else ""))
+    checked = store.checked([c.id]).get(c.id)
+    if checked:
+        row("checked", f"by {checked[0]} on {local_time(checked[1], '%Y-%m-%d %H:%M')}")
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
