@@ -210,7 +210,9 @@ class _TextSearch:
         gray = scene.lab[..., 0]
         found: list[tuple[_Points, float, bool]] = []
         pts = self.points = _print_points(gray)
-        glyph = max(scene.glyph, _PRINT_KERNEL / 2) if len(scene.text) else _PRINT_KERNEL / 2
+        # The box around the print is padded by about a stroke: the median glyph of the
+        # photo (logos included) can be taller than the gap between print and card edge.
+        glyph = _PRINT_KERNEL / 2
         clusters = _text_clusters(pts, w, h, _CARD_LINK)[:_MAX_CARDS]
         if clusters:
             # Looked at as one card first: all the print but stray bits (a lone line of a

@@ -34,7 +34,7 @@ _MIN_TEXT_POINTS = 40
 #: Side (detection pixels) of the square that picks strokes of print, the step in gray
 #: levels a stroke makes against its surroundings, and a cap on the points kept.
 _PRINT_KERNEL = 9
-_PRINT_STEP = 40
+_PRINT_STEP = 28
 _MAX_PRINT_POINTS = 6000
 #: Samples along each side, and how far past the print (in the print's extent across that
 #: side, plus a few pixels) the card's edge is looked for.
@@ -163,7 +163,7 @@ def _gradients(gray: Image8) -> tuple[_Float, _Float, float]:
     g = _f32(cv2.GaussianBlur(gray, (0, 0), 1.5))
     gx = _f32(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3))
     gy = _f32(cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
-    floor = max(4.0, 3.0 * float(np.median(np.hypot(gx[::4, ::4], gy[::4, ::4]))))
+    floor = max(3.0, 2.0 * float(np.median(np.hypot(gx[::4, ::4], gy[::4, ::4]))))
     return gx, gy, floor
 
 
@@ -203,7 +203,8 @@ def _card_around_text(
         ext = 0.25
         ts = -ext + (1 + 2 * ext) * t
         base = a[None, :] + ts[:, None] * d[None, :]
-        reach = _SIDE_REACH * depth + 3 * glyph
+        # A thin block of print (a name alone) says little of how deep the card is.
+        reach = _SIDE_REACH * max(depth, 0.6 * length) + 3 * glyph
         offs = np.arange(2.0, reach, 1.0)
         xs = base[:, 0:1] + offs[None, :] * normal[0]
         ys = base[:, 1:2] + offs[None, :] * normal[1]
@@ -244,10 +245,12 @@ def _card_around_text(
         p_adj2, _ = lines[(i + 3) % 4]
         n = normals[i]
         span = abs(float(np.dot(p_adj - p_adj2, n @ np.array([[0, -1], [1, 0]]))))
-        depth_now = float(np.dot(lines[i][0] - p_opp, n))
-        for ratio in (_ID1_RATIO, 1 / _ID1_RATIO):
-            want = span * ratio
-            if want > depth_now and want <= 2.2 * max(depth_now, 1.0):
+        # How deep the print reaches from the opposite edge: the card reaches further.
+        printed = float(np.dot(rect[i] - p_opp, n)) + glyph
+        # The smaller of the two card shapes that holds the print (a landscape card's
+        # text runs along its long side; a portrait card's along its short one).
+        for want in sorted((span / _ID1_RATIO, span * _ID1_RATIO)):
+            if printed <= want <= 2.2 * max(printed, 1.0):
                 lines[i] = (p_opp + n * want, u_opp)
                 break
     quad = []
