@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cardscan"
 OWNERS = {
     "sqlite3": {"book/store.py"},
     "rapidfuzz": {"similarity.py"},
-    "pytesseract": {"reading/ocr.py"},
+    "pytesseract": {"reading/ocr/tesseract.py"},
+    "rapidocr": {"reading/ocr/rapid.py"},
     # OpenCV is the imaging package's own (one module per concern; see its __init__).
     "cv2": {
         "reading/imaging/base.py",
