@@ -8,6 +8,7 @@ from cardscan.models import Contact, Field, OcrResult, Phone, mean_conf
 from cardscan.reading import calibration, validate
 from cardscan.reading.parse.address import _find_address
 from cardscan.reading.parse.confidence import _READINGS, _calibrated
+from cardscan.reading.parse.crosscheck import cross_checked
 from cardscan.reading.parse.lines import _Found, _segments, _tokens
 from cardscan.reading.parse.online import _find_online
 from cardscan.reading.parse.people import _initial_from_name, _read_people
@@ -81,7 +82,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
         if not f.valid:
             issues.append(f"e-mail '{f.raw}' is not valid: {validate.email_error(f.value)}")
 
-    return Contact(
+    contact = Contact(
         name=name,
         given_name=given,
         family_name=family,
@@ -94,6 +95,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
         social=tuple(_field(f, evidence=0.9) for f in social),
         issues=tuple(issues),
     )
+    return cross_checked(contact)
 
 
 def parse_card_readings(
