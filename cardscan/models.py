@@ -6,7 +6,7 @@ the words they came from) → ``CardResult`` (status, error, contact, OCR text) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -141,6 +141,10 @@ class OcrResult:
     height: int
     #: Clockwise rotation in degrees that was applied to the card before OCR.
     rotation: int = 0
+    #: The text a second OCR engine read on the same card (its lines joined by newlines),
+    #: or None when no second reading ran. The confidence's second stage takes a value the
+    #: second reading also holds as confirmed (:class:`cardscan.reading.calibration.Evidence`).
+    second: str | None = None
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -167,6 +171,7 @@ class OcrResult:
             "width": self.width,
             "height": self.height,
             "rotation": self.rotation,
+            **({"second": self.second} if self.second is not None else {}),
             "words": [
                 [
                     w.text,
@@ -190,7 +195,14 @@ class OcrResult:
             Word(str(t), float(c), Box(int(x), int(y), int(w), int(h)), int(b), int(p), int(ln))
             for t, c, x, y, w, h, b, p, ln in data["words"]
         )
-        return cls(words, int(data["width"]), int(data["height"]), int(data.get("rotation", 0)))
+        second = data.get("second")
+        return cls(
+            words,
+            int(data["width"]),
+            int(data["height"]),
+            int(data.get("rotation", 0)),
+            None if second is None else str(second),
+        )
 
 
 @dataclass(frozen=True)
@@ -239,6 +251,9 @@ class Contact:
     social: tuple[Field[str], ...] = ()
     #: Human-readable problems found while parsing/validating ("phone +1 555 … is not valid").
     issues: tuple[str, ...] = ()
+    #: Given and family name were given apart by a person or a CRM (First/Last columns, a
+    #: vCard's N), not guessed from the full name: the split wins over a machine's guess.
+    name_split_explicit: bool = False
 
     def needs_check(self, threshold: float) -> dict[str, float]:
         """The fields whose confidence is below ``threshold``, with that confidence."""
@@ -291,6 +306,13 @@ class CardResult:
     seconds: float = 0.0
     #: The photo of the card's other side when two photos were merged into this record.
     back: str | None = None
+    #: Seconds per stage of reading the photo this card came from (``find``, ``ocr``, ``qr``,
+    #: ``parse``, ``total``), shared by all cards of the photo; for the benchmark only, never
+    #: part of the public record, and left out of comparisons.
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    #: Where the card lies in its photo and where its fields were read (corners, rotation,
+    #: OCR word boxes, field → words), for the review app; not part of the public record.
+    geometry: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:

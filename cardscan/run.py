@@ -10,11 +10,13 @@ their owner only: they hold personal data.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from cardscan.models import CardResult, card_result_from_record
 from cardscan.outputs.export import write_contacts_csv
 from cardscan.outputs.followup import scan_checklist
 from cardscan.reading.combine import PhotoGroup, pair_photos, results_for
-from cardscan.reading.pipeline import require_photos, scan_photos
+from cardscan.reading.pipeline import read_photos, require_photos
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,21 @@ class ScanSummary:
 
 
 def file_digest(path: Path) -> str | None:
-    """SHA-256 of a file's content, or None if it cannot be read (it will fail later)."""
+    """SHA-256 of a file's content, or None if it is not a readable regular file.
+
+    A FIFO or a device (``/dev/zero``) is never read: it could block or never end. Such
+    a photo gets None and fails when the pipeline reads it, naming the file.
+    """
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as f:
+        # Non-blocking: opening a FIFO with no writer would otherwise wait forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError:
@@ -83,18 +96,45 @@ def atomic_write_text(path: Path, text: str, newline: str | None = None) -> None
 
 
 def make_out_dir(path: Path) -> Path:
-    """Create an output folder (private to its owner when new) and its parents.
+    """Create an output folder and any missing parents, each private to its owner.
 
     Raises:
         OutputError: it cannot be created.
     """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(path)
     except OSError as e:
         raise OutputError(
-            f"cannot create {path}: {e.strerror or e}", "choose another --out folder"
+            f"cannot create {e.filename or path}: {why(e)}", "choose another --out folder"
         ) from e
     return path
+
+
+def make_private_dirs(path: Path) -> None:
+    """``mkdir -p`` where every folder made is private (0700).
+
+    ``Path.mkdir(parents=True)`` gives the parents the umask's mode: 0777 at umask 000.
+    """
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+
+
+def why(error: OSError) -> str:
+    """An OSError in words a person can act on: disk full, no write access, or its own."""
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "disk full"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no write access"
+    return error.strerror or str(error)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -117,9 +157,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as e:
-        raise OutputError(
-            f"cannot write {path}: {e.strerror or e}", "choose another --out folder"
-        ) from e
+        hint = "free some space on that disk" if why(e) == "disk full" else "choose another folder"
+        raise OutputError(f"cannot write {path}: {why(e)}", hint) from e
 
 
 class Journal:
@@ -144,7 +183,7 @@ class Journal:
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
         except OSError as e:
             raise OutputError(
-                f"cannot write in {self.path.parent}: {e.strerror or e}",
+                f"cannot write in {self.path.parent}: {why(e)}",
                 "choose another --out folder, or make this one writable",
             ) from e
 
@@ -204,7 +243,10 @@ class Journal:
                 os.close(fd)
         except OSError as e:
             raise OutputError(
-                f"cannot write {self.path}: {e.strerror or e}", "check the disk and the folder"
+                f"cannot write {self.path}: {why(e)} (every photo finished so far is kept)",
+                "free some space and run the same command again"
+                if why(e) == "disk full"
+                else "check the disk and the folder",
             ) from e
 
 
@@ -247,15 +289,15 @@ def open_records_file(path: Path, resume: bool) -> tuple[TextIO, set[str]]:
                 if record.get("back"):  # a two-sided card: its back is done too
                     done.add(str(record["back"]))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
     except OSError as e:
-        raise OutputError(f"cannot create {path.parent}: {e.strerror or e}") from e
+        raise OutputError(f"cannot create {e.filename or path.parent}: {why(e)}") from e
     atomic_write_text(path, "".join(kept))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND, 0o600)
         return os.fdopen(fd, "a", encoding="utf-8"), done
     except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
+        raise OutputError(f"cannot write {path}: {why(e)}") from e
 
 
 def _photos_of(record: Mapping[str, object]) -> set[str]:
@@ -313,22 +355,29 @@ def run_scan(
     journal.check_writable()
     done = journal.load()
     digests = {p: file_digest(p) for p in photos}
-
-    by_photo: dict[str, list[CardResult]] = {}
-    todo: list[Path] = []
-    for p in photos:
-        d = digests[p]
-        if d is not None and d in done:
-            by_photo[str(p)] = [
-                card_result_from_record({**rec, "source": str(p)}) for rec in done[d]
-            ]
-        else:
-            todo.append(p)
+    todo = [p for p in photos if digests[p] is None or digests[p] not in done]
     if on_start:
         on_start(len(photos))
+    #: Photos read in this run that are not journaled: failed ones (a rerun tries them
+    #: again: a timeout may pass) and unreadable ones. Small: an error each.
+    unjournaled: dict[str, list[CardResult]] = {}
+    #: A side read in this run, held only until the other side of its card is read.
+    waiting: dict[str, list[CardResult]] = {}
+
+    def cards_of(photo: Path) -> list[CardResult] | None:
+        key = str(photo)
+        if key in waiting:
+            return waiting[key]
+        if key in unjournaled:
+            return unjournaled[key]
+        digest = digests[photo]
+        if digest is None or digest not in done:
+            return None
+        return [card_result_from_record({**rec, "source": key}) for rec in done[digest]]
+
     if on_result:
-        for reused in by_photo.values():
-            for r in reused:
+        for p in photos:
+            for r in cards_of(p) or []:
                 on_result(r)
     group_of = {g.front: g for g in groups} | {g.back: g for g in groups if g.back}
 
@@ -336,20 +385,35 @@ def run_scan(
         # The store sees a card once every side of it is read; a photo journaled but not
         # yet stored when a run was killed is handed over again from the journal.
         sides = [group.front] if group.back is None else [group.front, group.back]
+        read: dict[str, list[CardResult]] = {}
+        for p in sides:
+            cards = cards_of(p)
+            if cards is None:
+                return
+            read[str(p)] = cards
         keys = [digests[p] for p in sides]
-        if on_card and all(str(p) in by_photo for p in sides) and None not in keys:
-            on_card("+".join(k for k in keys if k), results_for([group], by_photo))
+        if on_card and None not in keys:
+            on_card("+".join(k for k in keys if k), results_for([group], read))
+        for p in sides:
+            waiting.pop(str(p), None)
 
     for group in groups:
         hand_over(group)
-    for path, batch in zip(todo, scan_photos(todo, settings, on_result), strict=True):
-        by_photo[str(path)] = batch
+    # Photos come out as they finish, not in input order: each is journaled and stored at
+    # once, so an interrupted run keeps every photo finished, and memory stays flat.
+    for index, batch in read_photos(todo, settings, on_result):
+        path = todo[index]
         digest = digests[path]
-        # Failed photos are not journaled: a rerun tries them again (a timeout may pass).
         if digest is not None and all(r.ok for r in batch):
             journal.append(digest, batch)
+            waiting[str(path)] = batch
+        else:
+            unjournaled[str(path)] = batch
         hand_over(group_of[path])
 
+    # The output files, in input order, from the journal.
+    done = journal.load()
+    by_photo = {str(p): cards_of(p) or [] for p in photos}
     results = tuple(results_for(groups, by_photo))
     csv_buffer = io.StringIO(newline="")
     write_contacts_csv(results, csv_buffer, settings.review_threshold)

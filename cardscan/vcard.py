@@ -10,6 +10,7 @@ writes contacts as vCard 4.0 (RFC 6350) or 3.0 (RFC 2426) for address books and 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from vobject.base import ParseError  # type: ignore[import-untyped]
 from cardscan import lexicon
 from cardscan.models import Contact, Field, Phone, PhoneType
 from cardscan.reading import validate
+from cardscan.text import clean_text, phone_form
 
 __all__ = [
     "VCARD_VERSIONS",
@@ -136,6 +138,8 @@ def read_vcards(
     """
     entries: list[VCardEntry] = []
     errors: list[VCardError] = []
+    # Escape sequences, control characters and bidi overrides never reach a contact.
+    text = clean_text(text, multiline=True)
     for line, block in _blocks(text):
         try:
             component, skipped = _parse(block, line)
@@ -339,6 +343,8 @@ def _entry(
         address=field(address) if address else None,
         social=tuple(_unique(social)),
         issues=tuple(issues),
+        # N gives the family and given name apart: a split nobody had to guess.
+        name_split_explicit=bool(given or family),
     )
     if not (contact.name or contact.company or emails or phones or websites or social):
         return None
@@ -557,7 +563,46 @@ def write_vcards(cards: Iterable[VCardEntry], version: str = "4.0") -> str:
     """
     if version not in VCARD_VERSIONS:
         raise ValueError(f"vCard version {version!r} is not one of {', '.join(VCARD_VERSIONS)}")
-    return "".join(_card(entry, version).serialize() for entry in cards)
+    return "".join(_card(_cleaned(entry), version).serialize() for entry in cards)
+
+
+def _cleaned(entry: VCardEntry) -> VCardEntry:
+    """The entry with every text passed through :func:`clean_text`.
+
+    No escape sequence, control character or bidi override reaches the file; the note
+    keeps its line breaks.
+    """
+
+    def one(f: Field[str] | None) -> Field[str] | None:
+        return None if f is None else dataclasses.replace(f, value=clean_text(f.value))
+
+    def many(fs: Sequence[Field[str]]) -> tuple[Field[str], ...]:
+        return tuple(dataclasses.replace(f, value=clean_text(f.value)) for f in fs)
+
+    c = entry.contact
+    contact = dataclasses.replace(
+        c,
+        name=one(c.name),
+        given_name=clean_text(c.given_name) if c.given_name else c.given_name,
+        family_name=clean_text(c.family_name) if c.family_name else c.family_name,
+        title=one(c.title),
+        company=one(c.company),
+        address=one(c.address),
+        emails=many(c.emails),
+        websites=many(c.websites),
+        social=many(c.social),
+        phones=tuple(
+            dataclasses.replace(p, value=dataclasses.replace(p.value, raw=clean_text(p.value.raw)))
+            for p in c.phones
+        ),
+    )
+    return dataclasses.replace(
+        entry,
+        contact=contact,
+        note=clean_text(entry.note, multiline=True) if entry.note else entry.note,
+        categories=tuple(clean_text(t) for t in entry.categories),
+        uid=clean_text(entry.uid) if entry.uid else entry.uid,
+    )
 
 
 def _card(entry: VCardEntry, version: str) -> Any:
@@ -615,10 +660,14 @@ def _card(entry: VCardEntry, version: str) -> Any:
 
 
 def _phone_text(phone: Phone) -> str:
-    """A phone as text: E.164 with the extension after " x", or as printed if invalid."""
+    """A phone as text (vCard 3.0, or 4.0 for a number that did not validate).
+
+    As every export writes it: ``+1 4155550100 x204`` for a number that validated (see
+    :func:`cardscan.text.phone_form`), else exactly as printed.
+    """
     if not phone.e164:
         return phone.raw
-    return phone.e164 + (f" x{phone.extension}" if phone.extension else "")
+    return phone_form(phone.e164, phone.raw, phone.extension)
 
 
 def _url(value: str) -> str:

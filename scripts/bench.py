@@ -9,6 +9,29 @@ Usage::
 Each DIR holds photos with their truth, either as ``NAME.expected.json`` beside ``NAME.<ext>``
 (the public record schema) or as one ``truth.jsonl`` (see ``/work/shared/cards/README.md``).
 The report is Markdown on stdout, headed by the command line, so it can be pasted as is.
+
+What it reports, over all DIRs together:
+
+- **Targets**: issue 11's "Done when" with ✓/✗ — on the hand-transcribed cards
+  (truth.jsonl lines) marked ``latin: true``: every field right ≥60%, F1 per field, wrong
+  values unflagged ≤15%, right values flagged ≤10%; each generated folder (expected.json)
+  every field right ≥90%; with timing, s/photo of the hand-checked photos at ``--jobs 1``
+  ≤2.5 and ``--jobs 2``'s speed-up ≥1.7×.
+- **Accuracy**: F1 per field and every field right, in all, over the Latin-script cards,
+  per source (truth.jsonl's ``group``, else the folder's name) and per ``kind``
+  (photo | scan, where the truth says); then precision, recall and counts.
+- **Flags**: whether values under the review threshold (``Settings.review_threshold``)
+  are the wrong ones. A *value* is a record's name, title, company or address, or each
+  distinct e-mail, phone and website; *wrong unflagged* = wrong values at or above the
+  threshold / wrong values; *right flagged* = right values below it / right values; a
+  truth value nothing matched is *missed* (no confidence, in neither share). Per source
+  and per field; see :class:`Flags`.
+- **Speed**: wall time per ``--jobs`` count, the speed-up over ``--jobs 1``, and where
+  each photo's time goes (load+find, OCR, parse+validate, QR, other) as the pipeline
+  times it (``CardResult.timings``), per source.
+
+Records this bench writes (``--save-predictions``) carry ``value_confidence``, each list
+value's own confidence, beside the public record's keys; ``--predictions`` reads it back.
 """
 
 from __future__ import annotations
@@ -185,6 +208,19 @@ class Truth:
     back: Path | None = None
     #: Hard cases the generator built into the card (its ``generator.cases``).
     cases: tuple[str, ...] = ()
+    #: The source the photo comes from: truth.jsonl's ``group`` (one phone, table and
+    #: light per source), else the name of the photo's folder.
+    group: str = ""
+    #: truth.jsonl's ``kind`` (photo | scan); None where the truth does not say.
+    kind: str | None = None
+    #: Transcribed by hand (a truth.jsonl line) rather than printed by the generator
+    #: (an expected.json): the real cards the issue's targets are measured on.
+    hand: bool = False
+
+    @property
+    def source_label(self) -> str:
+        """The source to report this card under (its group, else its folder's name)."""
+        return self.group or self.image.parent.name
 
 
 @dataclass(frozen=True)
@@ -210,6 +246,10 @@ class Prediction:
     back: str | None = None
     #: The record's confidence per field (0..1); empty for records that carry none.
     confidence: Mapping[str, float] = field(default_factory=dict)
+    #: Confidence of each value of a list field, in the record's order, where the record
+    #: carries it (``value_confidence``, added by this benchmark to the records it saves;
+    #: the public record holds only each list's least certain value).
+    value_confidence: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_record(cls, record: Record) -> Prediction:
@@ -232,6 +272,12 @@ class Prediction:
             for k, v in (conf.items() if isinstance(conf, Mapping) else ())
             if isinstance(v, (int, float)) and not isinstance(v, bool)
         }
+        per_value = record.get("value_confidence")
+        value_confidence = {
+            str(k): tuple(_opt_float(c) for c in v)
+            for k, v in (per_value.items() if isinstance(per_value, Mapping) else ())
+            if isinstance(v, list)
+        }
         return cls(
             source=str(record.get("source") or ""),
             card=int(record.get("card") or 0),
@@ -249,7 +295,26 @@ class Prediction:
             family_name=_opt_str(record.get("family_name")),
             back=_opt_str(record.get("back")),
             confidence=confidence,
+            value_confidence=value_confidence,
         )
+
+    def values(self, field_name: str) -> list[tuple[str, float | None]]:
+        """Each distinct value of a field (normalised) with its confidence, in record order.
+
+        A list field's value takes its own confidence where the record carries it, else
+        the field's (its least certain value's); a value seen twice counts once.
+        """
+        norm = NORMALIZERS[field_name]
+        raw = getattr(self, field_name)
+        items = raw if isinstance(raw, tuple) else (raw,)
+        own = self.value_confidence.get(field_name, ())
+        out: dict[str, float | None] = {}
+        for i, value in enumerate(items):
+            key = norm(value)
+            if key and key not in out:
+                conf = own[i] if i < len(own) else None
+                out[key] = conf if conf is not None else self.confidence.get(field_name)
+        return list(out.items())
 
     def has_value(self, field_name: str) -> bool:
         """Whether the record holds a value for a scored field (after normalisation)."""
@@ -262,6 +327,12 @@ class Prediction:
 
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _opt_float(value: object) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 # --------------------------------------------------------------------------- truth loading
@@ -334,9 +405,21 @@ def load_truth_jsonl(path: Path) -> list[Truth]:
                 websites=_strings(row.get("websites"), f"{where} websites"),
                 address=_opt_str(row.get("address")),
                 latin=_latin(row.get("latin"), where),
+                group=_label(row.get("group"), f"{where} group") or path.parent.name,
+                kind=_label(row.get("kind"), f"{where} kind"),
+                hand=True,
             )
         )
     return truths
+
+
+def _label(value: object, where: str) -> str | None:
+    """A ``group`` or ``kind``: a non-blank string, or absent."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    raise TruthError(f"{where}: expected a string, not {value!r}")
 
 
 def _cases(row: Mapping[str, Any]) -> tuple[str, ...]:
@@ -405,6 +488,8 @@ def load_expected_json(path: Path) -> list[Truth]:
                 card=index,
                 back=back,
                 cases=_cases(row),
+                group=_label(row.get("group"), f"{where} group") or path.parent.name,
+                kind=_label(row.get("kind"), f"{where} kind"),
             )
         )
     return truths
@@ -888,6 +973,109 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class Flags:
+    """Whether the review threshold flags the values that are wrong, and only those.
+
+    A *value* is one predicted value of a field: the name, title, company or address of a
+    record, or each distinct e-mail, phone and website of it (after normalisation). It is
+    *right* when it matches the truth of its card as the F1 table compares (a list value:
+    when it is one of the card's values); every value of a record paired with no card is
+    wrong. It is *flagged* when its confidence is below the threshold. A truth value that
+    no predicted value matches is *missed*: it has no confidence, so it is counted apart
+    (it is the F1 table's FN). Values that carry no confidence are *unscored*.
+    """
+
+    right: int = 0
+    right_flagged: int = 0
+    wrong: int = 0
+    wrong_unflagged: int = 0
+    missed: int = 0
+    unscored: int = 0
+    #: Sum over values with a confidence of (confidence − right)², for the Brier score.
+    squares: float = 0.0
+
+    def add(self, confidence: float | None, right: bool, threshold: float) -> Flags:
+        """This tally with one more predicted value counted."""
+        if confidence is None:
+            return replace(self, unscored=self.unscored + 1)
+        square = self.squares + (confidence - right) ** 2
+        if right:
+            flagged = int(confidence < threshold)
+            return replace(
+                self,
+                right=self.right + 1,
+                right_flagged=self.right_flagged + flagged,
+                squares=square,
+            )
+        unflagged = int(confidence >= threshold)
+        return replace(
+            self, wrong=self.wrong + 1, wrong_unflagged=self.wrong_unflagged + unflagged,
+            squares=square,
+        )  # fmt: skip
+
+    def __add__(self, other: Flags) -> Flags:
+        return Flags(
+            self.right + other.right,
+            self.right_flagged + other.right_flagged,
+            self.wrong + other.wrong,
+            self.wrong_unflagged + other.wrong_unflagged,
+            self.missed + other.missed,
+            self.unscored + other.unscored,
+            self.squares + other.squares,
+        )
+
+    @property
+    def wrong_unflagged_share(self) -> float | None:
+        """Share of the wrong values (with a confidence) at or above the threshold."""
+        return self.wrong_unflagged / self.wrong if self.wrong else None
+
+    @property
+    def right_flagged_share(self) -> float | None:
+        """Share of the right values (with a confidence) below the threshold."""
+        return self.right_flagged / self.right if self.right else None
+
+    @property
+    def brier(self) -> float | None:
+        """Mean squared gap between confidence and outcome over values with a confidence."""
+        scored = self.right + self.wrong
+        return self.squares / scored if scored else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """For ``--json``."""
+        return {
+            "right": self.right,
+            "right_flagged": self.right_flagged,
+            "wrong": self.wrong,
+            "wrong_unflagged": self.wrong_unflagged,
+            "missed": self.missed,
+            "unscored": self.unscored,
+            "wrong_unflagged_share": self.wrong_unflagged_share,
+            "right_flagged_share": self.right_flagged_share,
+            "brier": self.brier,
+        }
+
+
+def truth_keys(truth: Truth, field_name: str) -> set[str]:
+    """The normalised values a card's truth accepts for a field (any form, any list item)."""
+    norm = NORMALIZERS[field_name]
+    forms = [truth.address or ""] if field_name == "address" else getattr(truth, field_name)
+    return {n for n in (norm(f) for f in forms) if n}
+
+
+def value_flags(
+    truth: Truth | None, pred: Prediction | None, missed: int, field_name: str, threshold: float
+) -> Flags:
+    """The :class:`Flags` of one field of one record against its card (None: no card)."""
+    tally = Flags(missed=missed)
+    if pred is None:
+        return tally
+    accepted = truth_keys(truth, field_name) if truth is not None else set()
+    for key, conf in pred.values(field_name):
+        tally = tally.add(conf, key in accepted, threshold)
+    return tally
+
+
+@dataclass(frozen=True)
 class Scores:
     """Accuracy over a set of expected cards: per-card scores and their micro-averaged totals."""
 
@@ -986,6 +1174,27 @@ class Scores:
                     out[f] = out[f].add(conf, right(f), threshold)
         return out
 
+    def flags(self, threshold: float) -> dict[str, Flags]:
+        """Per field (address too), and over the six fields as ``"all"``: see :class:`Flags`."""
+        out = {f: Flags() for f in CALIBRATED_FIELDS}
+        for card in self.cards:
+            for f in CALIBRATED_FIELDS:
+                missed = (card.address if f == "address" else card.fields[f]).fn
+                out[f] = out[f] + value_flags(card.truth, card.prediction, missed, f, threshold)
+        for extra in self.extras:
+            for f in CALIBRATED_FIELDS:
+                out[f] = out[f] + value_flags(None, extra.prediction, 0, f, threshold)
+        total = Flags()
+        for f in FIELDS:
+            total = total + out[f]
+        out["all"] = total
+        return out
+
+    def by(self, key: Callable[[Truth], str | None]) -> dict[str, Scores]:
+        """The scores of the cards of each value of ``key`` (None leaves a card out), sorted."""
+        labels = sorted({k for c in self.cards if (k := key(c.truth)) is not None})
+        return {label: self.subset(functools.partial(_truth_is, key, label)) for label in labels}
+
     def cases(self) -> dict[str, Scores]:
         """The scores of the cards of each generator hard case, cases in alphabetical order."""
         names = sorted({case for c in self.cards for case in c.truth.cases})
@@ -1025,7 +1234,12 @@ class Scores:
                 "threshold": threshold,
                 "fields": {f: c.to_dict() for f, c in self.calibration(threshold).items()},
             }
+            out["flags"] = {f: c.to_dict() for f, c in self.flags(threshold).items()}
         return out
+
+
+def _truth_is(key: Callable[[Truth], str | None], label: str, card: CardScore) -> bool:
+    return key(card.truth) == label
 
 
 def _has_case(case: str, card: CardScore) -> bool:
@@ -1034,6 +1248,16 @@ def _has_case(case: str, card: CardScore) -> bool:
 
 def _never(_field: str) -> bool:
     return False
+
+
+def _brief(scores: Scores, threshold: float) -> dict[str, Any]:
+    """The figures of one source or kind, for ``--json``: F1s, every field right, flags."""
+    return {
+        "cards": scores.total,
+        "every_field_right": scores.all_right,
+        "f1": {f: c.f1 for f, c in scores.fields.items()},
+        "flags": {f: c.to_dict() for f, c in scores.flags(threshold).items()},
+    }
 
 
 def latin_only(scores: Scores) -> Scores:
@@ -1083,6 +1307,27 @@ class SpeedRun:
     failed: int = 0
     #: Whether the records equal the first cardscan run's; None for the first run and baseline.
     same_as_first: bool | None = None
+    #: Seconds per stage of each photo, as the pipeline measured it in the worker (see
+    #: :data:`STAGES`), keyed by the photo's path; empty for the baseline.
+    timings: Mapping[str, Mapping[str, float]] = field(default_factory=dict, compare=False)
+
+    def stages(self, photos: Iterable[str] | None = None) -> dict[str, float]:
+        """Seconds per stage (and ``total``) summed over ``photos`` (all timed photos: None)."""
+        keep = (
+            self.timings
+            if photos is None
+            else {p: self.timings[p] for p in photos if p in self.timings}
+        )
+        out = dict.fromkeys((*STAGES, "total"), 0.0)
+        for timing in keep.values():
+            total = timing.get("total", 0.0)
+            known = 0.0
+            for stage in STAGES[:-1]:
+                out[stage] += timing.get(stage, 0.0)
+                known += timing.get(stage, 0.0)
+            out["other"] += max(0.0, total - known)
+            out["total"] += total
+        return out
 
     @property
     def photos_per_second(self) -> float:
@@ -1104,7 +1349,22 @@ class SpeedRun:
             "cards": self.cards,
             "failed": self.failed,
             "same_as_first": self.same_as_first,
+            "stages": self.stages() if self.timings else None,
+            "timed_photos": len(self.timings),
         }
+
+
+#: The stages a photo's time is split into, as the pipeline names them; ``other`` is the
+#: rest of the worker's time on the photo (checks, building the results).
+STAGES: tuple[str, ...] = ("find", "ocr", "parse", "qr", "other")
+#: How the report names each stage.
+STAGE_LABELS: Mapping[str, str] = {
+    "find": "load+find",
+    "ocr": "OCR",
+    "parse": "parse+validate",
+    "qr": "QR",
+    "other": "other",
+}
 
 
 class Progress:
@@ -1152,10 +1412,18 @@ def run_cardscan(
 
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
+    timings: dict[str, Mapping[str, float]] = {}
     failed = 0
+
+    def keep_timings(result: Any) -> None:
+        # Called for each photo's cards before two sides are merged: every photo's timings.
+        timing = getattr(result, "timings", None)
+        if timing and result.source not in timings:
+            timings[result.source] = dict(timing)
+
     start = time.perf_counter()
-    for result in scan_batch(paths, settings):
-        records.append(result.to_record())
+    for result in scan_batch(paths, settings, keep_timings):
+        records.append(with_value_confidence(result.to_record(), result.contact))
         failed += int(not result.ok)
         # Progress counts photos; a photo may yield several cards.
         if result.source not in seen:
@@ -1163,8 +1431,20 @@ def run_cardscan(
             progress.advance()
     seconds = time.perf_counter() - start
     progress.close()
-    run = SpeedRun("cardscan", settings.jobs, len(paths), seconds, len(records), failed)
+    run = SpeedRun(
+        "cardscan", settings.jobs, len(paths), seconds, len(records), failed, timings=timings
+    )
     return run, records
+
+
+def with_value_confidence(record: dict[str, Any], contact: Any) -> dict[str, Any]:
+    """The record with ``value_confidence``: each list value's own confidence, in order.
+
+    The public record keeps one confidence per field (a list's least certain value); the
+    flag tables judge each e-mail, phone and website by its own.
+    """
+    per_value = {f: [round(v.confidence, 3) for v in getattr(contact, f, ())] for f in LIST_FIELDS}
+    return {**record, "value_confidence": per_value}
 
 
 def baseline_command(settings: Settings) -> list[str]:
@@ -1344,6 +1624,241 @@ def render_speed(runs: Sequence[SpeedRun], baseline: SpeedRun | None) -> str:
             f"| {run.failed} | {same} |"
         )
     return "\n".join(lines)
+
+
+TARGETS_NOTE = (
+    "Accuracy and flag targets: the hand-transcribed cards (truth.jsonl) marked `latin: "
+    "true`, all folders together; generated targets: each folder of expected.json truths; "
+    "s/photo: the pipeline's own time per hand-checked photo in the --jobs 1 run; speed-up: "
+    "wall time of the whole --jobs 1 pass over that of --jobs 2."
+)
+STAGES_NOTE = (
+    "s/photo in worker: the pipeline's time per photo as measured inside the worker "
+    "(with --jobs 2 two photos run at once, so it exceeds wall time / photos). Shares of "
+    "that time: load+find = decoding the photo and finding the cards; OCR = Tesseract "
+    "passes, orientation and re-reads; parse+validate = fields, validation, confidence; "
+    "QR = decoding QR codes; other = the rest (result building). Rows per source follow "
+    "each run's all-photos row."
+)
+FLAGS_NOTE = (
+    "A *value* is one predicted name, title, company or address, or each distinct e-mail, "
+    "phone and website of a record. It is *right* when it matches its card's truth as the "
+    "F1 table compares (a list value: when it is one of the card's values); every value of "
+    "a record paired with no card is wrong. *Wrong unflagged*: wrong values whose confidence "
+    "is at or above the review threshold {t:g}, of all wrong values. *Right flagged*: right "
+    "values below it, of all right values. A list value has its own confidence where the "
+    "record carries it (runs of this bench; saved predictions keep it in "
+    "`value_confidence`), else its field's (the list's least certain value). *Missed*: "
+    "truth values no predicted value matches (the F1 table's FN): they have no confidence "
+    "and count in neither share. *Unscored*: values without a confidence, left out. Brier: "
+    "mean (confidence − right)² over values with a confidence. `all` is the six fields of "
+    "the F1 table; address is shown apart."
+)
+
+
+def _pct_cell(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "–"
+
+
+def render_flag_summary(rows: Sequence[tuple[str, Scores]], threshold: float) -> str:
+    """Per card set: values right, wrong and missed, and the two flag shares (six fields)."""
+    lines = [
+        f"| cards | values | right | wrong | missed | unscored "
+        f"| wrong unflagged (target ≤{TARGET_WRONG_UNFLAGGED:.0%}) "
+        f"| right flagged (target ≤{TARGET_RIGHT_FLAGGED:.0%}) | Brier |",
+        "|---" * 9 + "|",
+    ]
+    for label, scores in rows:
+        f = scores.flags(threshold)["all"]
+        lines.append(
+            f"| {label} | {f.right + f.wrong} | {f.right} | {f.wrong} | {f.missed} "
+            f"| {f.unscored} | {_pct_cell(f.wrong_unflagged, f.wrong)} "
+            f"| {_pct_cell(f.right_flagged, f.right)} | {_ratio(f.brier)} |"
+        )
+    return "\n".join(lines)
+
+
+def render_flag_fields(rows: Sequence[tuple[str, Scores]], threshold: float, wrong: bool) -> str:
+    """Per card set and field: wrong values unflagged (``wrong``) or right values flagged."""
+    columns = [*FIELDS, "all", "address"]
+    lines = ["| cards | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for label, scores in rows:
+        flags = scores.flags(threshold)
+        cells = [
+            _pct_cell(flags[c].wrong_unflagged, flags[c].wrong)
+            if wrong
+            else _pct_cell(flags[c].right_flagged, flags[c].right)
+            for c in columns
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+#: Issue 11's targets ("Done when"), on the hand-transcribed Latin-name cards.
+TARGET_ALL_RIGHT = 0.60
+TARGET_F1: Mapping[str, float] = {
+    "name": 0.92,
+    "title": 0.88,
+    "company": 0.85,
+    "emails": 0.95,
+    "phones": 0.92,
+    "websites": 0.92,
+}
+TARGET_WRONG_UNFLAGGED = 0.15
+TARGET_RIGHT_FLAGGED = 0.10
+#: Each generated set (expected.json folders such as samples/): every field right.
+TARGET_GENERATED_ALL_RIGHT = 0.90
+#: Seconds per photo with --jobs 1 on the real photos, and --jobs 2's speed-up over it.
+TARGET_SECONDS = 2.5
+TARGET_SPEEDUP = 1.7
+
+
+@dataclass(frozen=True)
+class Target:
+    """One line of the targets table: what is measured, the figure, and whether it is met."""
+
+    label: str
+    measured: str
+    met: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """For ``--json``."""
+        return {"target": self.label, "measured": self.measured, "met": self.met}
+
+
+def _at_least(value: float | None, goal: float) -> bool | None:
+    return None if value is None else value >= goal - 1e-9
+
+
+def _at_most(value: float | None, goal: float) -> bool | None:
+    return None if value is None else value <= goal + 1e-9
+
+
+def targets(scores: Scores, threshold: float, runs: Sequence[SpeedRun] = ()) -> list[Target]:
+    """Issue 11's "Done when" checked on these scores (and speed runs, when timed).
+
+    Accuracy and flag targets are measured on the hand-transcribed cards marked
+    ``latin: true`` (``../shared/cards`` and ``../shared/cards2`` together); the generated
+    target on each folder of expected.json truths; speed on the hand-transcribed photos.
+    """
+    out: list[Target] = []
+    real = scores.subset(lambda c: c.truth.hand and c.truth.latin is True)
+    if real.total:
+        where = f"{real.total} hand-checked Latin-name cards"
+        share = real.all_right / real.total
+        out.append(
+            Target(
+                f"every field right ≥{TARGET_ALL_RIGHT:.0%} ({where})",
+                _share(real.all_right, real.total),
+                _at_least(share, TARGET_ALL_RIGHT),
+            )
+        )
+        for f, goal in TARGET_F1.items():
+            f1 = real.fields[f].f1
+            out.append(Target(f"F1 {f} ≥{goal:.2f}", _ratio(f1), _at_least(f1, goal)))
+        flags = real.flags(threshold)["all"]
+        out.append(
+            Target(
+                f"wrong values unflagged ≤{TARGET_WRONG_UNFLAGGED:.0%}",
+                _pct_cell(flags.wrong_unflagged, flags.wrong),
+                _at_most(flags.wrong_unflagged_share, TARGET_WRONG_UNFLAGGED),
+            )
+        )
+        out.append(
+            Target(
+                f"right values flagged ≤{TARGET_RIGHT_FLAGGED:.0%}",
+                _pct_cell(flags.right_flagged, flags.right),
+                _at_most(flags.right_flagged_share, TARGET_RIGHT_FLAGGED),
+            )
+        )
+    generated = scores.subset(lambda c: not c.truth.hand)
+    for folder, subset in generated.by(lambda t: t.image.parent.name).items():
+        share = subset.all_right / subset.total
+        out.append(
+            Target(
+                f"{folder} (generated): every field right ≥{TARGET_GENERATED_ALL_RIGHT:.0%}",
+                _share(subset.all_right, subset.total),
+                _at_least(share, TARGET_GENERATED_ALL_RIGHT),
+            )
+        )
+    photos = [str(p) for p in photos_of([c.truth for c in scores.cards if c.truth.hand])]
+    one = next((r for r in runs if r.jobs == 1), None)
+    if one is not None and photos:
+        stages = one.stages(photos)
+        timed = sum(p in one.timings for p in photos)
+        per_photo = stages["total"] / timed if timed else None
+        out.append(
+            Target(
+                f"--jobs 1 s/photo on the {timed} hand-checked photos ≤{TARGET_SECONDS:g} "
+                "(pipeline time per photo)",
+                "–" if per_photo is None else f"{per_photo:.2f}",
+                _at_most(per_photo, TARGET_SECONDS),
+            )
+        )
+    for run in runs:
+        if one is not None and run.jobs == 2 and run.seconds:
+            speedup = one.seconds / run.seconds
+            out.append(
+                Target(
+                    f"--jobs 2 speed-up over --jobs 1 ≥{TARGET_SPEEDUP:g}× (all photos timed)",
+                    f"{speedup:.2f}×",
+                    _at_least(speedup, TARGET_SPEEDUP),
+                )
+            )
+    return out
+
+
+def render_targets(rows: Sequence[Target]) -> str:
+    """The targets as a table, each with ✓ (met), ✗ (not met) or – (not measurable)."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    for t in rows:
+        mark = {True: "✓", False: "✗", None: "–"}[t.met]
+        lines.append(f"| {t.label} | {t.measured} | {mark} |")
+    return "\n".join(lines)
+
+
+def render_stages(runs: Sequence[SpeedRun], groups: Mapping[str, str] | None = None) -> str:
+    """Per run (and per source for each run): seconds per photo in the worker, share per stage.
+
+    ``groups`` maps a photo's path to its source; with more than one source, each run gets a
+    row per source under its all-photos row.
+    """
+    head = " | ".join(STAGE_LABELS[s] for s in STAGES)
+    lines = [
+        f"| run | photos timed | s/photo in worker | {head} |",
+        "|---" * (len(STAGES) + 3) + "|",
+    ]
+    by_source: dict[str, list[str]] = {}
+    for path, source in (groups or {}).items():
+        by_source.setdefault(source, []).append(path)
+    for run in runs:
+        if not run.timings:
+            continue
+        subsets: list[tuple[str, list[str] | None]] = [(f"--jobs {run.jobs}, all", None)]
+        if len(by_source) > 1:
+            subsets += [(f"--jobs {run.jobs}, {s}", ps) for s, ps in sorted(by_source.items())]
+        for label, photos in subsets:
+            stages = run.stages(photos)
+            timed = len(run.timings) if photos is None else sum(p in run.timings for p in photos)
+            if not timed:
+                continue
+            total = stages["total"]
+            shares = " | ".join(f"{100 * stages[s] / total:.0f}%" if total else "–" for s in STAGES)
+            lines.append(f"| {label} | {timed} | {total / timed:.2f} | {shares} |")
+    return "\n".join(lines)
+
+
+def speedups(runs: Sequence[SpeedRun]) -> list[str]:
+    """One sentence per run with more than one job: its throughput against --jobs 1's."""
+    one = next((r for r in runs if r.jobs == 1 and r.seconds), None)
+    if one is None:
+        return []
+    return [
+        f"--jobs {r.jobs} reads {one.seconds / r.seconds:.2f}× as fast as --jobs 1 "
+        f"(wall {r.seconds:.1f} s against {one.seconds:.1f} s)."
+        for r in runs
+        if r.jobs > 1 and r.seconds
+    ]
 
 
 def render_details(scores: Scores) -> str:
@@ -1551,13 +2066,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         if any(t.latin is not None for t in truths):
             latin = latin_only(scores)
             sets["latin"] = (f"{latin.total} Latin-script", latin)
-        out += ["", "## Accuracy", "", render_summary(list(sets.values()))]
+        sources = scores.by(lambda t: t.source_label)
+        kinds = scores.by(lambda t: t.kind)
+        rows = [
+            *sets.values(),
+            *((f"source {k}: {v.total}", v) for k, v in sources.items()),
+            *((f"kind {k}: {v.total}", v) for k, v in kinds.items()),
+        ]
+        threshold = settings.review_threshold
+        checks = targets(scores, threshold, runs)
+        if checks:
+            out += ["", "## Targets (issue 11, Done when)", "", render_targets(checks)]
+            out += ["", TARGETS_NOTE]
+        out += ["", "## Accuracy", "", render_summary(rows)]
         for label, subset in sets.values():
             out += ["", render_accuracy(subset, f"Accuracy: {label} cards")]
         out += ["", "### Address, phone types, extensions, cards found", ""]
         out.append(render_secondary(scores))
-        threshold = settings.review_threshold
-        out += ["", f"### Confidence against the review threshold ({threshold:g})", ""]
+        out += ["", f"## Flags: does the review threshold ({threshold:g}) catch the errors?", ""]
+        out += [render_flag_summary(rows, threshold), ""]
+        out += ["### Wrong values not flagged, per field", ""]
+        out += [render_flag_fields(rows, threshold, wrong=True), ""]
+        out += ["### Right values flagged, per field", ""]
+        out += [render_flag_fields(rows, threshold, wrong=False), ""]
+        out.append(FLAGS_NOTE.format(t=threshold))
+        out += ["", f"### Confidence against the review threshold ({threshold:g}), per card", ""]
         out += [render_calibration(scores, threshold), ""]
         out.append("Values without a confidence are left out; a list field counts once per card.")
         if any(c.truth.cases for c in scores.cards):
@@ -1565,6 +2098,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.details:
             out += ["", "### Per photo", "", render_details(scores)]
         report["accuracy"] = {key: s.to_dict(threshold) for key, (_, s) in sets.items()}
+        report["by_source"] = {k: _brief(v, threshold) for k, v in sources.items()}
+        report["by_kind"] = {k: _brief(v, threshold) for k, v in kinds.items()}
+        report["targets"] = [t.to_dict() for t in checks]
         if any(c.truth.cases for c in scores.cards):
             report["cases"] = {
                 case: {"cards": s.total, "every_field_right": s.all_right}
@@ -1575,6 +2111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if runs:
         out += ["", f"## Speed: {len(images)} photos", "", render_speed(runs, baseline)]
         out += ["", "cards/s and s/card count photos; wall time of the whole pass."]
+        out += speedups(runs)
+        if any(r.timings for r in runs):
+            groups = {str(t.image): t.source_label for t in truths}
+            groups.update({str(t.back): t.source_label for t in truths if t.back})
+            out += ["", "### Where the time goes", "", render_stages(runs, groups), ""]
+            out.append(STAGES_NOTE)
         report["speed"] = [r.to_dict() for r in runs]
         report["baseline"] = baseline.to_dict() if baseline else None
     print("\n".join(out))

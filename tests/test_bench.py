@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import logging
@@ -900,3 +901,243 @@ def test_render_details_names_expected_card_and_record(tmp_path: Path) -> None:
     assert "| t.jpg | 0 | – | name, emails |" in text
     assert "| t.jpg | 1 | 0 | – |" in text
     assert "| t.jpg | – | 1 | extra record: FP name, emails |" in text
+
+
+# ----------------------------------------------------------------------------- sources, flags
+
+
+def test_group_and_kind_come_from_truth_jsonl_else_the_folder(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    _touch(real / "p1.jpg")
+    _touch(real / "p2.jpg")
+    rows = [
+        {"file": "p1.jpg", "name": "Ada Quill", "group": "source-Z", "kind": "scan"},
+        {"file": "p2.jpg", "name": "Bo Vane"},
+    ]
+    (real / "truth.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    made = tmp_path / "made"
+    made.mkdir()
+    _touch(made / "m.jpg")
+    _write(made / "m.expected.json", {"name": "Cy Dorn"})
+    p1, p2 = bench.load_truths(real)
+    (m,) = bench.load_truths(made)
+    assert (p1.source_label, p1.kind, p1.hand) == ("source-Z", "scan", True)
+    assert (p2.source_label, p2.kind, p2.hand) == ("real", None, True)
+    assert (m.source_label, m.kind, m.hand) == ("made", None, False)
+
+
+def test_a_group_that_is_not_a_string_names_its_line(tmp_path: Path) -> None:
+    _touch(tmp_path / "p.jpg")
+    (tmp_path / "truth.jsonl").write_text(json.dumps({"file": "p.jpg", "group": 3}) + "\n")
+    with pytest.raises(bench.TruthError, match=r"truth.jsonl:1 group"):
+        bench.load_truths(tmp_path)
+
+
+def _flag_set(tmp_path: Path) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Two sources; values right and wrong, above and below 0.6, hand-counted in the tests."""
+    truths = [
+        _truth(
+            tmp_path,
+            "a",
+            name=("Ada Quill",),
+            company=("Quill Works",),
+            emails=("ada@quill.test", "info@quill.test"),
+            phones=("+15550100", "+15550101"),
+            group="src-1",
+            kind="photo",
+            hand=True,
+            latin=True,
+        ),
+        _truth(tmp_path, "b", name=("Bo Vane",), title=("CEO",), group="src-2", hand=True),
+    ]
+    records = [
+        {
+            "source": str(tmp_path / "a.png"),
+            "name": "Ada Quill",  # right, 0.9: not flagged
+            "company": "Quil Works",  # wrong, 0.8: NOT flagged
+            "emails": ["ada@quill.test", "bad@quill.test"],  # right 0.9; wrong 0.3 (flagged)
+            "phones": ["+15550100"],  # right, flagged by the field's 0.5; +15550101 missed
+            "confidence": {"name": 0.9, "company": 0.8, "emails": 0.3, "phones": 0.5},
+            "value_confidence": {"emails": [0.9, 0.3]},
+        },
+        {
+            "source": str(tmp_path / "b.png"),
+            "name": "Bo Vane",  # right, no confidence: unscored
+            "title": "CFO",  # wrong, 0.7: NOT flagged
+            "confidence": {"title": 0.7},
+        },
+        # a second record of b's photo pairs with no card: its value is wrong
+        {"source": str(tmp_path / "b.png"), "card": 1, "company": "Vane", "confidence": {}},
+    ]
+    return truths, records
+
+
+def test_flags_count_each_value_once_against_the_threshold(tmp_path: Path) -> None:
+    truths, records = _flag_set(tmp_path)
+    flags = bench.score(truths, records).flags(0.6)
+    assert flags["name"] == bench.Flags(right=1, unscored=1, squares=pytest.approx(0.01))
+    assert (flags["company"].wrong, flags["company"].wrong_unflagged) == (1, 1)
+    assert flags["company"].unscored == 1  # the extra record's company, without a confidence
+    assert flags["company"].missed == 1
+    assert (flags["emails"].right, flags["emails"].right_flagged) == (1, 0)
+    assert (flags["emails"].wrong, flags["emails"].wrong_unflagged) == (1, 0)
+    assert flags["emails"].missed == 1  # info@ was never read
+    # no value_confidence for phones: the field's own confidence stands for each value
+    assert (flags["phones"].right, flags["phones"].right_flagged, flags["phones"].missed) == (
+        1,
+        1,
+        1,
+    )
+    assert (flags["title"].wrong, flags["title"].wrong_unflagged, flags["title"].missed) == (
+        1,
+        1,
+        1,
+    )
+    total = flags["all"]
+    assert (total.right, total.right_flagged, total.wrong, total.wrong_unflagged) == (3, 1, 3, 2)
+    assert total.wrong_unflagged_share == pytest.approx(2 / 3)
+    assert total.right_flagged_share == pytest.approx(1 / 3)
+    assert total.brier == pytest.approx(
+        ((0.9 - 1) ** 2 + 0.8**2 + (0.9 - 1) ** 2 + 0.3**2 + (0.5 - 1) ** 2 + 0.7**2) / 6
+    )
+
+
+def test_a_list_value_read_twice_counts_once() -> None:
+    pred = bench.Prediction.from_record(
+        {
+            "source": "x",
+            "emails": ["A@x.test", "a@x.test", "b@x.test"],
+            "confidence": {"emails": 0.2},
+            "value_confidence": {"emails": [0.9, 0.1, None]},
+        }
+    )
+    assert pred.values("emails") == [("a@x.test", 0.9), ("b@x.test", 0.2)]
+
+
+def test_scores_split_by_source_and_kind(tmp_path: Path) -> None:
+    truths, records = _flag_set(tmp_path)
+    scores = bench.score(truths, records)
+    by_source = scores.by(lambda t: t.source_label)
+    assert list(by_source) == ["src-1", "src-2"]
+    assert [s.total for s in by_source.values()] == [1, 1]
+    # the extra record goes with its photo's source
+    assert len(by_source["src-2"].extras) == 1 and not by_source["src-1"].extras
+    assert list(scores.by(lambda t: t.kind)) == ["photo"]  # unmarked cards are left out
+
+
+def test_flag_tables_show_shares_per_set_and_field(tmp_path: Path) -> None:
+    truths, records = _flag_set(tmp_path)
+    scores = bench.score(truths, records)
+    rows = [
+        ("all 2", scores),
+        *((f"source {k}", v) for k, v in scores.by(lambda t: t.group).items()),
+    ]
+    summary = bench.render_flag_summary(rows, 0.6)
+    assert "| all 2 | 6 | 3 | 3 | 4 | 2 | 2/3 (67%) | 1/3 (33%) | 0.25 |" in summary
+    assert "| source src-2 | 1 | 0 | 1 | 1 | 2 | 1/1 (100%) | – |" in summary
+    wrong = bench.render_flag_fields(rows, 0.6, wrong=True)
+    assert "| all 2 | – | 1/1 (100%) | 1/1 (100%) | 0/1 (0%) | – | – | 2/3 (67%) | – |" in wrong
+    right = bench.render_flag_fields(rows, 0.6, wrong=False)
+    assert (
+        "| source src-1 | 0/1 (0%) | – | – | 0/1 (0%) | 1/1 (100%) | – | 1/3 (33%) | – |" in right
+    )
+
+
+def test_targets_are_checked_on_hand_checked_latin_cards(tmp_path: Path) -> None:
+    truths, records = _flag_set(tmp_path)
+    made = _truth(tmp_path / "gen", "g", name=("Cy Dorn",))
+    scores = bench.score([*truths, made], [*records, _record(made.image, name="Cy Dorn")])
+    checks = {t.label.split(" (")[0]: t for t in bench.targets(scores, 0.6)}
+    # only card a is hand-checked AND marked Latin: its company, emails, phones are wrong
+    assert checks["every field right ≥60%"].measured == "0/1 (0%)"
+    assert checks["every field right ≥60%"].met is False
+    assert checks["F1 name ≥0.92"].met is True
+    assert checks["F1 title ≥0.88"].met is None  # a has no title: nothing to measure
+    assert checks["F1 emails ≥0.95"].measured == "0.50"
+    assert checks["wrong values unflagged ≤15%"].measured == "1/2 (50%)"
+    assert checks["right values flagged ≤10%"].met is False
+    assert checks["gen"].measured == "1/1 (100%)" and checks["gen"].met is True
+    text = bench.render_targets(list(checks.values()))
+    assert "| F1 name ≥0.92 | 1.00 | ✓ |" in text
+    assert "| F1 title ≥0.88 | – | – |" in text
+    assert "| F1 company ≥0.85 | 0.00 | ✗ |" in text
+
+
+def test_speed_targets_and_stage_shares(tmp_path: Path) -> None:
+    truths, records = _flag_set(tmp_path)
+    scores = bench.score(truths, records)
+    a, b = (str(t.image) for t in truths)
+    timing_a = {"find": 0.5, "ocr": 2.0, "parse": 0.25, "qr": 0.25, "total": 3.5}
+    timing_b = {"find": 0.5, "ocr": 1.0, "total": 1.5}
+    one = bench.SpeedRun("cardscan", 1, 2, 5.0, 2, 0, timings={a: timing_a, b: timing_b})
+    two = bench.SpeedRun("cardscan", 2, 2, 2.5, 2, 0, timings={a: timing_a})
+    assert one.stages() == {
+        "find": 1.0, "ocr": 3.0, "parse": 0.25, "qr": 0.25, "other": 0.5, "total": 5.0
+    }  # fmt: skip
+    assert one.stages([b])["other"] == 0.0
+    checks = {
+        t.label.split(" on ")[0].split(" ≥")[0]: t for t in bench.targets(scores, 0.6, [one, two])
+    }
+    assert checks["--jobs 1 s/photo"].measured == "2.50" and checks["--jobs 1 s/photo"].met is True
+    assert checks["--jobs 2 speed-up over --jobs 1"].measured == "2.00×"
+    assert checks["--jobs 2 speed-up over --jobs 1"].met is True
+    table = bench.render_stages([one, two], {a: "src-1", b: "src-2"})
+    assert "| --jobs 1, all | 2 | 2.50 | 20% | 60% | 5% | 5% | 10% |" in table
+    assert "| --jobs 1, src-2 | 1 | 1.50 | 33% | 67% | 0% | 0% | 0% |" in table
+    assert "| --jobs 2, src-1 | 1 | 3.50 |" in table
+    assert "--jobs 2, src-2" not in table  # no photo of it timed
+    assert bench.speedups([one, two]) == [
+        "--jobs 2 reads 2.00× as fast as --jobs 1 (wall 2.5 s against 5.0 s)."
+    ]
+    assert bench.speedups([two]) == []
+
+
+def test_run_cardscan_keeps_timings_and_each_values_confidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cardscan.models import CardResult, Contact, Field
+
+    path = tmp_path / "a.png"
+    emails = (Field("a@x.test", 0.9), Field("b@x.test", 0.4))
+    result = CardResult(
+        source=str(path), contact=Contact(emails=emails), timings={"ocr": 1.0, "total": 1.5}
+    )
+
+    def scan_batch(ps: Sequence[Path], settings: Any, on_result: Any = None) -> Iterator[Any]:
+        on_result(result)
+        yield result
+
+    fake = types.ModuleType("cardscan.reading.pipeline")
+    fake.scan_batch = scan_batch  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cardscan.reading.pipeline", fake)
+    run, [record] = bench.run_cardscan([path], bench.Settings(), bench.Progress("x", 1, None))
+    assert run.timings == {str(path): {"ocr": 1.0, "total": 1.5}}
+    assert record["value_confidence"] == {"emails": [0.9, 0.4], "phones": [], "websites": []}
+    assert record["confidence"]["emails"] == 0.4  # the public record keeps the least
+    assert "timings" not in record
+
+
+def test_the_pipeline_times_each_stage_of_a_photo(
+    monkeypatch: pytest.MonkeyPatch, fake_info: Any, tmp_path: Path
+) -> None:
+    import numpy as np
+    from conftest import words_result
+
+    from cardscan.config import Settings
+    from cardscan.reading import imaging, pipeline
+
+    blank = np.full((300, 500, 3), 255, np.uint8)
+    lines = ["Jane Doe", "Head of Sales", "jane.doe@larkfield.test", "+1 212 555 0100"]
+    monkeypatch.setattr(imaging, "load_image", lambda *a, **k: blank)
+    monkeypatch.setattr(imaging, "find_cards", lambda image: [imaging.Card(blank, None, 0.0)] * 2)
+    monkeypatch.setattr(pipeline, "read_card", lambda *a, **k: words_result(lines))
+    first, second = pipeline.process_image(tmp_path / "x.jpg", Settings(), fake_info)
+    assert first.ok and second.ok
+    assert set(first.timings) == {"find", "ocr", "qr", "parse", "total"}
+    assert first.timings is second.timings  # one photo's timings, shared by its cards
+    parts = sum(v for k, v in first.timings.items() if k != "total")
+    assert 0 < parts <= first.timings["total"]
+    assert "timings" not in first.to_record()
+    # timings are bookkeeping: they never make two results differ
+    assert first == dataclasses.replace(first, timings={})

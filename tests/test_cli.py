@@ -199,7 +199,7 @@ def test_scan_writes_outputs_and_prints_a_table(runner: CliRunner, tmp_path, mon
                 )
             ]
 
-    monkeypatch.setattr(run, "scan_photos", fake)
+    monkeypatch.setattr(run, "read_photos", lambda *a, **k: enumerate(fake(*a, **k)))
     result = runner.invoke(cli, ["scan", str(tmp_path / "p.jpg"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "Ana Ruiz" in result.output and "title" in result.output

@@ -14,7 +14,7 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
-from test_cli_store import fake_scan_photos, write_card
+from test_cli_store import fake_read_photos, fake_scan_photos, write_card
 
 from cardscan import cli as cli_module
 from cardscan import run
@@ -25,7 +25,7 @@ from cardscan.errors import ExitCode
 
 @pytest.fixture(autouse=True)
 def fake_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(run, "scan_photos", fake_scan_photos)
+    monkeypatch.setattr(run, "read_photos", fake_read_photos)
     monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
 
 

@@ -54,6 +54,13 @@ def fake_scan_photos(
         yield [result]
 
 
+def fake_read_photos(
+    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
+) -> Iterator[tuple[int, list[CardResult]]]:
+    """``run.read_photos``'s stand-in: photos in input order, each with its index."""
+    return enumerate(fake_scan_photos(paths, settings, on_result))
+
+
 def write_card(folder: Path, name: str, fields: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.jpg"
@@ -73,7 +80,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def fake_ocr(monkeypatch) -> None:
-    monkeypatch.setattr(run, "scan_photos", fake_scan_photos)
+    monkeypatch.setattr(run, "read_photos", fake_read_photos)
     monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
 
 
@@ -312,13 +319,16 @@ def test_event_roster_checkin_and_stats(runner: CliRunner, db: Path, tmp_path: P
     )
     assert counts == {
         "registered": 3,
-        "arrived": 2,
-        "walk-ins": 1,
+        "arrived": 3,
+        "of them walk-ins": 1,
         "no-shows": 1,
         "cards scanned": 1,
     }
     listing = invoke(runner, db, "event", "list").output
     assert "Harbour mixer" in listing and "Pier 4" in listing
+    # The list counts arrivals as stats does (walk-ins included) and shows the walk-ins.
+    row = next(line for line in listing.splitlines() if "Harbour mixer" in line)
+    assert row.split()[-3:] == ["3", "3", "1"]
 
     assert invoke(runner, db, "checkin", "Harbour mixer").exit_code == 2
     typo = invoke(runner, db, "checkin", "Harbour mixer", str(door / "nope.jpg"))
@@ -336,7 +346,7 @@ def test_unusable_store_stops_before_any_photo_is_read(
     not_a_store.write_text("not sqlite at all\n" * 100)
     write_card(tmp_path / "p", "1", "Ada Quill|ada@x.example|||")
     read = []
-    monkeypatch.setattr(run, "scan_photos", lambda *a, **k: read.append(a) or iter(()))
+    monkeypatch.setattr(run, "read_photos", lambda *a, **k: read.append(a) or iter(()))
     result = runner.invoke(
         cli, ["scan", str(tmp_path / "p"), "--out", str(tmp_path / "out"), "--db", str(not_a_store)]
     )
@@ -409,7 +419,7 @@ def slow(paths, settings, on_result=None, **kw):
             on_result(r)
         yield [r]
 
-run.scan_photos = slow
+run.read_photos = lambda *a, **k: enumerate(slow(*a, **k))
 if exit_after:
     # Die inside the store's transaction for a photo that is already journaled.
     from cardscan.book.store import Store

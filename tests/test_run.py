@@ -35,7 +35,7 @@ def _photos(tmp_path: Path, n: int) -> list[Path]:
 def _fake_batch(calls: list[str], kill_after: int | None = None):
     def fake(
         paths: Sequence[Path], settings: Settings, on_result=None
-    ) -> Iterator[list[CardResult]]:
+    ) -> Iterator[tuple[int, list[CardResult]]]:
         for n, path in enumerate(paths):
             if kill_after is not None and n == kill_after:
                 raise Killed
@@ -45,7 +45,7 @@ def _fake_batch(calls: list[str], kill_after: int | None = None):
             )
             if on_result:
                 on_result(result)
-            yield [result]
+            yield n, [result]
 
     return fake
 
@@ -54,14 +54,14 @@ def test_killed_run_resumes_without_rereading_or_doubling(tmp_path, monkeypatch)
     _photos(tmp_path, 5)
     out = tmp_path / "out"
     calls: list[str] = []
-    monkeypatch.setattr(run, "scan_photos", _fake_batch(calls, kill_after=3))
+    monkeypatch.setattr(run, "read_photos", _fake_batch(calls, kill_after=3))
     with pytest.raises(Killed):
         run_scan([tmp_path / "photos"], out, Settings())
     assert calls == ["card0.jpg", "card1.jpg", "card2.jpg"]
     assert not (out / "contacts.csv").exists()  # nothing half-written
 
     calls.clear()
-    monkeypatch.setattr(run, "scan_photos", _fake_batch(calls))
+    monkeypatch.setattr(run, "read_photos", _fake_batch(calls))
     summary = run_scan([tmp_path / "photos"], out, Settings())
     assert calls == ["card3.jpg", "card4.jpg"]
     assert summary.reused == 3 and summary.photos == 5 and summary.skipped == 1
@@ -75,7 +75,7 @@ def test_killed_run_resumes_without_rereading_or_doubling(tmp_path, monkeypatch)
 
 def test_outputs_are_private_to_the_owner(tmp_path, monkeypatch) -> None:
     _photos(tmp_path, 1)
-    monkeypatch.setattr(run, "scan_photos", _fake_batch([]))
+    monkeypatch.setattr(run, "read_photos", _fake_batch([]))
     summary = run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
     for path in [*summary.outputs, tmp_path / "out" / JOURNAL_NAME]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
@@ -114,7 +114,7 @@ def test_journal_only_reuses_answers_given_with_the_same_settings(tmp_path) -> N
 def test_rerun_with_another_region_reads_the_photos_again(tmp_path, monkeypatch) -> None:
     _photos(tmp_path, 2)
     calls: list[str] = []
-    monkeypatch.setattr(run, "scan_photos", _fake_batch(calls))
+    monkeypatch.setattr(run, "read_photos", _fake_batch(calls))
     run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
     run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
     assert len(calls) == 2
@@ -125,7 +125,7 @@ def test_rerun_with_another_region_reads_the_photos_again(tmp_path, monkeypatch)
 def test_unwritable_output_folder_fails_before_any_photo_is_read(tmp_path, monkeypatch) -> None:
     _photos(tmp_path, 1)
     calls: list[str] = []
-    monkeypatch.setattr(run, "scan_photos", _fake_batch(calls))
+    monkeypatch.setattr(run, "read_photos", _fake_batch(calls))
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
@@ -139,7 +139,7 @@ def test_unwritable_output_folder_fails_before_any_photo_is_read(tmp_path, monke
 @pytest.mark.parametrize("kind", ["missing", "empty"])
 def test_a_wrong_input_leaves_earlier_outputs_alone(tmp_path, monkeypatch, kind) -> None:
     _photos(tmp_path, 2)
-    monkeypatch.setattr(run, "scan_photos", _fake_batch([]))
+    monkeypatch.setattr(run, "read_photos", _fake_batch([]))
     run_scan([tmp_path / "photos"], tmp_path / "out", Settings())
     before = (tmp_path / "out" / "contacts.csv").read_text()
     wrong = tmp_path / "phtoos"
@@ -157,6 +157,6 @@ def test_unwritable_output_is_a_clear_error(tmp_path, monkeypatch) -> None:
     _photos(tmp_path, 1)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    monkeypatch.setattr(run, "scan_photos", _fake_batch([]))
+    monkeypatch.setattr(run, "read_photos", _fake_batch([]))
     with pytest.raises(run.OutputError, match="cannot create"):
         run_scan([tmp_path / "photos"], blocker / "out", Settings())

@@ -149,7 +149,7 @@ def test_a_folder_that_is_not_writable_gives_a_hint(tmp_path: Path, monkeypatch)
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr("cardscan.book.store.os.open", refuse)
-    with pytest.raises(StoreError, match="Permission denied") as info:
+    with pytest.raises(StoreError, match="no write access") as info:
         open_store(tmp_path / "contacts.db")
     assert "may not write" in (info.value.hint or "")
 
@@ -472,7 +472,7 @@ def test_events_roster_arrival_and_stats(store: Store) -> None:
         stats.cards_scanned,
     ) == (
         3,
-        1,
+        2,  # the registered arrival and the walk-in
         1,
         2,
         1,

@@ -28,6 +28,10 @@ from cardscan.errors import ConfigError
 CHECKED_FIELDS = ("name", "title", "company", "emails", "phones", "websites", "address")
 
 
+#: The record's name for the field a person's correction of a value kind changes.
+_FIELD_OF_KIND = {"email": "emails", "phone": "phones", "website": "websites", "social": "social"}
+
+
 @dataclass(frozen=True)
 class Entry:
     """One contact and everything the plan and the exports say about it."""
@@ -37,6 +41,10 @@ class Entry:
     attendance: tuple[tuple[Event, Attendance], ...] = ()
     cards: tuple[StoredCard, ...] = ()
     reviews: tuple[Review, ...] = ()
+    #: A person accepted this contact as checked (``cardscan edit --accept``, the app).
+    checked: bool = False
+    #: Fields a person set or changed (``name``, ``title``, ``email``, ``phone``…).
+    corrected: frozenset[str] = frozenset()
 
     @property
     def id(self) -> int:
@@ -110,8 +118,10 @@ class Entry:
         Values imported from a CRM or confirmed by a person are not re-checked: only what
         OCR read can be doubtful.
         """
-        if not self.cards:
+        if not self.cards or self.checked:
             return {}
+        # What a person typed is sure; the card's confidence no longer says anything of it.
+        typed = {_FIELD_OF_KIND.get(f, f) for f in self.corrected}
         conf = self.cards[-1].record.get("confidence") or {}
         current = {
             "name": self.contact.name,
@@ -122,7 +132,7 @@ class Entry:
         out = {}
         for name in CHECKED_FIELDS:
             value = conf.get(name)
-            if not isinstance(value, (int, float)) or value >= threshold:
+            if not isinstance(value, (int, float)) or value >= threshold or name in typed:
                 continue
             # A field since replaced by a surer source (an import, a person's edit) is fine.
             if name in current and current[name] is None:
@@ -176,6 +186,8 @@ def select_entries(
     meetings = store.meetings(chosen)
     attendance = store.attendance_of(chosen)
     cards = store.cards_of(chosen)
+    checked = store.checked(chosen)
+    corrected = store.corrected_fields(chosen)
     reviews: dict[int, list[Review]] = {}
     for review in store.reviews("open"):
         for cid in (review.a_id, review.b_id):
@@ -187,6 +199,8 @@ def select_entries(
             tuple(attendance.get(c.id, ())),
             tuple(cards.get(c.id, ())),
             tuple(reviews.get(c.id, ())),
+            checked=c.id in checked,
+            corrected=frozenset(corrected.get(c.id, ())),
         )
         for c in contacts
     ]

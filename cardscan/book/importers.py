@@ -41,6 +41,7 @@ from cardscan.outputs.export import (
     VALUE_LABELS,
 )
 from cardscan.reading.validate import DEFAULT_REGION, find_phones, normalize_email
+from cardscan.text import clean_text
 
 #: Confidence of a value typed into a CRM or address book: a person wrote it, but it may be
 #: stale or mistyped, so it does not outrank a fresh, clearly read card.
@@ -75,6 +76,7 @@ TARGETS: frozenset[str] = frozenset(
         "lead_source",
         "opt_in",
         "opt_out",
+        "ticket_type",
         "ignore",
     }
 )
@@ -389,13 +391,16 @@ EVENTBRITE: dict[str, str] = {
     "work phone": "work_phone",
     "home phone": "home_phone",
     "website": "website",
-    "ticket type": "tags",
+    # Kept as the tag "ticket:<type>" (VIP, Speaker …): a tag says it was a ticket type.
+    "ticket type": "ticket_type",
     "work address 1": "street",
     "work city": "city",
     "work state": "region",
     "work zip": "postcode",
     "work country": "country",
 }
+#: An Eventbrite ticket type becomes the tag ``ticket:<type>`` ("ticket:VIP").
+TICKET_TAG = "ticket:"
 _EVENTBRITE_NOT_COMING = ("refunded", "cancelled", "canceled", "transferred", "not attending")
 
 #: Common names for a plain CSV's columns (any spreadsheet of people).
@@ -648,7 +653,8 @@ def _columns(
 
 
 def _cell(row: Sequence[str], i: int) -> str:
-    text = row[i].strip() if 0 <= i < len(row) else ""
+    # Escape sequences, control characters and bidi overrides never reach the store.
+    text = clean_text(row[i], multiline=True).strip() if 0 <= i < len(row) else ""
     # The apostrophe an export put before a formula-like value is not part of it.
     if text.startswith("'") and text[1:2] and text[1] in "".join(FORMULA_PREFIXES):
         return text[1:]
@@ -701,6 +707,8 @@ class _RowBuilder:
         return Field(value, IMPORT_CONFIDENCE, self.source, raw=value)
 
     def add(self, target: str, cell: str, label: str = "") -> None:
+        if target not in ("note", "address", "street"):
+            cell = cell.replace("\n", " ")  # a name or a number is one line
         # Google joins several values in one cell with " ::: "; other CRMs use ";".
         if " ::: " in cell:
             parts = cell.split(" ::: ")
@@ -802,6 +810,7 @@ class _RowBuilder:
             self.one("family_name"),
         )
         name = self.one("name")
+        explicit = bool(given or family)
         if name and not (given or family):
             human = HumanName(name)
             given, family = human.first or None, human.last or None
@@ -825,6 +834,7 @@ class _RowBuilder:
             address=self.field(address) if address else None,
             social=tuple(self.social),
             issues=tuple(self.problems),
+            name_split_explicit=explicit,
         )
 
     def note(self) -> str | None:
@@ -841,6 +851,7 @@ class _RowBuilder:
         self.absorb_note()
         # Google's system groups ("* myContacts", "* starred") are not the user's tags.
         tags = [t for t in self.values.get("tags", []) if not t.startswith("* ")]
+        tags += [f"{TICKET_TAG}{t}" for t in self.values.get("ticket_type", [])]
         if any(v.lower() in _TRUTHY for v in self.values.get("opt_in", [])):
             tags.append("opt-in")
         if any(v.lower() in _TRUTHY for v in self.values.get("opt_out", [])):

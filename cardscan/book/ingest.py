@@ -30,20 +30,30 @@ from cardscan.book.match import (
     MatchScore,
     Profile,
     blocking_keys,
-    company_key,
     compare,
     decide,
     make_profile,
     profile_of,
+    same_employer,
+    same_title,
 )
+from cardscan.book.names import settle_name_order
 from cardscan.book.store import MatchRow, Store, StoredContact, now_iso
 from cardscan.models import CardResult, Contact
 
 log = logging.getLogger(__name__)
 
-#: A name key shared by more contacts than this is not used to find candidates (as in
-#: ``match.MatchIndex``): a very common name says little and would cost the most.
-MAX_BLOCK = 1000
+#: A name key shared by more contacts than this is not used to find candidates: a very
+#: common name says little and would cost the most. Such a contact is still found by its
+#: e-mail, phone, or given name with its company domain. With this cap an incoming contact
+#: is compared with a few hundred stored ones at most, however many share its name
+#: (``scripts/importbench.py``).
+MAX_BLOCK = 100
+#: A stored contact holding this many e-mail addresses or phone numbers is merged into only
+#: by a person (the pair goes to review): no one person has so many, so the matcher has been
+#: chaining different people together (rows "Big Person0", "Big Person1" … of one export),
+#: and every further merge would copy the whole contact into the audit log.
+CROWDED = 10
 #: Blocking keys that are always used, however many contacts share them: e-mail, phone.
 STRONG_KEYS = ("e:", "p:")
 
@@ -120,8 +130,8 @@ def row_profile(row: MatchRow) -> Profile:
 
 
 def same_company(a: str, b: str) -> bool:
-    """One employer however written: "Orchardway" and "Orchardway Pty Ltd"."""
-    return company_key(a) == company_key(b)
+    """One employer however written (see :func:`cardscan.book.match.same_employer`)."""
+    return same_employer(a, b)
 
 
 class Ingester:
@@ -131,9 +141,13 @@ class Ingester:
     :meth:`forget` after changing the store some other way (an undo).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, max_block: int = MAX_BLOCK) -> None:
         self.store = store
+        self.max_block = max_block
         self._profiles: dict[int, Profile] = {}
+        #: The most stored contacts one incoming contact was compared with (blocking must
+        #: keep this small however many contacts share a name).
+        self.most_compared = 0
 
     def forget(self) -> None:
         """Drop cached profiles (after an undo or a failed transaction)."""
@@ -167,7 +181,8 @@ class Ingester:
         return self._scored(profile, blocking_keys(profile))
 
     def _scored(self, profile: Profile, keys: frozenset[str]) -> list[tuple[int, MatchScore]]:
-        ids = self.store.candidates(keys, max_block=MAX_BLOCK, always=STRONG_KEYS)
+        ids = self.store.candidates(keys, max_block=self.max_block, always=STRONG_KEYS)
+        self.most_compared = max(self.most_compared, len(ids))
         pairs = [(i, compare(profile, p)) for i, p in self._profiles_of(ids).items()]
         pairs.sort(key=lambda pair: (-pair[1].score, pair[0]))
         return pairs
@@ -189,6 +204,7 @@ class Ingester:
         a note, tags): the merge then carries those along, and undoing the merge gives
         them back to the contact they came with.
         """
+        contact = settle_name_order(contact)
         profile = profile_of(contact)
         keys = blocking_keys(profile)
         scored = self._scored(profile, keys)
@@ -209,6 +225,11 @@ class Ingester:
                 return Outcome(created, Decision.NEW, created=created)
             matched, score = best
             decision = decide(score)
+            if decision is Decision.SAME and self._crowded(matched):
+                decision = Decision.REVIEW
+                score = MatchScore(
+                    score.score, (*score.reasons, f"contact {matched} already has many values")
+                )
             if decision is Decision.REVIEW:
                 review = self.store.queue_review(matched, created, score.score, score.reasons)
                 return Outcome(
@@ -225,6 +246,7 @@ class Ingester:
                 created,
                 summary=f"{source} matched contact {matched} (score {score.score:.3f}): "
                 f"merged contact {created} into it",
+                explicit_split=contact.name_split_explicit,
             )
             return Outcome(
                 matched,
@@ -247,17 +269,34 @@ class Ingester:
                 self.store.add_contact(c, source, blocking_keys(profile_of(c))) for c in contacts
             ]
 
+    def _crowded(self, contact_id: int) -> bool:
+        """Whether a stored contact holds :data:`CROWDED` e-mail addresses or phones."""
+        profile = self._profiles_of([contact_id]).get(contact_id)
+        return profile is not None and max(len(profile.emails), len(profile.phones)) >= CROWDED
+
     def merge(
-        self, keep: int, other: int, *, summary: str = "", review_id: int | None = None
+        self,
+        keep: int,
+        other: int,
+        *,
+        summary: str = "",
+        review_id: int | None = None,
+        explicit_split: bool = False,
     ) -> int:
-        """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id."""
+        """Merge contact ``other`` into ``keep`` (see :meth:`Store.merge`); returns the audit id.
+
+        ``explicit_split``: ``other``'s given and family name were given apart (a CRM's
+        First/Last columns, a vCard's N) and replace ``keep``'s guessed split.
+        """
         with self.transaction():
             audit_id = self.store.merge(
                 keep,
                 other,
                 keys_of,
                 same_company=same_company,
+                same_title=same_title,
                 summary=summary,
+                explicit_split=explicit_split,
                 review_id=review_id,
             )
         self._profiles.pop(other, None)
@@ -301,6 +340,8 @@ class Ingester:
                 result.to_record(),
                 run_id,
             )
+            if result.geometry:
+                self.store.set_card_geometry(card_id, result.geometry)
             outcome = self.add(
                 result.contact,
                 source,

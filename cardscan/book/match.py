@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache, lru_cache
 
-from cardscan.lexicon import COMPANY_SUFFIXES, SECOND_LEVEL, WEBMAIL_DOMAINS
+from cardscan.lexicon import (
+    COMPANY_SUFFIXES,
+    COMPANY_WORDS,
+    ORG_UNITS,
+    SECOND_LEVEL,
+    WEBMAIL_DOMAINS,
+)
 from cardscan.models import Contact, PhoneType
 from cardscan.similarity import (
     edit_distance,
@@ -225,6 +231,41 @@ def company_key(company: str) -> str:
             tokens = tokens[:-1]
             changed = True
     return " ".join(tokens)
+
+
+#: Words that, added to a company's name, name a part or a place of it rather than another
+#: employer ("Head Office", "Tokyo Branch", "Group").
+_SAME_EMPLOYER_EXTRAS = frozenset({"head", "main", "regional", "global"}) | {
+    fold(w) for w in ORG_UNITS | COMPANY_WORDS
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def same_employer(a: str, b: str) -> bool:
+    """Whether two company names are one employer however written.
+
+    The same :func:`company_key` ("Orchardway" and "Orchardway Pty Ltd"), the same within
+    OCR slips, or a shorter form of the same name: the shorter's words start the longer's
+    ("Kestrel Sangyo" of "Kestrel Sangyo Head Office"), where the shorter has two words or
+    more, or what the longer adds names a part of a company ("Head Office", "Group").
+    Used when merging: a shorter form or a misread is another spelling, never a job change.
+    """
+    ka, kb = company_key(a), company_key(b)
+    if not (ka and kb):
+        return ka == kb
+    if ka == kb or ocr_fold(ka) == ocr_fold(kb):
+        return True
+    short, long_ = sorted((ka.split(), kb.split()), key=len)
+    if long_[: len(short)] == short or set(short) < set(long_):
+        extra = set(long_) - set(short)
+        return len(short) >= 2 or extra <= _SAME_EMPLOYER_EXTRAS
+    return token_sort_ratio(ocr_fold_words(ka), ocr_fold_words(kb)) >= 92
+
+
+def same_title(a: str, b: str) -> bool:
+    """Whether two job titles are one, but for case, punctuation or an OCR slip."""
+    fa, fb = fold(a), fold(b)
+    return fa == fb or ocr_fold(fa) == ocr_fold(fb) or ratio(fa, fb) >= 90
 
 
 @lru_cache(maxsize=1 << 16)

@@ -19,11 +19,13 @@ Design:
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import logging
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -213,6 +215,30 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # Version 3: a person's corrections (what they typed, replaced or removed, so no machine
+    # brings the old value back), the contacts a person has checked, and each card's
+    # geometry in its photo (corners, rotation, word boxes) for the review app.
+    """
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        field TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        who TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX corrections_contact ON corrections(contact_id);
+    CREATE TABLE checked (
+        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id),
+        who TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE card_geometry (
+        card_id INTEGER PRIMARY KEY REFERENCES cards(id),
+        geometry TEXT NOT NULL
+    );
+    """,
 )
 
 #: Tables holding a contact's state, and how to select one contact's rows in each.
@@ -229,6 +255,9 @@ _CONTACT_SCOPE: tuple[tuple[str, str], ...] = (
     ("tags", "contact_id IN ({ids})"),
     ("reviews", "a_id IN ({ids}) OR b_id IN ({ids})"),
     ("tasks", "contact_id IN ({ids}) OR other_id IN ({ids})"),
+    # Schema 3; an audit entry written before it has no rows of these, and undo skips them.
+    ("corrections", "contact_id IN ({ids})"),
+    ("checked", "contact_id IN ({ids})"),
 )
 
 _STORE_HINT = "check the path given by --db or CARDSCAN_DB, and that the disk is not full"
@@ -433,10 +462,12 @@ class Attendance:
 
 @dataclass(frozen=True)
 class EventStats:
-    """The counts ``cardscan event stats`` shows."""
+    """The counts ``cardscan event stats`` and ``event list`` show."""
 
     registered: int
+    #: Everyone checked in, walk-ins included.
     arrived: int
+    #: Of those who arrived, the ones who had not registered.
     walk_ins: int
     no_shows: int
     cards_scanned: int
@@ -532,6 +563,43 @@ class Task:
     after_id: int | None
 
 
+#: Single-valued contact fields a person can set.
+SINGLE_FIELDS = ("name", "given_name", "family_name", "title", "company", "address")
+
+_VALUE_NOUNS = {"email": "e-mail", "phone": "phone", "website": "website", "social": "handle"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One correction a person makes to a contact.
+
+    ``field`` is one of :data:`SINGLE_FIELDS` (``after`` the new text, None to clear it) or
+    a value kind of :data:`VALUE_KINDS`: ``before`` is the stored key of the value replaced
+    or removed (None to add one), ``after`` the new value as shown (None to remove),
+    ``key`` its normalised key (E.164 for a phone), ``type``/``ext`` a phone's.
+    """
+
+    field: str
+    after: str | None = None
+    before: str | None = None
+    key: str | None = None
+    type: str | None = None
+    ext: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A correction as stored: who changed which field of a contact, from what to what."""
+
+    id: int
+    contact_id: int
+    field: str
+    before: str | None
+    after: str | None
+    who: str
+    at: str
+
+
 def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
@@ -589,19 +657,32 @@ class Store:
             yield
         except BaseException:
             self._depth -= 1
-            if depth == 0:
-                self._conn.execute("ROLLBACK")
-            else:
-                self._conn.execute(f"ROLLBACK TO sp{depth}")
-                self._conn.execute(f"RELEASE sp{depth}")
+            self._roll_back(depth)
             raise
         self._depth -= 1
         try:
             self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
         except sqlite3.Error as e:
+            self._roll_back(depth)
+            raise _store_error(self.location, e) from e
+
+    def _roll_back(self, depth: int) -> None:
+        """Undo a failed transaction (or savepoint) without hiding why it failed.
+
+        SQLite rolls the whole transaction back by itself on some errors (a full disk,
+        an I/O error); a ROLLBACK then would fail with "no transaction is active" and
+        replace the error that says what went wrong.
+        """
+        if not self._conn.in_transaction:
+            return
+        try:
             if depth == 0:
                 self._conn.execute("ROLLBACK")
-            raise _store_error(self.location, e) from e
+            else:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+        except sqlite3.Error:
+            log.debug("rollback failed in %s", self.location, exc_info=True)
 
     def _q(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
@@ -694,7 +775,9 @@ class Store:
                     )
         for p in contact.phones:
             phone = p.value
-            key = phone.e164 or value_key("phone", phone.raw)
+            # A number that did not validate is kept by its digits alone: a "+" it was
+            # typed with must not make it look like an E.164 number to matching and exports.
+            key = phone.e164 or value_key("phone", phone.raw).lstrip("+")
             if key:
                 rows.setdefault(
                     ("phone", key),
@@ -741,17 +824,26 @@ class Store:
         wanted = sorted(set(keys))
         if not wanted:
             return set()
-        marks = _placeholders(len(wanted))
-        if max_block is None:
-            sql = f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({marks})"
-            params: list[Any] = wanted
-        else:
-            sql = (
-                "SELECT DISTINCT m.contact_id FROM match_keys m WHERE m.key IN ("
-                f" SELECT key FROM match_keys WHERE key IN ({marks}) GROUP BY key"
-                " HAVING count(*) <= ?" + "".join(" OR key LIKE ?" for _ in always) + ")"
-            )
-            params = [*wanted, max_block, *(prefix.replace("%", "") + "%" for prefix in always)]
+        if max_block is not None:
+            # Each key's block is counted only up to max_block + 1 rows: a name shared by
+            # 10,000 contacts costs no more to pass over than one shared by max_block + 1.
+            wanted = [
+                k
+                for k in wanted
+                if k.startswith(always)
+                or self._one(
+                    "SELECT count(*) FROM (SELECT 1 FROM match_keys WHERE key = ? LIMIT ?)",
+                    (k, max_block + 1),
+                )
+                <= max_block
+            ]
+            if not wanted:
+                return set()
+        sql = (
+            "SELECT DISTINCT contact_id FROM match_keys"
+            f" WHERE key IN ({_placeholders(len(wanted))})"
+        )
+        params: list[Any] = wanted
         # Merged contacts lose their keys, so every id found here is live.
         return {int(r[0]) for r in self._q(sql, params)}
 
@@ -1022,29 +1114,36 @@ class Store:
         keys_of: Callable[[StoredContact], Iterable[str]],
         *,
         same_company: Callable[[str, str], bool] | None = None,
+        same_title: Callable[[str, str], bool] | None = None,
         action: str = "merge",
         summary: str = "",
         review_id: int | None = None,
+        explicit_split: bool = False,
     ) -> int:
         """Fold contact ``other`` into ``keep`` without losing a value; returns the audit id.
 
         - Every email/phone/website/handle of ``other`` that ``keep`` lacks is added;
           a value both hold keeps the earliest first-seen and latest last-seen.
         - A changed title or company: the newer contact's job becomes current and the
-          older one is kept as history ("was X at Y"); the same for the address.
-        - A different name, or another spelling of the same company, is recorded as a
-          conflict; ``keep``'s stays.
+          older one is kept as history ("was X at Y"); the same for the address. A value
+          one side lacks never replaces the other's: a row without a title leaves the
+          title alone, a row without a company the job.
+        - A different name, another spelling of the same company (a shorter form, an OCR
+          misread) or of the same title is recorded as a conflict, never as history;
+          ``keep``'s stays.
         - Notes, tags, attendance and "met at" links move to ``keep``.
         - ``other`` stays in the store with ``merged_into = keep``; rows it shares with
           ``keep`` (a value or note both hold) stay with it rather than being deleted, so
           an undo never has to reuse a freed row id.
 
-        ``keys_of`` computes the merged contact's blocking keys, and ``same_company``
-        says whether two company names are one employer ("Acme" and "Acme Inc."); the
-        matcher owns both. Without it, companies must be equal but for case and
-        punctuation.
+        ``keys_of`` computes the merged contact's blocking keys, ``same_company`` says
+        whether two company names are one employer ("Acme" and "Acme Inc."), and
+        ``same_title`` whether two titles are one (an OCR slip); the matcher owns all
+        three. Without them, values must be equal but for case and punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
-        so undoing the merge reopens it.
+        so undoing the merge reopens it. ``explicit_split``: ``other``'s given and family
+        name were given apart by a person or a CRM, and replace ``keep``'s (a machine's
+        guess that may have them swapped).
 
         Raises:
             StoreError: either contact does not exist, is already merged, or they are one.
@@ -1061,7 +1160,12 @@ class Store:
                     )
             ids = (keep, other)
             before = self._snapshot(ids)
-            self._fold_fields(a, b, same_company or _same_text)
+            self._fold_fields(a, b, same_company or _same_text, same_title or _same_text)
+            if explicit_split and b.given_name and b.family_name:
+                self._q(
+                    "UPDATE contacts SET given_name = ?, family_name = ? WHERE id = ?",
+                    (b.given_name, b.family_name, keep),
+                )
             self._fold_values(keep, other)
             for table in ("history", "conflicts", "met"):
                 self._q(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?", (keep, other))
@@ -1077,6 +1181,7 @@ class Store:
             )
             self._q("DELETE FROM tags WHERE contact_id = ?", (other,))
             self._fold_attendance(keep, other)
+            self._keep_corrections(keep, other)
             # Follow-up tasks follow the person; an introduction of the two to each other
             # no longer makes sense once they are one.
             self._q("UPDATE tasks SET contact_id = ? WHERE contact_id = ?", (keep, other))
@@ -1099,7 +1204,11 @@ class Store:
             return self._audit(action, ids, text, before, self._snapshot(ids))
 
     def _fold_fields(
-        self, a: StoredContact, b: StoredContact, same_company: Callable[[str, str], bool]
+        self,
+        a: StoredContact,
+        b: StoredContact,
+        same_company: Callable[[str, str], bool],
+        same_title: Callable[[str, str], bool],
     ) -> None:
         """Single-valued fields of ``b`` into ``a``: fill gaps, keep the old as history."""
         b_newer = b.seen_at >= a.seen_at
@@ -1114,7 +1223,7 @@ class Store:
         else:
             company = a.company or b.company
             updates["company"] = company
-            if a.title and b.title and not same(a.title, b.title):
+            if a.title and b.title and not same_title(a.title, b.title):
                 updates["title"] = newer.title
                 past_job = (older.title, older.company or company)
             else:
@@ -1134,6 +1243,8 @@ class Store:
         spellings = [("name", a.name, b.name)]
         if updates.get("company") == a.company:
             spellings.append(("company", a.company, b.company))
+        if updates.get("title") == a.title:
+            spellings.append(("title", a.title, b.title))
         for name, mine, theirs in spellings:
             if mine and theirs and not same(mine, theirs):
                 self._q(
@@ -1311,6 +1422,7 @@ class Store:
             plan = [
                 (table, self._revert_plan(table, before[table], after[table]))
                 for table, _scope in _CONTACT_SCOPE
+                if table in before  # tables added after the entry was written
             ]
             later = [
                 (int(r[0]), str(r[1]))
@@ -1391,6 +1503,245 @@ class Store:
         """Positions in ``columns`` of the table's primary key."""
         pk = sorted((int(r[5]), str(r[1])) for r in self._q(f"PRAGMA table_info({table})") if r[5])
         return [list(columns).index(name) for _order, name in pk]
+
+    # -- a person's corrections (cardscan edit, the review app) -------------------------
+    #
+    # What a person typed is the strongest value in the store: it is marked ``user`` (full
+    # confidence), and every correction is a row of ``corrections`` (who, when, before,
+    # after) inside an audited change, so ``cardscan undo`` reverts it. A merge (a later
+    # card, a re-import, a duplicate decided) re-applies the typed fields and gives a
+    # value the person replaced or removed back to the merged-away contact.
+
+    def correct(
+        self,
+        contact_id: int,
+        changes: Sequence[Change],
+        keys_of: Callable[[StoredContact], Iterable[str]],
+        *,
+        accept: bool = False,
+        summary: str = "",
+    ) -> int:
+        """Apply a person's changes to a live contact as one audited edit; returns its id.
+
+        ``keys_of`` recomputes the contact's blocking keys (the matcher owns them).
+        ``accept`` also marks the contact checked by this person.
+
+        Raises:
+            StoreError: no such contact, it was merged into another, or a change names a
+                value the contact does not have.
+        """
+        current = self.contact(contact_id, full=False)
+        if current.merged_into is not None:
+            raise StoreError(
+                f"contact {contact_id} was merged into contact {self.live_id(contact_id)}",
+                f"edit contact {self.live_id(contact_id)} instead",
+            )
+        text = summary or f"edited contact {contact_id} ({current.label})"
+        with self.audited("edit", [contact_id], text) as audit_id:
+            for change in changes:
+                self._apply_change(contact_id, change)
+            if accept:
+                self._q(
+                    "INSERT OR REPLACE INTO checked (contact_id, who, at) VALUES (?, ?, ?)",
+                    (contact_id, self.who, self.clock()),
+                )
+            if changes:
+                self.set_keys(contact_id, keys_of(self.contact(contact_id, full=False)))
+        return audit_id[0]
+
+    def _apply_change(self, contact_id: int, change: Change) -> None:
+        at = self.clock()
+        if change.field in SINGLE_FIELDS:
+            before = self._one(f"SELECT {change.field} FROM contacts WHERE id = ?", (contact_id,))
+            after = change.after.strip() if change.after and change.after.strip() else None
+            if before == after:
+                return
+            self._q(f"UPDATE contacts SET {change.field} = ? WHERE id = ?", (after, contact_id))
+            self._note_correction(contact_id, change.field, before, after, at)
+            return
+        if change.field not in VALUE_KINDS:
+            raise ValueError(f"unknown field {change.field!r}")
+        kind = change.field
+        noun = _VALUE_NOUNS[kind]
+
+        def row_of(key: str) -> tuple[Any, ...] | None:
+            found: tuple[Any, ...] | None = self._q(
+                "SELECT id, type, ext FROM contact_values"
+                " WHERE contact_id = ? AND kind = ? AND value = ?",
+                (contact_id, kind, key),
+            ).fetchone()
+            return found
+
+        old = row_of(change.before) if change.before is not None else None
+        if change.before is not None and old is None:
+            raise StoreError(
+                f"contact {contact_id} has no {noun} {change.before}",
+                f"`cardscan contacts {contact_id}` shows its values",
+            )
+        if change.after is None:  # remove
+            assert old is not None
+            self._q("DELETE FROM contact_values WHERE id = ?", (old[0],))
+            self._note_correction(contact_id, kind, change.before, None, at)
+            return
+        key = change.key or value_key(kind, change.after)
+        mine = row_of(key)
+        if old is not None and mine is not None and old[0] != mine[0]:
+            # Replaced by a value the contact already has: the two become one row.
+            self._q("DELETE FROM contact_values WHERE id = ?", (old[0],))
+        target = mine or old
+        if target is None:
+            self._q(
+                "INSERT INTO contact_values (contact_id, kind, value, display, type, ext,"
+                " confidence, source, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1.0, 'user', ?, ?)",
+                (
+                    contact_id,
+                    kind,
+                    key,
+                    change.after,
+                    change.type or ("work" if kind == "phone" else None),
+                    change.ext,
+                    at,
+                    at,
+                ),
+            )
+        else:
+            self._q(
+                "UPDATE contact_values SET value = ?, display = ?, type = coalesce(?, type),"
+                " ext = coalesce(?, ext), confidence = 1.0, source = 'user', last_seen = ?"
+                " WHERE id = ?",
+                (key, change.after, change.type, change.ext, at, target[0]),
+            )
+        if change.before != key or change.type is not None:
+            self._note_correction(contact_id, kind, change.before, key, at)
+
+    def _note_correction(
+        self, contact_id: int, field: str, before: str | None, after: str | None, at: str
+    ) -> None:
+        self._q(
+            "INSERT INTO corrections (contact_id, field, before, after, who, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (contact_id, field, before, after, self.who, at),
+        )
+
+    def corrections_of(self, contact_id: int) -> list[CorrectionRow]:
+        """Every correction a person made to a contact (or to one merged into it), oldest first."""
+        ids = sorted(self._with_merged([contact_id]))
+        return [
+            CorrectionRow(*r)
+            for r in self._q(
+                "SELECT id, contact_id, field, before, after, who, at FROM corrections"
+                f" WHERE contact_id IN ({_placeholders(len(ids))}) ORDER BY id",
+                ids,
+            )
+        ]
+
+    def typed_fields(self, contact_id: int) -> dict[str, str | None]:
+        """The single-valued fields a person set on a contact, with what they typed last."""
+        out: dict[str, str | None] = {}
+        for r in self._q(
+            "SELECT field, after FROM corrections WHERE contact_id = ? ORDER BY id",
+            (contact_id,),
+        ):
+            if r[0] in SINGLE_FIELDS:
+                out[str(r[0])] = r[1]
+        return out
+
+    def _keep_corrections(self, keep: int, other: int) -> None:
+        """After a merge: the person's fields win, and values they took out stay out."""
+        self._q("UPDATE corrections SET contact_id = ? WHERE contact_id = ?", (keep, other))
+        typed = self.typed_fields(keep)
+        if typed:
+            row = self._q(
+                f"SELECT {', '.join(typed)} FROM contacts WHERE id = ?", (keep,)
+            ).fetchone()
+            for (field, value), now in zip(typed.items(), row, strict=True):
+                if now == value:
+                    continue
+                self._q(f"UPDATE contacts SET {field} = ? WHERE id = ?", (value, keep))
+                if now and value and field in ("name", "title", "company", "address"):
+                    self._q(
+                        "INSERT INTO conflicts (contact_id, field, kept, other, source, at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (keep, field, value, now, "merge (a person's value kept)", self.clock()),
+                    )
+        # A value the person replaced or removed, brought back by the merged contact, stays
+        # with that contact (not lost, not current); one the person typed stays theirs.
+        for kind, before in self._q(
+            "SELECT DISTINCT field, before FROM corrections WHERE contact_id = ?"
+            " AND before IS NOT NULL AND (after IS NULL OR after != before)",
+            (keep,),
+        ).fetchall():
+            if kind in VALUE_KINDS:
+                self._q(
+                    "UPDATE OR IGNORE contact_values SET contact_id = ? WHERE contact_id = ?"
+                    " AND kind = ? AND value = ? AND source != 'user'",
+                    (other, keep, kind, before),
+                )
+
+    def checked(self, ids: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
+        """Contacts a person accepted as checked → (who, when)."""
+        rows = self._q("SELECT contact_id, who, at FROM checked").fetchall()
+        wanted = None if ids is None else set(ids)
+        return {int(r[0]): (str(r[1]), str(r[2])) for r in rows if wanted is None or r[0] in wanted}
+
+    def corrected_fields(self, ids: Iterable[int]) -> dict[int, set[str]]:
+        """Each contact's fields a person set or changed (``name``, ``email``…)."""
+        out: dict[int, set[str]] = {}
+        for chunk in _chunks(sorted(set(ids)), 900):
+            for cid, field in self._q(
+                "SELECT DISTINCT contact_id, field FROM corrections"
+                f" WHERE contact_id IN ({_placeholders(len(chunk))})",
+                chunk,
+            ):
+                out.setdefault(int(cid), set()).add(str(field))
+        return out
+
+    def change_mark(self) -> tuple[int, int]:
+        """A value that changes whenever the store does (by this connection or another).
+
+        Lets a long-running reader (the review app) keep what it computed until then.
+        """
+        version = int(self._one("PRAGMA data_version"))
+        return version, self._conn.total_changes
+
+    # -- card geometry (the straightened card and its word boxes) -------------------------
+
+    def set_card_geometry(self, card_id: int, geometry: dict[str, Any]) -> None:
+        """Keep where a card lies in its photo (corners, rotation, word boxes)."""
+        with self.transaction():
+            self._q(
+                "INSERT OR REPLACE INTO card_geometry (card_id, geometry) VALUES (?, ?)",
+                (card_id, json.dumps(geometry, ensure_ascii=False)),
+            )
+
+    def card_geometry(self, card_id: int) -> dict[str, Any] | None:
+        """A card's stored geometry, or None (cards read before schema 3 have none)."""
+        text = self._one("SELECT geometry FROM card_geometry WHERE card_id = ?", (card_id,))
+        if text is None:
+            return None
+        try:
+            found = json.loads(text)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def card(self, card_id: int) -> StoredCard:
+        """One stored card by id.
+
+        Raises:
+            StoreError: there is no such card.
+        """
+        row = self._q(
+            "SELECT id, path, card, seen_at, record FROM cards WHERE id = ?", (card_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no card {card_id} in {self.location}")
+        try:
+            record = json.loads(row[4])
+        except ValueError:
+            record = {}
+        return StoredCard(row[0], row[1], row[2], row[3], record)
 
     # -- review queue ----------------------------------------------------------------
 
@@ -1581,17 +1932,22 @@ class Store:
         ]
 
     def event_stats(self, event_id: int) -> EventStats:
-        """Registered, arrived, walk-ins, no-shows and cards scanned at one event."""
-        registered, arrived, walk_ins = self._q(
+        """Registered, arrived, walk-ins, no-shows and cards scanned at one event.
+
+        ``arrived`` counts everyone checked in, walk-ins included (as ``event list`` and the
+        report show it); ``walk_ins`` are those of them who had not registered.
+        """
+        registered, came, arrived, walk_ins = self._q(
             "SELECT coalesce(sum(registered), 0),"
             " coalesce(sum(registered AND arrived_at IS NOT NULL), 0),"
+            " coalesce(sum(arrived_at IS NOT NULL), 0),"
             " coalesce(sum(walk_in), 0) FROM attendance a JOIN contacts c ON c.id = a.contact_id"
             " WHERE a.event_id = ? AND c.merged_into IS NULL",
             (event_id,),
         ).fetchone()
         cards = int(self._one("SELECT count(*) FROM met WHERE event_id = ?", (event_id,)))
         return EventStats(
-            int(registered), int(arrived), int(walk_ins), int(registered) - int(arrived), cards
+            int(registered), int(arrived), int(walk_ins), int(registered) - int(came), cards
         )
 
     # -- what the exports, the follow-up plan and the report read ----------------------
@@ -1864,8 +2220,18 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
             f"{location} is busy: another cardscan is writing to it",
             "wait for it to finish and run the command again",
         )
-    if "readonly" in text:
-        return StoreError(f"{location} is read-only", "make it writable or use another --db")
+    if "full" in text or ("disk I/O" in text and _disk_full(location)):
+        return StoreError(
+            f"cannot write the contact store {location}: disk full (nothing was changed)",
+            "free some space on that disk and run the command again, or point --db at "
+            "a store on another disk",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"cannot write the contact store {location}: no write access (the file or its "
+            "folder is read-only)",
+            _READ_ONLY_HINT,
+        )
     if "malformed" in text or "corrupt" in text:
         return StoreError(
             f"the contact store {location} is damaged ({text})",
@@ -1875,17 +2241,119 @@ def _store_error(location: str, error: sqlite3.Error) -> StoreError:
     return StoreError(f"cannot use the contact store {location}: {text}", _STORE_HINT)
 
 
-def open_store(location: str | Path) -> Store:
-    """Open (creating and migrating as needed) the store at a path or ``sqlite:///`` URL.
+_READ_ONLY_HINT = (
+    "commands that only read (contacts, export, report, event list) still work; to change "
+    "it, make the file and its folder writable, or point --db at a copy"
+)
 
-    The file is created readable by its owner only (an existing one readable by others is
-    made so), and the folders created for it too.
+#: What to do when --db names no store.
+_NO_STORE_HINT = (
+    "check the path given by --db or CARDSCAN_DB; `cardscan scan`, `import` or "
+    "`event create` make a new store"
+)
+
+
+def _disk_full(location: str | Path) -> bool:
+    """Whether the disk holding ``location`` has no space left for a write."""
+    try:
+        fs = os.statvfs(Path(location).parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
+
+
+def _os_reason(e: OSError, location: str | Path) -> tuple[str, str]:
+    """What an OSError on the store means for a person, and what to do about it."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "disk full", "free some space on that disk, or point --db at another disk"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no write access", _READ_ONLY_HINT
+    return e.strerror or str(e), _STORE_HINT
+
+
+def _uri(path: Path, **query: str) -> str:
+    """A ``file:`` URI for SQLite (a path holding ``?`` or ``#`` stays a path)."""
+    quoted = urllib.parse.quote(str(path.resolve()))
+    return f"file:{quoted}?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open ``path`` without writing anything, even in a read-only folder or a full disk.
+
+    ``mode=ro`` still needs the ``-shm`` file of a store in WAL mode; where that cannot
+    be made, the file is read as it stands on disk (``immutable``).
+    """
+    try:
+        conn = sqlite3.connect(
+            _uri(path, mode="ro"),
+            uri=True,
+            isolation_level=None,
+            timeout=15.0,
+            check_same_thread=False,
+        )
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(
+            _uri(path, mode="ro", immutable="1"),
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Refuse a file that is not a cardscan store, before anything touches it.
+
+    Nothing here writes: the header is read as bytes, the rest through a read-only
+    connection. Another program's database keeps its mode, journal mode and bytes.
 
     Raises:
-        StoreError: the location is a server URL this version cannot use, the file is not
-            a cardscan store or is damaged, was written by a newer cardscan, or cannot be
-            opened.
+        StoreError: not SQLite, another program's database, or a newer cardscan's store.
     """
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        raise StoreError(f"cannot read the contact store {path}: {reason}", hint) from e
+    if not header:
+        return  # a new store (made empty by open_store, or by the user)
+    other = "point --db or CARDSCAN_DB at another file; cardscan will create it"
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise StoreError(f"{path} is not a cardscan contact store (not an SQLite database)", other)
+    # Read through SQLite, not from the header bytes: in WAL mode the latest application
+    # id and schema version may still sit in the -wal file.
+    try:
+        conn = _connect_read_only(path)
+        try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {r[0] for r in rows}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        if "malformed" in str(e) or "corrupt" in str(e):
+            raise _store_error(str(path), e) from e
+        raise StoreError(f"{path} is not a cardscan contact store ({e})", other) from e
+    # Stores made before the application id was set are recognised by their tables.
+    ours = {"contacts", "audit"} <= tables
+    if app_id not in (0, APPLICATION_ID) or (
+        app_id == 0 and ((version == 0 and tables) or (version > 0 and not ours))
+    ):
+        raise StoreError(
+            f"{path} is not a cardscan contact store (it is another program's database)", other
+        )
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path} was written by a newer cardscan (schema {version}, this one knows up "
+            f"to {len(MIGRATIONS)})",
+            "upgrade cardscan: pip install -U cardscan",
+        )
+
+
+def _store_path(location: str | Path) -> Path:
     text = str(location)
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
@@ -1895,14 +2363,80 @@ def open_store(location: str | Path) -> Store:
                 "use a file path for --db (a local SQLite store)",
             )
         text = text.split("://", 1)[1].removeprefix("/") if text.startswith("sqlite:///") else text
-    path = Path(text).expanduser()
+    return Path(text).expanduser()
+
+
+def open_store(location: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
+    """Open the store at a path or ``sqlite:///`` URL, migrating it as needed.
+
+    The file is checked to be a cardscan store (its SQLite header and application id)
+    before anything is written to it: another program's database is refused as it is.
+    A new file is created readable by its owner only, and the folders made for it too;
+    an existing store readable by others is made private.
+
+    Args:
+        location: a file path or ``sqlite:///`` URL.
+        create: make the store when there is none (commands that add to it); otherwise
+            a missing store is an error naming the path (a mistyped ``--db``).
+        read_only: for commands that only read: nothing is written, so a store in a
+            read-only folder or on a full disk can still be read. A store whose schema
+            is older than this cardscan's is migrated first if it can be written.
+
+    Raises:
+        StoreError: the location is a server URL this version cannot use, there is no
+            store there (``create`` false), the file is not a cardscan store or is
+            damaged, was written by a newer cardscan, or cannot be opened or written
+            (no write access, disk full).
+    """
+    path = _store_path(location)
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no contact store at {path}", _NO_STORE_HINT)
+        _create_store_file(path)
+    elif path.is_dir():
+        raise StoreError(f"{path} is a folder, not a contact store", _NO_STORE_HINT)
+    _refuse_foreign(path)
+    if read_only:
+        store = _open_read_only(path)
+        if store is not None:
+            return store
+    return _open_read_write(path)
+
+
+def _create_store_file(path: Path) -> None:
     try:
         missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
         for folder in reversed(missing):
             folder.mkdir(mode=0o700)
         # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
         # same mode as the database.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            hint = "you may not write there: choose a file in a folder of yours with --db"
+        raise StoreError(f"cannot create the contact store {path}: {reason}", hint) from e
+
+
+def _open_read_only(path: Path) -> Store | None:
+    """The store opened for reading only, or None if it must first be migrated."""
+    try:
+        conn = _connect_read_only(path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as e:
+        raise _store_error(str(path), e) from e
+    if version < len(MIGRATIONS):
+        conn.close()
+        return None
+    return Store(conn, str(path))
+
+
+def _open_read_write(path: Path) -> Store:
+    try:
+        fd = os.open(path, os.O_RDWR)
         try:
             if os.fstat(fd).st_mode & 0o077:
                 log.warning("%s was readable by others; it is now private to you", path)
@@ -1910,12 +2444,13 @@ def open_store(location: str | Path) -> Store:
         finally:
             os.close(fd)
         conn = sqlite3.connect(path, isolation_level=None, timeout=15.0, check_same_thread=False)
-    except (OSError, sqlite3.Error) as e:
-        hint = _STORE_HINT
-        if isinstance(e, PermissionError):
-            hint = "you may not write there: choose a file in a folder of yours with --db"
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    except OSError as e:
+        reason, hint = _os_reason(e, path)
+        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            reason = "no write access (the file or its folder is read-only)"
         raise StoreError(f"cannot open the contact store {path}: {reason}", hint) from e
+    except sqlite3.Error as e:
+        raise _store_error(str(path), e) from e
     store = Store(conn, str(path))
     try:
         conn.execute("PRAGMA journal_mode = WAL")
@@ -1924,13 +2459,8 @@ def open_store(location: str | Path) -> Store:
         _migrate(store)
     except sqlite3.DatabaseError as e:
         conn.close()
-        if "malformed" in str(e) or "corrupt" in str(e):
-            raise _store_error(str(path), e) from e
-        raise StoreError(
-            f"{path} is not a cardscan contact store ({e})",
-            "point --db or CARDSCAN_DB at another file; cardscan will create it",
-        ) from e
-    except StoreError:
+        raise _store_error(str(path), e) from e
+    except BaseException:
         conn.close()
         raise
     return store

@@ -28,7 +28,8 @@ from cardscan.book.entries import Entry
 from cardscan.book.store import Meeting, StoredValue
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
-from cardscan.reading import validate
+from cardscan.outputs.intros import NO_FOLLOWUP_TAGS
+from cardscan.text import clean_text, phone_form
 
 if TYPE_CHECKING:  # vobject is loaded only when a vCard is written
     from cardscan.vcard import VCardEntry
@@ -60,9 +61,12 @@ def safe_cell(value: object) -> str:
     """Text for a CSV cell that no spreadsheet will evaluate as a formula.
 
     A leading apostrophe makes spreadsheets show the value as text and is not displayed.
+    Escape sequences, control characters and bidi overrides are taken out
+    (:func:`cardscan.text.clean_text`); line breaks stay (a note has several lines).
     """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    text = "" if value is None else clean_text(str(value), multiline=True)
+    # Tabs and CRs are gone by now; a formula behind leading blanks still counts.
+    return "'" + text if text.lstrip(" \n").startswith(FORMULA_PREFIXES) else text
 
 
 def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
@@ -70,11 +74,9 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
     record = result.to_record()
     phones: dict[str, list[str]] = {t.value: [] for t in PhoneType}
     for p in result.contact.phones:
-        number = p.value.number
-        # "x204" is how spreadsheets, CRMs and phonenumbers itself write an extension.
-        if p.value.extension and p.value.e164:
-            number += f" x{p.value.extension}"
-        phones[p.value.type.value].append(number)
+        # Written as every export writes it (phone_form): "+1 4155550100 x204", or as printed.
+        phone = p.value
+        phones[phone.type.value].append(phone_form(phone.e164, phone.raw, phone.extension))
     emails, websites = record["emails"], record["websites"]
     conf = record["confidence"]
     row = {
@@ -107,7 +109,14 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
         "needs_check": "; ".join(result.contact.needs_check(threshold)),
         "min_confidence": f"{min(conf.values()):.2f}" if conf else "",
     }
-    return {k: safe_cell(v) for k, v in row.items()}
+    phone_columns = ("work_phone", "mobile_phone", "fax")
+    out = {k: safe_phone_cell(v) if k in phone_columns else safe_cell(v) for k, v in row.items()}
+    # One number alone is written as in any phone column; several in one cell are one text
+    # that a spreadsheet could read as a formula, so safe_cell neutralises it.
+    others = [n for n in row["other_phones"].split("; ") if n]
+    if len(others) == 1:
+        out["other_phones"] = safe_phone_cell(others[0])
+    return out
 
 
 def write_contacts_csv(results: Iterable[CardResult], out: TextIO, threshold: float = 0.6) -> int:
@@ -134,10 +143,11 @@ EXPORT_FORMATS: tuple[str, ...] = (
     "vcard",
     "jsonl",
     "csv",
+    "truth",
 )
 
 #: Formats written as CSV (the others are vCard and JSON Lines text).
-CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl"}
+CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl", "truth"}
 
 #: Salesforce and Zoho refuse a lead without a company. A card without one still makes a lead,
 #: with this placeholder, which is easy to find and fix in the CRM; the importer reads it
@@ -180,19 +190,11 @@ def safe_phone_cell(text: str) -> str:
 def phone_text(value: StoredValue) -> str:
     """A stored phone as written in exports: ``+1 4155550100 x204``, or as printed if invalid.
 
-    The country code stands apart from the rest so that the cell is text in a spreadsheet
-    (see :func:`safe_phone_cell`), and the extension follows " x" as in ``contacts.csv``.
+    See :func:`phone_form`; a stored phone that validated is kept by its E.164 form, one
+    that did not by its digits alone.
     """
-    ext = f" x{value.ext}" if value.ext else ""
-    if not value.value.startswith("+"):
-        shown = value.display or value.value
-        return shown + (ext if value.ext and value.ext not in shown else "")
-    region = validate.number_region(value.value)
-    code = str(validate.code_for_region(region) or "") if region else ""
-    digits = value.value[1:]
-    if code and digits.startswith(code) and len(digits) > len(code):
-        return f"+{code} {digits[len(code) :]}{ext}"
-    return value.value + ext
+    e164 = value.value if value.value.startswith("+") else None
+    return phone_form(e164, value.display or value.value, value.ext)
 
 
 def _phone_type(value: StoredValue) -> str:
@@ -267,8 +269,13 @@ def _note(entry: Entry, values: _Values, *, lead_source: bool, tags: bool = True
 
 
 def _opt_out(entry: Entry) -> str:
-    """Salesforce/Zoho "Email Opt Out": 1 for an opt-out tag, 0 for an opt-in one, else blank."""
-    if entry.has_tag("opt-out", "unsubscribed"):
+    """Salesforce/Zoho "Email Opt Out": 1 opts out, 0 opts in, blank says nothing.
+
+    1 for an opt-out or do-not-contact tag, 0 for an opt-in one. A person's "do not
+    contact" (``no-followup``, ``do-not-contact``) outranks an opt-in: whoever asked not
+    to be followed up gets no e-mail from the CRM either.
+    """
+    if entry.has_tag("opt-out", "opted-out", *NO_FOLLOWUP_TAGS):
         return "1"
     if entry.has_tag("opt-in", "opted-in", "subscribed", "newsletter"):
         return "0"
@@ -720,6 +727,17 @@ def entry_record(entry: Entry) -> dict[str, object]:
     return record
 
 
+def _cleaned(data: object) -> object:
+    """JSON-ready data with every string passed through :func:`clean_text` (line breaks kept)."""
+    if isinstance(data, str):
+        return clean_text(data, multiline=True)
+    if isinstance(data, dict):
+        return {k: _cleaned(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_cleaned(v) for v in data]
+    return data
+
+
 def vcard_entry(entry: Entry) -> VCardEntry:
     """The :class:`cardscan.vcard.VCardEntry` :func:`export_entries` writes for a contact."""
     from cardscan.vcard import VCardEntry
@@ -757,6 +775,46 @@ def _vcard_contact(contact: Contact, phones: Sequence[StoredValue]) -> Contact:
 
 def _uuid(contact_id: int, created_at: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cardscan:contact:{contact_id}:{created_at}"))
+
+
+def truth_rows(entries: Sequence[Entry]) -> list[dict[str, object]]:
+    """Checked contacts as the benchmark's truth lines (``scripts/bench.py --truth``).
+
+    One line per photo a person checked: the photo's absolute path as ``file`` and the
+    contact's values as they stand after the person's corrections. A photo holding several
+    cards is left out (the truth format has one card per photo), and so are contacts not
+    accepted as checked: their values are still the reader's own guesses.
+    """
+    rows: list[dict[str, object]] = []
+    for entry in entries:
+        if not entry.checked:
+            continue
+        c = entry.contact
+        phones = c.of_kind("phone")
+        for card in entry.cards:
+            if card.card != 0 or card.record.get("back"):
+                continue
+            rows.append(
+                {
+                    "file": card.path,
+                    "name": c.name,
+                    "title": c.title,
+                    "company": c.company,
+                    "emails": [v.value for v in c.of_kind("email")],
+                    "phones": [v.value for v in phones if v.value.startswith("+")],
+                    "phone_types": [v.type for v in phones if v.value.startswith("+")],
+                    "websites": [value_host(v.value) for v in c.of_kind("website")],
+                    "address": c.address,
+                    "notes": f"checked in cardscan (contact {c.id})",
+                }
+            )
+    return rows
+
+
+def value_host(website: str) -> str:
+    """A website as the truth format writes it: lower case, no scheme, no ``www.``, no path."""
+    host = website.lower().split("://", 1)[-1].removeprefix("www.")
+    return host.split("/", 1)[0]
 
 
 def export_entries(
@@ -805,9 +863,15 @@ def export_entries(
         text = write_vcards([vcard_entry(e) for e in entries], vcard_version)
         out.write(text.encode("utf-8"))
         return len(entries)
+    if fmt == "truth":
+        rows = truth_rows(entries)
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+        return len(rows)
     if fmt == "jsonl":
         for entry in entries:
-            line = json.dumps(entry_record(entry), ensure_ascii=False, sort_keys=True)
+            record = _cleaned(entry_record(entry))
+            line = json.dumps(record, ensure_ascii=False, sort_keys=True)
             out.write(line.encode("utf-8") + b"\n")
         return len(entries)
     buffer = io.StringIO(newline="")

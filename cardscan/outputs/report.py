@@ -28,10 +28,10 @@ from cardscan.reading import imaging
 
 if TYPE_CHECKING:
     from cardscan.book.entries import Entry
-    from cardscan.book.store import Attendance, Event, Review, StoredValue
+    from cardscan.book.store import Attendance, Event, Review, Store, StoredValue
     from cardscan.outputs.followup import Check, Plan, PlannedTask
 
-__all__ = ["photo_thumbnails", "render_report"]
+__all__ = ["photo_thumbnails", "render_report", "straightened_cards"]
 
 #: Field table rows: (field name as in Entry.low_confidence, label).
 _LABELS = {
@@ -100,10 +100,11 @@ section.plan, section.contact { border-top: 2px solid var(--line); padding: 1rem
 .prio { font-weight: 600; text-transform: uppercase; font-size: .8rem; }
 .prio-1 { color: #a4161a; } .prio-2 { color: #b35c00; }
 .card { display: flex; gap: 1.25rem; align-items: flex-start; flex-wrap: wrap; }
-.photos { flex: 0 0 320px; display: flex; flex-direction: column; gap: .5rem; }
+.photos { flex: 0 0 420px; display: flex; flex-direction: column; gap: .5rem; }
 .photos figure { margin: 0; }
 .photos img { max-width: 320px; max-height: 320px; border: 1px solid var(--line);
   display: block; }
+.photos figure.straight img { max-width: 420px; max-height: none; width: 100%; }
 .photos figcaption { font-size: .8rem; color: var(--muted); word-break: break-all; }
 .nophoto { width: 320px; min-height: 120px; border: 2px dashed var(--line);
   display: flex; align-items: center; justify-content: center; text-align: center;
@@ -178,6 +179,36 @@ def photo_thumbnails(
     return thumbnail
 
 
+def straightened_cards(
+    store: Store, max_side: int = 900, *, max_pixels: int = 120_000_000
+) -> Callable[[int], str | None]:
+    """A ``straightened`` callable for :func:`render_report`: each card cut out of its photo.
+
+    The card is straightened and turned upright from the corners and rotation the scan
+    stored, so its print is legible at the report's size (the whole photo shrunk is not).
+    Cards read before the store kept geometry, and photos gone or unreadable, give None.
+    """
+
+    def view(card_id: int) -> str | None:
+        geometry = store.card_geometry(card_id)
+        if geometry is None:
+            return None
+        try:
+            path = store.card(card_id).path
+            data, _w, _h = imaging.card_view(
+                path,
+                geometry.get("quad"),
+                int(geometry.get("rotation") or 0),
+                max_side,
+                max_pixels,
+            )
+        except (InputImageError, ValueError):
+            return None
+        return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+    return view
+
+
 def render_report(
     entries: Sequence[Entry],
     plan: Plan | None,
@@ -186,6 +217,7 @@ def render_report(
     threshold: float,
     generated: datetime | date | str,
     thumbnails: Callable[[str], str | None] | None = None,
+    straightened: Callable[[int], str | None] | None = None,
     first_tasks: int = 15,
     event: str | None = None,
 ) -> str:
@@ -200,6 +232,9 @@ def render_report(
         thumbnails: Photo path → ``data:image/...`` URI, or None when the photo is
             missing or unreadable (see :func:`photo_thumbnails`); without it no photo
             is embedded.
+        straightened: Card id → the card cut out of its photo, straightened and upright
+            (a ``data:image/...`` URI; see :func:`straightened_cards`), shown above the
+            photo so its print can be read; None where there is none.
         first_tasks: How many of the plan's tasks to list.
         event: The event the report is for (name or id, as ``--event`` takes it): its
             check-in counts head the page and only its status is badged. Without it,
@@ -254,6 +289,7 @@ def render_report(
                 threshold,
                 thumbnails,
                 tasks_by_contact.get(entry.id, []),
+                straightened,
             )
         )
     parts += [
@@ -348,7 +384,7 @@ def _tasks(tasks: Sequence[PlannedTask], first: int, shown: dict[int, Entry]) ->
     elif len(tasks) > first:
         out.append(f'<p class="muted">The first {first} of {len(tasks)} tasks.</p>')
     for task in tasks[:first]:
-        prio = PRIORITY_NAMES.get(task.priority, str(task.priority))
+        prio = task.label or PRIORITY_NAMES.get(task.priority, str(task.priority))
         who = _who(task.contact.id, shown)
         if task.other is not None:
             who += " and " + _who(task.other.id, shown)
@@ -377,6 +413,7 @@ def _contact(
     threshold: float,
     thumbnails: Callable[[str], str | None] | None,
     tasks: list[PlannedTask],
+    straightened: Callable[[int], str | None] | None = None,
 ) -> str:
     c = entry.contact
     low = entry.low_confidence(threshold)
@@ -391,13 +428,13 @@ def _contact(
     if badges:
         out.append(f'<ul class="badges">{"".join(badges)}</ul>')
     out.append('<div class="card">')
-    out.append(_photos(entry, thumbnails))
+    out.append(_photos(entry, thumbnails, straightened))
     out.append(_fields(entry, low))
     out.append("</div>")
     if tasks:
         out.append('<ul class="plain followups">')
         for t in tasks:
-            prio = PRIORITY_NAMES.get(t.priority, str(t.priority))
+            prio = t.label or PRIORITY_NAMES.get(t.priority, str(t.priority))
             out.append(
                 f"<li>Follow-up: {_e(t.title)} (due {_e(t.due.isoformat())}, {_e(prio)})</li>"
             )
@@ -445,10 +482,22 @@ def _attendance_badge(ev: Event, att: Attendance, name_it: bool) -> str:
     return f'<li class="badge in">{where}walk-in</li>'
 
 
-def _photos(entry: Entry, thumbnails: Callable[[str], str | None] | None) -> str:
+def _photos(
+    entry: Entry,
+    thumbnails: Callable[[str], str | None] | None,
+    straightened: Callable[[int], str | None] | None = None,
+) -> str:
     out = ['<div class="photos">']
     if not entry.cards:
         out.append('<div class="nophoto">No card photo (added without a scan)</div>')
+    for card in entry.cards:
+        uri = straightened(card.id) if straightened is not None else None
+        if uri is not None and uri.startswith("data:image/"):
+            out.append(
+                f'<figure class="straight"><img src="{_e(uri)}" alt="The card of '
+                f'{_e(entry.contact.label)}, straightened"><figcaption>card {card.card + 1}, '
+                "straightened</figcaption></figure>"
+            )
     paths: dict[str, list[str]] = {}
     for card in entry.cards:
         side = " (back)" if card.record.get("back") else ""

@@ -8,19 +8,18 @@ results in input order; side effects (writing outputs) belong to the caller.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
-from cardscan.reading import combine, imaging, parse, qr, validate
+from cardscan.reading import calibration, combine, imaging, parse, pool, qr, validate
 from cardscan.reading.ocr import TesseractInfo, check_tesseract
 from cardscan.reading.read import MIN_TEXT_CHARS, read_card
 
@@ -33,9 +32,11 @@ RETAKE_HINT = "retake the photo with the card filling most of the frame, in focu
 def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
     """Expand files and directories into the photos to read.
 
-    Files named explicitly are always taken (a non-image then becomes a ``failed``
-    record that says so); directories are walked recursively and only files with an
-    image suffix are taken, hidden files and folders skipped.
+    Files named explicitly are always taken (a non-image or unreadable file then becomes
+    a ``failed`` record that says so); directories are walked recursively and only files
+    with an image suffix are taken, hidden files and folders skipped, and a folder that
+    cannot be read is logged as a warning naming it. A photo named twice (by two paths,
+    or by its folder and itself) is taken once.
 
     Returns:
         The photos in a stable order, and how many non-image files directories held.
@@ -43,10 +44,26 @@ def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
     photos: list[Path] = []
     skipped = 0
     seen: set[Path] = set()
+
+    def take(path: Path) -> None:
+        # The same photo named twice (``/abs/a.jpg`` and ``./a.jpg``, or a folder and a
+        # file in it) is read once.
+        key = _resolved(path)
+        if key not in seen:
+            seen.add(key)
+            photos.append(path)
+
+    def unreadable(error: OSError) -> None:
+        log.warning(
+            "cannot read the folder %s (%s): its photos were skipped",
+            error.filename,
+            error.strerror or error,
+        )
+
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith("."):
@@ -54,13 +71,18 @@ def collect_images(inputs: Iterable[str | Path]) -> tuple[list[Path], int]:
                     found = Path(root) / name
                     if found.suffix.lower() not in IMAGE_SUFFIXES:
                         skipped += 1
-                    elif found not in seen:
-                        seen.add(found)
-                        photos.append(found)
-        elif path not in seen:
-            seen.add(path)
-            photos.append(path)
+                    else:
+                        take(found)
+        else:
+            take(path)
     return photos, skipped
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: its own spelling is its identity
+        return path.absolute()
 
 
 def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
@@ -79,13 +101,37 @@ def require_photos(inputs: Sequence[str | Path]) -> tuple[list[Path], int]:
     return photos, skipped
 
 
+@contextlib.contextmanager
+def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[stage]`` (nothing when ``timings`` is None)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
 def read_photo(
-    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[tuple[imaging.Card, OcrResult]]:
-    """Every card found in a photo with what Tesseract read on it. Raises on bad input."""
+    """Every card found in a photo with what Tesseract read on it. Raises on bad input.
+
+    ``timings``, when given, gains the seconds spent loading and finding the cards
+    (``find``) and reading them (``ocr``).
+    """
     info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
-    image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
-    return [(card, read_card(card.image, info, settings)) for card in imaging.find_cards(image)]
+    with timed(timings, "find"):
+        image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
+        cards = imaging.find_cards(image)
+    read = []
+    for card in cards:
+        with timed(timings, "ocr"):
+            read.append((card, read_card(card.image, info, settings)))
+    return read
 
 
 def ocr_photo(
@@ -124,17 +170,22 @@ def card_result(
     codes: Sequence[str],
     settings: Settings,
     start: float,
+    quad: Sequence[tuple[float, float]] | None = None,
+    evidence: calibration.Evidence | None = None,
 ) -> CardResult:
     """One card's result from what OCR read on it and the QR codes decoded on it.
 
     Pure: ``scripts/calibrate.py`` replays recorded OCR through it without Tesseract.
     A card with nothing readable, or with no field a person could follow up on, fails
-    with a retake hint.
+    with a retake hint. ``evidence`` (the card found or not, a second reading) feeds the
+    second stage of the confidence (:func:`cardscan.reading.calibration.recalibrate`).
     """
     if not readable(ocr) and not codes:
         # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
         return _failed(source, f"{source}: no text found on the card", start, RETAKE_HINT, index)
     contact = parse.parse_card(ocr, settings.region) if readable(ocr) else Contact()
+    evidence = evidence or calibration.Evidence(second=ocr.second)
+    contact = calibration.recalibrate(contact, ocr, evidence)
     contact = with_qr_codes(contact, codes, settings.region)
     if not _has_any_field(contact):
         return _failed(
@@ -150,7 +201,66 @@ def card_result(
         contact=contact,
         text=ocr.text,
         seconds=time.perf_counter() - start,
+        geometry=card_geometry(quad, ocr, contact),
     )
+
+
+def card_geometry(
+    quad: Sequence[tuple[float, float]] | None, ocr: OcrResult, contact: Contact
+) -> dict[str, object]:
+    """Where a card lies in its photo and where on it each field was read.
+
+    ``quad`` is the card's corners in the photo (None: the whole photo is the card),
+    ``rotation`` the clockwise turn that made its text upright, ``size`` the OCR image the
+    word boxes are in, and ``fields`` the words each value was read from (by matching the
+    value's letters and digits to the words', a cheap stand-in for word-level provenance).
+    """
+    words = [
+        [w.text, round(w.conf, 3), w.box.left, w.box.top, w.box.width, w.box.height]
+        for w in ocr.words
+    ]
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(ocr.words):
+        lines.setdefault(w.line_key, []).append(i)
+    texts = [_plain(w.text) for w in ocr.words]
+    plus = [w.text.startswith("+") and len(texts[i]) > 0 for i, w in enumerate(ocr.words)]
+
+    def words_of(value: str, many_lines: bool = False) -> list[int]:
+        target = _plain(value)
+        if not target:
+            return []
+        picked: list[tuple[int, list[int]]] = []
+        for ids in lines.values():
+            # One letter or digit alone matches too much, but a country code ("+1") is real.
+            hits = [i for i in ids if texts[i] in target and (len(texts[i]) >= 2 or plus[i])]
+            if hits:
+                picked.append((sum(len(texts[i]) for i in hits), hits))
+        picked.sort(key=lambda p: -p[0])
+        chosen = picked if many_lines else picked[:1]
+        return sorted(i for _n, hits in chosen for i in hits)
+
+    fields: dict[str, list[int]] = {}
+    for name in ("name", "title", "company", "address"):
+        f = getattr(contact, name)
+        if f is not None:
+            fields[name] = words_of(f.raw or f.value, many_lines=name == "address")
+    for f in contact.emails:
+        fields[f"email:{f.value.lower()}"] = words_of(f.raw or f.value)
+    for p in contact.phones:
+        fields[f"phone:{p.value.e164 or p.value.raw}"] = words_of(p.value.raw)
+    for f in contact.websites:
+        fields[f"website:{f.value}"] = words_of(f.raw or f.value)
+    return {
+        "quad": [list(pt) for pt in quad] if quad else None,
+        "rotation": ocr.rotation,
+        "size": [ocr.width, ocr.height],
+        "words": words,
+        "fields": {k: v for k, v in fields.items() if v},
+    }
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def process_image(
@@ -165,15 +275,20 @@ def process_image(
     """
     source = str(path)
     start = time.perf_counter()
+    timings: dict[str, float] = {}  # seconds per stage, for the benchmark
     try:
-        results = [
-            card_result(
-                source, index, ocr, [code.payload for code in imaging.decode_qr(card.image)],
-                settings, start,
-            )
-            for index, (card, ocr) in enumerate(read_photo(path, settings, info))
-        ]  # fmt: skip
-        return results or [_failed(source, "no card found in the photo", start)]
+        results = []
+        for index, (card, ocr) in enumerate(read_photo(path, settings, info, timings)):
+            with timed(timings, "qr"):
+                codes = [code.payload for code in imaging.decode_qr(card.image)]
+            with timed(timings, "parse"):
+                evidence = calibration.Evidence(card.quad is not None, ocr.second)
+                results.append(
+                    card_result(source, index, ocr, codes, settings, start, card.quad, evidence)
+                )
+        timings["total"] = time.perf_counter() - start
+        results = results or [_failed(source, "no card found in the photo", start)]
+        return [dataclasses.replace(r, timings=timings) for r in results]
     except MissingDependencyError:
         raise
     except CardscanError as e:
@@ -216,37 +331,26 @@ def _init_worker() -> None:
     imaging.limit_threads()
 
 
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start.
-
-    Not plain fork: forking a process that may hold threads (OpenCV's, a caller's) can
-    deadlock. A forkserver that has already imported the pipeline forks ready workers
-    in milliseconds; spawn (Windows) starts each from scratch, which costs a few tenths
-    of a second per worker.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["cardscan.reading.pipeline"])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 #: The per-photo function a batch runs: ``process_image`` or a stand-in with its signature.
-Worker = Callable[[str | Path, Settings, TesseractInfo], list[CardResult]]
+Worker = pool.Worker
 
 
-def scan_photos(
+def read_photos(
     paths: Sequence[str | Path],
     settings: Settings,
     on_result: Callable[[CardResult], None] | None = None,
     *,
     worker: Worker = process_image,
-) -> Iterator[list[CardResult]]:
-    """Read every photo, ``settings.jobs`` at a time, yielding each photo's cards together.
+    ordered: bool = False,
+) -> Iterator[tuple[int, list[CardResult]]]:
+    """Read every photo, ``settings.jobs`` at a time; yield ``(index in paths, cards)``.
 
-    Results come in input order. Tesseract is probed before any photo is read, so a
-    missing binary or language fails at once. ``on_result`` is called for each card as
-    it is yielded (progress bars). ``worker`` must be a module-level function so worker
+    Each photo comes out the moment it is read (``ordered`` keeps input order instead),
+    so a caller that journals or stores it at once loses nothing finished when the run
+    is interrupted. Tesseract is probed before any photo is read, so a missing binary or
+    language fails at once. ``on_result`` is called for each card as its photo comes out
+    (progress bars). What the reading logs reaches this process's loggers tagged with
+    the photo (``record.photo``). ``worker`` must be a module-level function so worker
     processes can import it; tests use it to stand in for crashing photos.
 
     Raises:
@@ -261,94 +365,43 @@ def scan_photos(
     info = check_tesseract(settings.tesseract_cmd, settings.lang)
     notify = on_result or (lambda _r: None)
     if settings.jobs == 1 or len(paths) <= 1:
-        for path in paths:
-            with imaging.single_threaded():
-                results = worker(path, settings, info)
-            for result in results:
-                notify(result)
-            yield results
-        return
-    done = 0
-    while done < len(paths):
-        batch = yield from _pool_pass(paths[done:], settings, info, notify, worker)
-        done += batch
+        done: Iterable[tuple[int, pool.Done]] = (
+            (index, _read_here(worker, path, settings, info)) for index, path in enumerate(paths)
+        )
+    else:
+        done = pool.stream(paths, settings, info, worker, ordered=ordered, setup=_init_worker)
+    for index, photo in done:
+        pool.emit(photo.records)
+        for result in photo.results:
+            notify(result)
+        yield index, photo.results
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=_worker_context(), initializer=_init_worker
-    )
+def _read_here(
+    worker: Worker, path: str | Path, settings: Settings, info: TesseractInfo
+) -> pool.Done:
+    with imaging.single_threaded():
+        return pool.run_task(worker, path, settings, info)
 
 
-def _pool_pass(
+def scan_photos(
     paths: Sequence[str | Path],
     settings: Settings,
-    info: TesseractInfo,
-    notify: Callable[[CardResult], None],
-    worker: Worker,
-) -> Generator[list[CardResult], None, int]:
-    """Read ``paths`` in a fresh pool until done or a worker dies; returns how many finished.
+    on_result: Callable[[CardResult], None] | None = None,
+    *,
+    worker: Worker = process_image,
+) -> Iterator[list[CardResult]]:
+    """Read every photo, yielding each photo's cards together, in input order.
 
-    A worker that dies (a decoder crash, the kernel's out-of-memory killer) breaks the
-    whole pool and every photo in flight with it. The first unfinished photo is then read
-    again alone: if it kills that worker too, it is the culprit and becomes a failed
-    record; either way the caller carries on with the rest in a new pool, so each break
-    moves the batch forward by at least one photo.
+    :func:`read_photos` in input order; at most ``2 × jobs`` photos are read ahead of the
+    next one out.
+
+    Raises:
+        ConfigError: ``settings.region`` is not a country with a numbering plan.
+        MissingDependencyError: Tesseract or a language is missing.
     """
-    executor = _new_pool(min(settings.jobs, len(paths)))
-    finished = 0
-    try:
-        # Biggest files first: the last photo of a batch runs alone while the other cores
-        # idle, so it should be a small one. Results still come out in input order.
-        by_size = sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))
-        submitted = {i: executor.submit(worker, paths[i], settings, info) for i in by_size}
-        futures = [submitted[i] for i in range(len(paths))]
-        for path, future in zip(paths, futures, strict=True):
-            broken = False
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                log.warning("a worker process died; reading %s again on its own", path)
-                results = _read_alone(path, settings, info, worker)
-                broken = True
-            for result in results:
-                notify(result)
-            finished += 1
-            yield results
-            if broken:  # every later future of this pool is lost too: start a new pool
-                break
-    finally:
-        # On Ctrl-C or an early stop by the caller, drop the queued photos at once.
-        executor.shutdown(wait=True, cancel_futures=True)
-    return finished
-
-
-def _file_size(path: str | Path) -> int:
-    """Bytes on disk, a cheap stand-in for how long a photo takes (0 if unreadable)."""
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
-
-
-def _read_alone(
-    path: str | Path, settings: Settings, info: TesseractInfo, worker: Worker
-) -> list[CardResult]:
-    """Read one photo in a pool of its own, to learn whether it is what kills workers."""
-    start = time.perf_counter()
-    with _new_pool(1) as alone:
-        try:
-            return alone.submit(worker, path, settings, info).result()
-        except BrokenProcessPool:
-            return [
-                _failed(
-                    str(path),
-                    f"{path}: reading this photo crashed the worker process",
-                    start,
-                    "the file may be damaged: open it in an image viewer, re-export it, "
-                    "or leave it out",
-                )
-            ]
+    for _index, results in read_photos(paths, settings, on_result, worker=worker, ordered=True):
+        yield results
 
 
 def scan_batch(

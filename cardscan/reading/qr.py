@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from cardscan.models import Contact, Field, Phone, PhoneType
 from cardscan.reading import validate
+from cardscan.text import clean_text
 from cardscan.vcard import INVALID_CONFIDENCE, phone_field, read_vcards, web_or_social
 
 __all__ = ["QR_CONFIDENCE", "contact_from_qr"]
@@ -26,9 +27,6 @@ _SOURCE = "qr"
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _WEB = re.compile(r"\b(?:https?://\S+|www\.[^\s/]+\.\S+)", re.IGNORECASE)
 _SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*):", re.IGNORECASE)
-#: Control characters and bidirectional overrides: a code can carry any bytes, and these
-#: would hide in a name or reorder how it shows in a terminal, a CSV or a CRM.
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -67,7 +65,9 @@ def contact_from_qr(payload: str, region: str | None = None) -> Contact | None:
         A contact whose values all have ``source="qr"`` and confidence 0.99 (values that do
         not validate are kept with a lower confidence and an issue), or None.
     """
-    text = _HIDDEN.sub("", payload).strip().lstrip("\ufeff")
+    # A code can carry any bytes: escape sequences, control characters and bidi overrides
+    # would hide in a name or reorder how it shows in a terminal, a CSV or a CRM.
+    text = clean_text(payload, multiline=True).strip().lstrip("\ufeff")
     if not text:
         return None
     if re.search(r"^\s*BEGIN\s*:\s*VCARD", text, re.IGNORECASE | re.MULTILINE):

@@ -773,3 +773,24 @@ def tld_exists(domain: str) -> bool:
     if len(tld) == 2:
         return tld in TLD_REGIONS
     return tld in KNOWN_GTLDS or len(tld) >= 4
+
+
+def typed_phone(text: str, region: str | None) -> tuple[PhoneMatch | None, str]:
+    """A phone number a person typed, checked strictly: (the number, "") or (None, why not).
+
+    No OCR repairs: a person's typo is theirs to fix. A number without a country code is
+    read in ``region``; without one either, the person is asked to add it.
+    """
+    typed = text.strip()
+    if not typed:
+        return None, "the number is empty"
+    try:
+        number = phonenumbers.parse(typed, None if typed.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        if region is None and not typed.startswith("+"):
+            return None, "write the number with its country code, e.g. +44 20 7946 0000"
+        return None, f"{typed!r} is not a phone number"
+    match = _match_of(number, 0, len(typed), typed, typed)
+    if not match.valid:
+        return None, f"{typed!r} is not a valid number in {region or 'its country'}"
+    return match, ""

@@ -52,5 +52,6 @@ weight times their OCR confidence.
 from __future__ import annotations
 
 from cardscan.reading.parse.assemble import parse_card, parse_card_readings
+from cardscan.reading.parse.names import name_parts
 
-__all__ = ["parse_card", "parse_card_readings"]
+__all__ = ["name_parts", "parse_card", "parse_card_readings"]

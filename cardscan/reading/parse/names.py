@@ -235,3 +235,9 @@ def _name_order(core: Sequence[str], email_locals: Sequence[str]) -> bool | None
         if given_first != family_first:
             return family_first
     return None
+
+
+def name_parts(text: str) -> tuple[str | None, str | None]:
+    """(given name, family name) of a name a person typed, split as a card's name is."""
+    parts = _format_name(text, ())
+    return parts.given, parts.family

@@ -1,0 +1,1 @@
+"""The review-and-correct app: a local web app over the contact store (``cardscan app``)."""

@@ -1,0 +1,277 @@
+"""The review app in a real browser (headless Chromium): keyboard only, no outside loads.
+
+Needs the system's Chromium (``apt-get install chromium``) and the ``playwright`` package,
+which drives it (no browser is ever downloaded); without them these tests skip.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cardscan import cli as cli_module
+from cardscan import run
+from cardscan.book.store import open_store
+from cardscan.cli import cli
+from cardscan.config import Settings
+from cardscan.models import CardResult, Contact, Field, Phone, PhoneType
+from cardscan.web.app import AppState
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = next(
+    (
+        p
+        for p in (os.environ.get("CARDSCAN_CHROMIUM"), "/usr/bin/chromium")
+        if p and Path(p).exists()
+    ),
+    shutil.which("chromium") or shutil.which("chromium-browser"),
+)
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+#: What the stand-in reader "reads" on each photo: an invented person per file stem.
+PEOPLE = {
+    "ada": ("Ada Quill", "Buyer", "Quillworks", "ada@quil1works.com", "+14155550142"),
+    "bo": ("Bo Lind", "Owner", "Lind & <i>Sons</i>", "bo@lindsons.example", "+14155550177"),
+    "bob": ("Bob Lind", "Owner", "Lind and Sons", "bob@lind.example", "+14155550178"),
+}
+
+
+def read_fake(path: Path) -> CardResult:
+    name, title, company, email, phone = PEOPLE[path.stem.split("-")[0]]
+    return CardResult(
+        str(path),
+        contact=Contact(
+            name=Field(name, 0.95),
+            title=Field(title, 0.9),
+            company=Field(company, 0.9),
+            emails=(Field(email, 0.45),),
+            phones=(Field(Phone(phone, phone, PhoneType.WORK, True), 0.9),),
+        ),
+    )
+
+
+def fake_scan_photos(
+    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
+) -> Iterator[list[CardResult]]:
+    for path in paths:
+        result = read_fake(Path(path))
+        if on_result:
+            on_result(result)
+        yield [result]
+
+
+def fake_read_photos(
+    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
+) -> Iterator[tuple[int, list[CardResult]]]:
+    """``run.read_photos``'s stand-in: photos in input order, each with its index."""
+    return enumerate(fake_scan_photos(paths, settings, on_result))
+
+
+@pytest.fixture
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no Chromium: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def photo(folder: Path, stem: str, salt: bytes = b"") -> Path:
+    """A generated sample card (invented people) under a new name; ``salt`` changes its bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}.jpg"
+    target.write_bytes((ROOT / "samples" / "us-classic-01.jpg").read_bytes() + salt)
+    return target
+
+
+def cardscan(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+class Watch:
+    """Every request the page makes, console errors, and CSP violations."""
+
+    def __init__(self, page, origin: str) -> None:
+        self.origin = origin
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        page.add_init_script(
+            "window.__csp = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        page.on("request", self._request)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _request(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.origin) or url.startswith(("data:", "blob:"))):
+            self.outside.append(url)
+
+    def check(self, page) -> None:
+        assert self.outside == []
+        assert page.evaluate("window.__csp") == []
+        assert [e for e in self.errors if "Content Security Policy" in e] == []
+
+
+@pytest.fixture
+def mixer(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(run, "read_photos", fake_read_photos)
+    monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
+    db = tmp_path / "contacts.db"
+    cardscan(db, "event", "create", "Harbour mixer")
+    folder = tmp_path / "photos"
+    for stem in ("ada", "bo", "bob"):
+        photo(folder, stem, salt=stem.encode())
+    cardscan(db, "scan", str(folder), "--out", str(tmp_path / "out"), "--event", "Harbour mixer")
+    return db, tmp_path
+
+
+def test_fix_a_wrong_email_with_the_keyboard_and_accept(browser, mixer, monkeypatch) -> None:
+    from webserver import running
+
+    db, tmp = mixer
+    with open_store(db) as store:
+        (ada,) = store.search("Ada Quill")
+        with running(AppState(store, "k" * 43, Settings(), store.event("Harbour mixer"))) as app:
+            page = browser.new_page()
+            watch = Watch(page, f"http://{app.host}/")
+            page.goto(app.url)
+            assert page.url == f"http://{app.host}/"  # the key left the address bar
+            assert page.locator("#checked-count").inner_text() == "0 of 3 checked"
+            page.keyboard.press("Enter")  # the first card in the queue: Ada's doubtful e-mail
+            page.wait_for_url(f"**/card/{ada}")
+            email = page.locator('.field[data-kind="email"]')
+            # Down to the e-mail with j; each field outlines its words as it is chosen.
+            for _ in range(
+                page.locator(".field").evaluate_all(
+                    "(fs) => fs.findIndex((f) => f.dataset.kind === 'email')"
+                )
+            ):
+                page.keyboard.press("j")
+            assert email.evaluate("(f) => f.classList.contains('current')")
+            page.keyboard.press("e")
+            page.keyboard.type("ada@quillworks")  # not an address: the server says why
+            page.keyboard.press("Enter")
+            page.locator(".field .error:not([hidden])").wait_for()
+            assert "ada@quillworks" in email.locator(".error").inner_text()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("ada@quillworks.com")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert (
+                page.locator('.field[data-kind="email"] input').input_value()
+                == "ada@quillworks.com"
+            )
+            assert "typed by a person" in page.locator('.field[data-kind="email"]').inner_text()
+            with page.expect_navigation():
+                page.keyboard.press("a")  # accept, and the next card opens
+            assert page.url != f"http://{app.host}/card/{ada}"
+            # Markup in a card's text is shown as text.
+            page.goto(f"http://{app.host}/card/{store.search('Bo Lind')[0]}")
+            assert (
+                page.locator('.field[data-kind="company"] input').input_value()
+                == "Lind & <i>Sons</i>"
+            )
+            assert page.locator("main i").count() == 0
+            page.keyboard.press("?")
+            assert page.locator("#help").is_visible()
+            watch.check(page)
+
+    with open_store(db) as store:
+        c = store.contact(ada)
+        assert [v.value for v in c.of_kind("email")] == ["ada@quillworks.com"]
+        assert c.of_kind("email")[0].source == "user"
+        assert ada in store.checked()
+        edits = [e for e in store.audit_entries(ada) if e.action == "edit"]
+        assert edits and "email" in edits[-1].summary
+    out = tmp / "hubspot.csv"
+    cardscan(db, "export", "--format", "hubspot", "-o", str(out))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert "ada@quillworks.com" in [r["Email"] for r in rows]
+    assert "ada@quil1works.com" not in out.read_text(encoding="utf-8")
+    # The same photo again, and another copy of it (other bytes) read with the same slip.
+    again = tmp / "again"
+    photo(again, "ada")
+    photo(again, "ada-copy", salt=b"\0")
+    cardscan(db, "scan", str(again), "--out", str(tmp / "out2"), "--fresh")
+    with open_store(db) as store:
+        live = store.live_id(ada)
+        assert [v.value for v in store.contact(live).of_kind("email")] == ["ada@quillworks.com"]
+
+
+def test_merge_a_duplicate_and_undo_it(browser, mixer) -> None:
+    from webserver import running
+
+    db, _tmp = mixer
+    with open_store(db) as store:
+        (bo,) = store.search("Bo Lind")
+        (bob,) = store.search("Bob Lind")
+        store.queue_review(bo, bob, 0.71, ["same phone prefix", "similar name"])
+        with running(AppState(store, "k" * 43, Settings())) as app:
+            page = browser.new_page()
+            watch = Watch(page, f"http://{app.host}/")
+            page.goto(app.url)
+            page.keyboard.press("g")
+            with page.expect_navigation():
+                page.keyboard.press("d")
+            assert page.locator(".pair").count() == 1
+            with page.expect_navigation():
+                page.keyboard.press("m")
+            assert page.locator(".pair").count() == 0
+            assert store.count_contacts() == 2 and store.live_id(bob) == bo
+            with page.expect_navigation():
+                page.keyboard.press("u")
+            assert page.locator(".pair").count() == 1
+            assert store.count_contacts() == 3 and store.live_id(bob) == bob
+            watch.check(page)
+
+
+def test_check_someone_in_at_the_desk(browser, mixer) -> None:
+    from webserver import running
+
+    db, _tmp = mixer
+    with open_store(db) as store:
+        ev = store.event("Harbour mixer")
+        cy = store.add_contact(
+            Contact(name=Field("Cy Moss", 1.0), company=Field("Mossbank", 1.0)), "roster:csv r.csv"
+        )
+        store.register(ev.id, cy, "roster:csv r.csv")
+        with running(AppState(store, "k" * 43, Settings(), ev)) as app:
+            page = browser.new_page()
+            watch = Watch(page, f"http://{app.host}/")
+            page.goto(app.url)
+            page.keyboard.press("g")
+            with page.expect_navigation():
+                page.keyboard.press("c")
+            page.keyboard.press("/")
+            page.keyboard.type("mossb")
+            page.locator("#people li", has_text="Cy Moss").wait_for()
+            page.keyboard.press("Enter")
+            page.locator("#arrivals li", has_text="Cy Moss checked in").wait_for()
+            assert page.locator('[data-stat="arrived"]').inner_text() == "1"
+            watch.check(page)
+        arrived = store.attendance(ev.id, cy)
+        assert arrived is not None and arrived.arrived_at is not None
