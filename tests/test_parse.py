@@ -1240,3 +1240,17 @@ def test_website_and_email_lost_dots_are_restored() -> None:
     )
     assert "lena.hart@kelpie.ai" in [f.value for f in contact.emails]
     assert [f.value for f in contact.websites] == ["www.kelpie.ai"]
+
+
+def test_handle_printed_after_the_name_is_neither_email_nor_name() -> None:
+    contact = parse_card(
+        card(("Jason K. Reed @jasonreed", 50), "Sales Director", "Email: jason@example.com")
+    )
+    assert contact.name is not None and contact.name.value == "Jason K. Reed"
+    assert [f.value for f in contact.emails] == ["jason@example.com"]
+
+
+def test_name_left_on_a_contact_line_is_still_a_candidate() -> None:
+    contact = parse_card(card(("Jane Marlow   jane@marlow.co.uk", 40), "Art Director"))
+    assert contact.name is not None and contact.name.value == "Jane Marlow"
+    assert [f.value for f in contact.emails] == ["jane@marlow.co.uk"]

@@ -91,8 +91,10 @@ def _email_candidates(text: str) -> list[tuple[int, int, str, bool]]:
             out.append((spans[first][0], spans[last][1], m.group(0), joined))
             continue
         # The TLD lost ("jane@example."): kept as "jane@example" for the website to complete.
+        # A word printed with "@" in front and no dot ("Jane Doe @janedoe") is a handle.
+        handle = tok.startswith("@") and "." not in tok and len(tok) > 1
         m = re.search(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]{2,}(?=\.?$)", addr)
-        if m:
+        if m and not handle:
             out.append((spans[first][0], spans[last][1], m.group(0), True))
     return out
 
