@@ -508,3 +508,27 @@ def test_an_eventbrite_ticket_type_is_a_named_tag_and_said(
     with open_store(db) as store:
         tags = {c.label: c.tags for c in store.contacts(full=True)}
     assert tags == {"Tova Reyes": ("ticket:VIP",), "Uri Brandt": ("ticket:General Admission",)}
+
+
+def test_a_raw_name_in_the_store_reaches_no_plan_file_or_terminal(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from cardscan.models import CardResult
+
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        raw = Contact(
+            name=Field(f"Vik{ESC}]52;c;ZXZpbA=={ESC}\\ Oyelaran\u202e", 0.9),
+            emails=(Field("vik@oyelaran.example", 0.9),),
+        )
+        Ingester(store).add_photo([CardResult("v.jpg", contact=raw)], "f" * 64, tags=["hot"])
+    plan = tmp_path / "plan"
+    result = invoke(runner, db, "followup", "--out", str(plan))
+    assert result.exit_code == 0, result.output
+    texts = [result.output, invoke(runner, db, "task", "list").output]
+    texts += [invoke(runner, db, "task", "done", "1").output]
+    texts += [(plan / n).read_text(encoding="utf-8") for n in ("followup.md", "tasks.csv")]
+    texts += [(plan / "followup.ics").read_bytes().decode("utf-8")]
+    for text in texts:
+        assert not FORBIDDEN.search(text.replace("\r\n", "\n")), repr(text)
+    assert "Vik Oyelaran" in texts[3]
