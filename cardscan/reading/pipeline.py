@@ -19,7 +19,7 @@ from pathlib import Path
 from cardscan.config import IMAGE_SUFFIXES, Settings
 from cardscan.errors import CardscanError, ConfigError, InputImageError, MissingDependencyError
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult
-from cardscan.reading import combine, imaging, parse, pool, qr, validate
+from cardscan.reading import calibration, combine, imaging, parse, pool, qr, validate
 from cardscan.reading.ocr import TesseractInfo, check_tesseract
 from cardscan.reading.read import MIN_TEXT_CHARS, read_card
 
@@ -171,17 +171,21 @@ def card_result(
     settings: Settings,
     start: float,
     quad: Sequence[tuple[float, float]] | None = None,
+    evidence: calibration.Evidence | None = None,
 ) -> CardResult:
     """One card's result from what OCR read on it and the QR codes decoded on it.
 
     Pure: ``scripts/calibrate.py`` replays recorded OCR through it without Tesseract.
     A card with nothing readable, or with no field a person could follow up on, fails
-    with a retake hint.
+    with a retake hint. ``evidence`` (the card found or not, a second reading) feeds the
+    second stage of the confidence (:func:`cardscan.reading.calibration.recalibrate`).
     """
     if not readable(ocr) and not codes:
         # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
         return _failed(source, f"{source}: no text found on the card", start, RETAKE_HINT, index)
     contact = parse.parse_card(ocr, settings.region) if readable(ocr) else Contact()
+    evidence = evidence or calibration.Evidence(second=ocr.second)
+    contact = calibration.recalibrate(contact, ocr, evidence)
     contact = with_qr_codes(contact, codes, settings.region)
     if not _has_any_field(contact):
         return _failed(
@@ -219,6 +223,7 @@ def card_geometry(
     for i, w in enumerate(ocr.words):
         lines.setdefault(w.line_key, []).append(i)
     texts = [_plain(w.text) for w in ocr.words]
+    plus = [w.text.startswith("+") and len(texts[i]) > 0 for i, w in enumerate(ocr.words)]
 
     def words_of(value: str, many_lines: bool = False) -> list[int]:
         target = _plain(value)
@@ -226,7 +231,8 @@ def card_geometry(
             return []
         picked: list[tuple[int, list[int]]] = []
         for ids in lines.values():
-            hits = [i for i in ids if len(texts[i]) >= 2 and texts[i] in target]
+            # One letter or digit alone matches too much, but a country code ("+1") is real.
+            hits = [i for i in ids if texts[i] in target and (len(texts[i]) >= 2 or plus[i])]
             if hits:
                 picked.append((sum(len(texts[i]) for i in hits), hits))
         picked.sort(key=lambda p: -p[0])
@@ -276,7 +282,10 @@ def process_image(
             with timed(timings, "qr"):
                 codes = [code.payload for code in imaging.decode_qr(card.image)]
             with timed(timings, "parse"):
-                results.append(card_result(source, index, ocr, codes, settings, start, card.quad))
+                evidence = calibration.Evidence(card.quad is not None, ocr.second)
+                results.append(
+                    card_result(source, index, ocr, codes, settings, start, card.quad, evidence)
+                )
         timings["total"] = time.perf_counter() - start
         results = results or [_failed(source, "no card found in the photo", start)]
         return [dataclasses.replace(r, timings=timings) for r in results]
