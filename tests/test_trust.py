@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -532,3 +533,38 @@ def test_a_raw_name_in_the_store_reaches_no_plan_file_or_terminal(
     for text in texts:
         assert not FORBIDDEN.search(text.replace("\r\n", "\n")), repr(text)
     assert "Vik Oyelaran" in texts[3]
+
+
+def test_importbench_reports_each_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import load_script
+
+    assert load_script("importbench").main(["--rows", "30", "60"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["30", "60"]
+
+
+def test_an_ocr_variant_of_the_address_is_not_a_move(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        email = "wen.adeyo@brightfield.example"
+        first = ing.add(
+            dataclasses.replace(
+                _person("Wen Adeyo", "Brightfield", None, email),
+                address=Field("12 Pier Road, Harbour City", 0.9),
+            ),
+            "card a.jpg",
+            seen_at="2026-01-05T10:00:00+00:00",
+        )
+        ing.add(
+            dataclasses.replace(
+                _person("Wen Adeyo", "Brightfield", None, email),
+                address=Field("12 Pier Raad, Harbour Clty", 0.9),
+            ),
+            "card b.jpg",
+            seen_at="2026-01-06T10:00:00+00:00",
+        )
+        c = store.contact(first.contact_id)
+        assert c.history == () and c.address == "12 Pier Road, Harbour City"
+        assert [x.other for x in c.conflicts if x.field == "address"] == [
+            "12 Pier Raad, Harbour Clty"
+        ]
