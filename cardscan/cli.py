@@ -1043,6 +1043,8 @@ def _contact_card(store: Store, contact_id: int) -> str:
         if text:
             lines.append(f"  {label:<10}{text}")
 
+    if c.given_name or c.family_name:
+        row("name", f"given {c.given_name or '-'}, family {c.family_name or '-'}")
     row("title", c.title)
     row("company", c.company)
     row("address", c.address)

@@ -290,6 +290,10 @@ def test_a_crm_or_vcard_split_repairs_a_guessed_one(tmp_path: Path, fmt: str) ->
         assert done.outcomes[0].contact_id == first.contact_id
         c = store.contact(first.contact_id)
         assert (c.given_name, c.family_name) == ("Rina", "Aoki")
+        shown = CliRunner().invoke(
+            cli, ["contacts", str(first.contact_id), "--db", str(tmp_path / "c.db")]
+        )
+        assert "given Rina, family Aoki" in shown.output
         # A later card with the guess swapped again does not undo the explicit split.
         ing.add(_guessed("Aoki Rina", "Aoki", "Rina", email), "card 2")
         c = store.contact(first.contact_id)
