@@ -265,6 +265,13 @@ def test_a_vietnamese_name_is_family_name_first(tmp_path: Path) -> None:
         done = import_contacts(ing, row)
         c = store.contact(done.outcomes[0].contact_id)
         assert (c.given_name, c.family_name) == ("Khoa", "Dang")
+        # A Western name with a Vietnamese number stays as printed.
+        other = _guessed("Mai Anderson", "Mai", "Anderson", phone="+842439512161")
+        c = store.contact(ing.add(other, "card").contact_id)
+        assert (c.given_name, c.family_name) == ("Mai", "Anderson")
+        short = _guessed("Nguyen Thi Lan", "Nguyen", "Lan", phone="+842439512162")
+        c = store.contact(ing.add(short, "card").contact_id)
+        assert (c.given_name, c.family_name) == ("Lan", "Nguyen")
 
 
 @pytest.mark.parametrize("fmt", ["google", "vcard"])
