@@ -179,6 +179,9 @@ def test_rapidocr_engine_reads_the_card_in_tesseracts_orientation(monkeypatch, f
         (["ada@quill.example", ">"], "X", 0.9, None),
         (["ada@quill.example"], "ada.quill.example", 0.99, None),
         (["+1", "555", "0100"], "+1 555 01O0", 0.99, None),
+        (["Ada", "Quill", "|", "@adaquill"], "Ada Quill @adaquill", 0.98, None),
+        # A doubled dot is the recognizer's, not the card's.
+        (["ADA", "QUILL", "MSc."], "ADA QUILL M.Sc..", 0.99, "ADA QUILL M.Sc."),
         # Only an accent differs: the reading with the accent wins, either way.
         (["José", "Núñez"], "Jose Núñez", 0.99, None),
         (["Jose", "Nunez"], "José Núñez", 0.99, "José Núñez"),

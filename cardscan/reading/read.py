@@ -248,8 +248,6 @@ def read_card(card_image: imaging.Image8, info: TesseractInfo, settings: Setting
     result = _drop_junk(best, image)
     if engine == ocr.BOTH:
         result = second_reading(result, raw_image())
-        if needs_whole_reading(result):
-            result = add_missed_lines(result, raw_image())
     return result
 
 
@@ -509,6 +507,7 @@ _SEGMENT_GAP = 1.2
 #: A second reading shorter than this share of Tesseract's characters is a misreading (an
 #: icon beside the line read as one letter), not a correction.
 _MIN_LENGTH_SHARE = 0.7
+_DOUBLED_DOT = re.compile(r"(?<!\.)\.\.(?!\.)")
 #: Segments with fewer letters and digits than this are left alone: on a mark or two the
 #: recognizer invents text with full confidence.
 _MIN_SEGMENT_CHARS = 3
@@ -593,15 +592,19 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
     """RapidOCR's reading of a segment, spaced like Tesseract's, if it should replace it.
 
     Returns None to keep Tesseract's. The second reading is refused when the recognizer
-    is unsure, when it is much shorter (an icon read as a letter), or when it loses an
-    ``@`` or digits of a number. When both spell the same letters but for accents, the
-    one with the accents wins (Tesseract's card-language model has them where the
-    recognizer dropped one). Spaces the recognizer ran together where Tesseract saw two
-    words are put back (``10115-Berline-mail:`` → ``10115 - Berlin e-mail:``).
+    is unsure, when it is much shorter (an icon read as a letter), when it loses an
+    ``@``, digits of a number or a separator such as ``|``. When both spell the same
+    letters but for accents, the one with the accents wins (Tesseract's card-language
+    model has them where the recognizer dropped one). Spaces the recognizer ran together
+    where Tesseract saw two words are put back (``10115-Berline-mail:`` →
+    ``10115 - Berlin e-mail:``).
     """
     old = " ".join(tokens)
     if score < SECOND_MIN_SCORE or not text.strip():
         return None
+    if ".." not in old:
+        # The recognizer doubles a final dot ("M.Sc.."); cards print none.
+        text = _DOUBLED_DOT.sub(".", text)
     new = respace(tokens, text)
     if "".join(new.split()) == "".join(old.split()):
         return None
@@ -611,7 +614,16 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
         return None
     if _plain(new) == _plain(old) and _accents(old) >= _accents(new):
         return None
+    if _letters(new) == _letters(old) and len(_plain(new)) < len(_plain(old)):
+        # Only punctuation differs and the recognizer has less of it: it dropped a
+        # separator ("Name | @handle") that tells the parser where one value ends.
+        return None
     return new
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only, without accents, lower case."""
+    return "".join(ch for ch in _plain(text).casefold() if ch.isalnum())
 
 
 def _number_digits_text(text: str) -> int:
@@ -652,57 +664,6 @@ def respace(tokens: Sequence[str], text: str) -> str:
     cuts = {c for c in cuts if 0 < c < len(new)}
     bounds = [0, *sorted(cuts), len(new)]
     return " ".join(new[a:b] for a, b in itertools.pairwise(bounds) if new[a:b])
-
-
-#: A card whose text holds fewer characters than this was mostly missed by Tesseract.
-_FEW_CHARS = 40
-_EMAIL_LIKE = re.compile(r"\S@\S+\.\S")
-
-
-def needs_whole_reading(result: OcrResult) -> bool:
-    """Whether RapidOCR should read the whole card too: Tesseract found no e-mail, or little.
-
-    Small light print (white on a coloured band, thin grey type) is where Tesseract
-    finds no line at all, and so no second reading can mend it; it is most often the
-    contact details. Detection costs seconds, so it is spent only on those cards.
-    """
-    text = result.text
-    return not _EMAIL_LIKE.search(text) or _alnum(text) < _FEW_CHARS
-
-
-def add_missed_lines(result: OcrResult, image: imaging.Image8) -> OcrResult:
-    """The card with the lines RapidOCR found where Tesseract read nothing added at the end.
-
-    A RapidOCR line is added when none of Tesseract's words lies on it (no word's centre
-    inside its box, and its centre inside no word's box): it is a line Tesseract missed,
-    not another reading of one it has (those are :func:`second_reading`'s). Added lines
-    get block ids after Tesseract's, so each stays a line of its own.
-    """
-    try:
-        whole = rapid.read_image(image, result.rotation)
-    except OcrError as e:
-        log.debug("RapidOCR's whole-card reading failed: %s", e)
-        return result
-    boxes = [w.box for w in result.words]
-    next_block = max((w.block for w in result.words), default=0) + 1
-    added: list[Word] = []
-    for line in whole.lines:
-        box = line.box
-        if _on_any(box, boxes) or any(_inside(b, box) for b in boxes):
-            continue
-        if _alnum(line.text) < _MIN_SEGMENT_CHARS:
-            continue
-        added += [Word(w.text, w.conf, w.box, next_block, 1, 1) for w in line.words]
-        log.debug("line %r found by RapidOCR only", line.text)
-        next_block += 1
-    if not added:
-        return result
-    return OcrResult((*result.words, *added), result.width, result.height, result.rotation)
-
-
-def _inside(box: Box, outer: Box) -> bool:
-    """Whether ``box``'s centre lies inside ``outer``."""
-    return outer.left <= box.cx <= outer.right and outer.top <= box.cy <= outer.bottom
 
 
 def _rapid_card(first: OcrResult, image: imaging.Image8) -> OcrResult:

@@ -128,10 +128,16 @@ def coverage_report(info: TesseractInfo | None, engine: str = "auto") -> list[st
             readers.append("RapidOCR (its wheel's PP-OCRv6 models)")
         have = [c for c in script.tesseract if info is not None and c in info.languages]
         if have:
-            readers.append(f"Tesseract ({', '.join(c + '.traineddata' for c in have)})")
+            files = ", ".join(c + ".traineddata" for c in have)
+            # --lang auto adds only the Latin-script languages it can recognise on a card.
+            ask = "" if have[0] in AUTO_LANGUAGES or have[0] == "eng" else f"; --lang eng+{have[0]}"
+            readers.append(f"Tesseract ({files}{ask})")
+        shown = " + ".join(readers) or "not read"
         if not readers:
             missing.append(script)
-        lines.append(f"  {script.name:<46} {' + '.join(readers) or 'not read'}")
+            if script.name.startswith("Latin"):
+                shown = "English letters only: accents lost"
+        lines.append(f"  {script.name:<46} {shown}")
     if has_rapid and not uses_rapid:
         lines.append("  (RapidOCR is installed; --engine auto or rapidocr uses it)")
     if not has_rapid:
