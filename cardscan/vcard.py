@@ -23,7 +23,7 @@ from vobject.base import ParseError  # type: ignore[import-untyped]
 from cardscan import lexicon
 from cardscan.models import Contact, Field, Phone, PhoneType
 from cardscan.reading import validate
-from cardscan.text import clean_text
+from cardscan.text import clean_text, phone_form
 
 __all__ = [
     "VCARD_VERSIONS",
@@ -660,10 +660,14 @@ def _card(entry: VCardEntry, version: str) -> Any:
 
 
 def _phone_text(phone: Phone) -> str:
-    """A phone as text: E.164 with the extension after " x", or as printed if invalid."""
+    """A phone as text (vCard 3.0, or 4.0 for a number that did not validate).
+
+    As every export writes it: ``+1 4155550100 x204`` for a number that validated (see
+    :func:`cardscan.text.phone_form`), else exactly as printed.
+    """
     if not phone.e164:
         return phone.raw
-    return phone.e164 + (f" x{phone.extension}" if phone.extension else "")
+    return phone_form(phone.e164, phone.raw, phone.extension)
 
 
 def _url(value: str) -> str:

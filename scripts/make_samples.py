@@ -619,7 +619,9 @@ def expected_record(
         "given_name": person.given,
         "family_name": person.family,
         "title": person.title,
-        "company": person.company,
+        # A company shown only as a picture logo is not printed: the truth rule of the
+        # real card sets says null, not the name the domain spells.
+        "company": person.company if person.show_company else None,
         "emails": [e.lower() for e in person.emails],
         "phones": [
             {"e164": p.e164, "type": p.type, "ext": p.ext, "raw": p.text} for p in person.phones
@@ -1438,6 +1440,97 @@ def _hand(img: Float, quad: npt.NDArray[np.float32], where: float, skin: RGB, pa
     colour = np.array(skin, np.float32)[None, None, :] * shade[:, :, None]
     img *= 1 - alpha[:, :, None]
     img += colour * alpha[:, :, None]
+
+
+def photograph_pale_table(
+    cards: Sequence[BGR], rng: random.Random, fill: float | None = None
+) -> tuple[BGR, list[npt.NDArray[np.float32]]]:
+    """White cards on a pale table, the way real phone photos show them: barely any edge.
+
+    The table is light gray or off-white, lit unevenly, with a faint texture; each card is
+    only a little lighter than it, set off by a soft shadow. The cards lie in a row or a
+    grid, a little turned; the whole is seen in mild perspective and saved as a JPEG.
+    ``fill`` is the share of the frame's width the cards span (about 0.9: a card filling
+    the frame); None draws one. Generated photos on contrasting tables never showed the
+    failure real ones did (the whole photo kept as the card): these do.
+
+    Returns:
+        The photo (about 1600 px on its long side), and for each card in the order given
+        its corners in the photo (top-left, top-right, bottom-right, bottom-left), float32.
+    """
+    nrng = np.random.default_rng(rng.getrandbits(64))
+    n = len(cards)
+    cols = n if n <= 3 else math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    fw, fh = (1600, 1200) if rng.random() < 0.6 else (1200, 1600)
+    fill = fill if fill is not None else rng.uniform(0.45, 0.8)
+    cw = fill * fw / (cols + 0.15 * (cols - 1))
+    # Pale paper on a pale table: a few gray levels apart.
+    tone = rng.uniform(200.0, 232.0)
+    tint = np.array([rng.uniform(-4, 4), rng.uniform(-3, 3), rng.uniform(-4, 4)], np.float32)
+    yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
+    cx, cy = rng.uniform(0.2, 0.8) * fw, rng.uniform(-0.2, 0.5) * fh
+    falloff = 1.0 - rng.uniform(0.1, 0.25) * np.hypot(xx - cx, yy - cy) / math.hypot(fw, fh)
+    grain = _smooth_noise(nrng, fh, fw, 6) * 3.0 + _smooth_noise(nrng, fh, fw, 120) * 4.0
+    table = (tone + grain)[:, :, None] + tint
+    cover = np.zeros((fh, fw), np.float32)
+    layer = np.zeros((fh, fw, 3), np.float32)
+    quads: list[npt.NDArray[np.float32]] = []
+    gap = 0.15 * cw
+    for i, card in enumerate(cards):
+        r, c = divmod(i, cols)
+        k = cw / max(card.shape[:2])
+        img = np.asarray(cv2.resize(card, None, fx=k, fy=k, interpolation=cv2.INTER_AREA))
+        ih, iw = img.shape[:2]
+        row_h = cw / 1.6
+        x0 = (fw - (cols * cw + (cols - 1) * gap)) / 2 + c * (cw + gap) + (cw - iw) / 2
+        y0 = (fh - (rows * row_h + (rows - 1) * gap)) / 2 + r * (row_h + gap) + (row_h - ih) / 2
+        centre = np.array([x0 + iw / 2, y0 + ih / 2])
+        angle = math.radians(rng.uniform(-6, 6))
+        rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+        corners = np.array([(0, 0), (iw, 0), (iw, ih), (0, ih)], np.float64) - (iw / 2, ih / 2)
+        quad = (corners @ rot.T + centre).astype(np.float32)
+        src = np.array([(0, 0), (iw, 0), (iw, ih)], np.float32)
+        m = cv2.getAffineTransform(src, quad[:3])
+        mask = np.asarray(cv2.warpAffine(np.ones((ih, iw), np.float32), m, (fw, fh)))
+        warped = np.asarray(
+            cv2.warpAffine(img.astype(np.float32), m, (fw, fh), borderMode=cv2.BORDER_REPLICATE)
+        )
+        layer = layer * (1 - mask)[:, :, None] + warped * mask[:, :, None]
+        cover = np.maximum(cover, mask)
+        quads.append(quad)
+    # The soft shadow is the card's only edge on some sides.
+    dx, dy = rng.uniform(-1, 1) * 0.012 * cw, rng.uniform(0.3, 1) * 0.015 * cw
+    off = np.array([[1, 0, dx], [0, 1, dy]])
+    shadow = cv2.GaussianBlur(
+        cv2.warpAffine(cover, off.astype(np.float32), (fw, fh)), (0, 0), 0.02 * cw
+    )
+    table = table * (1 - rng.uniform(0.08, 0.2) * shadow * (1 - cover))[:, :, None]
+    # The paper, whatever its stock, is a few levels lighter than the table, of its hue.
+    paper = np.median(layer[cover > 0.99], axis=0)
+    target = np.minimum(tone + rng.uniform(4.0, 14.0) + tint, 252.0)
+    gain = (target / np.maximum(paper, 1.0)).astype(np.float32)
+    photo = table * (1 - cover)[:, :, None] + np.minimum(layer * gain, 255) * cover[:, :, None]
+    photo *= falloff[:, :, None]
+    # Perspective: the phone held a little off square.
+    src = np.array([(0, 0), (fw, 0), (fw, fh), (0, fh)], np.float32)
+    d = 0.04 * min(fw, fh)
+    jitter = np.array([(rng.uniform(0, d), rng.uniform(0, d)) for _ in range(4)], np.float32)
+    dst = src + jitter * np.array([(1, 1), (-1, 1), (-1, -1), (1, -1)], np.float32)
+    h = cv2.getPerspectiveTransform(src, dst)
+    photo = np.asarray(
+        cv2.warpPerspective(photo, h, (fw, fh), borderMode=cv2.BORDER_REFLECT), np.float32
+    )
+    photo = np.asarray(cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.6, 1.2)), np.float32)
+    photo += nrng.normal(0, 2.0, photo.shape).astype(np.float32)
+    out = np.clip(photo, 0, 255).astype(np.uint8)
+    _, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(70, 88)])
+    out = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR), np.uint8)
+    placed = [
+        np.asarray(cv2.perspectiveTransform(q.reshape(-1, 1, 2), h), np.float32).reshape(4, 2)
+        for q in quads
+    ]
+    return out, placed
 
 
 def photograph_table(

@@ -12,7 +12,7 @@ import pytest
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
 from cardscan.models import Box, OcrResult, Word
-from cardscan.reading.ocr import TesseractInfo, check_tesseract
+from cardscan.reading.ocr import TesseractInfo, check_tesseract, rapid
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -28,12 +28,15 @@ def tesseract_available() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if tesseract_available():
-        return
-    skip = pytest.mark.skip(reason="Tesseract not found (see `cardscan doctor`)")
-    for item in items:
-        if "tesseract" in item.keywords:
-            item.add_marker(skip)
+    skips = []
+    if not tesseract_available():
+        skips.append(("tesseract", "Tesseract not found (see `cardscan doctor`)"))
+    if not rapid.available():
+        skips.append(("rapidocr", "RapidOCR not installed (see `cardscan doctor`)"))
+    for marker, reason in skips:
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def load_script(name: str) -> ModuleType:

@@ -32,3 +32,38 @@ def sides_by_name(path: str | Path, settings: Settings, info: TesseractInfo) -> 
             contact=Contact(name=Field(stem, 0.9), emails=(Field(f"{stem}@example.org", 0.9),)),
         )
     ]
+
+
+#: What ``check_tesseract`` would say, for runs whose workers never call Tesseract.
+FAKE_INFO = TesseractInfo("/nonexistent/tesseract", "5.5.0", "setting", None, ("eng",))
+
+
+def slow_card(path: str | Path, settings: Settings, info: TesseractInfo) -> list[CardResult]:
+    """A card read in CARD_DELAY seconds; a photo with "slow" in its name takes a minute in a child
+    process (as Tesseract runs in one), so only a kill ends it early."""
+    import subprocess
+    import sys
+    import time
+
+    stem = Path(path).stem
+    if "slow" in stem:
+        subprocess.run([sys.executable, "-c", "import time; time.sleep(60)"], check=False)
+    else:
+        time.sleep(float(os.environ.get("CARD_DELAY", "0.2")))
+    email = (Field(f"{stem}@example.org", 0.9),)
+    return [CardResult(str(path), contact=Contact(name=Field(f"Person {stem}", 0.9), emails=email))]
+
+
+def spanish_card(path: str | Path, settings: Settings, info: TesseractInfo) -> list[CardResult]:
+    """A card whose text looks Spanish when its photo is named es-*: read.py then says
+    Tesseract has no spa data (``info`` has English only), as it would on a real card."""
+    from cardscan.models import Box, OcrResult, Word
+    from cardscan.reading import read
+
+    stem = Path(path).stem
+    text = "ana@empresa.es +34 911 222 333 calle" if stem.startswith("es-") else "ada@x.example"
+    words = tuple(
+        Word(t, 0.9, Box(40 + 120 * i, 40, 100, 30), 1, 1, 1) for i, t in enumerate(text.split())
+    )
+    read._card_model(OcrResult(words, 1200, 700), info)
+    return [CardResult(str(path), contact=Contact(name=Field(f"Person {stem}", 0.9)))]

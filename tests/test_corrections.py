@@ -209,3 +209,50 @@ def test_report_shows_each_card_straightened_from_its_stored_geometry(store) -> 
         straightened=lambda _id: "https://example.com/x.jpg",
     )  # fmt: skip
     assert 'class="straight"' not in page
+
+
+def test_geometry_names_the_words_each_field_was_read_from() -> None:
+    from conftest import card_result as ocr_of
+
+    from cardscan.reading.pipeline import card_geometry
+
+    ocr = ocr_of("Ada Quill", "Head of Buying", "E: ada@quillworks.com", "T: +1 415 555 0142")
+    contact = Contact(
+        name=Field("Ada Quill", 0.9),
+        title=Field("Head of Buying", 0.9),
+        emails=(Field("ada@quillworks.com", 0.9),),
+        phones=(Field(Phone("+1 415 555 0142", "+14155550142"), 0.9),),
+    )
+    quad = ((10.0, 12.0), (900.0, 20.0), (880.0, 500.0), (5.0, 490.0))
+    geometry = card_geometry(quad, ocr, contact)
+    words = [w[0] for w in geometry["words"]]
+    assert geometry["quad"] == [list(p) for p in quad] and geometry["rotation"] == 0
+    assert geometry["size"] == [ocr.width, ocr.height]
+
+    def text(key: str) -> list[str]:
+        return [words[i] for i in geometry["fields"][key]]
+
+    assert text("name") == ["Ada", "Quill"]
+    assert text("title") == ["Head", "of", "Buying"]
+    assert text("email:ada@quillworks.com") == ["ada@quillworks.com"]
+    assert text("phone:+14155550142") == ["+1", "415", "555", "0142"]
+
+
+def test_an_audit_entry_from_before_schema_3_still_undoes(store) -> None:
+    a = scan(store, card("a.jpg", "ada@quillworks.com"), "sha-a")
+    b = scan(store, card("b.jpg", "bo@lind.example", name="Bo Lind", title="Owner"), "sha-b")
+    audit_id = Ingester(store).merge(a, b)
+    # Written by an older cardscan: the snapshots know nothing of the new tables.
+    conn = store._conn
+    before, after = conn.execute(
+        "SELECT before, after FROM audit WHERE id = ?", (audit_id,)
+    ).fetchone()
+    old = [json.loads(before), json.loads(after)]
+    for snap in old:
+        del snap["corrections"], snap["checked"]
+    conn.execute(
+        "UPDATE audit SET before = ?, after = ? WHERE id = ?",
+        (json.dumps(old[0]), json.dumps(old[1]), audit_id),
+    )
+    store.undo(audit_id)
+    assert store.count_contacts() == 2 and store.live_id(b) == b

@@ -65,10 +65,11 @@ def test_rows_split_phones_by_type_and_quote_safely() -> None:
     assert row["name"].startswith("'=")
     assert row["company"] == 'Doe, "Smith" & Sons\nLtd'
     assert row["email"] == "jane@doe.com" and row["other_emails"] == "j@doe.com"
-    assert row["work_phone"] == "'+14155550100"
-    assert row["mobile_phone"] == "'+14155550199"
-    assert row["fax"] == "'+14155550101"
-    assert row["other_phones"] == "'+14155550102"
+    # Written as every export writes a valid number (text in a spreadsheet, no apostrophe).
+    assert row["work_phone"] == "+1 4155550100"
+    assert row["mobile_phone"] == "+1 4155550199"
+    assert row["fax"] == "+1 4155550101"
+    assert row["other_phones"] == "+1 4155550102"
     assert row["needs_check"] == "name"
     assert rows[1]["status"] == "failed" and rows[1]["error"] == "not an image"
 
@@ -78,7 +79,7 @@ def test_phone_extensions_are_kept() -> None:
     buffer = io.StringIO(newline="")
     write_contacts_csv([_result(phones=(Field(phone, 0.9),))], buffer)
     row = next(csv.DictReader(io.StringIO(buffer.getvalue(), newline="")))
-    assert row["work_phone"] == "'+14155550123 x204"
+    assert row["work_phone"] == "+1 4155550123 x204"
 
 
 # --- address-book exports (export_entries) ------------------------------------------------------

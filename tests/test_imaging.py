@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import cv2
@@ -561,3 +565,65 @@ def test_load_image_refuses_images_below_min_side(tmp_path) -> None:
     assert load_image(path, 10**8).shape == (99, 150, 3)  # no minimum by default
     with pytest.raises(InputImageError, match=r"thumb\.png: image is too small .*150×99"):
         load_image(path, 10**8, min_side=100)
+
+
+def test_load_image_png_with_a_broken_checksum_is_damaged_not_unknown(tmp_path):
+    path = tmp_path / "scan.png"
+    Image.new("RGB", (120, 80), (200, 200, 200)).save(path)
+    data = bytearray(path.read_bytes())
+    data[29] ^= 0xFF  # the IHDR chunk's CRC
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputImageError) as exc:
+        imaging.load_image(path, max_pixels=1_000_000)
+    assert_input_error(exc, path, "damaged")
+    assert "png" in exc.value.message.lower()
+    assert "not an image" not in exc.value.message
+
+
+def test_load_image_damaged_heic_message_is_one_line(tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    full = tmp_path / "full.heic"
+    try:
+        pillow_heif.register_heif_opener()
+        Image.new("RGB", (96, 64), (40, 90, 200)).save(full, format="HEIF", quality=80)
+    except Exception as exc:  # encoder missing in this libheif build
+        pytest.skip(f"pillow_heif cannot encode HEIC here: {exc}")
+    data = full.read_bytes()
+    for n, cut in enumerate((len(data) - 10, len(data) // 3)):
+        path = tmp_path / f"cut{n}.heic"
+        path.write_bytes(data[:cut])
+        with pytest.raises(InputImageError) as exc:
+            imaging.load_image(path, max_pixels=1_000_000)
+        assert_input_error(exc, path, "damaged")
+        assert "\n" not in exc.value.message
+
+
+def test_load_image_very_large_photo_is_read_smaller_without_a_raw_warning(
+    tmp_path, monkeypatch, caplog
+):
+    # Pillow warns (DecompressionBombWarning) above 89 Mpx; such a photo within the
+    # caller's limit is read, at a reduced scale, with a note in the log instead.
+    path = tmp_path / "huge.jpg"
+    write_jpeg(path, np.full((800, 1200, 3), 180, np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 600_000)
+    monkeypatch.setattr(imaging, "_READ_MAX_PIXELS", 300_000)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with caplog.at_level(logging.INFO, logger=imaging.__name__):
+            img = imaging.load_image(path, max_pixels=2_000_000)
+    assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert img.shape[0] * img.shape[1] <= 300_000
+    assert img.shape[1] / img.shape[0] == pytest.approx(1.5, rel=0.02)
+    assert "huge.jpg" in caplog.text and "read at" in caplog.text
+
+
+def test_opencv_logs_nothing_to_the_terminal():
+    # OpenCV's own "[ WARN:0@15.8] ... QR: ECI is not supported" lines bypass -q.
+    code = (
+        "import cv2\n"
+        "from cardscan.reading import imaging\n"
+        "assert cv2.utils.logging.getLogLevel() == cv2.utils.logging.LOG_LEVEL_SILENT\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENCV_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -223,7 +223,7 @@ def test_eventbrite_attendee_export(tmp_path):
     r = read_roster(write(tmp_path, "eventbrite.csv", text))
     assert r.format == "eventbrite"
     assert [c.name.value for c in r.contacts if c.name] == ["Ada Kowal", "Cleo"]
-    assert r.entries[0].tags == ("Early bird",)
+    assert r.entries[0].tags == ("ticket:Early bird",)  # a tag that says it was a ticket type
     assert r.contacts[0].phones[0].value.type is PhoneType.MOBILE
     assert [s.line for s in r.skipped] == [3]
     assert r.errors == ()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import phonenumbers
 import pytest
@@ -585,3 +586,26 @@ def test_committed_samples_regenerate(tmp_path: Path) -> None:
     sample = ms.make_sample(tmp_path, 0, 78)
     assert sample.image.name == "us-classic-01.jpg"
     assert _load(sample.expected) == _load(SAMPLES / "us-classic-01.expected.json")
+
+
+def test_pale_table_photos_show_white_cards_barely_apart_from_the_table() -> None:
+    # The real failure: a white card on a light table, a few gray levels apart.
+    rng = random.Random(4)
+    person = ms.make_person(rng, "en_US")
+    design = ms.design_card(person, rng, ms.LAYOUTS[0])
+    cards = [ms.render_card(person, rng, design) for _ in range(2)]
+    photo, quads = ms.photograph_pale_table(cards, rng)
+    assert photo.dtype == np.uint8 and photo.ndim == 3
+    assert len(quads) == 2
+    h, w = photo.shape[:2]
+    gray = cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY)
+    table = np.ones((h, w), np.uint8)
+    for quad in quads:
+        assert (quad[:, 0] >= 0).all() and (quad[:, 0] < w).all()
+        assert (quad[:, 1] >= 0).all() and (quad[:, 1] < h).all()
+        cv2.fillConvexPoly(table, np.round(quad).astype(np.int32), 0)
+    card = 1 - table
+    # Paper (the brightest half of the card) against the table a little way off.
+    paper = float(np.percentile(gray[card > 0], 75))
+    far = cv2.erode(table, np.ones((41, 41), np.uint8))
+    assert 0 < paper - float(np.median(gray[far > 0])) < 40

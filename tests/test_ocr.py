@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from cardscan.errors import MissingDependencyError, OcrError, OcrTimeoutError
-from cardscan.reading import ocr
 from cardscan.reading.ocr import check_tesseract, ocr_image, result_from_data
+from cardscan.reading.ocr import tesseract as ocr
 
 TSV = {
     "level": [1, 5, 5, 5, 4],
@@ -262,12 +262,12 @@ def test_check_tesseract_adds_languages_from_cardscan_tessdata(
     monkeypatch.setattr(ocr, "SYSTEM_TESSDATA", ())
     monkeypatch.setattr(ocr.tempfile, "tempdir", str(tmp_path / "tmp"))
     check_tesseract.cache_clear()
-    ocr._run_temp_dir.cache_clear()
+    ocr._clear_run_temp_dir()
     try:
         info = check_tesseract(_fake_tesseract(tmp_path, tmp_path / "own"), "eng+fra")
     finally:
         check_tesseract.cache_clear()
-        ocr._run_temp_dir.cache_clear()
+        ocr._clear_run_temp_dir()
     # Without a cache, the languages are linked for the run in a private temp folder.
     assert info.languages == ("eng", "fra")
     where = tmp_path / "xdg" / "cardscan" if cache_writable else tmp_path / "tmp"
@@ -293,3 +293,42 @@ def test_auto_needs_only_english_and_doctor_says_what_is_missing(tmp_path, monke
     assert "none: English only" in report
     assert "deu, fra, spa, ita, nld, por" in report
     assert "tesseract-ocr-deu" in report and "CARDSCAN_TESSDATA" in report
+
+
+@pytest.mark.tesseract
+def test_tesseract_temp_files_stay_in_a_private_folder(tmp_path, monkeypatch) -> None:
+    """The card's picture and its text never sit in the shared temp folder, even at umask 0."""
+    import os
+    import stat
+
+    import cv2
+
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir(mode=0o777)
+    monkeypatch.setattr(ocr.tempfile, "tempdir", str(shared))
+    ocr._clear_run_temp_dir()
+    seen: list[tuple[Path, int, int]] = []
+    run = ocr.pytesseract.pytesseract.run_tesseract
+
+    def spy(input_filename, output_filename_base, *args, **kwargs):
+        for path in (Path(input_filename), Path(output_filename_base)):
+            seen.append((path, path.parent.stat().st_mode, os.stat(input_filename).st_mode))
+        return run(input_filename, output_filename_base, *args, **kwargs)
+
+    monkeypatch.setattr(ocr.pytesseract.pytesseract, "run_tesseract", spy)
+    image = np.full((120, 600), 255, np.uint8)
+    cv2.putText(image, "Private", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, 0, 4)
+    old = os.umask(0)
+    try:
+        result = ocr_image(image, check_tesseract())
+    finally:
+        os.umask(old)
+        ocr._clear_run_temp_dir()
+    assert "Private" in result.text
+    assert seen
+    for path, folder_mode, _file_mode in seen:
+        assert path.parent != shared, f"{path} is in the shared temp folder"
+        # Others cannot list or open anything in the folder, whatever the file modes are.
+        assert stat.S_IMODE(folder_mode) == 0o700
+    # All that is left in the shared folder is cardscan's own private folder, if anything.
+    assert all(p.is_dir() and stat.S_IMODE(p.stat().st_mode) == 0o700 for p in shared.iterdir())

@@ -293,3 +293,218 @@ def test_a_crm_or_vcard_split_repairs_a_guessed_one(tmp_path: Path, fmt: str) ->
         ing.add(_guessed("Aoki Rina", "Aoki", "Rina", email), "card 2")
         c = store.contact(first.contact_id)
         assert (c.given_name, c.family_name) == ("Rina", "Aoki")
+
+
+# --- follow-up drafts say the right day; "sorry we missed you" waits for the event to end --
+
+
+def _plan_store(tmp_path: Path, on: str):
+    store = open_store(tmp_path / "plan.db")
+    store.clock = lambda: f"{on}T09:00:00+00:00"
+    return store
+
+
+def test_drafts_word_the_meeting_from_the_day_they_are_sent(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cardscan.book.events import create_event
+    from cardscan.models import CardResult
+    from cardscan.outputs.followup import refresh_plan
+
+    with _plan_store(tmp_path, "2026-12-05") as store:
+        mixer = create_event(store, "Quay mixer", "2026-12-05", None)
+        person = Contact(name=Field("Lio Marsh", 0.9), emails=(Field("lio@marsh.example", 0.9),))
+        Ingester(store).add_photo(
+            [CardResult("a.jpg", contact=person)], "a" * 64, event_id=mixer.id, tags=["hot"]
+        )
+        plan = refresh_plan(store, date(2026, 12, 5))
+        by_kind = {t.kind: t for t in plan.tasks}
+        thanks, meet = by_kind["thank-you"], by_kind["meet"]
+        assert thanks.due == date(2026, 12, 6) and meet.due == date(2026, 12, 12)
+        # Sent the next day: "yesterday", not "today".
+        assert "at Quay mixer yesterday" in thanks.draft
+        # Sent a week later: the date, not "yesterday".
+        assert "at Quay mixer on 5 December" in meet.draft
+        # The same plan read four days later: the thank-you is late and goes out then.
+        later = {t.kind: t for t in refresh_plan(store, date(2026, 12, 9)).tasks}
+        assert "at Quay mixer on Saturday" in later["thank-you"].draft
+
+
+def test_sorry_we_missed_you_waits_until_the_event_is_over(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cardscan.book.events import create_event, import_roster
+    from cardscan.outputs.followup import refresh_plan
+
+    with _plan_store(tmp_path, "2026-12-05") as store:
+        gala = create_event(store, "Quay gala", "2026-12-05", None)
+        roster = tmp_path / "roster.csv"
+        roster.write_text("Name,Email\nNell Voss,nell@voss.example\n", encoding="utf-8")
+        import_roster(Ingester(store), gala, roster)
+        # On the day itself she may still come.
+        assert not [t for t in refresh_plan(store, date(2026, 12, 5)).tasks]
+        tasks = refresh_plan(store, date(2026, 12, 6)).tasks
+        assert [(t.kind, t.due) for t in tasks] == [("missed-you", date(2026, 12, 6))]
+
+
+def test_scan_followup_thanks_each_person_once() -> None:
+    from datetime import date
+
+    from cardscan.models import CardResult
+    from cardscan.outputs.followup import scan_checklist
+
+    ada = Contact(name=Field("Ada Quill", 0.9), emails=(Field("ada@quill.example", 0.9),))
+    text = scan_checklist(
+        [CardResult("a.jpg", contact=ada), CardResult("b.jpg", contact=ada)], 0.6, date(2026, 1, 2)
+    )
+    assert text.count("a personal thank-you") == 1
+
+
+def test_top_n_picks_are_called_top_n_not_hot(tmp_path: Path) -> None:
+    from datetime import date
+
+    from cardscan.book.events import create_event
+    from cardscan.models import CardResult
+    from cardscan.outputs.followup import plan_markdown, refresh_plan, tasks_csv
+
+    with _plan_store(tmp_path, "2026-12-05") as store:
+        fair = create_event(store, "Quay fair", "2026-12-04", None)
+        ing = Ingester(store)
+        for i, name in enumerate(("Abe Lund", "Cleo Hart", "Dov Amsel")):
+            person = Contact(name=Field(name, 0.9), emails=(Field(f"p{i}@x{i}.example", 0.9),))
+            ing.add_photo([CardResult(f"{i}.jpg", contact=person)], f"{i}" * 64, event_id=fair.id)
+        plan = refresh_plan(store, date(2026, 12, 5), top=2)
+        meets = [t for t in plan.tasks if t.kind == "meet"]
+        assert len(meets) == 2
+        assert {t.label for t in meets} == {"top 2"}
+        text = plan_markdown(plan) + tasks_csv(plan)
+        assert "hot" not in text
+        assert "top 2" in text
+
+
+# --- "do not contact" reaches every export ---------------------------------------------------
+
+
+def test_no_followup_reaches_every_export(runner: CliRunner, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        ing = Ingester(store)
+        quiet = ing.add(
+            Contact(name=Field("Pim Oduya", 0.9), emails=(Field("pim@oduya.example", 0.9),)),
+            "card",
+        ).contact_id
+        store.add_tags(quiet, ["no-followup", "opt-in"])  # opted in once, asked off since
+    column = {
+        "salesforce": "Email Opt Out",
+        "zoho": "Email Opt Out",
+        "google": "Labels",
+        "outlook": "Categories",
+        "pipedrive": "Person - Labels",
+        "hubspot": "Notes",
+    }
+    for fmt, col in column.items():
+        out = tmp_path / f"{fmt}.csv"
+        assert invoke(runner, db, "export", "--format", fmt, "-o", str(out)).exit_code == 0
+        (row,) = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+        assert row[col] == "1" if col == "Email Opt Out" else "no-followup" in row[col], fmt
+    out = tmp_path / "x.vcf"
+    assert invoke(runner, db, "export", "--format", "vcard", "-o", str(out)).exit_code == 0
+    assert "CATEGORIES:" in out.read_text() and "no-followup" in out.read_text()
+
+
+# --- one way to write a phone number --------------------------------------------------------
+
+
+def test_a_phone_is_written_one_way_in_every_export(runner: CliRunner, tmp_path: Path) -> None:
+    import io
+
+    from cardscan.models import CardResult, Phone, PhoneType
+    from cardscan.outputs.export import write_contacts_csv
+
+    odd = Phone("+99-555-0100", None, PhoneType.MOBILE, False)  # +99 is no country code
+    good = Phone("(415) 555-0100", "+14155550100", PhoneType.WORK, True)
+    person = Contact(
+        name=Field("Ines Kolb", 0.9),
+        emails=(Field("ines@kolb.example", 0.9),),
+        phones=(Field(good, 0.9), Field(odd, 0.9)),
+    )
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        Ingester(store).add(person, "card")
+    texts = {}
+    buffer = io.StringIO(newline="")
+    write_contacts_csv([CardResult("a.jpg", contact=person)], buffer)
+    texts["contacts.csv"] = buffer.getvalue()
+    for fmt in ("hubspot", "salesforce", "google", "outlook", "zoho", "pipedrive", "csv"):
+        out = tmp_path / f"{fmt}.csv"
+        assert invoke(runner, db, "export", "--format", fmt, "-o", str(out)).exit_code == 0
+        texts[fmt] = out.read_text(encoding="utf-8")
+    for version in ("3.0", "4.0"):
+        out = tmp_path / f"{version}.vcf"
+        args = ("export", "--format", "vcard", "--vcard-version", version, "-o", str(out))
+        assert invoke(runner, db, *args).exit_code == 0
+        texts[version] = out.read_text(encoding="utf-8")
+    for where, text in texts.items():
+        # As printed, wherever it is written; never "+995550100" or another form.
+        assert "+99-555-0100" in text, where
+        assert "+995550100" not in text and "+99 5550100" not in text, where
+        if where == "4.0":
+            assert "tel:+14155550100" in text, where
+        else:
+            assert "+1 4155550100" in text and "+14155550100" not in text, where
+
+
+# --- what the commands say is true ----------------------------------------------------------
+
+
+def test_import_prints_the_merge_ids_undo_takes(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        Ingester(store).add(
+            Contact(name=Field("Oren Vale", 0.9), emails=(Field("oren@vale.example", 0.9),)),
+            "card",
+        )
+    row = tmp_path / "crm.csv"
+    row.write_text("Name,Email\nOren Vale,oren@vale.example\n", encoding="utf-8")
+    result = invoke(runner, db, "import", str(row))
+    assert result.exit_code == 0, result.output
+    found = re.search(r"undo: cardscan undo (\d+)", result.output)
+    assert found, result.output
+    assert "`import`" in invoke(runner, db, "undo", "--help").output
+    undone = invoke(runner, db, "undo", found.group(1))
+    assert undone.exit_code == 0 and "undone merge" in undone.output
+
+
+def test_an_unwritable_export_names_the_option_it_takes(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        Ingester(store).add(Contact(name=Field("Oren Vale", 0.9)), "card")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    for command in (["export", "--format", "csv"], ["report"]):
+        result = invoke(runner, db, *command, "-o", str(blocker / "out.csv"))
+        assert result.exit_code != 0
+        assert "-o/--output" in result.output and "--out " not in result.output, result.output
+
+
+def test_an_eventbrite_ticket_type_is_a_named_tag_and_said(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = tmp_path / "c.db"
+    roster = tmp_path / "eventbrite.csv"
+    roster.write_text(
+        "Order #,First Name,Last Name,Email,Ticket Type,Attendee Status\n"
+        "1,Tova,Reyes,tova@reyes.example,VIP,Attending\n"
+        "2,Uri,Brandt,uri@brandt.example,General Admission,Attending\n",
+        encoding="utf-8",
+    )
+    assert invoke(runner, db, "event", "create", "Quay gala").exit_code == 0
+    result = invoke(runner, db, "event", "roster", "Quay gala", str(roster))
+    assert result.exit_code == 0, result.output
+    assert "ticket types kept as tags: ticket:VIP, ticket:General Admission" in result.output
+    with open_store(db) as store:
+        tags = {c.label: c.tags for c in store.contacts(full=True)}
+    assert tags == {"Tova Reyes": ("ticket:VIP",), "Uri Brandt": ("ticket:General Admission",)}

@@ -237,3 +237,24 @@ def test_number_region() -> None:
     assert validate.number_region("+493012345678") == "DE"
     assert validate.number_region("+12125550147") == "US"
     assert validate.number_region("garbage") is None
+
+
+def test_postcode_patterns_of_digits_alone_need_an_address_line() -> None:
+    from cardscan.reading.validate import region_from_postcode
+
+    assert region_from_postcode(["Pune - 411 001"]) == "IN"
+    assert region_from_postcode(["555-0198"]) == "JP"  # in an address block: a JP postcode
+    assert region_from_postcode(["555-0198"], anywhere=True) is None
+
+
+def test_is_possible_and_complete_local() -> None:
+    from cardscan.reading.validate import complete_local, is_possible
+
+    assert is_possible("+91403140806")
+    assert not is_possible("+15550100")  # dialled locally only
+    assert complete_local("2617060", [("+91-120-2617180", "+911202617180")]) == (
+        "+911202617060",
+        True,
+    )
+    # The donor printed no separate city code: nothing to lend.
+    assert complete_local("2617060", [("+911202617180", "+911202617180")]) is None

@@ -223,3 +223,17 @@ def test_cardscan_app_prints_its_address_first_and_stops_on_ctrl_c(tmp_path) -> 
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_followup_lists_due_tasks_with_drafts_and_marks_them_done(client: Running, store) -> None:
+    from datetime import date
+
+    today = date.today().isoformat()
+    first = store.add_task(1, "thank-you", today, 1, reason="met at the mixer")
+    later = store.add_task(2, "thank-you", "2999-01-01", 2)
+    page = get(client, "/followup")[2]
+    assert f'data-task="{first}"' in page and f'data-task="{later}"' not in page
+    assert "Hi Ada" in page  # the draft
+    assert post(client, f"/api/task/{first}/done")["ok"]
+    assert store.task(first).status == "done"
+    assert f'data-task="{first}"' not in get(client, "/followup")[2]

@@ -75,6 +75,13 @@ def fake_scan_photos(
         yield [result]
 
 
+def fake_read_photos(
+    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
+) -> Iterator[tuple[int, list[CardResult]]]:
+    """``run.read_photos``'s stand-in: photos in input order, each with its index."""
+    return enumerate(fake_scan_photos(paths, settings, on_result))
+
+
 @pytest.fixture
 def browser():
     if CHROMIUM is None:
@@ -131,7 +138,7 @@ class Watch:
 
 @pytest.fixture
 def mixer(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(run, "scan_photos", fake_scan_photos)
+    monkeypatch.setattr(run, "read_photos", fake_read_photos)
     monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
     db = tmp_path / "contacts.db"
     cardscan(db, "event", "create", "Harbour mixer")

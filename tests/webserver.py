@@ -43,7 +43,7 @@ class Running:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = {"Host": self.host}
         if cookie:
-            sent["Cookie"] = f"cardscan_token={self.token}"
+            sent["Cookie"] = f"cardscan_token_{self.port}={self.token}"
         if method != "GET" and csrf:
             sent["Origin"] = f"http://{self.host}"
             sent["X-Cardscan-Token"] = self.token

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cardscan.book.importers import RowProblem, read_roster
+from cardscan.book.importers import TICKET_TAG, RowProblem, read_roster
 from cardscan.book.ingest import Ingester, Outcome, Tally, import_entries
 from cardscan.book.match import Decision, fold
 from cardscan.book.store import Event, EventStats, Store
@@ -32,6 +32,8 @@ class RosterImport:
     errors: tuple[RowProblem, ...]
     #: Rows left out on purpose (a refunded or cancelled ticket).
     skipped: tuple[RowProblem, ...]
+    #: The tags ticket types became ("ticket:VIP"), each once, in file order.
+    ticket_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,16 @@ def import_roster(
                 registered += 1
             else:
                 already += 1
-    return RosterImport(event, registered, already, tally, result.errors, result.skipped)
+    tickets = (t for e in result.entries for t in e.tags if t.startswith(TICKET_TAG))
+    return RosterImport(
+        event,
+        registered,
+        already,
+        tally,
+        result.errors,
+        result.skipped,
+        tuple(dict.fromkeys(tickets)),
+    )
 
 
 def check_in(

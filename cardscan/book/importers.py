@@ -76,6 +76,7 @@ TARGETS: frozenset[str] = frozenset(
         "lead_source",
         "opt_in",
         "opt_out",
+        "ticket_type",
         "ignore",
     }
 )
@@ -390,13 +391,16 @@ EVENTBRITE: dict[str, str] = {
     "work phone": "work_phone",
     "home phone": "home_phone",
     "website": "website",
-    "ticket type": "tags",
+    # Kept as the tag "ticket:<type>" (VIP, Speaker …): a tag says it was a ticket type.
+    "ticket type": "ticket_type",
     "work address 1": "street",
     "work city": "city",
     "work state": "region",
     "work zip": "postcode",
     "work country": "country",
 }
+#: An Eventbrite ticket type becomes the tag ``ticket:<type>`` ("ticket:VIP").
+TICKET_TAG = "ticket:"
 _EVENTBRITE_NOT_COMING = ("refunded", "cancelled", "canceled", "transferred", "not attending")
 
 #: Common names for a plain CSV's columns (any spreadsheet of people).
@@ -847,6 +851,7 @@ class _RowBuilder:
         self.absorb_note()
         # Google's system groups ("* myContacts", "* starred") are not the user's tags.
         tags = [t for t in self.values.get("tags", []) if not t.startswith("* ")]
+        tags += [f"{TICKET_TAG}{t}" for t in self.values.get("ticket_type", [])]
         if any(v.lower() in _TRUTHY for v in self.values.get("opt_in", [])):
             tags.append("opt-in")
         if any(v.lower() in _TRUTHY for v in self.values.get("opt_out", [])):

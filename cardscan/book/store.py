@@ -775,7 +775,9 @@ class Store:
                     )
         for p in contact.phones:
             phone = p.value
-            key = phone.e164 or value_key("phone", phone.raw)
+            # A number that did not validate is kept by its digits alone: a "+" it was
+            # typed with must not make it look like an E.164 number to matching and exports.
+            key = phone.e164 or value_key("phone", phone.raw).lstrip("+")
             if key:
                 rows.setdefault(
                     ("phone", key),

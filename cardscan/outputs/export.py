@@ -28,8 +28,8 @@ from cardscan.book.entries import Entry
 from cardscan.book.store import Meeting, StoredValue
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
-from cardscan.reading import validate
-from cardscan.text import clean_text
+from cardscan.outputs.intros import NO_FOLLOWUP_TAGS
+from cardscan.text import clean_text, phone_form
 
 if TYPE_CHECKING:  # vobject is loaded only when a vCard is written
     from cardscan.vcard import VCardEntry
@@ -74,11 +74,9 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
     record = result.to_record()
     phones: dict[str, list[str]] = {t.value: [] for t in PhoneType}
     for p in result.contact.phones:
-        number = p.value.number
-        # "x204" is how spreadsheets, CRMs and phonenumbers itself write an extension.
-        if p.value.extension and p.value.e164:
-            number += f" x{p.value.extension}"
-        phones[p.value.type.value].append(number)
+        # Written as every export writes it (phone_form): "+1 4155550100 x204", or as printed.
+        phone = p.value
+        phones[phone.type.value].append(phone_form(phone.e164, phone.raw, phone.extension))
     emails, websites = record["emails"], record["websites"]
     conf = record["confidence"]
     row = {
@@ -111,7 +109,14 @@ def contact_row(result: CardResult, threshold: float) -> dict[str, str]:
         "needs_check": "; ".join(result.contact.needs_check(threshold)),
         "min_confidence": f"{min(conf.values()):.2f}" if conf else "",
     }
-    return {k: safe_cell(v) for k, v in row.items()}
+    phone_columns = ("work_phone", "mobile_phone", "fax")
+    out = {k: safe_phone_cell(v) if k in phone_columns else safe_cell(v) for k, v in row.items()}
+    # One number alone is written as in any phone column; several in one cell are one text
+    # that a spreadsheet could read as a formula, so safe_cell neutralises it.
+    others = [n for n in row["other_phones"].split("; ") if n]
+    if len(others) == 1:
+        out["other_phones"] = safe_phone_cell(others[0])
+    return out
 
 
 def write_contacts_csv(results: Iterable[CardResult], out: TextIO, threshold: float = 0.6) -> int:
@@ -185,19 +190,11 @@ def safe_phone_cell(text: str) -> str:
 def phone_text(value: StoredValue) -> str:
     """A stored phone as written in exports: ``+1 4155550100 x204``, or as printed if invalid.
 
-    The country code stands apart from the rest so that the cell is text in a spreadsheet
-    (see :func:`safe_phone_cell`), and the extension follows " x" as in ``contacts.csv``.
+    See :func:`phone_form`; a stored phone that validated is kept by its E.164 form, one
+    that did not by its digits alone.
     """
-    ext = f" x{value.ext}" if value.ext else ""
-    if not value.value.startswith("+"):
-        shown = value.display or value.value
-        return shown + (ext if value.ext and value.ext not in shown else "")
-    region = validate.number_region(value.value)
-    code = str(validate.code_for_region(region) or "") if region else ""
-    digits = value.value[1:]
-    if code and digits.startswith(code) and len(digits) > len(code):
-        return f"+{code} {digits[len(code) :]}{ext}"
-    return value.value + ext
+    e164 = value.value if value.value.startswith("+") else None
+    return phone_form(e164, value.display or value.value, value.ext)
 
 
 def _phone_type(value: StoredValue) -> str:
@@ -272,8 +269,13 @@ def _note(entry: Entry, values: _Values, *, lead_source: bool, tags: bool = True
 
 
 def _opt_out(entry: Entry) -> str:
-    """Salesforce/Zoho "Email Opt Out": 1 for an opt-out tag, 0 for an opt-in one, else blank."""
-    if entry.has_tag("opt-out", "unsubscribed"):
+    """Salesforce/Zoho "Email Opt Out": 1 opts out, 0 opts in, blank says nothing.
+
+    1 for an opt-out or do-not-contact tag, 0 for an opt-in one. A person's "do not
+    contact" (``no-followup``, ``do-not-contact``) outranks an opt-in: whoever asked not
+    to be followed up gets no e-mail from the CRM either.
+    """
+    if entry.has_tag("opt-out", "opted-out", *NO_FOLLOWUP_TAGS):
         return "1"
     if entry.has_tag("opt-in", "opted-in", "subscribed", "newsletter"):
         return "0"

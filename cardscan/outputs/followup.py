@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,6 +52,19 @@ TIERS: dict[int, tuple[str, ...]] = {
     4: ("check-in",),
 }
 PRIORITY_NAMES = {1: "hot", 2: "warm", 3: "normal", 4: "later"}
+#: The reason of a task whose contact ``--top N`` put first, whatever their tags: shown
+#: as "top N", never as "hot", which is a tag a person gives.
+TOP_REASON = "ranked in the top {n} new contacts by --top {n}"
+_TOP = re.compile(r"^ranked in the top (\d+) new contacts by --top \d+$")
+
+
+def priority_label(priority: int, reason: str = "") -> str:
+    """How a task's priority is shown: "hot", "warm" … or "top 3" for a ``--top 3`` pick."""
+    top = _TOP.match(reason)
+    if top and priority == 1:
+        return f"top {top.group(1)}"
+    return PRIORITY_NAMES.get(priority, str(priority))
+
 
 #: Task kinds besides the cadence steps.
 INTRO, MISSED, RECAP = "intro", "missed-you", "recap"
@@ -131,6 +145,8 @@ class PlannedTask:
     draft: str
     #: How to reach the person (an e-mail address, else a phone number), "" if unknown.
     reach: str
+    #: The priority as shown: "hot", "warm" … or "top 3" (see :func:`priority_label`).
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,8 +219,16 @@ def _due(anchor: date, days: int, today: date) -> date:
     return max(anchor + timedelta(days=days), today)
 
 
-def _event_over(day: str | None, today: date) -> bool:
-    return day is None or _as_date(day) <= today
+def _event_over(day: str | None, today: date, arrivals: Iterable[str | None] = ()) -> bool:
+    """Whether an event is over by ``today``: its day is past (the day itself is not).
+
+    An event without a date is over once a day has passed since its last check-in (and
+    with no check-in at all nothing says it took place).
+    """
+    if day is not None:
+        return _as_date(day) < today
+    last = max((_as_date(a) for a in arrivals if a), default=None)
+    return last is not None and last < today
 
 
 def refresh_plan(
@@ -271,7 +295,10 @@ def refresh_plan(
                 held.append(e.contact.label)
                 continue
             priority = priority_of(e)
+            reason = ""
             if top is not None:
+                if e.id in promoted and priority != 1:
+                    reason = TOP_REASON.format(n=top)
                 priority = 1 if e.id in promoted else max(priority, 2)
             met = e.last_met
             assert met is not None  # fresh entries have meetings
@@ -287,6 +314,7 @@ def refresh_plan(
                         _due(anchor, cadence.days(step), today).isoformat(),
                         priority,
                         event_id=ev,
+                        reason=reason,
                     )
                 )
         for intro in suggest_introductions(entries):
@@ -304,12 +332,18 @@ def refresh_plan(
                     reason=intro.why,
                 )
             )
+        arrivals: dict[int, list[str | None]] = {}
+        for e in entries:
+            for evt, att in e.attendance:
+                arrivals.setdefault(evt.id, []).append(att.arrived_at)
         for e in entries:
             for evt, att in e.attendance:
                 if event_id is not None and evt.id != event_id:
                     continue
-                if not _event_over(evt.date, today) or not may_contact(e):
+                if not _event_over(evt.date, today, arrivals[evt.id]) or not may_contact(e):
                     continue
+                # The day after the event at the earliest: "sorry we missed you" waits
+                # until it is over.
                 anchor = _as_date(evt.date) if evt.date else today
                 if att.registered and not att.arrived_at:
                     kind = MISSED
@@ -395,6 +429,8 @@ def complete_task(store: Store, task_id: int, today: date, *, skip: bool = False
             priority,
             event_id=task.event_id,
             after_id=task.id,
+            # A --top pick stays one ("top 3", not "hot") along its cadence.
+            reason=task.reason if _TOP.match(task.reason) and priority == task.priority else "",
         )
     return store.task(new_id)
 
@@ -516,9 +552,13 @@ def _reach(e: Entry) -> str:
     return (mobile or list(phones))[0].display if phones else ""
 
 
-def _when(on: str, today: date) -> str:
+def _when(on: str, sent: date) -> str:
+    """When a meeting was, as said in a message sent on ``sent``.
+
+    "today", "yesterday", "on Wednesday" within the week, else "on 5 December".
+    """
     day = _as_date(on)
-    delta = (today - day).days
+    delta = (sent - day).days
     if delta == 0:
         return "today"
     if delta == 1:
@@ -549,7 +589,10 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
     first = _first_name(e)
     met = e.last_met
     # Only an event says when you talked; a scan date without one is when you typed it in.
-    when = _when(met.on, today) if met and met.event else ""
+    # The time is worded as of the day the message goes out: the task's due date (or
+    # today, for a task already late).
+    sent = max(_as_date(t.due), today)
+    when = _when(met.on, sent) if met and met.event else ""
     where = _where(e, event)
     context = " ".join(x for x in (where, when) if x)
     sign = ["", "Best,"]
@@ -575,7 +618,11 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
             *_note_line(e),
             "Could we find 30 minutes for a coffee or a call? Here are two times that suit me: …",
         ]
-        why = f"priority {PRIORITY_NAMES[t.priority]} contact; {e.met_text() or 'met'}"
+        why = (
+            f"{e.met_text() or 'met'}"
+            if _TOP.match(t.reason)
+            else f"priority {PRIORITY_NAMES[t.priority]} contact; {e.met_text() or 'met'}"
+        )
     elif t.kind == "check-in":
         title = f"Check in with {who}"
         company = f" at {e.contact.company}" if e.contact.company else ""
@@ -645,6 +692,7 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
         why=why,
         draft="\n".join([*body, *sign]),
         reach=_reach(other if t.kind == INTRO and other is not None else e),
+        label=priority_label(t.priority, t.reason),
     )
 
 
@@ -692,10 +740,7 @@ def plan_markdown(plan: Plan, *, title: str = "Follow-up plan") -> str:
             current = t.due
             lines += [f"## {_due_heading(t.due, plan.today)}", ""]
         reach = f" — {_escape(t.reach)}" if t.reach else ""
-        lines.append(
-            f"- [ ] **{_escape(t.title)}**{reach} · {PRIORITY_NAMES.get(t.priority, '')}"
-            f" · task {t.id}"
-        )
+        lines.append(f"- [ ] **{_escape(t.title)}**{reach} · {t.label} · task {t.id}")
         lines.append(f"  - Why: {_escape(t.why)}")
         lines.append("  - Draft:")
         lines += [f"    > {_escape(line)}" if line else "    >" for line in t.draft.splitlines()]
@@ -737,7 +782,7 @@ def tasks_csv(plan: Plan) -> str:
             "id": t.id,
             "title": t.title,
             "due": t.due.isoformat(),
-            "priority": PRIORITY_NAMES.get(t.priority, str(t.priority)),
+            "priority": t.label,
             "kind": t.kind,
             "contact": c.label,
             "email": emails[0].display if emails else "",
@@ -811,6 +856,17 @@ def _result_field_text(result: CardResult, name: str) -> str:
     return ", ".join(f'"{s}"' for s in shown)
 
 
+def _person_key(result: CardResult) -> str:
+    """Who a card is of, for not thanking one person twice: e-mail, else phone, else name."""
+    c = result.contact
+    if c.emails:
+        return "e:" + c.emails[0].value.lower()
+    if c.phones:
+        return "p:" + c.phones[0].value.number
+    name = " ".join((c.name.value if c.name else "").lower().split())
+    return "n:" + name if name else f"r:{result.source}#{result.card}"
+
+
 def scan_checklist(results: Sequence[CardResult], review_threshold: float, today: date) -> str:
     """The checklist for one scanned batch, as Markdown (``followup.md`` beside contacts.csv).
 
@@ -845,8 +901,14 @@ def scan_checklist(results: Sequence[CardResult], review_threshold: float, today
     lines += [f"## Follow up by {due.isoformat()}", ""]
     if not ok:
         lines.append("Nothing to follow up yet.")
+    thanked: set[str] = set()
     for r in ok:
         c = r.contact
+        # One thank-you per person, however many of their cards the batch holds.
+        person = _person_key(r)
+        if person in thanked:
+            continue
+        thanked.add(person)
         how = c.emails[0].value if c.emails else None
         if how is None and c.phones:
             how = c.phones[0].value.number

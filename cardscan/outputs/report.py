@@ -384,7 +384,7 @@ def _tasks(tasks: Sequence[PlannedTask], first: int, shown: dict[int, Entry]) ->
     elif len(tasks) > first:
         out.append(f'<p class="muted">The first {first} of {len(tasks)} tasks.</p>')
     for task in tasks[:first]:
-        prio = PRIORITY_NAMES.get(task.priority, str(task.priority))
+        prio = task.label or PRIORITY_NAMES.get(task.priority, str(task.priority))
         who = _who(task.contact.id, shown)
         if task.other is not None:
             who += " and " + _who(task.other.id, shown)
@@ -434,7 +434,7 @@ def _contact(
     if tasks:
         out.append('<ul class="plain followups">')
         for t in tasks:
-            prio = PRIORITY_NAMES.get(t.priority, str(t.priority))
+            prio = t.label or PRIORITY_NAMES.get(t.priority, str(t.priority))
             out.append(
                 f"<li>Follow-up: {_e(t.title)} (due {_e(t.due.isoformat())}, {_e(prio)})</li>"
             )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import itertools
+import logging
 import math
-from collections.abc import Iterator, Sequence
+import os
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +56,17 @@ def _f32(a: object) -> _Float:
     """An OpenCV result typed as the float32 array it is (no copy)."""
     return np.asarray(a, dtype=np.float32)
 
+
+log = logging.getLogger(__name__)
+
+# OpenCV logs to the terminal on its own ("[ WARN:0@15.8] ... QR: ECI is not supported"),
+# past the CLI's logger and -q; its errors are raised as exceptions anyway. A level the
+# user set in OPENCV_LOG_LEVEL is left alone.
+if "OPENCV_LOG_LEVEL" not in os.environ:
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+#: Pixels above which a photo is decoded at half (or a quarter...) its size.
+_READ_MAX_PIXELS = 64_000_000
 
 # Registering is idempotent and only adds HEIF to Pillow's table of openers; doing it at
 # import keeps load_image itself free of global side effects.
@@ -214,7 +229,12 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
     if size is not None and size[0] * size[1] > max_pixels:
         raise _too_large(name, size[0], size[1], max_pixels)
     try:
-        with Image.open(p) as im:
+        with warnings.catch_warnings():
+            # Pillow warns of a "decompression bomb" above 89 Mpx; the pixel limit that
+            # counts is the caller's, checked from the header and again just below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(p)
+        with im:
             width, height = im.size
             if width * height > max_pixels:
                 raise _too_large(name, width, height, max_pixels)
@@ -223,8 +243,7 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
                     f"{name}: image is too small to read a card ({width}×{height} pixels)",
                     "use the original photo rather than a thumbnail or preview",
                 )
-            im.load()
-            array = _rgb_array(ImageOps.exif_transpose(im))
+            array = _rgb_array(ImageOps.exif_transpose(_reduced(im, name)))
     except InputImageError:
         raise
     except PermissionError:
@@ -232,15 +251,22 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
             f"{name}: permission denied", "make the file readable (chmod u+r)"
         ) from None
     except UnidentifiedImageError:
+        kind = _header_format(p)
+        if kind is not None:
+            # It starts like an image, but its header does not hold together.
+            raise InputImageError(
+                f"{name}: {kind} image is damaged or truncated (its header cannot be read)",
+                "copy or export the photo again; the file looks damaged",
+            ) from None
         raise InputImageError(
             f"{name}: not an image, or in a format cardscan cannot read",
             "use JPEG, PNG, TIFF, WebP, BMP or HEIC",
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        # Only when the header probe could not read the size: Pillow's own limit (its
-        # warning is an error under ``-W error``).
+        # Pillow's own hard limit (twice its warning level), reached only when the
+        # caller's pixel limit is higher still.
         raise InputImageError(
-            f"{name}: image is too large to open safely ({e})",
+            f"{name}: image is too large to open safely ({_one_line(e)})",
             "resize the photo to a smaller size",
         ) from None
     except MemoryError:
@@ -251,12 +277,60 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         # Pillow signals truncated or corrupt data with any of these, depending on the codec.
         raise InputImageError(
-            f"{name}: image data is corrupt or truncated ({e})",
+            f"{name}: image data is damaged or truncated ({_one_line(e)})",
             "copy or export the photo again; the file looks damaged",
         ) from None
     if array.ndim != 3 or array.shape[2] != 3 or array.size == 0:
         raise InputImageError(f"{name}: image has no usable pixels", "use a colour or gray photo")
     return _u8(cv2.cvtColor(array, cv2.COLOR_RGB2BGR))
+
+
+def _one_line(e: BaseException) -> str:
+    """An exception's text on one line (libheif's messages end in a newline)."""
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _reduced(im: Image.Image, name: str) -> Image.Image:
+    """The decoded image, at a reduced scale when it has more than ``_READ_MAX_PIXELS``.
+
+    A 108-megapixel phone photo decodes to a third of a gigabyte, and every copy the
+    reader makes costs as much again; half its side is still far more than a card needs.
+    JPEGs are decoded at the reduced scale directly (Pillow's draft mode).
+    """
+    width, height = im.size
+    factor = 1
+    while width * height / (factor * factor) > _READ_MAX_PIXELS:
+        factor *= 2
+    if factor == 1:
+        im.load()
+        return im
+    if im.format == "JPEG":
+        im.draft(im.mode, (width // factor, height // factor))
+    im.load()
+    if im.size[0] > width // factor + 1:
+        im = im.reduce(max(1, round(im.size[0] / (width // factor))))
+    log.info(
+        "%s: %d×%d pixels, read at %d×%d (enough for a card; saves memory)",
+        name, width, height, im.size[0], im.size[1],
+    )  # fmt: skip
+    return im
+
+
+def _header_format(path: Path) -> str | None:
+    """The image format a file's first bytes announce (``PNG``, ``JPEG``...), or None."""
+    try:
+        with path.open("rb") as fp:
+            prefix = fp.read(16)
+    except OSError:
+        return None
+    Image.preinit()
+    Image.init()
+    for fmt in list(Image.ID):
+        accept = Image.OPEN[fmt][1]
+        verdict = accept(prefix) if accept is not None else False
+        if verdict and not isinstance(verdict, str):
+            return "HEIC" if fmt in ("HEIF", "AVIF") else fmt
+    return None
 
 
 def _header_size(path: Path) -> tuple[int, int] | None:
@@ -338,7 +412,10 @@ def thumbnail_jpeg(
     try:
         size = _header_size(p) if p.is_file() else None
         if size is not None and size[0] * size[1] <= max_pixels:
-            with Image.open(p) as im:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                opened = Image.open(p)
+            with opened as im:
                 im.draft("RGB", (max_side, max_side))
                 im.load()
                 small = Image.fromarray(_rgb_array(ImageOps.exif_transpose(im)))
@@ -413,6 +490,7 @@ def find_cards(image: Image8) -> list[Card]:
         return _refine_quad(image, quad, float(step.max()))
 
     several = _several(scene, outlines)
+    texts = _TextSearch(scene)
     cards = []
     for o in several if len(several) >= 2 else []:
         quad = full_size(o.quad)
@@ -420,16 +498,141 @@ def find_cards(image: Image8) -> list[Card]:
         # A phone, a blank card back or a dark patch of table can have a card's outline.
         if _has_print(card):
             cards.append(Card(image=card, quad=_corners(quad), score=round(float(o.score), 3)))
-    if len(cards) >= 2:
-        return [cards[i] for i in reading_order([c.quad or () for c in cards])]
     if len(cards) == 1:
         # A card beside a blank card back (or another card-shaped thing without print).
-        return cards
+        return cards + _more_cards(image, [several[0].quad], texts, full_size)
+    if len(cards) >= 2:
+        quads = [o.quad for o in several]
+        cards += _more_cards(image, quads, texts, full_size)
+        return [cards[i] for i in reading_order([c.quad or () for c in cards])]
     best = _best_single(scene, outlines)
     if best is None:
-        return [Card(image=image.copy(), quad=None, score=0.0)]
+        return _by_text(image, texts, full_size)
     quad = full_size(best[0])
-    return [Card(image=_warp(image, quad), quad=_corners(quad), score=round(float(best[1]), 3))]
+    cards = [Card(image=_warp(image, quad), quad=_corners(quad), score=round(float(best[1]), 3))]
+    cards += _more_cards(image, [best[0]], texts, full_size)
+    return [cards[i] for i in reading_order([c.quad or () for c in cards])]
+
+
+def _more_cards(
+    image: Image8,
+    known: list[_Points],
+    texts: _TextSearch,
+    full_size: Callable[[_Points], _Points],
+) -> list[Card]:
+    """Cards the outline search missed beside those it found: pale cards on a pale table.
+
+    Each is a cluster of print whose four card edges were all found, of the very size of
+    the cards already found (within ``_ALIKE``: a phone or a box has another), apart from
+    them, and printed.
+    """
+    typical = float(np.median([cv2.contourArea(q.astype(np.float32)) for q in known]))
+    out: list[Card] = []
+    taken = list(known)
+    for quad_small, score, edged in texts.cards()[1:]:
+        area = cv2.contourArea(quad_small.astype(np.float32))
+        if not edged or abs(math.log(max(area, 1.0) / max(typical, 1.0))) > _ALIKE:
+            continue
+        if any(_overlap(quad_small, q) >= _MAX_OVERLAP for q in taken):
+            continue
+        quad = full_size(quad_small)
+        card = _warp(image, quad)
+        if _has_print(card):
+            taken.append(quad_small)
+            out.append(Card(image=card, quad=_corners(quad), score=score))
+    return out
+
+
+class _TextSearch:
+    """Cards looked for from their print, computed once when first asked for."""
+
+    def __init__(self, scene: _Scene) -> None:
+        self.scene = scene
+        self._found: list[tuple[_Points, float, bool]] | None = None
+        self.points: _Points = np.zeros((0, 2))
+
+    def cards(self) -> list[tuple[_Points, float, bool]]:
+        """First the card holding all the photo's print, then those of each cluster of it.
+
+        Each is (quad on the detection copy, score, whether all four edges were found);
+        clusters whose edges were not all found, or that overlap one before, are left out.
+        """
+        if self._found is not None:
+            return self._found
+        scene = self.scene
+        w, h = scene.size
+        gray = scene.lab[..., 0]
+        found: list[tuple[_Points, float, bool]] = []
+        pts = self.points = _print_points(gray)
+        glyph = max(scene.glyph, _PRINT_KERNEL / 2) if len(scene.text) else _PRINT_KERNEL / 2
+        clusters = _text_clusters(pts, w, h, _CARD_LINK)[:_MAX_CARDS]
+        if clusters:
+            # Looked at as one card first: all the print but stray bits (a lone line of a
+            # newspaper on the table), since a card's name, logo and address can lie apart.
+            coarse = _text_clusters(pts, w, h, _TEXT_LINK)
+            share = [c for c in coarse if len(c) >= 0.1 * len(pts)]
+            clusters.insert(0, np.concatenate(share or clusters[:1]))
+        grads = _gradients(gray)
+        few = [c[:: max(1, len(c) // 60)] for c in clusters[1:]]
+        for i, cluster in enumerate(clusters):
+            quad, score, edged = _card_around_text(grads, cluster, glyph, few)
+            if i > 0 and not edged:
+                continue
+            if i == 0 or all(_overlap(quad, q) < _MAX_OVERLAP for q, _, _ in found[1:]):
+                found.append((quad, score, edged))
+        self._found = found
+        return found
+
+
+def _by_text(
+    image: Image8, texts: _TextSearch, full_size: Callable[[_Points], _Points]
+) -> list[Card]:
+    """The cards of a photo whose outlines did not stand out: found from their print.
+
+    Each cluster of print is looked at as one card (see :func:`_card_around_text`). Two
+    or more clusters whose card edges were all found, lying apart, are that many cards;
+    otherwise the card holding all the print, cut along the edges found and around the
+    print elsewhere. With no print at all, the whole photo.
+    """
+    found = texts.cards()
+    apart: list[tuple[_Points, float]] = []
+    for quad_small, score, edged in found:
+        if edged and all(_overlap(quad_small, q) < _MAX_OVERLAP for q, _ in apart):
+            apart.append((quad_small, score))
+    if len(apart) >= 2:
+        # Several cards: those of about the typical size, each printed.
+        areas = [cv2.contourArea(q.astype(np.float32)) for q, _ in apart]
+        typical = float(np.median(areas))
+        cards: list[Card] = []
+        for (quad_small, score), area in zip(apart, areas, strict=True):
+            if not 1 / _AREA_SPREAD <= area / max(typical, 1.0) <= _AREA_SPREAD:
+                continue
+            quad = full_size(quad_small)
+            card = _warp(image, quad)
+            if _has_print(card):
+                cards.append(Card(image=card, quad=_corners(quad), score=score))
+        # Cards lying on a table hold the photo's print between them; two printed boxes
+        # of one card leave the rest of its print outside.
+        held = np.zeros(len(texts.points), bool)
+        for quad_small, _ in apart:
+            held |= _inside(quad_small, texts.points)
+        if len(cards) >= 2 and held.mean() >= _MIN_PRINT_HELD:
+            return [cards[i] for i in reading_order([c.quad or () for c in cards])]
+    if not found or not (found[0][2] or max(image.shape[:2]) >= _TEXT_CROP_MIN_SIDE):
+        # A smaller photo is kept whole: OCR reads it well enough, and a crop around the
+        # print could cut off a logo or a block of colour that holds no text.
+        return [Card(image=image.copy(), quad=None, score=0.0)]
+    quad_small, score, edged = found[0]
+    quad = full_size(quad_small) if edged else _to_full(quad_small, image, texts.scene)
+    return [Card(image=_warp(image, quad), quad=_corners(quad), score=score)]
+
+
+def _to_full(quad_small: _Points, image: Image8, scene: _Scene) -> _Points:
+    """A quad on the detection copy in photo coordinates, not moved onto any edge."""
+    h, w = image.shape[:2]
+    sw, sh = scene.size
+    step = np.array([w / sw, h / sh], dtype=np.float64)
+    return _clip_quad((quad_small + 0.5) * step - 0.5, w, h)
 
 
 def _corners(quad: _Points) -> tuple[tuple[float, float], ...]:
@@ -478,13 +681,14 @@ class _Scene:
     not_table: Image8
     dist8: Image8
     text: _Points
+    glyph: float
 
     @classmethod
     def of(cls, small: Image8) -> _Scene:
         lab = _u8(cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB))
         masks, not_table, dist8 = _segment(lab, _edge_map(lab))
-        text = _text_points(_to_gray(small))
-        return cls(lab, lab.astype(np.float32), masks, not_table, dist8, text)
+        text, glyph = _text_glyphs(_to_gray(small))
+        return cls(lab, lab.astype(np.float32), masks, not_table, dist8, text, glyph)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -745,6 +949,11 @@ def reading_order(quads: Sequence[Sequence[tuple[float, float]]]) -> list[int]:
 
 def _text_points(gray: Image8) -> _Points:
     """Centres of glyphs that sit in rows or columns of at least three: the photo's text."""
+    return _text_glyphs(gray)[0]
+
+
+def _text_glyphs(gray: Image8) -> tuple[_Points, float]:
+    """:func:`_text_points`, and the median glyph size in pixels (0 without text)."""
     flat = _normalise(_u8(cv2.GaussianBlur(gray, (3, 3), 0)))
     ink = _ink_mask(flat)
     n, labels, raw_stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -755,7 +964,7 @@ def _text_points(gray: Image8) -> _Points:
     dark[0] = False
     comps = stats[dark & _glyph_like(stats, ink.shape)]
     if len(comps) < 3:
-        return np.zeros((0, 2))
+        return np.zeros((0, 2)), 0.0
     size = float(np.median(np.maximum(comps[:, 2], comps[:, 3])))
     boxes = np.zeros_like(ink)
     for x, y, bw, bh, _ in comps:
@@ -777,7 +986,7 @@ def _text_points(gray: Image8) -> _Points:
         filled = np.bincount(line_of, weights=along, minlength=len(lines))
         is_line = (counts >= 3) & (long_side >= 2.5 * short_side) & (filled >= 0.45 * long_side)
         in_line |= is_line[line_of] & (line_of > 0)
-    return np.stack([cx[in_line], cy[in_line]], axis=1).astype(np.float64)
+    return np.stack([cx[in_line], cy[in_line]], axis=1).astype(np.float64), size
 
 
 def _inside(quad: _Points, pts: _Points) -> npt.NDArray[np.bool_]:
@@ -1177,6 +1386,353 @@ def _aspect_ratio(quad: _Points, w: int, h: int) -> float:
         return side
     ratio = math.sqrt(num / den)
     return ratio if 0.8 <= ratio / side <= 1.25 else side
+
+
+# --------------------------------------------------------------------------- text-led search
+
+#: Score of a card cut out around its print because no edge of it could be trusted (a
+#: white card on a white table): some sides are the print's extent plus a margin.
+TEXT_CROP_SCORE = 0.1
+#: Long side (pixels) from which a photo whose card edges were not all found is cut
+#: around its print: a 12-megapixel photo of a card on a table shrinks to the card's
+#: part, while a scan or a photo cropped to the card stays whole.
+_TEXT_CROP_MIN_SIDE = 2000
+#: Text points within this share of the photo's long side of each other belong to one card.
+_TEXT_LINK = 0.18
+#: ... and for telling the cards of a tabletop apart, this share.
+_CARD_LINK = 0.025
+#: A cluster of print needs this many points to be looked at as a card.
+_MIN_TEXT_POINTS = 40
+#: Side (detection pixels) of the square that picks strokes of print, the step in gray
+#: levels a stroke makes against its surroundings, and a cap on the points kept.
+_PRINT_KERNEL = 9
+_PRINT_STEP = 40
+_MAX_PRINT_POINTS = 6000
+#: Samples along each side, and how far past the print (in the print's extent across that
+#: side, plus a few pixels) the card's edge is looked for.
+_SIDE_SAMPLES = 48
+_SIDE_REACH = 1.2
+#: Peaks of each sample that may be the card's edge (its own, a neighbour's, a shadow's).
+_PEAKS_PER_SAMPLE = 3
+#: Share of the photo's print that several cards found from their print must hold.
+_MIN_PRINT_HELD = 0.8
+#: Candidate lines of each side tried in combination (nearest first).
+_LINES_PER_SIDE = 3
+#: An edge sample lies within this many detection pixels of the fitted line.
+_LINE_TOL = 2.0
+#: Share of a side's samples on its fitted line for the side to count as an edge.
+_MIN_SIDE_SUPPORT = 0.45
+#: Margin left around the print on a side without a trusted edge, in glyph sizes and at
+#: least this share of the photo's long side.
+_TEXT_MARGIN_GLYPHS = 4.0
+_TEXT_MARGIN = 0.07
+#: Long over short side of an ISO 7810 ID-1 card (85.6 × 54 mm); other formats are 1.6–1.8.
+_ID1_RATIO = 85.6 / 54.0
+
+
+def _print_points(gray: Image8) -> _Points:
+    """Where a photo is printed: pixels much darker (or lighter) than their surroundings.
+
+    A black-hat (and top-hat) by a small square picks strokes of print, however small the
+    type, and leaves out the broad, soft steps of a card's edge, its shadow and the light;
+    specks of table grain are dropped as lone pixels.
+    """
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (_PRINT_KERNEL, _PRINT_KERNEL))
+    dark = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    light = cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel)
+    mask = (np.maximum(dark, light) >= _PRINT_STEP).astype(np.uint8)
+    # Print comes in lines of strokes; a lone speck is grain or noise.
+    near = cv2.boxFilter(mask.astype(np.float32), -1, (_PRINT_KERNEL * 2 + 1,) * 2)
+    ys, xs = np.nonzero((mask > 0) & (near >= 0.08))
+    if len(xs) > _MAX_PRINT_POINTS:
+        keep = np.linspace(0, len(xs) - 1, _MAX_PRINT_POINTS).astype(np.int64)
+        xs, ys = xs[keep], ys[keep]
+    return np.stack([xs, ys], axis=1).astype(np.float64)
+
+
+def _text_clusters(points: _Points, w: int, h: int, share: float) -> list[_Points]:
+    """Groups of text points lying within ``share`` of the long side, most points first."""
+    if len(points) < _MIN_TEXT_POINTS:
+        return []
+    link = max(4, round(share * max(w, h)))
+    # On a coarse grid: a dilation by a large disc at full size would cost 100 ms.
+    cell = max(1, link // 8)
+    gw, gh = w // cell + 1, h // cell + 1
+    mask = np.zeros((gh, gw), np.uint8)
+    gx = np.clip((points[:, 0] // cell).astype(np.int64), 0, gw - 1)
+    gy = np.clip((points[:, 1] // cell).astype(np.int64), 0, gh - 1)
+    mask[gy, gx] = 255
+    disc = max(3, (link // cell) | 1)
+    mask = _u8(cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (disc, disc))))
+    _, labels = cv2.connectedComponents(mask)
+    lab = np.asarray(labels)[gy, gx]
+    groups = [points[lab == k] for k in np.unique(lab) if k > 0]
+    groups = [g for g in groups if len(g) >= _MIN_TEXT_POINTS]
+    return sorted(groups, key=len, reverse=True)
+
+
+def _side_lines(
+    s: _Points, xs: _Points, ys: _Points, floor: float
+) -> list[tuple[_Points, _Points, float, float]]:
+    """Straight lines through the steps found across one side, nearest first.
+
+    ``s`` holds the step at each sample (row) and offset outwards (column). Each sample
+    offers its few strongest local peaks; lines are fitted through them by RANSAC, each
+    line's points taken out before the next is looked for. Returns (point, direction,
+    share of the samples on it, mean offset) for each line on enough of the samples.
+    """
+    n, m = s.shape
+    if m < 3:
+        return []
+    peak = np.zeros_like(s, dtype=bool)
+    peak[:, 1:-1] = (s[:, 1:-1] > s[:, :-2]) & (s[:, 1:-1] >= s[:, 2:]) & (s[:, 1:-1] >= floor)
+    # The few strongest peaks of each sample.
+    ranked = np.where(peak, s, -np.inf)
+    top = np.argsort(-ranked, axis=1)[:, :_PEAKS_PER_SAMPLE]
+    rows = np.repeat(np.arange(n), top.shape[1])
+    cols = top.ravel()
+    keep = np.isfinite(ranked[rows, cols])
+    rows, cols = rows[keep], cols[keep]
+    pts = np.stack([xs[rows, cols], ys[rows, cols]], axis=1)
+    member = np.zeros((len(rows), n), np.float32)
+    member[np.arange(len(rows)), rows] = 1.0
+    rng = np.random.default_rng(0)
+    lines = []
+    alive = np.ones(len(pts), bool)
+    for _ in range(3):
+        idx = np.nonzero(alive)[0]
+        if len(idx) < 4:
+            break
+        i, j = idx[rng.integers(0, len(idx), (2, 80))]
+        d = pts[j] - pts[i]
+        length = np.linalg.norm(d, axis=1)
+        good = length > 1e-6
+        if not good.any():
+            break
+        nrm = np.stack([-d[good, 1], d[good, 0]], axis=1) / length[good, None]
+        dist = np.abs(
+            (pts[None, :, 0] - pts[i[good], None, 0]) * nrm[:, None, 0]
+            + (pts[None, :, 1] - pts[i[good], None, 1]) * nrm[:, None, 1]
+        )
+        inliers = (dist <= _LINE_TOL) & alive[None, :]
+        # Samples (not peaks) on each line: a sample's two peaks count once.
+        counts = (inliers.astype(np.float32) @ member > 0).sum(axis=1)
+        best = int(np.argmax(counts))
+        chosen = inliers[best]
+        support = float(counts[best]) / n
+        alive &= ~chosen
+        if support < _MIN_SIDE_SUPPORT:
+            break
+        sel = pts[chosen]
+        fit = np.asarray(cv2.fitLine(sel.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)).ravel()
+        offset = float(np.mean(cols[chosen]))
+        lines.append((np.array([fit[2], fit[3]]), np.array([fit[0], fit[1]]), support, offset))
+    return sorted(lines, key=lambda line: line[3])
+
+
+def _gradients(gray: Image8) -> tuple[_Float, _Float, float]:
+    """Lightness gradients of the detection copy after a blur, and the level of a real step."""
+    g = _f32(cv2.GaussianBlur(gray, (0, 0), 1.5))
+    gx = _f32(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3))
+    gy = _f32(cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
+    floor = max(4.0, 3.0 * float(np.median(np.hypot(gx[::4, ::4], gy[::4, ::4]))))
+    return gx, gy, floor
+
+
+def _card_around_text(
+    grads: tuple[_Float, _Float, float], pts: _Points, glyph: float, others: list[_Points]
+) -> tuple[_Points, float, bool]:
+    """The card holding a cluster of print: its edges found outwards from the print.
+
+    The print's minimum-area rectangle gives the card's axes (text runs along the card).
+    From each side of it, along the side's normal, each sample takes the strongest step in
+    lightness out to the frame (or ``_SIDE_REACH`` of the print's extent); a side whose
+    samples line up is the card's edge, even a faint one (a white card on a pale table
+    steps by a few gray levels, but all along a straight line). A side without one is the
+    print's side plus a margin. Returns the quad, its score and whether all four sides
+    are edges. ``others`` are the photo's clusters of print (a few points of each): a
+    card holds each whole or not at all.
+    """
+    gx, gy, floor = grads
+    h, w = gx.shape
+    rect = _order_corners(_text_box(pts, glyph))
+    margin = max(_TEXT_MARGIN_GLYPHS * glyph, _TEXT_MARGIN * max(w, h))
+    centre = rect.mean(axis=0)
+    t = np.linspace(0.04, 0.96, _SIDE_SAMPLES)
+    lines: list[tuple[_Points, _Points]] = []
+    supports: list[float] = []
+    normals: list[_Points] = []
+    options: list[list[tuple[_Points, _Points, float, float]]] = []
+    for i in range(4):
+        a, b = rect[i], rect[(i + 1) % 4]
+        d = b - a
+        length = float(np.linalg.norm(d))
+        normal = np.array([-d[1], d[0]]) / max(length, 1e-6)
+        if np.dot((a + b) / 2 - centre, normal) < 0:
+            normal = -normal
+        depth = float(np.linalg.norm(rect[(i + 2) % 4] - b))
+        # The side is extended past the print: the card is wider than its text block.
+        ext = 0.25
+        ts = -ext + (1 + 2 * ext) * t
+        base = a[None, :] + ts[:, None] * d[None, :]
+        reach = _SIDE_REACH * depth + 3 * glyph
+        offs = np.arange(2.0, reach, 1.0)
+        xs = base[:, 0:1] + offs[None, :] * normal[0]
+        ys = base[:, 1:2] + offs[None, :] * normal[1]
+        inside = (xs >= 1) & (xs <= w - 2) & (ys >= 1) & (ys <= h - 2)
+        step = (
+            _f32(cv2.remap(gx, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR))
+            * normal[0]
+            + _f32(cv2.remap(gy, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR))
+            * normal[1]
+        )
+        # Paper lighter than the table steps down going out; a dark card steps up. The
+        # nearest straight line is the card's own edge: further out lie its neighbours'.
+        found = [
+            line
+            for sign in (-1.0, 1.0)
+            for line in _side_lines(np.where(inside, sign * step, 0.0), xs, ys, floor)
+        ]
+        found.sort(key=lambda line: line[3])
+        options.append(found[:_LINES_PER_SIDE])
+        p, u, support = found[0][:3] if found else (np.zeros(2), np.zeros(2), 0.0)
+        if support >= _MIN_SIDE_SUPPORT:
+            lines.append((p, u))
+        else:
+            support = 0.0
+            lines.append((a + normal * margin, d / max(length, 1e-6)))
+        supports.append(support)
+        normals.append(normal)
+    card = _card_of_lines(options, pts, others, w, h)
+    if card is not None:
+        return card[0], card[1], True
+    missing = [i for i in range(4) if supports[i] == 0.0]
+    if len(missing) == 1:
+        # Three edges found: the fourth lies where a card's proportions put it, unless
+        # the print reaches further.
+        i = missing[0]
+        p_opp, u_opp = lines[(i + 2) % 4]
+        p_adj, _ = lines[(i + 1) % 4]
+        p_adj2, _ = lines[(i + 3) % 4]
+        n = normals[i]
+        span = abs(float(np.dot(p_adj - p_adj2, n @ np.array([[0, -1], [1, 0]]))))
+        depth_now = float(np.dot(lines[i][0] - p_opp, n))
+        for ratio in (_ID1_RATIO, 1 / _ID1_RATIO):
+            want = span * ratio
+            if want > depth_now and want <= 2.2 * max(depth_now, 1.0):
+                lines[i] = (p_opp + n * want, u_opp)
+                break
+    quad = []
+    for i in range(4):
+        (p1, u1), (p2, u2) = lines[i - 1], lines[i]
+        x = _line_meet((p1[0], p1[1], u1[0], u1[1]), (p2[0], p2[1], u2[0], u2[1]))
+        if x is None:
+            return _clip_quad(_grown(rect, margin), w, h), TEXT_CROP_SCORE, False
+        quad.append(x)
+    q = _order_corners(np.array(quad))
+    edged = min(supports) > 0
+    ok_shape = _plausible(q, w, h, 0.0) and _inside(q, pts).mean() >= 0.95
+    if not ok_shape:
+        return _clip_quad(_grown(rect, margin), w, h), TEXT_CROP_SCORE, False
+    if edged and _CARD_RATIO[0] - 0.1 <= _side_ratio(q) <= _CARD_RATIO[1] + 0.15:
+        return q, round(float(np.mean(supports)), 3), True
+    if edged:
+        # Four straight lines, but not a card's proportions: a box printed on it, say.
+        return _clip_quad(_grown(rect, margin), w, h), TEXT_CROP_SCORE, False
+    return _clip_quad(q, w, h), TEXT_CROP_SCORE, False
+
+
+def _card_of_lines(
+    options: list[list[tuple[_Points, _Points, float, float]]],
+    pts: _Points,
+    others: list[_Points],
+    w: int,
+    h: int,
+) -> tuple[_Points, float] | None:
+    """The smallest card-shaped quad one candidate line of each side makes, holding the print.
+
+    The nearest line of a side can be a printed rule (an underline, a band's edge) rather
+    than the card's edge; the quad it makes with the others is then a strip, not a card.
+    Of the combinations with a card's proportions, the smallest is the card itself (the
+    larger ones reach to neighbouring cards or the shadow's outer edge).
+    """
+    if any(not o for o in options):
+        return None
+    best: tuple[_Points, float] | None = None
+    best_area = math.inf
+    for combo in itertools.product(*options):
+        corners = []
+        for i in range(4):
+            p1, u1 = combo[i - 1][0], combo[i - 1][1]
+            p2, u2 = combo[i][0], combo[i][1]
+            x = _line_meet((p1[0], p1[1], u1[0], u1[1]), (p2[0], p2[1], u2[0], u2[1]))
+            if x is None:
+                break
+            corners.append(x)
+        if len(corners) < 4:
+            continue
+        q = _order_corners(np.array(corners))
+        if not _CARD_RATIO[0] - 0.1 <= _side_ratio(q) <= _CARD_RATIO[1] + 0.15:
+            continue
+        area = cv2.contourArea(q.astype(np.float32))
+        if area >= best_area or not _plausible(q, w, h, 0.0):
+            continue
+        if _inside(q, pts).mean() < 0.95:
+            continue
+        # A side through a block of print is a rule printed on the card, not its edge.
+        if any(0.1 < _inside(q, c).mean() < 0.9 for c in others):
+            continue
+        best, best_area = (q, round(float(np.mean([line[2] for line in combo])), 3)), area
+    return best
+
+
+def _text_box(pts: _Points, glyph: float) -> _Points:
+    """The rectangle around text points, turned the way the text lines run.
+
+    Each angle within 45° of level is tried: projected across the lines, the points of
+    a text block bunch into a few sharp peaks (one per line) when the angle is right.
+    """
+    best_angle, best_peak = 0.0, -1.0
+    bin_ = max(1.0, glyph / 2)
+    for deg in np.arange(-45.0, 45.0, 1.5):
+        rad = math.radians(float(deg))
+        c, s = math.cos(rad), math.sin(rad)
+        for across in (-pts[:, 0] * s + pts[:, 1] * c, pts[:, 0] * c + pts[:, 1] * s):
+            counts = np.bincount(((across - across.min()) / bin_).astype(np.int64))
+            peak = float((counts.astype(np.float64) ** 2).sum())
+            if peak > best_peak + 1e-9:
+                best_angle, best_peak = float(deg), peak
+    rad = math.radians(best_angle)
+    c, s = math.cos(rad), math.sin(rad)
+    u, v = np.array([c, s]), np.array([-s, c])
+    along, across = pts @ u, pts @ v
+    half = glyph / 2
+    a0, a1 = along.min() - half, along.max() + half
+    b0, b1 = across.min() - half, across.max() + half
+    return np.array([a * u + b * v for a, b in ((a0, b0), (a1, b0), (a1, b1), (a0, b1))])
+
+
+def _grown(rect: _Points, by: float) -> _Points:
+    """A convex quad with each corner pushed ``by`` outwards along both its sides."""
+    centre = rect.mean(axis=0)
+    out = []
+    for i in range(4):
+        p = rect[i]
+        u = p - rect[i - 1]
+        v = p - rect[(i + 1) % 4]
+        u = u / max(float(np.linalg.norm(u)), 1e-6)
+        v = v / max(float(np.linalg.norm(v)), 1e-6)
+        q = p + by * (u + v)
+        out.append(q if np.dot(q - centre, p - centre) > 0 else p)
+    return np.array(out)
+
+
+def _clip_quad(quad: _Points, w: int, h: int) -> _Points:
+    """A quad with its corners moved inside the frame."""
+    out = quad.copy()
+    out[:, 0] = np.clip(out[:, 0], 0, w - 1)
+    out[:, 1] = np.clip(out[:, 1], 0, h - 1)
+    return out
 
 
 # --------------------------------------------------------------------------- QR codes

@@ -223,6 +223,7 @@ def card_geometry(
     for i, w in enumerate(ocr.words):
         lines.setdefault(w.line_key, []).append(i)
     texts = [_plain(w.text) for w in ocr.words]
+    plus = [w.text.startswith("+") and len(texts[i]) > 0 for i, w in enumerate(ocr.words)]
 
     def words_of(value: str, many_lines: bool = False) -> list[int]:
         target = _plain(value)
@@ -230,7 +231,8 @@ def card_geometry(
             return []
         picked: list[tuple[int, list[int]]] = []
         for ids in lines.values():
-            hits = [i for i in ids if len(texts[i]) >= 2 and texts[i] in target]
+            # One letter or digit alone matches too much, but a country code ("+1") is real.
+            hits = [i for i in ids if texts[i] in target and (len(texts[i]) >= 2 or plus[i])]
             if hits:
                 picked.append((sum(len(texts[i]) for i in hits), hits))
         picked.sort(key=lambda p: -p[0])

@@ -17,16 +17,27 @@ layout logic sees a re-read line exactly where the first pass put it.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError, OcrError
 from cardscan.models import Box, Line, OcrResult, Word
-from cardscan.reading import imaging
-from cardscan.reading.ocr import AUTO, AUTO_LANGUAGES, LANGUAGE_HINT, TesseractInfo, ocr_image
+from cardscan.reading import imaging, ocr
+from cardscan.reading.ocr import (
+    AUTO,
+    AUTO_LANGUAGES,
+    LANGUAGE_HINT,
+    TesseractInfo,
+    ocr_image,
+    rapid,
+    resolve_engine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -216,22 +227,30 @@ def read_card(card_image: imaging.Image8, info: TesseractInfo, settings: Setting
     read well in one pass costs exactly that pass; more is spent only on weak lines and
     on cards whose language Tesseract can add.
     """
+    engine = resolve_engine(settings.engine)
     prepared = imaging.prepare_card(card_image)
     lang = "eng" if settings.lang == AUTO else settings.lang
     best = _orient(prepared, info, settings, lang)
-    second = _card_model(best, info) if settings.lang == AUTO else None
     image = imaging.rotate(prepared.image, best.rotation)
+    raw: list[imaging.Image8] = []
+
+    def raw_image() -> imaging.Image8:
+        if not raw:
+            raw.append(imaging.rotate(prepared.raw(), best.rotation))
+        return raw[0]
+
+    if engine == ocr.RAPIDOCR:
+        return _rapid_card(best, raw_image())
+    second = _card_model(best, info) if settings.lang == AUTO else None
     regions = _regions(best, bool(second))
     if regions:
-        raw: list[imaging.Image8] = []
-
-        def raw_image() -> imaging.Image8:
-            if not raw:
-                raw.append(imaging.rotate(prepared.raw(), best.rotation))
-            return raw[0]
-
         best = _reread(best, regions, image, raw_image, info, settings, second or lang)
-    return _drop_junk(best, image)
+    result = _drop_junk(best, image)
+    if engine == ocr.BOTH:
+        result = second_reading(result, raw_image())
+        if needs_whole_reading(result):
+            result = add_missed_lines(result, raw_image())
+    return result
 
 
 def _orient(
@@ -478,3 +497,218 @@ def _looks_printed(word: Word, image: imaging.Image8) -> bool:
     pad = max(2, round(0.15 * b.height))
     box = (b.left - pad, b.top - pad, b.width + 2 * pad, b.height + 2 * pad)
     return imaging.has_text_structure(image, box)
+
+
+#: A segment's second reading replaces Tesseract's when the recognizer is at least this sure.
+SECOND_MIN_SCORE = 0.8
+#: Padding around a segment for its second reading, in line heights (above/below, sides).
+_SECOND_PAD = (0.25, 0.3)
+#: A gap between two words wider than this many line heights splits a line into segments
+#: read apart: across a column gap the recognizer runs the two columns' words together.
+_SEGMENT_GAP = 1.2
+#: A second reading shorter than this share of Tesseract's characters is a misreading (an
+#: icon beside the line read as one letter), not a correction.
+_MIN_LENGTH_SHARE = 0.7
+#: Segments with fewer letters and digits than this are left alone: on a mark or two the
+#: recognizer invents text with full confidence.
+_MIN_SEGMENT_CHARS = 3
+
+
+def second_reading(result: OcrResult, image: imaging.Image8) -> OcrResult:
+    """Every line Tesseract read, read again by RapidOCR's recognizer; the better kept.
+
+    The recognizer alone costs about 40 ms a line on one core (detection over the whole
+    card would cost seconds), so each Tesseract line is cut from ``image`` (split into
+    segments at column gaps) and all segments are recognised in one batch. A segment
+    takes the second reading when :func:`merge_reading` says so; its words are laid over
+    the segment's band, so the parser finds them where Tesseract put them.
+    """
+    segments = [
+        seg
+        for line in result.lines
+        for seg in _segments(line)
+        if _alnum(" ".join(w.text for w in seg)) >= _MIN_SEGMENT_CHARS
+    ]
+    if not segments:
+        return result
+    height, width = image.shape[:2]
+    crops: list[imaging.Image8] = []
+    bands: list[Box] = []
+    for seg in segments:
+        b = _band(Line(tuple(seg)))
+        pad_y = max(2, round(_SECOND_PAD[0] * b.height))
+        pad_x = max(4, round(_SECOND_PAD[1] * b.height))
+        left, top = max(0, b.left - pad_x), max(0, b.top - pad_y)
+        right, bottom = min(width, b.right + pad_x), min(height, b.bottom + pad_y)
+        crops.append(image[top:bottom, left:right])
+        bands.append(b)
+    try:
+        readings = rapid.recognize(crops)
+    except OcrError as e:  # the first reading stands
+        log.debug("second reading of %d segments failed: %s", len(segments), e)
+        return result
+    replaced: dict[int, tuple[Word, ...]] = {}
+    for seg, band, (text, score) in zip(segments, bands, readings, strict=False):
+        tokens = [w.text for w in seg]
+        merged = merge_reading(tokens, text, score)
+        if merged is None:
+            continue
+        first = seg[0]
+        words = tuple(
+            Word(w.text, w.conf, w.box, first.block, first.par, first.line)
+            for w in rapid.spread_words(merged, score, band)
+        )
+        log.debug("%r read again by RapidOCR as %r (%.2f)", " ".join(tokens), merged, score)
+        replaced[id(first)] = words
+        for w in seg[1:]:
+            replaced[id(w)] = ()
+    if not replaced:
+        return result
+    words_out: list[Word] = []
+    for w in result.words:
+        words_out.extend(replaced.get(id(w), (w,)))
+    return OcrResult(tuple(words_out), result.width, result.height, result.rotation)
+
+
+def _segments(line: Line) -> list[list[Word]]:
+    """A line's words split at gaps wider than :data:`_SEGMENT_GAP` line heights."""
+    words = sorted(line.words, key=lambda w: w.box.left)
+    if not words:
+        return []
+    height = sorted(w.box.height for w in words)[len(words) // 2]
+    out: list[list[Word]] = [[words[0]]]
+    for prev, word in itertools.pairwise(words):
+        if word.box.left - prev.box.right > _SEGMENT_GAP * height:
+            out.append([word])
+        else:
+            out[-1].append(word)
+    return out
+
+
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
+    """RapidOCR's reading of a segment, spaced like Tesseract's, if it should replace it.
+
+    Returns None to keep Tesseract's. The second reading is refused when the recognizer
+    is unsure, when it is much shorter (an icon read as a letter), or when it loses an
+    ``@`` or digits of a number. When both spell the same letters but for accents, the
+    one with the accents wins (Tesseract's card-language model has them where the
+    recognizer dropped one). Spaces the recognizer ran together where Tesseract saw two
+    words are put back (``10115-Berline-mail:`` → ``10115 - Berlin e-mail:``).
+    """
+    old = " ".join(tokens)
+    if score < SECOND_MIN_SCORE or not text.strip():
+        return None
+    new = respace(tokens, text)
+    if "".join(new.split()) == "".join(old.split()):
+        return None
+    if _alnum(new) < _MIN_LENGTH_SHARE * _alnum(old):
+        return None
+    if new.count("@") < old.count("@") or _number_digits_text(new) < _number_digits_text(old):
+        return None
+    if _plain(new) == _plain(old) and _accents(old) >= _accents(new):
+        return None
+    return new
+
+
+def _number_digits_text(text: str) -> int:
+    return _number_digits([Word(t, 1.0, Box(0, 0, 1, 1)) for t in text.split()])
+
+
+def _plain(text: str) -> str:
+    """The text without accents and spaces: 'Martín Ruiz' → 'MartinRuiz'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not ch.isspace() and not unicodedata.combining(ch))
+
+
+def _accents(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha() and not ch.isascii())
+
+
+def respace(tokens: Sequence[str], text: str) -> str:
+    """``text`` with a space wherever Tesseract's tokens had a word boundary it lacks.
+
+    The two readings' characters are aligned (:class:`difflib.SequenceMatcher`) and each
+    of Tesseract's boundaries is carried over to the same place in ``text``.
+    """
+    ours = text.split()
+    if len(ours) >= len(tokens):
+        return " ".join(ours)
+    old, new = "".join(tokens), "".join(ours)
+    cuts = set(itertools.accumulate(len(t) for t in ours[:-1]))
+    theirs = list(itertools.accumulate(len(t) for t in tokens[:-1]))
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for cut in theirs:
+            if not i1 <= cut < i2 or tag == "insert":
+                continue
+            if tag == "equal":
+                cuts.add(j1 + cut - i1)
+            elif tag == "replace" and i2 > i1:
+                cuts.add(j1 + round((cut - i1) * (j2 - j1) / (i2 - i1)))
+    cuts = {c for c in cuts if 0 < c < len(new)}
+    bounds = [0, *sorted(cuts), len(new)]
+    return " ".join(new[a:b] for a, b in itertools.pairwise(bounds) if new[a:b])
+
+
+#: A card whose text holds fewer characters than this was mostly missed by Tesseract.
+_FEW_CHARS = 40
+_EMAIL_LIKE = re.compile(r"\S@\S+\.\S")
+
+
+def needs_whole_reading(result: OcrResult) -> bool:
+    """Whether RapidOCR should read the whole card too: Tesseract found no e-mail, or little.
+
+    Small light print (white on a coloured band, thin grey type) is where Tesseract
+    finds no line at all, and so no second reading can mend it; it is most often the
+    contact details. Detection costs seconds, so it is spent only on those cards.
+    """
+    text = result.text
+    return not _EMAIL_LIKE.search(text) or _alnum(text) < _FEW_CHARS
+
+
+def add_missed_lines(result: OcrResult, image: imaging.Image8) -> OcrResult:
+    """The card with the lines RapidOCR found where Tesseract read nothing added at the end.
+
+    A RapidOCR line is added when none of Tesseract's words lies on it (no word's centre
+    inside its box, and its centre inside no word's box): it is a line Tesseract missed,
+    not another reading of one it has (those are :func:`second_reading`'s). Added lines
+    get block ids after Tesseract's, so each stays a line of its own.
+    """
+    try:
+        whole = rapid.read_image(image, result.rotation)
+    except OcrError as e:
+        log.debug("RapidOCR's whole-card reading failed: %s", e)
+        return result
+    boxes = [w.box for w in result.words]
+    next_block = max((w.block for w in result.words), default=0) + 1
+    added: list[Word] = []
+    for line in whole.lines:
+        box = line.box
+        if _on_any(box, boxes) or any(_inside(b, box) for b in boxes):
+            continue
+        if _alnum(line.text) < _MIN_SEGMENT_CHARS:
+            continue
+        added += [Word(w.text, w.conf, w.box, next_block, 1, 1) for w in line.words]
+        log.debug("line %r found by RapidOCR only", line.text)
+        next_block += 1
+    if not added:
+        return result
+    return OcrResult((*result.words, *added), result.width, result.height, result.rotation)
+
+
+def _inside(box: Box, outer: Box) -> bool:
+    """Whether ``box``'s centre lies inside ``outer``."""
+    return outer.left <= box.cx <= outer.right and outer.top <= box.cy <= outer.bottom
+
+
+def _rapid_card(first: OcrResult, image: imaging.Image8) -> OcrResult:
+    """The whole card read by RapidOCR, in the orientation Tesseract's pass found."""
+    try:
+        return rapid.read_image(image, first.rotation)
+    except OcrError as e:
+        log.warning("RapidOCR failed on a card, kept Tesseract's reading: %s", e)
+        return first

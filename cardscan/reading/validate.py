@@ -35,7 +35,10 @@ DEFAULT_REGION = "US"
 # inside runs that are mostly digits, and only kept when the repaired number validates.
 _DIGIT_SLIPS = str.maketrans("OoDQlI|iSsBZzGb", "000011115582266")
 _DIGITISH = re.compile(r"[0-9OoDQlI|iSsBZzGb][0-9OoDQlI|iSsBZzGb()\-. /]{5,}[0-9OoDQlI|iSsBZzGb]")
-_CALLING_CODE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})(?=[\s\-.(/]?\d)")
+# "+49 30…", "+91 (40) …": the code, then at most a space and a bracket before the digits.
+_CALLING_CODE = re.compile(r"(?<![\w+])\+\s?(\d{1,3})(?=[\s\-.(/]{0,2}\d)")
+# The tail of a printed range or list of line numbers: "… 05 40-41-42", "2617180-87".
+_RANGE_TAIL = re.compile(r"(?<=\d)((?:\s?[-–/]\s?\d{1,2})+)(?=\D|$)")
 
 
 @dataclass(frozen=True)
@@ -200,11 +203,22 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
     Returns:
         The matches, left to right, without overlaps.
     """
+    text = _cut_ranges(text, region)
     found = [
         _to_match(m, m.raw_string, False)
         for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
     ]
-    for repaired_text in _repairs(text):
+    repaired_texts = _repairs(text)
+    code = phonenumbers.country_code_for_region(region)
+    if code and f"({code})" in text:
+        # "(237) 222 47 20": the country's calling code printed in brackets, without "+".
+        repaired_texts.append(text.replace(f"({code})", f"+{code} "))
+    if country_code is not None and country_code >= 10:
+        # "+" read as "4" before the card's calling code ("431 20 …" for "+31 20 …").
+        plus = re.sub(rf"(?<![\w+])4(?={country_code}[\s\-.(]?\d)", "+", text)
+        if plus != text:
+            repaired_texts.append(plus)
+    for repaired_text in repaired_texts:
         for m in phonenumbers.PhoneNumberMatcher(repaired_text, region, leniency=Leniency.POSSIBLE):
             fixed = _to_match(m, text[m.start : m.end], True)
             if not fixed.valid and country_code is not None:
@@ -235,6 +249,88 @@ def find_phones(text: str, region: str, country_code: int | None = None) -> list
         )
     ]
     return sorted(found, key=lambda f: f.start)
+
+
+def _cut_ranges(text: str, region: str) -> str:
+    """``text`` with the tails of number ranges blanked out: the first number of each stays.
+
+    Cards print consecutive lines as a range: "+90 324 261 05 40-41-42" (…40, …41, …42),
+    "+91-120-2617180-87" (…180 to …187). A tail of one- or two-digit groups is cut only
+    when the number before it validates and the number with it does not, so a number
+    printed in pairs ("06-12-34-56-78") is left alone. Blanks keep the offsets.
+    """
+    for m in reversed(list(_RANGE_TAIL.finditer(text))):
+        head = text[: m.start()]
+        groups = re.findall(r"\d+", m.group(1))
+        start = re.search(r"[+(\d][\d\s().\-/]*$", head)
+        # A range repeats groups of one length after a number dialled in full ("+…", "0…");
+        # "29279830-2-43" (a tax number) is none.
+        if len({len(g) for g in groups}) != 1 or start is None:
+            continue
+        if not start.group(0).startswith(("+", "(", "0")):
+            continue
+        whole = text[: m.end()]
+        head_valid = any(
+            p.end == len(head) and phonenumbers.is_valid_number(p.number)
+            for p in phonenumbers.PhoneNumberMatcher(head, region, leniency=Leniency.POSSIBLE)
+        )
+        whole_valid = any(
+            p.end == len(whole) and phonenumbers.is_valid_number(p.number)
+            for p in phonenumbers.PhoneNumberMatcher(whole, region, leniency=Leniency.POSSIBLE)
+        )
+        if head_valid and not whole_valid:
+            text = head + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
+def is_possible(e164: str) -> bool:
+    """Whether an E.164 number has a length its country's plan allows, valid or not.
+
+    Older cards print numbers that were real but whose ranges have since been renumbered:
+    they are kept in E.164 form, flagged for a check, rather than as raw text.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    # Dialled locally only ("555 0100" in the US) is no complete number.
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return bool(reason == phonenumbers.ValidationResult.IS_POSSIBLE)
+
+
+def complete_local(digits: str, donors: Iterable[tuple[str, str]]) -> tuple[str, bool] | None:
+    """A short local number completed with the area code of another number on the card.
+
+    ``donors`` are (printed text, E.164) of the card's other numbers. A donor lends its
+    area code when it printed that code as a group of its own ("040-3140702",
+    "+91-44-24561181") and its subscriber part is as long as ``digits``: the card writes
+    its other lines without the code it already gave. Returns (E.164, valid) when the
+    completed number is at least possible in the donor's plan, else None.
+    """
+    for raw, e164 in donors:
+        try:
+            donor = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            continue
+        national = phonenumbers.national_significant_number(donor)
+        if len(national) <= len(digits):
+            continue
+        area = national[: len(national) - len(digits)]
+        groups = [g for g in re.split(r"\D+", raw) if g]
+        # The area code must be a printed group (after any calling code and trunk "0").
+        prefixes = {g.lstrip("0") for g in groups}
+        if area not in prefixes:
+            continue
+        try:
+            number = phonenumbers.parse(f"+{donor.country_code}{area}{digits}", None)
+        except phonenumbers.NumberParseException:
+            continue
+        if is_possible(phonenumbers.format_number(number, PhoneNumberFormat.E164)):
+            return (
+                phonenumbers.format_number(number, PhoneNumberFormat.E164),
+                phonenumbers.is_valid_number(number),
+            )
+    return None
 
 
 # Extension words libphonenumber does not know, printed after the number: French "poste",
@@ -462,18 +558,24 @@ _POSTCODE_REGIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"), "GB"),
     (re.compile(r"\b\d{4}\s?[A-Z]{2}\b(?!\s*\d)"), "NL"),
-    (re.compile(r"〒\s?\d{3}-\d{4}|\b\d{3}-\d{4}\b"), "JP"),
+    (re.compile(r"〒\s?\d{3}-\d{4}"), "JP"),
+    (_JP_BARE := re.compile(r"\b\d{3}-\d{4}\b"), "JP"),
+    # A PIN code printed in two groups of three after the city ("Pune - 411 001").
+    (re.compile(r"[A-Za-z]\s*[-–,]?\s*\b[1-9]\d{2} \d{3}\b(?![\s\-]*\d)"), "IN"),
 )
 
 
-def region_from_postcode(lines: Iterable[str]) -> str | None:
+def region_from_postcode(lines: Iterable[str], *, anywhere: bool = False) -> str | None:
     """The region whose postcode format an address line shows ("NSW 2000" → AU), else None.
 
     Only formats that belong to one country count; a bare five-digit code could be German,
-    French, Spanish, Italian or American.
+    French, Spanish, Italian or American. ``anywhere``: the lines are any of the card's, so
+    a format of digits alone ("555-0198", also a phone number's tail) does not count.
     """
     for line in lines:
         for pattern, region in _POSTCODE_REGIONS:
+            if anywhere and pattern is _JP_BARE:
+                continue
             if pattern.search(line):
                 return region
     return None
@@ -555,6 +657,11 @@ def guess_region(
     if postcode:
         found.append((postcode, "postcode"))
     found.extend((r, "legal form") for r in hints if r)
+    if not postcode:
+        # An address block the layout did not find still prints its postcode somewhere.
+        anywhere = region_from_postcode(texts, anywhere=True)
+        if anywhere:
+            found.append((anywhere, "postcode"))
     strongest = RegionGuess(*found[0]) if found else RegionGuess(DEFAULT_REGION, "default")
     national = _national_numbers(texts)
     if not national:
@@ -579,9 +686,13 @@ def guess_region(
 
     tied.sort(key=rank, reverse=True)
     best = tied[0]
-    # One stray fragment ("2345-6789" is a valid Danish number) must not outvote a hint.
-    if found and best != found[0][0] and top < max(2, counts[found[0][0]] + 1):
-        return strongest
+    # One stray fragment ("2345-6789" is a valid Danish number) must not outvote a hint,
+    # nor numbers that several regions read as valid alike: a short or old number valid
+    # in many plans says little, a country the card names says much.
+    if found and best != found[0][0]:
+        plans = {phonenumbers.country_code_for_region(r) for r in tied}  # US and CA: one
+        if top < max(2, counts[found[0][0]] + 1) or len(plans) > 1:
+            return strongest
     reasons = dict(reversed(found))
     if best in reasons:
         return RegionGuess(best, reasons[best])

@@ -60,6 +60,9 @@ class Guard:
         self.token = token
         #: Accepted ``Host`` values (``127.0.0.1:PORT``, ``localhost:PORT``); set once bound.
         self.hosts = hosts
+        # Cookies are not kept apart by port: two apps running at once need two names.
+        port = next(iter(sorted(hosts)), "").rpartition(":")[2]
+        self.cookie = f"{COOKIE}_{port}" if port.isdigit() else COOKIE
 
     def _same(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.token.encode())
@@ -86,14 +89,14 @@ class Guard:
             cookie.load(headers.get("cookie", ""))
         except Exception:  # a malformed cookie header is no credential
             cookie = SimpleCookie()
-        has_cookie = COOKIE in cookie and self._same(cookie[COOKIE].value)
+        has_cookie = self.cookie in cookie and self._same(cookie[self.cookie].value)
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         method = scope["method"]
         if method in _SAFE_METHODS and self._same(query.get("token")):
             # The secret from the printed URL: keep it in a cookie, out of the address bar.
             rest = {k: v for k, v in query.items() if k != "token"}
             where = scope["path"] + (f"?{urlencode(rest)}" if rest else "")
-            await _redirect(send, where, self.token)
+            await _redirect(send, where, self.cookie, self.token)
             return
         if not has_cookie:
             await _deny(send, "open the address cardscan app printed (it carries the key)")
@@ -126,8 +129,8 @@ async def _deny(send: Send, why: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _redirect(send: Send, where: str, token: str) -> None:
-    cookie = f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
+async def _redirect(send: Send, where: str, name: str, token: str) -> None:
+    cookie = f"{name}={token}; HttpOnly; SameSite=Strict; Path=/"
     await send(
         {
             "type": "http.response.start",

