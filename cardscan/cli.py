@@ -367,6 +367,13 @@ def _progress(
         _terminal().flush_photos()  # what the photos logged, once per kind, after the bar
 
 
+def _regular_file(path: Path) -> Path:
+    """A file to import; a FIFO or a device is refused (reading one may never end)."""
+    if not path.is_file():
+        raise click.BadParameter(f"{path} is not a regular file (a FIFO or a device?)")
+    return path
+
+
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--db PATH`` (or ``CARDSCAN_DB``): which contact store a command uses."""
     return click.option(
@@ -672,7 +679,11 @@ def scan(
 
 
 @cli.command("import", context_settings=CONTEXT_SETTINGS)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=lambda _ctx, _param, value: _regular_file(value),
+)
 @click.option(
     "--map",
     "mapping",
@@ -1059,6 +1070,9 @@ def _contact_card(store: Store, contact_id: int) -> str:
     row("tags", ", ".join(c.tags))
     for e in store.met_at(c.id):
         row("met at", e.name + (f" ({e.date})" if e.date else ""))
+    checked = store.checked([c.id]).get(c.id)
+    if checked:
+        row("checked", f"by {checked[0]} on {local_time(checked[1], '%Y-%m-%d %H:%M')}")
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
@@ -1493,7 +1507,11 @@ def event_list(db: Path | None) -> None:
 
 @event.command("roster", context_settings=CONTEXT_SETTINGS)
 @click.argument("event_ref", metavar="EVENT")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=lambda _ctx, _param, value: _regular_file(value),
+)
 @click.option(
     "--region",
     envvar="CARDSCAN_REGION",
