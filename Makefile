@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   scan samples/, plan the follow-up, export, report (creates .venv)"
 	@echo "make test   lint, type-check and run the whole test suite (creates .venv)"
-	@echo "make bench  accuracy and speed table on samples/ (and ../shared/cards if present)"
+	@echo "make bench  accuracy, flags, targets and speed on samples/ and ../shared/cards, cards2 if present"
 
 # Reinstall when the dependencies change; the stamp keeps repeat runs instant.
 $(STAMP): pyproject.toml
@@ -47,8 +47,7 @@ test: lint typecheck
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py samples --jobs 1,2
-	@if [ -d ../shared/cards ]; then $(BIN)/python scripts/bench.py ../shared/cards --jobs 1,2; fi
+	$(BIN)/python scripts/bench.py samples $(wildcard ../shared/cards ../shared/cards2) --jobs 1,2
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_samples.py --out samples --count 24 --seed 78

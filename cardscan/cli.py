@@ -367,6 +367,13 @@ def _progress(
         _terminal().flush_photos()  # what the photos logged, once per kind, after the bar
 
 
+def _regular_file(path: Path) -> Path:
+    """A file to import; a FIFO or a device is refused (reading one may never end)."""
+    if not path.is_file():
+        raise click.BadParameter(f"{path} is not a regular file (a FIFO or a device?)")
+    return path
+
+
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--db PATH`` (or ``CARDSCAN_DB``): which contact store a command uses."""
     return click.option(
@@ -638,7 +645,7 @@ def scan(
             if outcome.merge_id is not None and not quiet:
                 stored = store.contact(outcome.contact_id, full=False)
                 click.echo(
-                    f"merged into known contact {stored.label} "
+                    f"merged into known contact {clean_text(stored.label)} "
                     f"(undo: cardscan undo {outcome.merge_id})",
                     err=True,
                 )
@@ -672,7 +679,11 @@ def scan(
 
 
 @cli.command("import", context_settings=CONTEXT_SETTINGS)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=lambda _ctx, _param, value: _regular_file(value),
+)
 @click.option(
     "--map",
     "mapping",
@@ -690,10 +701,11 @@ def scan(
 def import_(file: Path, mapping: str | None, region: str | None, db: Path | None) -> None:
     """Load contacts you already have, merging them with the ones in the store.
 
-    FILE is a CSV export from HubSpot, Salesforce, Google Contacts or Outlook (recognised
-    by its column headers; --map for any other CSV) or a vCard file (3.0 or 4.0). Each
-    contact is matched against the store: the same person is merged (no value lost),
-    an uncertain pair waits for `cardscan review`. Rows that cannot be read are listed
+    FILE is a CSV export from HubSpot, Salesforce, Google Contacts, Outlook, Zoho or
+    Pipedrive, or one `cardscan export` wrote (recognised by its column headers; --map for
+    any other CSV), or a vCard file (3.0 or 4.0). Each contact is matched against the
+    store: the same person is merged (no value lost; each merge is printed with its undo
+    id), an uncertain pair waits for `cardscan review`. Rows that cannot be read are listed
     by line number; the rest are imported.
 
     \b
@@ -727,7 +739,7 @@ def _say_merges(store: Store, outcomes: Sequence[Outcome]) -> None:
     labels = {c.id: c.label for c in store.contacts({o.contact_id for o in merged})}
     for o in merged:
         click.echo(
-            f"merged into known contact {labels.get(o.contact_id, o.contact_id)} "
+            f"merged into known contact {clean_text(str(labels.get(o.contact_id, '?')))} "
             f"(undo: cardscan undo {o.merge_id})",
             err=True,
         )
@@ -832,7 +844,7 @@ def undo(change_id: int, db: Path | None) -> None:
     """
     store = _open_store(db)
     entry = store.undo(change_id)
-    click.echo(f"undone {entry.action} {entry.id}: {entry.summary}")
+    click.echo(clean_text(f"undone {entry.action} {entry.id}: {entry.summary}"))
 
 
 def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
@@ -1042,6 +1054,8 @@ def _contact_card(store: Store, contact_id: int) -> str:
         if text:
             lines.append(f"  {label:<10}{text}")
 
+    if c.given_name or c.family_name:
+        row("name", f"given {c.given_name or '-'}, family {c.family_name or '-'}")
     row("title", c.title)
     row("company", c.company)
     row("address", c.address)
@@ -1059,6 +1073,9 @@ def _contact_card(store: Store, contact_id: int) -> str:
     row("tags", ", ".join(c.tags))
     for e in store.met_at(c.id):
         row("met at", e.name + (f" ({e.date})" if e.date else ""))
+    checked = store.checked([c.id]).get(c.id)
+    if checked:
+        row("checked", f"by {checked[0]} on {local_time(checked[1], '%Y-%m-%d %H:%M')}")
     for entry in store.audit_entries(c.id):
         if not entry.undone:
             row("change", f"{entry.id}: {entry.summary} (undo: cardscan undo {entry.id})")
@@ -1379,7 +1396,7 @@ def _finish_tasks(ids: Sequence[int], on: str | None, db: Path | None, *, skip: 
         nxt = complete_task(store, task_id, day, skip=skip)
         done = store.task(task_id)
         who = store.contact(store.live_id(done.contact_id)).label
-        click.echo(f"{done.status} {task_id}: {done.kind} — {who}")
+        click.echo(clean_text(f"{done.status} {task_id}: {done.kind} — {who}"))
         if nxt is not None:
             click.echo(f"  next: {nxt.kind} due {nxt.due} (task {nxt.id})")
 
@@ -1421,7 +1438,7 @@ def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: Path | None) -
         click.echo(f"removed {n} tag(s) from contact {live}")
     else:
         store.add_tags(live, tags)
-    click.echo(f"contact {live}: {', '.join(store.contact(live).tags) or 'no tags'}")
+    click.echo(clean_text(f"contact {live}: {', '.join(store.contact(live).tags) or 'no tags'}"))
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -1468,7 +1485,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
                 f"{when!r} is not a date like 2026-05-14", param_hint="--date"
             ) from e
     created = create_event(_open_store(db, create=True), name, when, place)
-    click.echo(f"created event {created.id}: {created.name}")
+    click.echo(clean_text(f"created event {created.id}: {created.name}"))
 
 
 @event.command("list", context_settings=CONTEXT_SETTINGS)
@@ -1493,7 +1510,11 @@ def event_list(db: Path | None) -> None:
 
 @event.command("roster", context_settings=CONTEXT_SETTINGS)
 @click.argument("event_ref", metavar="EVENT")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=lambda _ctx, _param, value: _regular_file(value),
+)
 @click.option(
     "--region",
     envvar="CARDSCAN_REGION",
@@ -1519,7 +1540,7 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
     _say_rows(file, done.errors, "not imported: ")
     _say_rows(file, done.skipped, "skipped: ")
     if done.ticket_tags:
-        click.echo(f"ticket types kept as tags: {', '.join(done.ticket_tags)}")
+        click.echo(clean_text(f"ticket types kept as tags: {', '.join(done.ticket_tags)}"))
     click.echo(
         f"{found.name}: {done.registered} registered"
         + (f", {done.already} already on the roster" if done.already else "")
@@ -1541,7 +1562,7 @@ def event_stats_command(event_ref: str, db: Path | None) -> None:
     found = store.event(event_ref)
     s = event_stats(store, found)
     where = ", ".join(x for x in (found.date, found.place) if x)
-    click.echo(found.name + (f" ({where})" if where else ""))
+    click.echo(clean_text(found.name + (f" ({where})" if where else "")))
     for label, value in (
         ("registered", s.registered),
         ("arrived", s.arrived),

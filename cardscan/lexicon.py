@@ -355,7 +355,13 @@ COMPANY_WORDS: frozenset[str] = _strip_accents(
         "grupo soluciones tecnologías consultores servicios sistemas asesores agencia "
         "empresa compañía construcciones inversiones "
         "gruppo soluzioni servizi sistemi studio "
-        "groep diensten adviesbureau bouw vastgoed"
+        "groep diensten adviesbureau bouw vastgoed "
+        # Institutions: universities, schools, public bodies, associations.
+        "college school academy ministry council association society federation chamber "
+        "engineers universidad universidade université universität università universita "
+        "universiteit hochschule escuela école scuola instituto institut istituto academia "
+        "akademie hôpital hospital ospedale krankenhaus ministerio ministère ministerium "
+        "asociación association associazione verband verein fundación fondation stiftung"
     )
 )
 

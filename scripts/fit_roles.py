@@ -148,7 +148,11 @@ def rows_of(caches: Sequence[Path], settings: Settings) -> list[Row]:
     return out
 
 
-def fit(rows: Sequence[Row], c: float = 1.0) -> roles.RoleModel:
+#: Inverse L2 regularisation strength of the fit (chosen by the leave-one-source-out table).
+C = 1.0
+
+
+def fit(rows: Sequence[Row], c: float = C) -> roles.RoleModel:
     """A multinomial logistic model fitted on the labelled rows."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
@@ -199,7 +203,7 @@ def score_with(model: roles.RoleModel, photos: Sequence[Any], settings: Settings
     return bench.score(calibrate.truths_of(photos), records)
 
 
-def crosscheck(caches: Sequence[Path], settings: Settings) -> str:
+def crosscheck(caches: Sequence[Path], settings: Settings, c: float = 1.0) -> str:
     """The leave-one-source-out table (markdown)."""
     rows = rows_of(caches, settings)
     photos_by_source: dict[str, list[Any]] = {}
@@ -210,7 +214,7 @@ def crosscheck(caches: Sequence[Path], settings: Settings) -> str:
     out = [head, "|---|---|---|---|---|---|---|"]
     for source, photos in photos_by_source.items():
         train = [r for r in rows if r.source != source]
-        model = fit(train)
+        model = fit(train, c)
         scores = score_with(model, photos, settings)
         three = sum(
             all(card.right(f) for f in ("name", "title", "company")) for card in scores.cards
@@ -228,19 +232,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     f = sub.add_parser("fit", help="fit on every cache and write the model")
     f.add_argument("caches", nargs="+", type=Path, metavar="CACHE.jsonl")
     f.add_argument("--out", type=Path, default=roles.MODEL_FILE)
+    f.add_argument("--c", type=float, default=C, help="inverse L2 strength (scikit-learn's C)")
     x = sub.add_parser("crosscheck", help="leave one source out, fit, score it")
     x.add_argument("caches", nargs="+", type=Path, metavar="CACHE.jsonl")
+    x.add_argument("--c", type=float, default=C, help="inverse L2 strength (scikit-learn's C)")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.command == "fit":
         rows = rows_of(args.caches, settings)
-        model = fit(rows)
+        model = fit(rows, args.c)
         data = model_dict(model, rows, args.caches)
         args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         kept = sum(r.label is not None for r in rows)
         print(f"fitted on {kept} lines ({len(rows) - kept} left out); wrote {args.out}")
         return 0
-    print(crosscheck(args.caches, settings))
+    print(crosscheck(args.caches, settings, args.c))
     return 0
 
 

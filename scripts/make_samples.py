@@ -1479,10 +1479,11 @@ def photograph_pale_table(
     gap = 0.15 * cw
     for i, card in enumerate(cards):
         r, c = divmod(i, cols)
-        k = cw / max(card.shape[:2])
+        row_h = cw / 1.6
+        # Each card fits its cell (a portrait card stands in it smaller), so none overlap.
+        k = min(cw / card.shape[1], row_h / card.shape[0])
         img = np.asarray(cv2.resize(card, None, fx=k, fy=k, interpolation=cv2.INTER_AREA))
         ih, iw = img.shape[:2]
-        row_h = cw / 1.6
         x0 = (fw - (cols * cw + (cols - 1) * gap)) / 2 + c * (cw + gap) + (cw - iw) / 2
         y0 = (fh - (rows * row_h + (rows - 1) * gap)) / 2 + r * (row_h + gap) + (row_h - ih) / 2
         centre = np.array([x0 + iw / 2, y0 + ih / 2])

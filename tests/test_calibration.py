@@ -258,18 +258,19 @@ def test_recalibrate_flags_a_value_with_a_garbled_word() -> None:
     assert out.name.value == "Ana Lima" and out.name.raw == "Ana Lima"
 
 
-def test_a_card_read_as_the_whole_photo_is_less_sure() -> None:
+def test_a_card_read_as_the_whole_photo_is_less_sure(monkeypatch: pytest.MonkeyPatch) -> None:
     from cardscan.config import Settings
     from cardscan.reading import pipeline
 
+    doubtful = calibration.Recalibration(weights={"whole_photo": -3.0})
+    monkeypatch.setattr(calibration, "RECALIBRATION", doubtful)
     ocr = card(("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com", "Tel +44 20 7946 0958")
     found = pipeline.card_result("x", 0, ocr, [], Settings(), 0.0)
     whole = pipeline.card_result(
         "x", 0, ocr, [], Settings(), 0.0, evidence=calibration.Evidence(found=False)
     )
     assert found.contact.name is not None and whole.contact.name is not None
-    if calibration.RECALIBRATION.weights.get("whole_photo", 0.0) < 0:
-        assert whole.contact.name.confidence < found.contact.name.confidence
+    assert whole.contact.name.confidence < found.contact.name.confidence
     assert whole.contact.name.value == found.contact.name.value
 
 
@@ -340,3 +341,25 @@ def test_the_threshold_sweep_counts_held_out_values() -> None:
     table = calibrate.render_sweep([calibrate.HeldOut("s", before, after)], (0.5, 0.6))
     assert "| 0.5 | 1/1 (100%) → 1/1 (100%) | 1/2 (50%) → 1/2 (50%) |" in table
     assert "| 0.6 | 1/1 (100%) → 0/1 (0%) | 1/2 (50%) → 1/2 (50%) |" in table
+
+
+def test_the_second_reading_keeps_what_rapidocr_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    from conftest import TesseractInfo
+    from test_engines import _card, _with_fakes
+
+    from cardscan.config import Settings
+    from cardscan.reading import read
+
+    info = TesseractInfo("/nonexistent/tesseract", "5.5.0", "setting", None, ("eng",))
+    card_image, words = _card([("Jane Doe", 40), ("jane@doe.example", 140)])
+    answers = [("Jane Doe", 0.99), ("jane@dne.example", 0.5)]  # a doubtful second line
+    _with_fakes(monkeypatch, card_image, words, answers)
+    result = read.read_card(np.dstack([card_image] * 3), info, Settings(lang="eng"))
+    assert result.text.splitlines() == ["Jane Doe", "jane@doe.example"]  # Tesseract's kept
+    assert result.second == "Jane Doe\njane@dne.example"  # but the disagreement is known
+    evidence = calibration.Evidence(second=result.second)
+    email = calibration.evidence_features(
+        "emails", "jane@doe.example", "jane@doe.example", result, evidence
+    )
+    assert email["second_differs"] == 1.0

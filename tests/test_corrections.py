@@ -173,6 +173,7 @@ def test_edit_command_fixes_accepts_and_undo_reverts(tmp_path: Path) -> None:
     )
     assert fixed.exit_code == 0, fixed.output
     assert "ada@quillworks.com" in fixed.output and "user" in fixed.output
+    assert "checked   by " in fixed.output
     audit_id = fixed.output.split("cardscan undo ")[1].split(")")[0]
     bad = runner.invoke(cli, ["edit", str(cid), "--add-email", "x@y", "--db", str(db)])
     assert bad.exit_code == 2 and "x@y" in bad.output and "Traceback" not in bad.output

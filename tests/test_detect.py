@@ -155,13 +155,13 @@ def test_single_card_photos_still_give_one_card(path: Path) -> None:
     found = imaging.find_cards(photo)
     assert len(found) == 1
     # The card found is the one the single-card choice makes (no tabletop path taken).
-    scene = imaging._Scene.of(_small(photo))
-    best = imaging._best_single(scene, scene.outlines(scene.masks, first=True))
+    scene = imaging.find._Scene.of(_small(photo))
+    best = imaging.find._best_single(scene, scene.outlines(scene.masks, first=True))
     assert (best is None) == (found[0].quad is None)
 
 
 def _small(photo: np.ndarray) -> np.ndarray:
-    factor = -(-max(photo.shape[:2]) // imaging._DETECT_SIDE)
+    factor = -(-max(photo.shape[:2]) // imaging.find._DETECT_SIDE)
     if factor == 1:
         return photo
     return np.asarray(
@@ -178,21 +178,21 @@ def test_a_card_filling_the_photo_is_not_split() -> None:
 
 def test_outlines_that_overlap_are_one_card() -> None:
     quad = np.array([[10, 10], [110, 10], [110, 70], [10, 70]], np.float64)
-    assert imaging._overlap(quad, quad + 5) > 0.8
-    assert imaging._overlap(quad, quad + 200) == 0.0
+    assert imaging.geometry._overlap(quad, quad + 5) > 0.8
+    assert imaging.geometry._overlap(quad, quad + 200) == 0.0
 
 
 def test_a_group_of_cards_is_not_a_card() -> None:
-    def outline(x: float, y: float, w: float, h: float) -> imaging._Outline:
+    def outline(x: float, y: float, w: float, h: float) -> imaging.find._Outline:
         quad = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
-        return imaging._Outline(quad, 1.0, w * h / 1e6, 1.0, False)
+        return imaging.find._Outline(quad, 1.0, w * h / 1e6, 1.0, False)
 
     group = outline(0, 0, 360, 100)
     left, right = outline(0, 0, 170, 100), outline(190, 0, 170, 100)
     logo = outline(20, 20, 40, 30)
-    assert imaging._is_group(group, [group, left, right])
-    assert not imaging._is_group(group, [group, left])
-    assert not imaging._is_group(left, [left, logo])
+    assert imaging.find._is_group(group, [group, left, right])
+    assert not imaging.find._is_group(group, [group, left])
+    assert not imaging.find._is_group(left, [left, logo])
 
 
 # --------------------------------------------------------------- white cards on pale tables

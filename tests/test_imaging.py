@@ -184,9 +184,9 @@ def test_band_left_out_by_segmentation_is_grown_back():
         np.array([[[0, 170], [1050, 170], [1050, 600], [0, 600]]], np.float32), m
     )[0].astype(np.float64)
     lab = cv2.cvtColor(cv2.GaussianBlur(photo, (5, 5), 0), cv2.COLOR_BGR2LAB)
-    _, not_table = imaging._masks(lab, imaging._edge_map(lab))
+    _, not_table = imaging.find._masks(lab, imaging.find._edge_map(lab))
 
-    grown = imaging._grow_to_card(lab.astype(np.float32), not_table, body, 1.0)
+    grown = imaging.find._grow_to_card(lab.astype(np.float32), not_table, body, 1.0)
 
     assert grown is not None
     quad, score = grown
@@ -606,10 +606,10 @@ def test_load_image_very_large_photo_is_read_smaller_without_a_raw_warning(
     path = tmp_path / "huge.jpg"
     write_jpeg(path, np.full((800, 1200, 3), 180, np.uint8))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 600_000)
-    monkeypatch.setattr(imaging, "_READ_MAX_PIXELS", 300_000)
+    monkeypatch.setattr(imaging.load, "_READ_MAX_PIXELS", 300_000)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        with caplog.at_level(logging.INFO, logger=imaging.__name__):
+        with caplog.at_level(logging.INFO, logger=imaging.load.__name__):
             img = imaging.load_image(path, max_pixels=2_000_000)
     assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
     assert img.shape[0] * img.shape[1] <= 300_000

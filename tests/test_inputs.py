@@ -212,3 +212,14 @@ def test_scan_on_a_full_disk_says_so_and_keeps_the_journal(
     assert result.exit_code == 1, result.output
     assert f"cannot write {out / run.JOURNAL_NAME}: disk full" in result.output
     assert (out / run.JOURNAL_NAME).read_text().count("\n") == 1  # the first photo is kept
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_import_and_roster_refuse_a_fifo_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "people.csv"
+    os.mkfifo(fifo)
+    db = str(tmp_path / "c.db")
+    for command in (["import", str(fifo)], ["event", "roster", "Gala", str(fifo)]):
+        done = _cardscan(*command, "--db", db)  # before: waited forever for a writer
+        assert done.returncode == 2, done.stderr
+        assert f"{fifo} is not a regular file" in done.stderr

@@ -1205,3 +1205,52 @@ def test_unsure_logo_strokes_before_a_company_are_dropped() -> None:
         )
     )
     assert contact.company is not None and contact.company.value.startswith("Tannengr")
+
+
+def test_domain_takes_the_companys_spelling_across_a_thin_glyph_slip() -> None:
+    contact = parse_card(
+        card(
+            ("Tran Minh", 50),
+            "Senior Adviser",
+            ("Coral Freight Vietnam Co.,Ltd.", 35),
+            "minh@coraifreight.com",
+            "www.coraifreight.com",
+        )
+    )
+    assert [f.value for f in contact.emails] == ["minh@coralfreight.com"]
+    assert [f.value for f in contact.websites] == ["www.coralfreight.com"]
+
+
+def test_name_and_email_that_nearly_agree_are_both_flagged() -> None:
+    contact = parse_card(card(("Kenji Morlta", 50), "Sales Manager", "kenji.morita@example.jp"))
+    assert contact.name is not None and contact.emails
+    # "Morlta" is one slip from "morita" and gets respelled; no dispute then.
+    contact = parse_card(card(("Kenji Watanabe", 50), "Sales Manager", "kenji.watamaba@example.jp"))
+    assert contact.name is not None and contact.name.confidence < 0.6
+    assert contact.emails[0].confidence < 0.6
+    assert any("differently" in issue for issue in contact.issues)
+    # An initial and the family name, or a transliterated umlaut, are agreement.
+    fine = parse_card(card(("Jana Blücher", 50), "Designer", "jbluecher@example.de"))
+    assert fine.name is not None and fine.name.confidence >= 0.6
+
+
+def test_website_and_email_lost_dots_are_restored() -> None:
+    contact = parse_card(
+        card(("Lena Hart", 50), "Manager", "lena.hart@kelpieai", "wwwkelpie.ai", "lena@kelpie.ai")
+    )
+    assert "lena.hart@kelpie.ai" in [f.value for f in contact.emails]
+    assert [f.value for f in contact.websites] == ["www.kelpie.ai"]
+
+
+def test_handle_printed_after_the_name_is_neither_email_nor_name() -> None:
+    contact = parse_card(
+        card(("Jason K. Reed @jasonreed", 50), "Sales Director", "Email: jason@example.com")
+    )
+    assert contact.name is not None and contact.name.value == "Jason K. Reed"
+    assert [f.value for f in contact.emails] == ["jason@example.com"]
+
+
+def test_name_left_on_a_contact_line_is_still_a_candidate() -> None:
+    contact = parse_card(card(("Jane Marlow   jane@marlow.co.uk", 40), "Art Director"))
+    assert contact.name is not None and contact.name.value == "Jane Marlow"
+    assert [f.value for f in contact.emails] == ["jane@marlow.co.uk"]

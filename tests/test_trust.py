@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -264,6 +265,13 @@ def test_a_vietnamese_name_is_family_name_first(tmp_path: Path) -> None:
         done = import_contacts(ing, row)
         c = store.contact(done.outcomes[0].contact_id)
         assert (c.given_name, c.family_name) == ("Khoa", "Dang")
+        # A Western name with a Vietnamese number stays as printed.
+        other = _guessed("Mai Anderson", "Mai", "Anderson", phone="+842439512161")
+        c = store.contact(ing.add(other, "card").contact_id)
+        assert (c.given_name, c.family_name) == ("Mai", "Anderson")
+        short = _guessed("Nguyen Thi Lan", "Nguyen", "Lan", phone="+842439512162")
+        c = store.contact(ing.add(short, "card").contact_id)
+        assert (c.given_name, c.family_name) == ("Lan", "Nguyen")
 
 
 @pytest.mark.parametrize("fmt", ["google", "vcard"])
@@ -289,6 +297,10 @@ def test_a_crm_or_vcard_split_repairs_a_guessed_one(tmp_path: Path, fmt: str) ->
         assert done.outcomes[0].contact_id == first.contact_id
         c = store.contact(first.contact_id)
         assert (c.given_name, c.family_name) == ("Rina", "Aoki")
+        shown = CliRunner().invoke(
+            cli, ["contacts", str(first.contact_id), "--db", str(tmp_path / "c.db")]
+        )
+        assert "given Rina, family Aoki" in shown.output
         # A later card with the guess swapped again does not undo the explicit split.
         ing.add(_guessed("Aoki Rina", "Aoki", "Rina", email), "card 2")
         c = store.contact(first.contact_id)
@@ -508,3 +520,62 @@ def test_an_eventbrite_ticket_type_is_a_named_tag_and_said(
     with open_store(db) as store:
         tags = {c.label: c.tags for c in store.contacts(full=True)}
     assert tags == {"Tova Reyes": ("ticket:VIP",), "Uri Brandt": ("ticket:General Admission",)}
+
+
+def test_a_raw_name_in_the_store_reaches_no_plan_file_or_terminal(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from cardscan.models import CardResult
+
+    db = tmp_path / "c.db"
+    with open_store(db) as store:
+        raw = Contact(
+            name=Field(f"Vik{ESC}]52;c;ZXZpbA=={ESC}\\ Oyelaran\u202e", 0.9),
+            emails=(Field("vik@oyelaran.example", 0.9),),
+        )
+        Ingester(store).add_photo([CardResult("v.jpg", contact=raw)], "f" * 64, tags=["hot"])
+    plan = tmp_path / "plan"
+    result = invoke(runner, db, "followup", "--out", str(plan))
+    assert result.exit_code == 0, result.output
+    texts = [result.output, invoke(runner, db, "task", "list").output]
+    texts += [invoke(runner, db, "task", "done", "1").output]
+    texts += [(plan / n).read_text(encoding="utf-8") for n in ("followup.md", "tasks.csv")]
+    texts += [(plan / "followup.ics").read_bytes().decode("utf-8")]
+    for text in texts:
+        assert not FORBIDDEN.search(text.replace("\r\n", "\n")), repr(text)
+    assert "Vik Oyelaran" in texts[3]
+
+
+def test_importbench_reports_each_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import load_script
+
+    assert load_script("importbench").main(["--rows", "30", "60"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["30", "60"]
+
+
+def test_an_ocr_variant_of_the_address_is_not_a_move(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c.db") as store:
+        ing = Ingester(store)
+        email = "wen.adeyo@brightfield.example"
+        first = ing.add(
+            dataclasses.replace(
+                _person("Wen Adeyo", "Brightfield", None, email),
+                address=Field("12 Pier Road, Harbour City", 0.9),
+            ),
+            "card a.jpg",
+            seen_at="2026-01-05T10:00:00+00:00",
+        )
+        ing.add(
+            dataclasses.replace(
+                _person("Wen Adeyo", "Brightfield", None, email),
+                address=Field("12 Pier Raad, Harbour Clty", 0.9),
+            ),
+            "card b.jpg",
+            seen_at="2026-01-06T10:00:00+00:00",
+        )
+        c = store.contact(first.contact_id)
+        assert c.history == () and c.address == "12 Pier Road, Harbour City"
+        assert [x.other for x in c.conflicts if x.field == "address"] == [
+            "12 Pier Raad, Harbour Clty"
+        ]

@@ -275,3 +275,45 @@ def test_check_someone_in_at_the_desk(browser, mixer) -> None:
             watch.check(page)
         arrived = store.attendance(ev.id, cy)
         assert arrived is not None and arrived.arrived_at is not None
+
+
+def test_desk_camera_photographs_a_card_and_checks_its_person_in(mixer) -> None:
+    from webserver import running
+
+    if CHROMIUM is None:
+        pytest.skip("no Chromium: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    db, _tmp = mixer
+    photos: list[bytes] = []
+
+    def reader(path: Path, settings: Settings) -> list[CardResult]:
+        photos.append(path.read_bytes())
+        return [read_fake(path.with_name("bo.jpg"))]
+
+    with open_store(db) as store, sync_api.sync_playwright() as p:
+        ev = store.event("Harbour mixer")
+        (bo,) = store.search("Bo Lind")
+        store.register(ev.id, bo, "roster:csv r.csv")
+        # A camera the browser makes up (a test pattern), allowed without asking.
+        fake = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + fake)
+        try:
+            with running(AppState(store, "k" * 43, Settings(), ev, reader=reader)) as app:
+                page = browser.new_page()
+                watch = Watch(page, f"http://{app.host}/")
+                page.goto(app.url.replace("/?", "/desk?"))
+                page.locator("#search").press("Escape")
+                page.keyboard.press("v")
+                # (Polled from here: wait_for_function evaluates text, which the CSP forbids.)
+                for _ in range(100):
+                    if page.evaluate("document.getElementById('video').videoWidth") > 0:
+                        break
+                    page.wait_for_timeout(100)
+                page.keyboard.press(" ")
+                page.locator("#arrivals li", has_text="Bo Lind checked in").wait_for()
+                watch.check(page)
+        finally:
+            browser.close()
+        assert photos and photos[0][:2] == b"\xff\xd8"  # a JPEG from the camera
+        arrived = store.attendance(ev.id, bo)
+        assert arrived is not None and arrived.arrived_at is not None

@@ -211,6 +211,11 @@ def _known_names() -> frozenset[str]:
     return frozenset(nick) | frozenset(canon)
 
 
+def known_given_names() -> frozenset[str]:
+    """Every given name (folded) the nickname table knows: mostly English ones."""
+    return _known_names()
+
+
 @lru_cache(maxsize=1 << 16)
 def company_key(company: str) -> str:
     """A company name folded, with legal forms (GmbH, Inc., S.L., Co., Ltd …) and "the" removed."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from cardscan.book.match import fold, registered_domain
+from cardscan.book.match import fold, known_given_names, registered_domain
 from cardscan.models import Contact
 from cardscan.reading import validate
 
@@ -109,13 +109,31 @@ def _regions(contact: Contact) -> set[str]:
     return found
 
 
+#: The longest word of a name in each country's romanisation: a Vietnamese syllable has
+#: seven letters at most ("nghieng"); Chinese and Korean given names may be written as one
+#: word of two syllables ("Xiaoming", "Minjun").
+_LONGEST = {"VN": 7, "CN": 9, "KR": 9}
+
+
 def _family_first_by_country(words: list[str], regions: set[str]) -> bool:
-    """Whether the country says the first printed word is the family name."""
+    """Whether the country says the first printed word is the family name.
+
+    The first word must be one of the country's common family names, the last not, every
+    word must be as short as that country's names are, and the last must not be a longer
+    given name the nickname table knows ("Mai Anderson", "Lee Jackson" stay as printed).
+    """
     if len(words) < 2:
         return False
-    first, last = _letters(words[0]), _letters(words[-1])
+    letters = [_letters(w) for w in words]
+    first, last = letters[0], letters[-1]
+    # Short syllables ("Lan", "Hoa") are given names in both tables: only a longer one
+    # the English table knows marks a Western name.
+    if len(last) >= 5 and last in known_given_names():
+        return False
     return any(
-        first in FAMILY_FIRST[r] and last not in FAMILY_FIRST[r]
+        first in FAMILY_FIRST[r]
+        and last not in FAMILY_FIRST[r]
+        and max(map(len, letters)) <= _LONGEST[r]
         for r in regions
         if r in FAMILY_FIRST
     )

@@ -1138,8 +1138,8 @@ class Store:
 
         ``keys_of`` computes the merged contact's blocking keys, ``same_company`` says
         whether two company names are one employer ("Acme" and "Acme Inc."), and
-        ``same_title`` whether two titles are one (an OCR slip); the matcher owns all
-        three. Without them, values must be equal but for case and punctuation.
+        ``same_title`` whether two titles (or addresses) are one but for an OCR slip; the
+        matcher owns all three. Without them, values must be equal but for case and punctuation.
         ``review_id`` is the review this merge decides; it is closed as part of the merge,
         so undoing the merge reopens it. ``explicit_split``: ``other``'s given and family
         name were given apart by a person or a CRM, and replace ``keep``'s (a machine's
@@ -1230,7 +1230,9 @@ class Store:
                 updates["title"] = a.title or b.title
         address = a.address or b.address
         past_address = None
-        if a.address and b.address and not same(a.address, b.address):
+        # An address within an OCR slip of the other is another spelling (a conflict),
+        # not a move.
+        if a.address and b.address and not same_title(a.address, b.address):
             address, past_address = newer.address, older.address
         if past_job or past_address:
             title, company = past_job or (None, None)
@@ -1245,6 +1247,8 @@ class Store:
             spellings.append(("company", a.company, b.company))
         if updates.get("title") == a.title:
             spellings.append(("title", a.title, b.title))
+        if address == a.address:
+            spellings.append(("address", a.address, b.address))
         for name, mine, theirs in spellings:
             if mine and theirs and not same(mine, theirs):
                 self._q(

@@ -40,6 +40,7 @@ from cardscan.errors import ConfigError, StoreError
 from cardscan.models import CardResult, Phone
 from cardscan.outputs.export import phone_text, safe_cell, safe_phone_cell
 from cardscan.outputs.intros import may_contact, suggest_introductions
+from cardscan.text import clean_text
 
 #: The steps of the cadence, in the order a relationship takes them.
 STEPS = ("thank-you", "meet", "check-in", "touch")
@@ -549,7 +550,8 @@ def _reach(e: Entry) -> str:
     if emails:
         return emails[0].display
     mobile = [p for p in phones if p.type == "mobile"]
-    return (mobile or list(phones))[0].display if phones else ""
+    # Written as every export writes a phone (phone_text).
+    return phone_text((mobile or list(phones))[0]) if phones else ""
 
 
 def _when(on: str, sent: date) -> str:
@@ -700,8 +702,12 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
 
 
 def _escape(text: str) -> str:
-    """Keep OCR text from being read as Markdown (links, emphasis, headings)."""
-    out = text
+    """Keep OCR text from being read as Markdown (links, emphasis, headings).
+
+    Escape sequences, control characters and bidi overrides are taken out first: the
+    checklist is read in a terminal too.
+    """
+    out = clean_text(text, multiline=True)
     for ch in "\\`*_[]<>#|":
         out = out.replace(ch, "\\" + ch)
     return out
@@ -816,20 +822,20 @@ def tasks_ics(plan: Plan, *, store_id: str = "cardscan") -> bytes:
         todo = icalendar.Todo()
         todo.add("uid", f"cardscan-task-{t.id}@{store_id}")
         todo.add("dtstamp", stamp)
-        todo.add("summary", t.title)
+        todo.add("summary", clean_text(t.title))
         # Floating local times: "due by the end of the working day, wherever you are".
         todo.add("due", datetime.combine(t.due, time(17, 0)))
         todo.add("priority", ICAL_PRIORITY.get(t.priority, 0))
         todo.add("status", "COMPLETED" if completed else "NEEDS-ACTION")
         reach = f"Reach: {t.reach}\n" if t.reach else ""
-        todo.add("description", f"{reach}Why: {t.why}\n\n{t.draft}")
+        todo.add("description", clean_text(f"{reach}Why: {t.why}\n\n{t.draft}", multiline=True))
         todo.add("categories", ["cardscan", t.kind])
         if t.event:
             todo.add("location", t.event)
         if not completed:
             alarm = icalendar.Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", t.title)
+            alarm.add("description", clean_text(t.title))
             # Relative to DUE (17:00): the morning of the day the task is due.
             alarm.add("trigger", timedelta(hours=-8), parameters={"RELATED": "END"})
             todo.add_component(alarm)

@@ -17,6 +17,7 @@ layout logic sees a re-read line exactly where the first pass put it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import logging
@@ -546,6 +547,8 @@ def second_reading(result: OcrResult, image: imaging.Image8) -> OcrResult:
     except OcrError as e:  # the first reading stands
         log.debug("second reading of %d segments failed: %s", len(segments), e)
         return result
+    # What the recognizer read, kept beside the words for the confidence's second stage.
+    second = "\n".join(text for text, _score in readings)
     replaced: dict[int, tuple[Word, ...]] = {}
     for seg, band, (text, score) in zip(segments, bands, readings, strict=False):
         tokens = [w.text for w in seg]
@@ -562,11 +565,11 @@ def second_reading(result: OcrResult, image: imaging.Image8) -> OcrResult:
         for w in seg[1:]:
             replaced[id(w)] = ()
     if not replaced:
-        return result
+        return dataclasses.replace(result, second=second)
     words_out: list[Word] = []
     for w in result.words:
         words_out.extend(replaced.get(id(w), (w,)))
-    return OcrResult(tuple(words_out), result.width, result.height, result.rotation)
+    return OcrResult(tuple(words_out), result.width, result.height, result.rotation, second)
 
 
 def _segments(line: Line) -> list[list[Word]]:

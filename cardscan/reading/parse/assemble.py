@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from cardscan.models import Contact, Field, OcrResult, Phone, mean_conf
+from cardscan import lexicon
+from cardscan.models import Contact, Field, OcrResult, Phone, Word, mean_conf
 from cardscan.reading import calibration, validate
 from cardscan.reading.parse.address import _find_address
 from cardscan.reading.parse.confidence import _READINGS, _calibrated
-from cardscan.reading.parse.lines import _Found, _segments, _tokens
+from cardscan.reading.parse.crosscheck import cross_checked
+from cardscan.reading.parse.lines import _char_spans, _fold, _Found, _Segment, _segments, _tokens
 from cardscan.reading.parse.online import _find_online
 from cardscan.reading.parse.people import _initial_from_name, _read_people
 from cardscan.reading.parse.phones import _card_region, _find_phones, _PhoneFound
@@ -63,7 +66,10 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
     block, address, address_conf = _find_address(segs, used)
     skip = set(used) | {s.index for s in block}
     email_locals = [e.value.split("@", 1)[0] for e in emails]
-    name, given, family, title, company = _read_people(segs, skip, email_locals, domains, languages)
+    leftovers = _leftovers(segs, used, {s.index for s in block})
+    name, given, family, title, company = _read_people(
+        segs, skip, email_locals, domains, languages, leftovers
+    )
     if given and family:
         emails = [_initial_from_name(e, given, family) for e in emails]
 
@@ -81,7 +87,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
         if not f.valid:
             issues.append(f"e-mail '{f.raw}' is not valid: {validate.email_error(f.value)}")
 
-    return Contact(
+    contact = Contact(
         name=name,
         given_name=given,
         family_name=family,
@@ -94,6 +100,36 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
         social=tuple(_field(f, evidence=0.9) for f in social),
         issues=tuple(issues),
     )
+    return cross_checked(contact)
+
+
+def _leftovers(
+    segs: Sequence[_Segment], used: dict[int, list[tuple[int, int]]], block: set[int]
+) -> dict[int, tuple[Word, ...]]:
+    """Words a line still holds once its contact details are taken, where they may be a name.
+
+    "Jane Doe @janedoe": the handle is a social profile, the rest is the name. Only two or
+    more words of letters (no digits, no "@") count; a label ("Email:") is no leftover.
+    """
+    out: dict[int, tuple[Word, ...]] = {}
+    for seg in segs:
+        spans = used.get(seg.index)
+        if not spans or seg.index in block:
+            continue
+        words = tuple(
+            w
+            for w, (a, b) in zip(seg.words, _char_spans(seg), strict=True)
+            if not any(a < end and start < b for start, end in spans)
+        )
+        plain = all(re.fullmatch(r"[^\W\d_][\w.'\-]*,?", w.text) for w in words)
+        if len(words) >= 2 and plain and not any(_fold(w.text) in _LABEL_WORDS for w in words):
+            out[seg.index] = words
+    return out
+
+
+_LABEL_WORDS = frozenset(
+    w.rstrip(":.") for w in (*lexicon.PHONE_LABELS, *lexicon.EMAIL_LABELS, *lexicon.WEB_LABELS)
+)
 
 
 def parse_card_readings(

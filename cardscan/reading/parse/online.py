@@ -91,8 +91,10 @@ def _email_candidates(text: str) -> list[tuple[int, int, str, bool]]:
             out.append((spans[first][0], spans[last][1], m.group(0), joined))
             continue
         # The TLD lost ("jane@example."): kept as "jane@example" for the website to complete.
+        # A word printed with "@" in front and no dot ("Jane Doe @janedoe") is a handle.
+        handle = tok.startswith("@") and "." not in tok and len(tok) > 1
         m = re.search(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]{2,}(?=\.?$)", addr)
-        if m:
+        if m and not handle:
             out.append((spans[first][0], spans[last][1], m.group(0), True))
     return out
 
@@ -552,6 +554,7 @@ def _find_online(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], 
                     _Found(p.seg, p.start, p.end, p.raw, "www." + domain, True, True, p.words)
                 )
                 break
+    emails = [_dot_before_tld(e) for e in emails]
     sites = [_completed_site(s, emails) for s in sites]
     emails = [_at_misread(e, sites) for e in emails]
     readings = [(e.value.rsplit("@", 1)[1], mean_conf(e.words)) for e in emails]
@@ -563,6 +566,28 @@ def _find_online(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], 
     return emails, sites, social
 
 
+def _dot_before_tld(email: _Found) -> _Found:
+    """An e-mail whose domain lost its last dot ("jane@exampleai" for ``jane@example.ai``).
+
+    Repaired only when exactly one known top-level domain ends the run of letters and
+    leaves a label of three letters or more before it.
+    """
+    local, _, domain = email.value.rpartition("@")
+    if email.valid or not local or "." in domain or not domain.isalnum():
+        return email
+    splits = [
+        f"{domain[:-k]}.{domain[-k:]}"
+        for k in (2, 3, 4)
+        if len(domain) - k >= 3 and domain[-k:] in _KNOWN_TLDS
+    ]
+    if len(splits) != 1:
+        return email
+    value = validate.normalize_email(f"{local}@{splits[0]}")
+    if value is None:
+        return email
+    return dataclasses.replace(email, value=value, valid=True, repaired=True)
+
+
 def _completed_site(site: _Found, emails: Sequence[_Found]) -> _Found:
     """A website whose country TLD OCR lost after a second level ("www.x.co" for x.co.jp).
 
@@ -570,6 +595,11 @@ def _completed_site(site: _Found, emails: Sequence[_Found]) -> _Found:
     so only the card's own e-mail can say it was cut short.
     """
     host, sep, path = site.value.partition("/")
+    domains = [e.value.rsplit("@", 1)[1] for e in emails if e.valid]
+    if host.startswith("www") and not host.startswith("www.") and host[3:] in domains:
+        # "wwwexample.com": the dot after "www" was lost; the e-mail spells the rest.
+        value = "www." + host[3:] + sep + path
+        return dataclasses.replace(site, value=value, valid=True, repaired=True)
     bare = host.removeprefix("www.")
     if bare.rsplit(".", 1)[-1] not in lexicon.SECOND_LEVEL:
         return site

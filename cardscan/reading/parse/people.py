@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cardscan import lexicon
-from cardscan.models import Field, mean_conf
+from cardscan.models import Field, Word, mean_conf
 from cardscan.reading import validate
 from cardscan.reading.parse import roles
 from cardscan.reading.parse.address import _address_score
@@ -64,6 +64,13 @@ def _candidates(
             if not any(t in e for t in words for e in evidence):
                 continue
         out.append(_Candidate(seg, seg.words))
+        # "Jane Doe @janedoe": a handle printed after the name is no part of it.
+        handle = next(
+            (k for k, w in enumerate(seg.words) if w.text.startswith("@") and "." not in w.text),
+            None,
+        )
+        if handle is not None and handle >= 2:
+            out.append(_Candidate(seg, seg.words[:handle]))
         # "Jane Doe, CEO" / "Sales | Acme GmbH": each side may hold its own role.
         spans = _char_spans(seg)
         text = seg.text
@@ -570,13 +577,17 @@ def _read_people(
     email_locals: Sequence[str],
     domains: Sequence[str],
     languages: frozenset[str] = frozenset(),
+    leftovers: Mapping[int, tuple[Word, ...]] | None = None,
 ) -> tuple[Field[str] | None, str | None, str | None, Field[str] | None, Field[str] | None]:
     """(name, given name, family name, title, company) from the lines outside the contact block.
 
-    ``languages`` are the card's (see :func:`_languages`), for repairing the title.
+    ``languages`` are the card's (see :func:`_languages`), for repairing the title;
+    ``leftovers`` the words of contact lines that may still be a name ("Jane Doe @jane").
     """
     labels = _domain_labels(domains)
     cands = _with_suffix_lines(_candidates(segs, skip, [*email_locals, *labels]), segs, skip)
+    by_index = {s.index: s for s in segs}
+    cands += [_Candidate(by_index[i], words) for i, words in (leftovers or {}).items()]
     max_h = max((c.height for c in cands), default=0.0)
     scores = [_score_roles(c, max_h, email_locals, labels, languages) for c in cands]
     scores = _fitted_scores(cands, scores, segs, labels)
