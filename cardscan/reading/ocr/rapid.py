@@ -104,12 +104,13 @@ def _engine() -> Any:
         from rapidocr import RapidOCR
         from rapidocr.utils.log import logger as rapid_logger
 
-        # Its logger prints every model path it loads at INFO, straight to the terminal.
-        rapid_logger.setLevel(logging.WARNING)
+        # Its logger prints every model path it loads, and "no text found" warnings, straight
+        # to the terminal; cardscan reports failures itself.
+        rapid_logger.setLevel(logging.ERROR)
         one = 1
         engine = RapidOCR(
             params={
-                "Global.log_level": "warning",
+                "Global.log_level": "error",
                 "Global.use_cls": False,
                 "Global.text_score": MIN_SCORE,
                 "EngineConfig.onnxruntime.intra_op_num_threads": one,
@@ -119,7 +120,7 @@ def _engine() -> Any:
                 "Cls.model_path": str(info.models / CLS_MODEL),
             }
         )
-        rapid_logger.setLevel(logging.WARNING)
+        rapid_logger.setLevel(logging.ERROR)
         _ENGINE[:] = [(pid, engine)]
         return engine
 
