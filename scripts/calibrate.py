@@ -285,9 +285,9 @@ def labelled_readings(photos: Sequence[RecordedPhoto], settings: Settings) -> li
 def value_tallies(photos: Sequence[RecordedPhoto], settings: Settings) -> dict[str, Tally]:
     """Per field, every parsed value's final confidence (both stages) against its being right."""
     points: dict[str, list[tuple[float, bool]]] = {f: [] for f in bench.CALIBRATED_FIELDS}
-    for truth, contact, _found, card in _parsed_cards(photos, settings, readings=False):
+    for truth, contact, found, card in _parsed_cards(photos, settings, readings=True):
         evidence = calibration.Evidence(card.found, card.ocr.second)
-        final = calibration.recalibrate(contact, card.ocr, evidence)
+        final = calibration.recalibrate(contact, card.ocr, evidence, readings=found)
         for kind, value, conf in contact_values(final):
             points[kind].append((conf, _value_right(truth, kind, value)))
     return {f: Tally(tuple(p)) for f, p in points.items()}
@@ -311,10 +311,14 @@ def value_points(photos: Sequence[RecordedPhoto], settings: Settings) -> list[Va
     ``source`` is the bench's (a truth.jsonl ``group``, else the folder's name).
     """
     out: list[ValuePoint] = []
-    for truth, contact, _found, card in _parsed_cards(photos, settings, readings=False):
+    for truth, contact, found, card in _parsed_cards(photos, settings, readings=True):
         evidence = calibration.Evidence(card.found, card.ocr.second)
+        table = calibration.hints_for(found)
         for kind, value, raw, conf in contact_raw_values(contact):
-            feats = calibration.evidence_features(kind, value, raw, card.ocr, evidence, contact)
+            hints = calibration.hints_of(table, kind, value)
+            feats = calibration.evidence_features(
+                kind, value, raw, card.ocr, evidence, contact, hints
+            )
             right = _value_right(truth, kind, value)
             out.append(ValuePoint(truth.source_label, kind, conf, feats, right))
     return out

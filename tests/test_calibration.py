@@ -9,7 +9,7 @@ import pytest
 from conftest import card_result as card
 from conftest import load_script
 
-from cardscan.models import Box, Contact, Field, OcrResult, Word
+from cardscan.models import Box, Contact, Field, OcrResult, Phone, Word
 from cardscan.reading import calibration
 from cardscan.reading.parse import parse_card, parse_card_readings
 
@@ -363,3 +363,120 @@ def test_the_second_reading_keeps_what_rapidocr_read(monkeypatch: pytest.MonkeyP
         "emails", "jane@doe.example", "jane@doe.example", result, evidence
     )
     assert email["second_differs"] == 1.0
+
+
+# --------------------------------------------------------------------------- websites, glued words
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "bit.ly/3xK9pQ",
+        "https://qrco.de/bXk29Lp",
+        "www.me-qr.com/AbCdEf",
+        "qr.example-service.io/7f3a9c2e-1b4d-4e8f-9a6b-2c5d8e1f3a7b",
+        "links.example.org/u/a8F3k29xQ",
+    ],
+)
+def test_a_redirect_is_no_firm_website(url: str) -> None:
+    assert calibration.is_redirect(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["www.orbel.com", "orbel.com/en/contact", "www.orbel-logistik.de/team/ana-lima"]
+)
+def test_a_firm_website_is_no_redirect(url: str) -> None:
+    assert not calibration.is_redirect(url)
+
+
+def _site_card(*sites: str, company: str | None = "Orbel Freight") -> Contact:
+    return Contact(
+        name=Field("Ana Lima", 0.95, raw="Ana Lima"),
+        company=Field(company, 0.9, raw=company) if company else None,
+        emails=(Field("ana.lima@orbel.com", 0.97, raw="ana.lima@orbel.com"),),
+        websites=tuple(Field(s, 0.97, raw=s) for s in sites),
+    )
+
+
+def test_websites_the_card_does_not_vouch_for_are_held_for_review() -> None:
+    cap = calibration.DOUBT_CAP
+    out = calibration.checked_sites(_site_card("www.orbel.com", "www.harbourpartners.net"))
+    assert [f.confidence for f in out.websites] == [0.97, cap]  # the second site: a partner's?
+    out = calibration.checked_sites(_site_card("www.orbel.com", "https://qrco.de/bXk29Lp"))
+    assert [f.confidence for f in out.websites] == [0.97, cap]
+    # One site only, or two the e-mail and the company both vouch for: nothing to doubt.
+    lone = calibration.checked_sites(_site_card("www.quantiv.io"))
+    assert [f.confidence for f in lone.websites] == [0.97]
+    both = calibration.checked_sites(_site_card("www.orbel.com", "orbelfreight.de", company=None))
+    assert [f.confidence for f in both.websites] == [0.97, cap]
+    spelled = calibration.checked_sites(_site_card("www.orbel.com", "www.freight.de"))
+    assert [f.confidence for f in spelled.websites] == [0.97, 0.97]  # the company spells it
+    assert calibration.checked_sites(Contact()) == Contact()
+
+
+def test_a_qr_code_redirect_is_flagged_on_the_card() -> None:
+    from cardscan.config import Settings
+    from cardscan.reading import pipeline
+
+    ocr = card(("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com", "www.orbel.com")
+    plain = pipeline.card_result("x", 0, ocr, [], Settings(), 0.0).contact
+    coded = pipeline.card_result("x", 0, ocr, ["https://qrco.de/bXk29Lp"], Settings(), 0.0)
+    sites = {f.value: f.confidence for f in coded.contact.websites}
+    assert [f.confidence >= 0.6 for f in plain.websites] == [True]
+    assert sites["www.orbel.com"] >= 0.6
+    assert [v for v, c in sites.items() if c < 0.6] == ["qrco.de/bXk29Lp"]
+
+
+def test_words_run_together_hold_a_name_or_title_for_review() -> None:
+    ocr = _words(("Managing", 0.95), ("DirectorGerente", 0.95), ("Ana", 0.95), ("McDonald", 0.95))
+    contact = Contact(
+        name=Field("Ana McDonald", 0.95, raw="Ana McDonald"),
+        title=Field("Managing DirectorGerente", 0.96, raw="Managing DirectorGerente"),
+        company=Field("LinkedIn Freight", 0.95, raw="LinkedIn Freight"),
+    )
+    out = calibration.recalibrate(contact, ocr, calibration.Evidence())
+    assert out.title is not None and out.title.confidence <= calibration.DOUBT_CAP
+    assert out.name is not None and out.name.confidence >= 0.6  # "McDonald": a name's capital
+    assert out.company is not None and out.company.confidence >= 0.6  # brands glue words too
+
+
+# --------------------------------------------------------------------------- parser hints
+
+
+def test_the_parser_hands_its_hints_to_the_second_stage() -> None:
+    ocr = card(
+        ("Ana Lima", 60),
+        "Sales Manager",
+        "Orbel Freight Ltd",
+        "ana.lima@orbel.com",
+        "Tel 7946 0958",
+    )
+    _contact, readings = parse_card_readings(ocr)
+    hints = {r.kind: r.hints for r in readings}
+    for kind in ("name", "title", "company"):
+        assert set(hints[kind]) == {"role_doubt", "thin_margin"}, kind
+        assert 0.0 <= hints[kind]["role_doubt"] < 0.5
+    assert hints["name"]["thin_margin"] == 0.0  # the e-mail spells the name
+    assert set(hints["phones"]) == {"region_guess"}
+
+
+def test_a_phone_whose_country_nothing_names_is_a_hint_the_second_stage_weighs() -> None:
+    lines = [("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com"]
+
+    def hint(*more: str) -> float:
+        _contact, readings = parse_card_readings(card(*lines, *more))
+        (phone,) = [r for r in readings if r.kind == "phones"]
+        return phone.hints["region_guess"]
+
+    assert hint("Tel 212 736 0134") == 1.0
+    assert hint("Tel +1 212 736 0134") == 0.0  # printed with its country code
+    assert hint("350 Example Avenue, New York, NY 10118, USA", "Tel 212 736 0134") == 0.0
+
+    phone = Phone("212 736 0134", "+12127360134", valid=True)
+    contact = Contact(phones=(Field(phone, 0.95, raw=phone.raw),))
+    reading = calibration.Reading("phones", "+12127360134", {}, 0.95, {"region_guess": 1.0})
+    wary = calibration.Recalibration(weights={"region_guess": -6.0})
+    ocr = _words(("212", 0.95), ("736", 0.95), ("0134", 0.95))
+    plain = calibration.recalibrate(contact, ocr, calibration.Evidence(), wary)
+    hinted = calibration.recalibrate(contact, ocr, calibration.Evidence(), wary, [reading])
+    assert plain.phones[0].confidence >= 0.6 > hinted.phones[0].confidence

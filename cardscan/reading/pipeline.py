@@ -183,10 +183,12 @@ def card_result(
     if not readable(ocr) and not codes:
         # A blank, black or wildly blurred photo: an empty "ok" row would hide it.
         return _failed(source, f"{source}: no text found on the card", start, RETAKE_HINT, index)
-    contact = parse.parse_card(ocr, settings.region) if readable(ocr) else Contact()
+    contact, readings = (
+        parse.parse_card_readings(ocr, settings.region) if readable(ocr) else (Contact(), ())
+    )
     evidence = evidence or calibration.Evidence(second=ocr.second)
-    contact = calibration.recalibrate(contact, ocr, evidence)
-    contact = with_qr_codes(contact, codes, settings.region)
+    contact = calibration.recalibrate(contact, ocr, evidence, readings=readings)
+    contact = calibration.checked_sites(with_qr_codes(contact, codes, settings.region))
     if not _has_any_field(contact):
         return _failed(
             source,

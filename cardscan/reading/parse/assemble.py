@@ -94,7 +94,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
         title=title,
         company=company,
         emails=tuple(_email_field(f, sites, name) for f in emails),
-        phones=tuple(_phone_field(p) for p in phones),
+        phones=tuple(_phone_field(p, guess) for p in phones),
         websites=tuple(_site_field(f, emails) for f in sites),
         address=_address_field(address, address_conf, len(block)) if address else None,
         social=tuple(_field(f, evidence=0.9) for f in social),
@@ -192,8 +192,18 @@ def _site_field(f: _Found, emails: Sequence[_Found]) -> Field[str]:
     return Field(f.value, _calibrated("websites", f.value, features), source, f.raw)
 
 
-def _phone_field(p: _PhoneFound) -> Field[Phone]:
-    """A phone with its confidence: did it validate, after a repair, in one region only?"""
+#: Why a card's region was chosen when nothing on the card named it (see
+#: :class:`cardscan.reading.validate.RegionGuess`): only the numbers, the language, or
+#: the default.
+_UNFOUNDED_REGION = frozenset({"default", "numbers", "language"})
+
+
+def _phone_field(p: _PhoneFound, guess: validate.RegionGuess | None = None) -> Field[Phone]:
+    """A phone with its confidence: did it validate, after a repair, in one region only?
+
+    Hint for the second stage: printed without a country code in a region nothing on the
+    card named (``guess``: the region the card's national numbers were read in).
+    """
     features = {
         "ocr": mean_conf(p.words),
         # A valid number passed libphonenumber's length and range checks.
@@ -205,7 +215,12 @@ def _phone_field(p: _PhoneFound) -> Field[Phone]:
         "rivals": float(bool(p.rivals)),
         "split": float(bool(p.also)),
     }
-    conf = _calibrated("phones", p.phone.number, features)
+    hints = {
+        "region_guess": float(
+            not features["plus"] and guess is not None and guess.reason in _UNFOUNDED_REGION
+        )
+    }
+    conf = _calibrated("phones", p.phone.number, features, hints)
     return Field(p.phone, conf, "ocr+repair" if p.repaired else "ocr", p.phone.raw)
 
 

@@ -16,13 +16,20 @@ _READINGS: contextvars.ContextVar[list[calibration.Reading] | None] = contextvar
 )
 
 
-def _calibrated(kind: str, value: str, features: dict[str, float]) -> float:
-    """The calibrated confidence of a value of field ``kind`` (see the module docstring)."""
+def _calibrated(
+    kind: str, value: str, features: dict[str, float], hints: dict[str, float] | None = None
+) -> float:
+    """The calibrated confidence of a value of field ``kind`` (see the module docstring).
+
+    ``hints`` (:data:`cardscan.reading.calibration.HINTS`) do not move this confidence:
+    they go with the reading to the second stage, which weighs them on real cards.
+    """
     clamped = {k: max(0.0, min(1.0, v)) for k, v in features.items()}
     conf = calibration.confidence(kind, clamped)
     sink = _READINGS.get()
     if sink is not None:
-        sink.append(calibration.Reading(kind, value, clamped, conf))
+        kept = {k: max(0.0, min(1.0, v)) for k, v in (hints or {}).items()}
+        sink.append(calibration.Reading(kind, value, clamped, conf, kept))
     return conf
 
 

@@ -416,6 +416,19 @@ def _doubted(conf: float, sc: _Roles, role: str) -> float:
     return round(min(conf, p), 3)
 
 
+def _role_hints(sc: _Roles, role: str, margin: float, checked: bool) -> dict[str, float]:
+    """The second stage's hints for a name, title or company (see ``calibration.HINTS``).
+
+    ``role_doubt``: 1 − the line model's probability of the role (0 without a model);
+    ``thin_margin``: 1 − the lead over the runner-up line, when nothing else confirms it.
+    """
+    p = sc.probs.get(role)
+    return {
+        "role_doubt": 0.0 if p is None else 1.0 - p,
+        "thin_margin": 0.0 if checked else 1.0 - margin,
+    }
+
+
 def _line_features(
     cands: Sequence[_Candidate],
     scores: Sequence[_Roles],
@@ -629,7 +642,8 @@ def _read_people(
             # Neither the e-mail nor a job title beside it says it is a person's.
             "firm_or_person": float(firm_or_person and ti is None),
         }
-        conf = _doubted(_calibrated("name", parts.display, features), sc, "name")
+        hints = _role_hints(sc, "name", features["margin"], sc.name_email >= 0.85)
+        conf = _doubted(_calibrated("name", parts.display, features, hints), sc, "name")
         name = Field(parts.display, conf, source, parts.raw)
     title = None
     if ti is not None:
@@ -660,7 +674,8 @@ def _read_people(
             "accent_risk": float(_accent_risk(value, languages)),
             "accented": float(not value.isascii()),
         }
-        conf = _doubted(_calibrated("title", value, features), sc, "title")
+        hints = _role_hints(sc, "title", features["margin"], sc.title_role)
+        conf = _doubted(_calibrated("title", value, features, hints), sc, "title")
         title = Field(value, conf, "ocr+lexicon", printed)
     company = None
     if ci is not None:
@@ -687,7 +702,9 @@ def _read_people(
             "accented": float(not value.isascii()),
         }
         printed = "\n".join(c.text for c in lines)
-        conf = _doubted(_calibrated("company", value, features), sc, "company")
+        checked = sc.company_domain >= 0.8 or sc.company_suffix
+        hints = _role_hints(sc, "company", features["margin"], checked)
+        conf = _doubted(_calibrated("company", value, features, hints), sc, "company")
         company = Field(value, conf, source, printed)
     else:
         # A domain that spells the person's own name says nothing about an employer.
