@@ -1084,9 +1084,13 @@ def test_split_word_in_a_name_is_rejoined_from_the_email() -> None:
 
 
 def test_given_and_family_order_from_the_email() -> None:
-    given_first = parse_card(card(("Yuki Hirano", 50), "Sales Manager", "yuki.hirano@example.co.jp"))
+    given_first = parse_card(
+        card(("Yuki Hirano", 50), "Sales Manager", "yuki.hirano@example.co.jp")
+    )
     assert (given_first.given_name, given_first.family_name) == ("Yuki", "Hirano")
-    family_first = parse_card(card(("Hirano Yuki", 50), "Sales Manager", "yuki.hirano@example.co.jp"))
+    family_first = parse_card(
+        card(("Hirano Yuki", 50), "Sales Manager", "yuki.hirano@example.co.jp")
+    )
     assert (family_first.given_name, family_first.family_name) == ("Yuki", "Hirano")
     initial = parse_card(card(("Okada Shota", 50), "Manager", "s-okada@example.co.jp"))
     assert (initial.given_name, initial.family_name) == ("Shota", "Okada")
