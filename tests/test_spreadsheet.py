@@ -25,11 +25,25 @@ from cardscan.book.store import open_store
 from cardscan.outputs.export import CSV_FORMATS, export_entries
 from cardscan.outputs.followup import refresh_plan, tasks_csv
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+def _working_soffice() -> str | None:
+    """LibreOffice's command when it runs (a half-removed install leaves a dead launcher)."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        return None
+    try:
+        done = subprocess.run([found, "--version"], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if done.returncode == 0 else None
+
+
+SOFFICE = _working_soffice()
 
 pytestmark = pytest.mark.skipif(
     SOFFICE is None,
-    reason="LibreOffice (soffice) not installed: apt-get install libreoffice-calc-nogui",
+    reason="LibreOffice (soffice) not installed or not working: apt-get install "
+    "libreoffice-calc-nogui",
 )
 
 _NS = {
