@@ -17,7 +17,8 @@ from faker import Faker
 from cardscan.book.entries import Entry
 from cardscan.book.importers import ImportedContact, read_contacts
 from cardscan.book.store import Event, Meeting, StoredContact, StoredValue
-from cardscan.outputs.export import CSV_FORMATS, UNKNOWN_COMPANY, export_entries
+from cardscan.crm import UNKNOWN_COMPANY
+from cardscan.outputs.export import CSV_FORMATS, export_entries
 from cardscan.vcard import read_vcards
 
 CRM_FORMATS = ("hubspot", "salesforce", "google", "outlook", "zoho", "pipedrive")

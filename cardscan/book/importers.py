@@ -32,14 +32,9 @@ from pathlib import Path
 from nameparser import HumanName
 
 from cardscan import lexicon
+from cardscan.crm import FORMULA_PREFIXES, LEAD_SOURCE_LABEL, UNKNOWN_COMPANY, VALUE_LABELS
 from cardscan.errors import CardscanError, ConfigError, ExitCode
 from cardscan.models import Contact, Field, Phone, PhoneType
-from cardscan.outputs.export import (
-    FORMULA_PREFIXES,
-    LEAD_SOURCE_LABEL,
-    UNKNOWN_COMPANY,
-    VALUE_LABELS,
-)
 from cardscan.reading.validate import DEFAULT_REGION, find_phones, normalize_email
 from cardscan.text import clean_text
 

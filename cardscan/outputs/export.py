@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from cardscan.book.entries import Entry
 from cardscan.book.store import Meeting, StoredValue
+from cardscan.crm import FORMULA_PREFIXES, LEAD_SOURCE_LABEL, UNKNOWN_COMPANY, VALUE_LABELS
 from cardscan.errors import ConfigError
 from cardscan.models import RECORD_KEYS, CardResult, Contact, Field, Phone, PhoneType
 from cardscan.outputs.intros import NO_FOLLOWUP_TAGS
@@ -33,10 +34,6 @@ from cardscan.text import clean_text, phone_form
 
 if TYPE_CHECKING:  # vobject is loaded only when a vCard is written
     from cardscan.vcard import VCardEntry
-
-#: A cell starting with one of these is run as a formula by Excel, LibreOffice and Google
-#: Sheets (OWASP "CSV injection"); tab and CR can smuggle one past a naive check.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 #: Columns of ``contacts.csv``, one row per card.
 CONTACT_COLUMNS: tuple[str, ...] = (
@@ -148,24 +145,6 @@ EXPORT_FORMATS: tuple[str, ...] = (
 
 #: Formats written as CSV (the others are vCard and JSON Lines text).
 CSV_FORMATS: frozenset[str] = frozenset(EXPORT_FORMATS) - {"vcard", "jsonl", "truth"}
-
-#: Salesforce and Zoho refuse a lead without a company. A card without one still makes a lead,
-#: with this placeholder, which is easy to find and fix in the CRM; the importer reads it
-#: back as "no company".
-UNKNOWN_COMPANY = "[not provided]"
-
-#: The label of the note line that carries the lead source where a layout has no column for
-#: it ("Lead source: Business card: Founders Mixer").
-LEAD_SOURCE_LABEL = "Lead source"
-
-#: Labels of the note lines carrying values a layout has no column for. A phone's line says
-#: its type: "Phone (mobile): +1 4155550199".
-VALUE_LABELS: dict[str, str] = {
-    "email": "E-mail",
-    "phone": "Phone",
-    "website": "Website",
-    "social": "Social",
-}
 
 _BOM = "\ufeff".encode()
 _PHONE_TYPES = tuple(t.value for t in PhoneType)
