@@ -10,7 +10,6 @@ their owner only: they hold personal data.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
 import json
@@ -27,6 +26,7 @@ from typing import Any, TextIO
 from cardscan._version import __version__
 from cardscan.config import Settings
 from cardscan.errors import InputImageError, OutputError
+from cardscan.files import make_private_dirs, why
 from cardscan.models import CardResult, card_result_from_record
 from cardscan.outputs.export import write_contacts_csv
 from cardscan.outputs.followup import scan_checklist
@@ -108,33 +108,6 @@ def make_out_dir(path: Path) -> Path:
             f"cannot create {e.filename or path}: {why(e)}", "choose another --out folder"
         ) from e
     return path
-
-
-def make_private_dirs(path: Path) -> None:
-    """``mkdir -p`` where every folder made is private (0700).
-
-    ``Path.mkdir(parents=True)`` gives the parents the umask's mode: 0777 at umask 000.
-    """
-    missing: list[Path] = []
-    for folder in (path, *path.parents):
-        if folder.is_dir():
-            break
-        missing.append(folder)
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            if not folder.is_dir():
-                raise
-
-
-def why(error: OSError) -> str:
-    """An OSError in words a person can act on: disk full, no write access, or its own."""
-    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "disk full"
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "no write access"
-    return error.strerror or str(error)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

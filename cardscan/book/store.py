@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cardscan.errors import StoreError
+from cardscan.files import make_private_dirs, why
 from cardscan.models import Contact, Field, Phone, PhoneType
 
 log = logging.getLogger(__name__)
@@ -2268,11 +2269,12 @@ def _disk_full(location: str | Path) -> bool:
 
 def _os_reason(e: OSError, location: str | Path) -> tuple[str, str]:
     """What an OSError on the store means for a person, and what to do about it."""
-    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "disk full", "free some space on that disk, or point --db at another disk"
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "no write access", _READ_ONLY_HINT
-    return e.strerror or str(e), _STORE_HINT
+    reason = why(e)
+    if reason == "disk full":
+        return reason, "free some space on that disk, or point --db at another disk"
+    if reason == "no write access":
+        return reason, _READ_ONLY_HINT
+    return reason, _STORE_HINT
 
 
 def _uri(path: Path, **query: str) -> str:
@@ -2409,9 +2411,7 @@ def open_store(location: str | Path, *, create: bool = True, read_only: bool = F
 
 def _create_store_file(path: Path) -> None:
     try:
-        missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
-        for folder in reversed(missing):
-            folder.mkdir(mode=0o700)
+        make_private_dirs(path.parent)
         # Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
         # same mode as the database.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
