@@ -204,3 +204,28 @@ def select_entries(
         )
         for c in contacts
     ]
+
+
+@dataclass(frozen=True)
+class CardPlacement:
+    """Where a stored card lies in its photo: what a straightened view of it is cut from."""
+
+    path: str
+    #: The card's corners in the photo; None where the whole photo was read as the card.
+    quad: Sequence[Sequence[float]] | None
+    #: Quarter turns that make the card upright.
+    rotation: int
+    #: False for a card read before the store kept geometry (corners and rotation unknown).
+    known: bool
+
+
+def card_placement(store: Store, card_id: int) -> CardPlacement:
+    """The photo, corners and rotation the scan stored for a card (the report, the app)."""
+    geometry = store.card_geometry(card_id)
+    found = geometry or {}
+    return CardPlacement(
+        store.card(card_id).path,
+        found.get("quad"),
+        int(found.get("rotation") or 0),
+        known=geometry is not None,
+    )

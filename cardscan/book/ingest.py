@@ -129,11 +129,6 @@ def row_profile(row: MatchRow) -> Profile:
     )
 
 
-def same_company(a: str, b: str) -> bool:
-    """One employer however written (see :func:`cardscan.book.match.same_employer`)."""
-    return same_employer(a, b)
-
-
 class Ingester:
     """Matches and stores contacts, remembering the profiles it has loaded.
 
@@ -293,7 +288,7 @@ class Ingester:
                 keep,
                 other,
                 keys_of,
-                same_company=same_company,
+                same_company=same_employer,
                 same_title=same_title,
                 summary=summary,
                 explicit_split=explicit_split,

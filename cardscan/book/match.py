@@ -205,15 +205,10 @@ def nickname_compatible(a: str, b: str) -> bool:
 
 
 @cache
-def _known_names() -> frozenset[str]:
-    """Every given name the nickname table knows, formal or pet."""
+def known_given_names() -> frozenset[str]:
+    """Every given name (folded) the nickname table knows, formal or pet: mostly English."""
     nick, canon = _nicknamer()
     return frozenset(nick) | frozenset(canon)
-
-
-def known_given_names() -> frozenset[str]:
-    """Every given name (folded) the nickname table knows: mostly English ones."""
-    return _known_names()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -453,7 +448,7 @@ def _given_level(a: str, b: str) -> str:
         return "given nickname"
     if _same_chars(a, b):
         return "given near"
-    known = _known_names()
+    known = known_given_names()
     # Two different real names (Michaela, Michelle) are two people, however alike they look;
     # an OCR slip rarely turns one real name into another.
     # Given names are short, so Jaro-Winkler finds Michaela in Michelle: one edit only.

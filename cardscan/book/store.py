@@ -1686,9 +1686,17 @@ class Store:
 
     def checked(self, ids: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
         """Contacts a person accepted as checked → (who, when)."""
-        rows = self._q("SELECT contact_id, who, at FROM checked").fetchall()
-        wanted = None if ids is None else set(ids)
-        return {int(r[0]): (str(r[1]), str(r[2])) for r in rows if wanted is None or r[0] in wanted}
+        if ids is None:
+            rows = self._q("SELECT contact_id, who, at FROM checked").fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(sorted(set(ids)), 900):
+                rows += self._q(
+                    "SELECT contact_id, who, at FROM checked"
+                    f" WHERE contact_id IN ({_placeholders(len(chunk))})",
+                    chunk,
+                ).fetchall()
+        return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
     def corrected_fields(self, ids: Iterable[int]) -> dict[int, set[str]]:
         """Each contact's fields a person set or changed (``name``, ``email``…)."""
@@ -2041,11 +2049,24 @@ class Store:
         return out
 
     def contact_ids(
-        self, *, event_id: int | None = None, since: str | None = None, tag: str | None = None
+        self,
+        *,
+        event_id: int | None = None,
+        since: str | None = None,
+        tag: str | None = None,
+        ids: Sequence[int] | None = None,
     ) -> list[int]:
-        """Live contacts, narrowed to an event's people, those seen since a date, a tag."""
+        """Live contacts, narrowed to an event's people, those seen since a date, a tag, ids."""
         where: list[str] = ["c.merged_into IS NULL"]
         params: list[Any] = []
+        if ids is not None:
+            wanted = sorted(set(ids))
+            if len(wanted) > 900:  # SQLite's bound-parameter limit: narrow afterwards
+                keep = set(wanted)
+                found = self.contact_ids(event_id=event_id, since=since, tag=tag)
+                return [c for c in found if c in keep]
+            where.append(f"c.id IN ({_placeholders(len(wanted))})")
+            params += wanted
         if event_id is not None:
             where.append(
                 "c.id IN (SELECT contact_id FROM attendance WHERE event_id = ?"

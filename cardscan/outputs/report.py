@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from cardscan.book.entries import card_placement
 from cardscan.book.store import local_time
 from cardscan.errors import InputImageError
 from cardscan.outputs.followup import PRIORITY_NAMES
@@ -190,17 +191,12 @@ def straightened_cards(
     """
 
     def view(card_id: int) -> str | None:
-        geometry = store.card_geometry(card_id)
-        if geometry is None:
-            return None
         try:
-            path = store.card(card_id).path
+            place = card_placement(store, card_id)
+            if not place.known:
+                return None
             data, _w, _h = imaging.card_view(
-                path,
-                geometry.get("quad"),
-                int(geometry.get("rotation") or 0),
-                max_side,
-                max_pixels,
+                place.path, place.quad, place.rotation, max_side, max_pixels
             )
         except (InputImageError, ValueError):
             return None

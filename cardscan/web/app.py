@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cardscan.book.corrections import PHONE_TYPES, Edit, apply_edit
-from cardscan.book.entries import Entry, select_entries
+from cardscan.book.entries import Entry, card_placement, select_entries
 from cardscan.book.events import CheckIn, check_in, contact_from
 from cardscan.book.ingest import Ingester
 from cardscan.book.store import Event, Store, local_time, now_iso
@@ -431,16 +431,18 @@ async def _image(state: AppState, store: Store, card_id: int) -> bytes:
         return state.images[card_id]
     if card_id in state.pending:
         return await asyncio.shield(state.pending[card_id])
-    stored = store.card(card_id)
-    geometry = store.card_geometry(card_id) or {}
-    quad = geometry.get("quad")
-    rotation = int(geometry.get("rotation") or 0)
+    place = card_placement(store, card_id)
     loop = asyncio.get_running_loop()
     future: asyncio.Future[bytes] = loop.create_future()
     state.pending[card_id] = future
     try:
         data, _w, _h = await run_in_threadpool(
-            imaging.card_view, stored.path, quad, rotation, 1600, state.settings.max_pixels
+            imaging.card_view,
+            place.path,
+            place.quad,
+            place.rotation,
+            1600,
+            state.settings.max_pixels,
         )
     except BaseException as e:
         future.set_exception(e)
