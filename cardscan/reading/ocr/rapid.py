@@ -61,8 +61,9 @@ class RapidInfo:
     models: Path
 
 
+@functools.cache
 def available() -> bool:
-    """Whether rapidocr and onnxruntime are installed (without importing them)."""
+    """Whether rapidocr and onnxruntime are installed (without importing them; asked once)."""
     return all(importlib.util.find_spec(m) is not None for m in ("rapidocr", "onnxruntime"))
 
 
