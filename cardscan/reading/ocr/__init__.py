@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cardscan.config import ENGINES
-from cardscan.errors import MissingDependencyError
 from cardscan.reading.ocr import rapid
 from cardscan.reading.ocr.tesseract import (
     AUTO,
