@@ -612,7 +612,9 @@ def _completed_site(site: _Found, emails: Sequence[_Found]) -> _Found:
 
 
 def _at_misread(email: _Found, sites: Sequence[_Found]) -> _Found:
-    """An e-mail whose "@" OCR read as a letter and a letter as "@" ("ko-h@takeyamagexample.jp").
+    """An e-mail whose "@" OCR read as a letter and a letter as "@".
+
+    ("ko-h@nadagexample.jp" for ko-hanada@example.jp.)
 
     When the domain read does not match the website but ends in the website's domain right
     after a letter OCR takes for "@" (g, q, a, &), the "@" is moved there; the misread "@"
