@@ -84,6 +84,11 @@ def file_digest(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _path_digest(path: Path) -> str:
+    """SHA-256 of a photo's absolute path: the key of a photo whose content cannot be read."""
+    return hashlib.sha256(str(Path(path).absolute()).encode("utf-8")).hexdigest()
+
+
 def atomic_write_text(path: Path, text: str, newline: str | None = None) -> None:
     """Replace ``path`` with ``text`` in one step; the file is private to its owner.
 
@@ -365,6 +370,10 @@ def run_scan(
                 return
             read[str(p)] = cards
         keys = [digests[p] for p in sides]
+        if None in keys and not any(r.ok for cards in read.values() for r in cards):
+            # A photo that cannot be opened has no content hash: its failure is kept under
+            # its path's, so the review queue still shows it.
+            keys = [k or "path:" + _path_digest(p) for p, k in zip(sides, keys, strict=True)]
         if on_card and None not in keys:
             on_card("+".join(k for k in keys if k), results_for([group], read))
         for p in sides:

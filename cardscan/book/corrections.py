@@ -11,10 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cardscan.book.ingest import keys_of
-from cardscan.book.store import VALUE_KINDS, Change, Store, StoredContact, value_key
+from pathlib import Path
+
+from cardscan.book.ingest import Ingester, keys_of
+from cardscan.book.match import Decision, decide
+from cardscan.book.store import (
+    VALUE_KINDS,
+    Change,
+    Store,
+    StoredCard,
+    StoredContact,
+    now_iso,
+    value_key,
+)
 from cardscan.errors import ConfigError
-from cardscan.models import PhoneType
+from cardscan.models import Contact, PhoneType
 from cardscan.reading import parse, validate
 
 #: Phone types a person can choose.
@@ -40,6 +51,8 @@ class Edit:
     add_phones: list[str] = field(default_factory=list)
     #: phone (as stored or shown) → type
     phone_types: dict[str, str] = field(default_factory=dict)
+    websites: list[tuple[str, str]] = field(default_factory=list)
+    add_websites: list[str] = field(default_factory=list)
     #: values (e-mails, phones, websites, handles) to take off
     remove: list[str] = field(default_factory=list)
     accept: bool = False
@@ -53,6 +66,8 @@ class Edit:
             or self.phones
             or self.add_phones
             or self.phone_types
+            or self.websites
+            or self.add_websites
             or self.remove
             or self.accept
         )
@@ -69,6 +84,55 @@ def clean_email(text: str) -> str:
         why = validate.email_error(text.strip()) or "not valid"
         raise CorrectionError(f"e-mail {text.strip()!r}: {why}", "type the address again")
     return found
+
+
+def clean_website(text: str) -> str:
+    """A website as a person typed it (``example.com``, ``https://www.example.com/team``).
+
+    Checked as the reader's websites are: a host name of letters, digits and hyphens with a
+    top-level domain that exists (:func:`cardscan.reading.validate.tld_exists`), an optional
+    path; no spaces, no e-mail address. Returned as typed, without spaces around it.
+
+    Raises:
+        CorrectionError: it is not a website (the reason is in the message).
+    """
+    typed = text.strip()
+
+    def bad(why: str) -> CorrectionError:
+        return CorrectionError(f"website {typed!r}: {why}", "type the address again")
+
+    if not typed:
+        raise bad("it is empty")
+    if any(ch.isspace() for ch in typed):
+        raise bad("a web address has no spaces")
+    if "@" in typed:
+        raise bad("that is an e-mail address; add it as an e-mail")
+    rest = typed
+    for scheme in ("https://", "http://"):
+        if rest.lower().startswith(scheme):
+            rest = rest[len(scheme) :]
+    if "://" in rest:
+        raise bad("only http:// and https:// addresses")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rstrip(".").lower()
+    if ":" in host:
+        host, _colon, port = host.partition(":")
+        if not port.isdigit():
+            raise bad(f"{port!r} is not a port number")
+    labels = host.split(".")
+    if len(labels) < 2 or not all(labels):
+        raise bad("write the whole domain, e.g. example.com")
+    for label in labels:
+        try:
+            ascii_label = label if label.isascii() else label.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise bad(f"{label!r} is not a valid part of a domain") from None
+        if len(ascii_label) > 63 or ascii_label.startswith("-") or ascii_label.endswith("-"):
+            raise bad(f"{label!r} is not a valid part of a domain")
+        if not all(ch.isalnum() or ch == "-" for ch in ascii_label):
+            raise bad(f"{label!r} is not a valid part of a domain")
+    if not validate.tld_exists(host):
+        raise bad(f"the domain ending .{labels[-1]} does not exist")
+    return typed
 
 
 def contact_region(contact: StoredContact) -> str | None:
@@ -160,6 +224,13 @@ def changes_for(store: Store, contact: StoredContact, edit: Edit) -> list[Change
         key = find_value(contact, phone, ("phone",)).split(":", 1)[1]
         shown = next(v.display for v in contact.of_kind("phone") if v.value == key)
         changes.append(Change("phone", shown, before=key, key=key, type=typ))
+    for old, new in edit.websites:
+        before = find_value(contact, old, ("website",)).split(":", 1)[1]
+        site = clean_website(new)
+        changes.append(Change("website", site, before=before, key=value_key("website", site)))
+    for new in edit.add_websites:
+        site = clean_website(new)
+        changes.append(Change("website", site, key=value_key("website", site)))
     for text in edit.remove:
         kind, key = find_value(contact, text).split(":", 1)
         changes.append(Change(kind, None, before=key))
@@ -184,3 +255,148 @@ def apply_edit(store: Store, contact_id: int, edit: Edit) -> int | None:
     if edit.accept:
         summary += (" and " if what else ": ") + "checked"
     return store.correct(contact_id, changes, keys_of, accept=edit.accept, summary=summary)
+
+
+# -- failed photos: typed in by a person, or dismissed -------------------------------------
+
+
+@dataclass
+class Typed:
+    """A card a person typed in from its photo (the reader could not read it)."""
+
+    name: str = ""
+    company: str = ""
+    title: str = ""
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    websites: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TypedIn:
+    """What typing a failed photo in made: the contact, its edit's audit id, a review."""
+
+    contact_id: int
+    audit_id: int
+    #: A pair queued for ``cardscan review`` when the typed person looks like a known one.
+    review_id: int | None = None
+
+
+def typed_problems(typed: Typed, region: str | None) -> dict[str, str]:
+    """Each typed field that is not valid → why (empty: all good), checked like an edit."""
+    problems: dict[str, str] = {}
+    if not any(
+        (typed.name.strip(), typed.company.strip(), typed.emails, typed.phones, typed.websites)
+    ):
+        problems["name"] = "type at least a name, a company or a way to reach them"
+    for kind, texts, check in (
+        ("email", typed.emails, clean_email),
+        ("phone", typed.phones, lambda t: clean_phone(t, region)),
+        ("website", typed.websites, clean_website),
+    ):
+        for text in texts:
+            try:
+                check(text)
+            except CorrectionError as e:
+                problems.setdefault(kind, e.message)
+    return problems
+
+
+def failed_card(store: Store, card_id: int) -> StoredCard:
+    """A stored failed photo that has not been typed in yet.
+
+    Raises:
+        CorrectionError: no such failed photo (typed in already, read since, or never).
+    """
+    for found in store.failed_cards():
+        if found.id == card_id:
+            return found
+    raise CorrectionError(
+        f"no failed photo {card_id} waiting in the store",
+        "it was typed in or read since; `cardscan failed` lists the ones waiting",
+    )
+
+
+def type_in(
+    ingester: Ingester, card_id: int, typed: Typed, *, region: str | None = None
+) -> TypedIn:
+    """Make a contact from what a person typed off a failed photo, checked as theirs.
+
+    Every value is checked first (nothing is written when one is not valid). The contact
+    is linked to the photo's card (so it is that card's contact, and a later scan of the
+    photo adds nothing), its values are the person's (``user``, full confidence, never
+    replaced by a machine), it counts as checked, and it gets the run's event, note and
+    tags. When it looks like a known contact, the pair is queued for review, never merged
+    by itself. ``cardscan undo`` with the audit id takes the typed values back off.
+
+    Raises:
+        CorrectionError: a value is not valid, or there is no such failed photo.
+    """
+    store = ingester.store
+    card = failed_card(store, card_id)
+    problems = typed_problems(typed, region)
+    if problems:
+        raise CorrectionError("; ".join(problems.values()), "type the value again")
+    failure = card.record.get("failure") or {}
+    asked = Edit(
+        name=typed.name.strip() or None,
+        title=typed.title.strip() or None,
+        company=typed.company.strip() or None,
+        add_emails=list(typed.emails),
+        add_websites=list(typed.websites),
+        accept=True,
+    )
+    with ingester.transaction():
+        created = store.add_contact(Contact(), f"card {card.path} (typed in)")
+        changes = changes_for(store, store.contact(created, full=False), asked)
+        for text in typed.phones:
+            key, shown, ext, guess = clean_phone(text, region)
+            changes.append(Change("phone", shown, key=key, ext=ext, type=guess))
+        name = typed.name.strip() or typed.company.strip() or "a contact"
+        audit_id = store.correct(
+            created,
+            changes,
+            keys_of,
+            accept=True,
+            summary=f"typed in {name} from failed photo {Path(card.path).name}",
+        )
+        store.set_card_contact(card.id, created)
+        event_id = failure.get("event_id")
+        if isinstance(event_id, int):
+            store.link_met(event_id, created, card.id, None)
+        if failure.get("note"):
+            store.add_note(created, str(failure["note"]), event_id, None)
+        if failure.get("tags"):
+            store.add_tags(created, [str(t) for t in failure["tags"]])
+        review_id = None
+        scored = [
+            (i, sc)
+            for i, sc in ingester.scored(store.contact(created, full=False).to_contact())
+            if i != created and decide(sc) is not Decision.NEW
+        ]
+        if scored:
+            matched, score = scored[0]
+            review_id = store.queue_review(matched, created, score.score, score.reasons)
+    return TypedIn(created, audit_id, review_id)
+
+
+def dismiss_failed(store: Store, card_id: int) -> None:
+    """Set a failed photo aside (who and when are kept); :func:`restore_failed` undoes it.
+
+    Raises:
+        CorrectionError: no such failed photo.
+    """
+    card = failed_card(store, card_id)
+    mark = {"who": store.who, "at": now_iso()}
+    store.set_card_record(card.id, {**card.record, "dismissed": mark})
+
+
+def restore_failed(store: Store, card_id: int) -> None:
+    """Put a dismissed failed photo back in the queue.
+
+    Raises:
+        CorrectionError: no such failed photo.
+    """
+    card = failed_card(store, card_id)
+    record = {k: v for k, v in card.record.items() if k != "dismissed"}
+    store.set_card_record(card.id, record)

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cardscan.book.importers import ImportResult, RowProblem, read_contacts
 from cardscan.book.match import (
@@ -311,13 +312,16 @@ class Ingester:
 
         Cards are keyed by the photo's content hash and the card's index in it, so reading
         the same photo again (a rerun, a copy under another name) adds nothing. A failed
-        card gives None. ``attach(contact_id, card_id)`` gives the card's contact what
+        card gives None (:meth:`add_photo` keeps it as a failed photo). ``attach(contact_id, card_id)`` gives the card's contact what
         came with it (see :meth:`add`); for a card stored before, the contact it lives
         on in gets it.
         """
         if not result.ok:
             return None
         seen = self.store.card_seen(sha256, result.card)
+        if seen is not None and seen.contact_id is None:  # failed before, read now
+            self.store.drop_failed_cards(sha256, seen.path)
+            seen = None
         if seen is not None and seen.contact_id is not None:
             live = self.store.live_id(seen.contact_id)
             if attach is not None:
@@ -372,10 +376,23 @@ class Ingester:
 
         outcomes = []
         with self.transaction():
-            for result in results:
+            read = [r for r in results if r.ok]
+            if read:
+                # Read now: a failure of this photo from an earlier run is over.
+                self.store.drop_failed_cards(sha256, str(Path(read[0].source).absolute()))
+            for result in read:
                 outcome = self.add_card(result, sha256, run_id=run_id, attach=attach)
                 if outcome is not None:
                     outcomes.append(outcome)
+            for result in results:
+                if not result.ok:  # kept for the review queue (a person types it in)
+                    self.store.record_failed_card(
+                        sha256,
+                        result.card,
+                        str(Path(result.source).absolute()),
+                        failure_record(result, event_id=event_id, note=note, tags=tags),
+                        run_id,
+                    )
         return outcomes
 
     def add_many(
@@ -398,6 +415,45 @@ class Ingester:
                     self.add(c, source, seen_at=seen_at) for c in pending[start : start + batch]
                 )
         return outcomes
+
+
+#: Where a photo failed, from the words of its error (the reader names no stage itself).
+_STAGES = (
+    ("no card found", "find"),
+    ("no text found", "ocr"),
+    ("no name, company or contact details", "parse"),
+    ("unexpected error", "bug"),
+)
+
+
+def failure_record(
+    result: CardResult,
+    *,
+    event_id: int | None = None,
+    note: str | None = None,
+    tags: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the store keeps of a photo that could not be read: its record and the failure.
+
+    ``failure`` holds the error, its fix (the hint after " — "), the stage it failed at
+    (``find``, ``ocr``, ``parse``, ``bug``, or ``open`` for a file that cannot be opened or
+    decoded), and what the run would have given its contact (event, note, tags), so a
+    person typing the card in gets them too.
+    """
+    error = result.error or "the photo could not be read"
+    message, _sep, hint = error.partition(" — ")
+    stage = next((s for words, s in _STAGES if words in message), "open")
+    return {
+        **result.to_record(),
+        "failure": {
+            "error": message.strip(),
+            "hint": hint.strip() or None,
+            "stage": stage,
+            "event_id": event_id,
+            "note": note,
+            "tags": list(tags),
+        },
+    }
 
 
 @dataclass(frozen=True)

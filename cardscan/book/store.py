@@ -2207,6 +2207,70 @@ class Store:
                 (key, value),
             )
 
+    # -- failed photos (the review queue shows them; cards rows without a contact) ----------
+
+    def record_failed_card(
+        self, sha256: str, card: int, path: str, record: dict[str, Any], run_id: int | None
+    ) -> int | None:
+        """Keep a photo that could not be read as a card without a contact; returns its id.
+
+        Read again and failed again: the row is brought up to date (a dismissal stays).
+        None when that card was read into a contact before (nothing to show).
+        """
+        with self.transaction():
+            row = self._q(
+                "SELECT id, contact_id, record FROM cards WHERE sha256 = ? AND card = ?",
+                (sha256, card),
+            ).fetchone()
+            if row is None:
+                return self.add_card(sha256, card, path, None, record, run_id)
+            if row[1] is not None:
+                return None
+            old = json.loads(row[2] or "{}")
+            if isinstance(old, dict) and old.get("dismissed"):
+                record = {**record, "dismissed": old["dismissed"]}
+            self._q(
+                "UPDATE cards SET path = ?, record = ?, run_id = ?, seen_at = ? WHERE id = ?",
+                (path, json.dumps(record, ensure_ascii=False), run_id, self.clock(), row[0]),
+            )
+            return int(row[0])
+
+    def failed_cards(self) -> list[StoredCard]:
+        """Photos that could not be read and were not typed in yet, oldest first."""
+        out = []
+        for row in self._q(
+            "SELECT id, path, card, seen_at, record FROM cards WHERE contact_id IS NULL"
+            " ORDER BY seen_at, id"
+        ):
+            try:
+                record = json.loads(row[4])
+            except ValueError:
+                record = {}
+            out.append(StoredCard(row[0], row[1], row[2], row[3], record))
+        return out
+
+    def drop_failed_cards(self, sha256: str, path: str) -> int:
+        """Forget failures of a photo now read (same content, or same file); returns how many."""
+        with self.transaction():
+            cur = self._q(
+                "DELETE FROM cards WHERE contact_id IS NULL AND (sha256 = ? OR path = ?)",
+                (sha256, path),
+            )
+        return cur.rowcount
+
+    def card_contact(self, card_id: int) -> int | None:
+        """The live contact a card was read (or typed) into; None: none (a failed photo)."""
+        found = self._one("SELECT contact_id FROM cards WHERE id = ?", (card_id,))
+        return None if found is None else self.live_id(int(found))
+
+    def set_card_record(self, card_id: int, record: dict[str, Any]) -> None:
+        """Replace a card's stored record (a failed photo dismissed, or brought back)."""
+        with self.transaction():
+            self._q(
+                "UPDATE cards SET record = ? WHERE id = ?",
+                (json.dumps(record, ensure_ascii=False), card_id),
+            )
+
 
 def _audit_entry(r: Sequence[Any]) -> AuditEntry:
     return AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], bool(r[6]))

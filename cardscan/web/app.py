@@ -35,7 +35,16 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cardscan.book.corrections import PHONE_TYPES, Edit, apply_edit
+from cardscan.book.corrections import (
+    PHONE_TYPES,
+    Edit,
+    Typed,
+    apply_edit,
+    dismiss_failed,
+    restore_failed,
+    type_in,
+    typed_problems,
+)
 from cardscan.book.entries import Entry, card_placement, select_entries
 from cardscan.book.events import CheckIn, check_in, contact_from
 from cardscan.book.ingest import Ingester
@@ -46,7 +55,14 @@ from cardscan.models import Field
 from cardscan.outputs.followup import build_plan, complete_task
 from cardscan.reading import imaging
 from cardscan.web.guard import Guard
-from cardscan.web.review import Queue, build_queue, card_view, source_text, with_item
+from cardscan.web.review import (
+    Queue,
+    QueueItem,
+    build_queue,
+    card_view,
+    source_text,
+    with_item,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -128,8 +144,8 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
             return RedirectResponse(f"/card/{entry.id}", 303)
         q = queue()
         view = card_view(store, entry, threshold)
-        before, after = q.neighbours(entry.id)
-        nxt = q.after(entry.id)
+        before, after = q.neighbours(f"c{entry.id}")
+        nxt = q.after(f"c{entry.id}")
         if nxt is not None:
             _warm(state, store, nxt)
         return page(
@@ -143,12 +159,79 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
             title=entry.contact.label,
         )
 
+    async def failed(request: Request) -> Response:
+        card_id = int(request.path_params["card_id"])
+        q = queue()
+        key = f"f{card_id}"
+        item = next((i for i in q.items if i.key == key), None)
+        if item is None:
+            # Typed in since (or read by a later scan): its contact's card is the page now.
+            owner = store.card_contact(card_id)
+            if owner is not None:
+                return RedirectResponse(f"/card/{owner}", 303)
+            raise HTTPException(404, f"no failed photo {card_id} waiting")
+        card = store.card(card_id)
+        before, after = q.neighbours(key)
+        nxt = q.after(key)
+        if nxt is not None:
+            _warm(state, store, nxt)
+        return page(
+            "failed.html",
+            item=item,
+            card=card,
+            failure=card.record.get("failure") or {},
+            dismissed=card.record.get("dismissed"),
+            queue=q,
+            before=before,
+            after=after,
+            next_unchecked=nxt,
+            title=item.label,
+        )
+
+    def _after_change(key: str) -> str | None:
+        state.queue = None
+        nxt = queue().after(key)
+        return None if nxt is None else nxt.href
+
+    async def type_in_card(request: Request) -> Response:
+        card_id = int(request.path_params["card_id"])
+        body = await _json(request)
+        typed = _typed_from(body)
+        problems = typed_problems(typed, state.settings.region)
+        if problems:
+            return JSONResponse({"ok": False, "problems": problems}, 422)
+        try:
+            done = type_in(Ingester(store), card_id, typed, region=state.settings.region)
+        except CardscanError as e:
+            return JSONResponse({"ok": False, "error": e.message}, 422)
+        return JSONResponse(
+            {
+                "ok": True,
+                "contact": done.contact_id,
+                "audit": done.audit_id,
+                "review": done.review_id,
+                "next": _after_change(f"f{card_id}"),
+            }
+        )
+
+    async def dismiss(request: Request) -> Response:
+        card_id = int(request.path_params["card_id"])
+        back = request.path_params["how"] == "restore"
+        try:
+            (restore_failed if back else dismiss_failed)(store, card_id)
+        except CardscanError as e:
+            return JSONResponse({"ok": False, "error": e.message}, 409)
+        nxt = None if back else _after_change(f"f{card_id}")
+        return JSONResponse({"ok": True, "next": nxt})
+
     async def card_image(request: Request) -> Response:
         card_id = int(request.path_params["card_id"])
         try:
             data = await _image(state, store, card_id)
         except CardscanError as e:
             raise HTTPException(404, e.message) from e
+        except Exception as e:  # a photo no decoder can read: the page says so in words
+            raise HTTPException(404, f"the photo of card {card_id} cannot be shown") from e
         return Response(data, media_type="image/jpeg", headers={"cache-control": "private"})
 
     async def edit(request: Request) -> Response:
@@ -164,7 +247,8 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         state.queue_mark = store.change_mark()
         reply: dict[str, Any] = {"ok": True, "audit": audit_id}
         if asked.accept:
-            reply["next"] = state.queue.after(contact_id)
+            nxt = state.queue.after(f"c{contact_id}")
+            reply["next"] = None if nxt is None else nxt.href
         return JSONResponse(reply)
 
     async def duplicates(request: Request) -> Response:
@@ -343,6 +427,9 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
     routes = [
         Route("/", index),
         Route("/card/{contact_id:int}", card),
+        Route("/failed/{card_id:int}", failed),
+        Route("/api/failed/{card_id:int}/type", type_in_card, methods=["POST"]),
+        Route("/api/failed/{card_id:int}/{how:str}", dismiss, methods=["POST"]),
         Route("/img/card/{card_id:int}.jpg", card_image),
         Route("/api/contact/{contact_id:int}/edit", edit, methods=["POST"]),
         Route("/duplicates", duplicates),
@@ -403,16 +490,51 @@ def _edit_from(body: dict[str, Any]) -> Edit:
             asked.phone_types[str(before)] = str(typ)
         elif before:
             asked.remove.append(str(before))
-    elif kind == "website" and before and not after_text:
-        asked.remove.append(str(before))
+    elif kind == "website":
+        if before and after_text:
+            asked.websites.append((str(before), after_text))
+        elif after_text:
+            asked.add_websites.append(after_text)
+        elif before:
+            asked.remove.append(str(before))
     return asked
 
 
-def _warm(state: AppState, store: Store, contact_id: int) -> None:
+def _several(value: Any, separators: str) -> list[str]:
+    """A form's list field: a JSON list, or one text with values split at ``separators``."""
+    texts = [str(v) for v in value] if isinstance(value, list) else [str(value or "")]
+    out = []
+    for text in texts:
+        for sep in separators:
+            text = text.replace(sep, "\n")
+        out += [t.strip() for t in text.split("\n") if t.strip()]
+    return out
+
+
+def _typed_from(body: dict[str, Any]) -> Typed:
+    """A :class:`Typed` card from the failed-photo page's form."""
+    return Typed(
+        name=str(body.get("name") or "").strip(),
+        company=str(body.get("company") or "").strip(),
+        title=str(body.get("title") or "").strip(),
+        # Several e-mails or websites: separated by commas, semicolons or spaces; phones
+        # (which have spaces and may have commas) by semicolons only.
+        emails=_several(body.get("emails"), ",; "),
+        phones=_several(body.get("phones"), ";"),
+        websites=_several(body.get("websites"), ",; "),
+    )
+
+
+def _warm(state: AppState, store: Store, item: QueueItem) -> None:
     """Start straightening the next card's image now, so opening it is instant."""
-    cards = store.cards_of([contact_id]).get(contact_id)
-    if cards and cards[-1].id not in state.images and cards[-1].id not in state.pending:
-        job = asyncio.ensure_future(_quiet(_image(state, store, cards[-1].id)))
+    if item.failed is not None:
+        card_id: int | None = item.failed
+    else:
+        assert item.contact_id is not None
+        cards = store.cards_of([item.contact_id]).get(item.contact_id)
+        card_id = cards[-1].id if cards else None
+    if card_id is not None and card_id not in state.images and card_id not in state.pending:
+        job = asyncio.ensure_future(_quiet(_image(state, store, card_id)))
         state.background.add(job)
         job.add_done_callback(state.background.discard)
 

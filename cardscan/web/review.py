@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from cardscan.book.entries import Entry, select_entries
@@ -21,14 +22,30 @@ KINDS = (("email", "E-mail"), ("phone", "Phone"), ("website", "Website"))
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One contact in the review queue."""
+    """One thing in the review queue: a contact read from a card, or a failed photo."""
 
-    contact_id: int
+    #: The contact (None for a failed photo).
+    contact_id: int | None
     label: str
     company: str
     #: Why it needs a look ("e-mail read at 45%", "no way to reach"); empty: looks fine.
     reasons: tuple[str, ...]
+    #: Accepted by a person (a failed photo: dismissed).
     checked: bool
+    #: The stored card of a failed photo (None for a contact).
+    failed: int | None = None
+    #: A failed photo's fix, in words.
+    hint: str = ""
+
+    @property
+    def key(self) -> str:
+        """``c17`` (contact 17) or ``f4`` (failed photo, card 4): unique in a queue."""
+        return f"f{self.failed}" if self.failed is not None else f"c{self.contact_id}"
+
+    @property
+    def href(self) -> str:
+        """The page of this item."""
+        return f"/failed/{self.failed}" if self.failed is not None else f"/card/{self.contact_id}"
 
 
 @dataclass(frozen=True)
@@ -39,25 +56,28 @@ class Queue:
 
     @property
     def checked(self) -> int:
-        """How many contacts a person has accepted."""
+        """How many items a person has accepted (or, a failed photo, dismissed)."""
         return sum(i.checked for i in self.items)
 
-    def after(self, contact_id: int) -> int | None:
-        """The next unchecked contact after ``contact_id`` (wrapping round), if any."""
-        ids = [i.contact_id for i in self.items]
-        start = ids.index(contact_id) + 1 if contact_id in ids else 0
+    def after(self, key: str) -> QueueItem | None:
+        """The next unchecked item after the one with ``key`` (wrapping round), if any."""
+        keys = [i.key for i in self.items]
+        start = keys.index(key) + 1 if key in keys else 0
         for item in [*self.items[start:], *self.items[:start]]:
-            if not item.checked and item.contact_id != contact_id:
-                return item.contact_id
+            if not item.checked and item.key != key:
+                return item
         return None
 
-    def neighbours(self, contact_id: int) -> tuple[int | None, int | None]:
-        """The contacts before and after one in queue order."""
-        ids = [i.contact_id for i in self.items]
-        if contact_id not in ids:
+    def neighbours(self, key: str) -> tuple[QueueItem | None, QueueItem | None]:
+        """The items before and after one in queue order."""
+        keys = [i.key for i in self.items]
+        if key not in keys:
             return None, None
-        at = ids.index(contact_id)
-        return (ids[at - 1] if at else None, ids[at + 1] if at + 1 < len(ids) else None)
+        at = keys.index(key)
+        return (
+            self.items[at - 1] if at else None,
+            self.items[at + 1] if at + 1 < len(keys) else None,
+        )
 
 
 _NOUNS = {
@@ -88,16 +108,59 @@ def reasons_for(entry: Entry, threshold: float) -> tuple[str, ...]:
     return tuple(out)
 
 
-def build_queue(store: Store, threshold: float, event: str | None = None) -> Queue:
-    """Every contact read from a card (of an event, if given): doubtful ones first."""
-    entries = [e for e in select_entries(store, event=event) if e.cards]
-    items = [
-        QueueItem(
-            e.id, e.contact.label, e.contact.company or "", reasons_for(e, threshold), e.checked
-        )
-        for e in entries
+#: Queue order (the issue's): values read below the threshold, no name or no way to reach
+#: the person, failed photos, possible duplicates, then the rest; checked ones last.
+_LOW, _MISSING, _FAILED, _DUPLICATE, _REST = range(5)
+
+
+def _rank(item: QueueItem) -> int:
+    if item.failed is not None:
+        return _FAILED
+    ranks = [
+        _LOW if " read at " in r else _DUPLICATE if r == "possible duplicate" else _MISSING
+        for r in item.reasons
     ]
-    items.sort(key=lambda i: (i.checked, not i.reasons, i.contact_id))
+    return min(ranks, default=_REST)
+
+
+def failed_items(store: Store, event_id: int | None = None) -> list[QueueItem]:
+    """The failed photos waiting for a person (of one event's scans, if given)."""
+    out = []
+    for card in store.failed_cards():
+        failure = card.record.get("failure") or {}
+        if event_id is not None and failure.get("event_id") != event_id:
+            continue
+        error = str(failure.get("error") or card.record.get("error") or "could not be read")
+        out.append(
+            QueueItem(
+                None,
+                PurePath(card.path).name + (f" (card {card.card + 1})" if card.card else ""),
+                "",
+                (f"failed photo: {error}",),
+                bool(card.record.get("dismissed")),
+                failed=card.id,
+                hint=str(failure.get("hint") or ""),
+            )
+        )
+    return out
+
+
+def _item(e: Entry, threshold: float) -> QueueItem:
+    return QueueItem(
+        e.id, e.contact.label, e.contact.company or "", reasons_for(e, threshold), e.checked
+    )
+
+
+def build_queue(store: Store, threshold: float, event: str | None = None) -> Queue:
+    """Every contact read from a card and every failed photo (of an event, if given).
+
+    Doubtful ones first, in the order of :data:`_LOW`…; checked ones (and dismissed
+    photos) last.
+    """
+    entries = [e for e in select_entries(store, event=event) if e.cards]
+    items = [_item(e, threshold) for e in entries]
+    items += failed_items(store, store.event(event).id if event else None)
+    items.sort(key=lambda i: (i.checked, _rank(i), i.failed or 0, i.contact_id or 0))
     return Queue(tuple(items))
 
 
@@ -106,10 +169,7 @@ def with_item(queue: Queue, store: Store, contact_id: int, threshold: float) -> 
     found = select_entries(store, ids=[contact_id])
     if not found:
         return Queue(tuple(i for i in queue.items if i.contact_id != contact_id))
-    e = found[0]
-    item = QueueItem(
-        e.id, e.contact.label, e.contact.company or "", reasons_for(e, threshold), e.checked
-    )
+    item = _item(found[0], threshold)
     return Queue(tuple(item if i.contact_id == contact_id else i for i in queue.items))
 
 
