@@ -799,6 +799,12 @@ def review(db: Path | None) -> None:
     store = _open_store(db)
     ingester = Ingester(store)
     pending = store.reviews("open")
+    waiting = [c for c in store.failed_cards() if not c.record.get("dismissed")]
+    if waiting:
+        click.echo(
+            f"{len(waiting)} photo(s) could not be read: `cardscan failed` lists them "
+            "(type them in with `cardscan app`)."
+        )
     if not pending:
         click.echo("Nothing to review.")
         return
@@ -831,6 +837,77 @@ def review(db: Path | None) -> None:
             decided += 1
     left_open = len(store.reviews("open"))
     click.echo(f"\n{decided} decided, {left_open} still to review.")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--event", "event_ref", metavar="EVENT", help="Only the photos scanned for EVENT.")
+@click.option("--all", "show_all", is_flag=True, help="Also list the photos you dismissed.")
+@click.option(
+    "--dismiss", "dismiss_ids", multiple=True, type=int, metavar="ID", help="Set a photo aside."
+)
+@click.option(
+    "--restore",
+    "restore_ids",
+    multiple=True,
+    type=int,
+    metavar="ID",
+    help="Bring a dismissed photo back to the review queue.",
+)
+@_db_option
+def failed(
+    event_ref: str | None,
+    show_all: bool,
+    dismiss_ids: tuple[int, ...],
+    restore_ids: tuple[int, ...],
+    db: Path | None,
+) -> None:
+    """List the photos a scan could not read, with what went wrong and the fix.
+
+    Each failed photo waits in the review queue (`cardscan app`), where you can see it
+    and type the card in by hand, until it is typed in, read by a later scan (after the
+    fix), or dismissed. --dismiss sets one aside (who and when are kept); --restore
+    brings it back.
+
+    \b
+    Examples:
+      cardscan failed
+      cardscan failed --dismiss 12
+      cardscan failed --restore 12
+    """
+    from cardscan.book.corrections import dismiss_failed, restore_failed
+
+    store = _open_store(db, create=False)
+    for card_id in dismiss_ids:
+        dismiss_failed(store, card_id)
+        click.echo(f"dismissed failed photo {card_id} (bring it back: --restore {card_id})")
+    for card_id in restore_ids:
+        restore_failed(store, card_id)
+        click.echo(f"failed photo {card_id} is back in the review queue")
+    if dismiss_ids or restore_ids:
+        return
+    event_id = store.event(event_ref).id if event_ref else None
+    shown = 0
+    for card in store.failed_cards():
+        failure = card.record.get("failure") or {}
+        if event_id is not None and failure.get("event_id") != event_id:
+            continue
+        dismissed = card.record.get("dismissed")
+        if dismissed and not show_all:
+            continue
+        shown += 1
+        state = f"  (dismissed by {dismissed.get('who')})" if dismissed else ""
+        lines = [f"{card.id:>6}  {card.path}{state}"]
+        lines.append(f"        {failure.get('error') or card.record.get('error') or 'not read'}")
+        if failure.get("hint"):
+            lines.append(f"        fix: {failure['hint']}")
+        click.echo(clean_text("\n".join(lines), multiline=True))
+    if not shown:
+        click.echo("No failed photos waiting.")
+        return
+    click.echo(
+        f"{shown} failed photo(s); type them in with `cardscan app`, "
+        "or set one aside with `cardscan failed --dismiss ID`."
+    )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -876,6 +953,12 @@ def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
     help="Set a phone's type: work, mobile, fax, toll-free or other.",
 )
 @click.option(
+    "--website", "websites", multiple=True, metavar="OLD=NEW", help="Fix a website."
+)
+@click.option(
+    "--add-website", "add_websites", multiple=True, metavar="URL", help="Add a website."
+)
+@click.option(
     "--remove", multiple=True, metavar="VALUE", help="Take off an e-mail, phone or website."
 )
 @click.option("--accept", is_flag=True, help="Mark the contact checked by you.")
@@ -891,15 +974,17 @@ def edit(
     phones: tuple[str, ...],
     add_phones: tuple[str, ...],
     phone_types: tuple[str, ...],
+    websites: tuple[str, ...],
+    add_websites: tuple[str, ...],
     remove: tuple[str, ...],
     accept: bool,
     db: Path | None,
 ) -> None:
     """Correct a contact by hand; what you type wins over every card and import.
 
-    Values are checked before anything is written (e-mails and phone numbers must be
-    valid; a number without +country code is read in the country of the contact's other
-    numbers). The edit is recorded with your user name, the time, and the values before
+    Values are checked before anything is written (e-mails, phone numbers and websites
+    must be valid; a number without +country code is read in the country of the
+    contact's other numbers). The edit is recorded with your user name, the time, and the values before
     and after; `cardscan undo ID` reverts it. A later scan, import or merge never brings
     back a value you replaced or removed, nor changes one you typed.
 
@@ -908,6 +993,7 @@ def edit(
       cardscan edit 17 --email jane@exarnple.com=jane@example.com --accept
       cardscan edit 17 --name "Jane Doe" --add-phone "+44 20 7946 0000"
       cardscan edit 17 --phone-type "+44 7700 900000=mobile" --remove old@example.com
+      cardscan edit 17 --website examp1e.com=example.com --add-website example.org/team
     """
     from cardscan.book.corrections import Edit, apply_edit
 
@@ -925,6 +1011,8 @@ def edit(
         phones=_pairs(phones, "--phone"),
         add_phones=list(add_phones),
         phone_types=dict(_pairs(phone_types, "--phone-type")),
+        websites=_pairs(websites, "--website"),
+        add_websites=list(add_websites),
         remove=list(remove),
         accept=accept,
     )
@@ -959,11 +1047,15 @@ def app(
 ) -> None:
     """Check and fix your cards in the browser: the review-and-correct app.
 
-    Opens a local web page over the contact store: the cards that need a look first,
-    each straightened and large beside its fields; fix a value in place and accept the
-    card with one key (press ? for every shortcut). Also: duplicates side by side, each
-    contact's history, notes and tags, today's follow-up tasks, and with --event the
-    check-in desk.
+    Opens a local web page over the contact store: the cards that need a look first
+    (values read below --threshold, no name or no way to reach, photos that could not be
+    read, possible duplicates), each straightened and large beside its fields. Fix a
+    name, title, company, e-mail, phone or website in place (e edits, A/P/W add an
+    e-mail, phone or website, x removes one) and accept the card with a (press ? for
+    every shortcut). A failed photo shows what went wrong and the fix: type the card in
+    from the photo (i, then Enter saves it as checked) or dismiss it (x; u brings it
+    back). Also: duplicates side by side, each contact's history, notes and tags,
+    today's follow-up tasks, and with --event the check-in desk.
 
     The app listens on 127.0.0.1 only and prints its address, with a key made for this
     run, as the first line; nothing else on this machine or the web can use it. Ctrl-C

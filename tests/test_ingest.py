@@ -146,7 +146,13 @@ def test_two_cards_in_one_photo_are_two_cards(store: Store) -> None:
     outcomes = ing.add_photo(results, SHA_A)
     assert [o.decision for o in outcomes] == [Decision.NEW, Decision.NEW]
     assert store.count_cards() == 2 and store.count_contacts() == 2
-    assert store.card_seen(SHA_A, 1) is not None and store.card_seen(SHA_A, 2) is None
+    assert store.card_seen(SHA_A, 1) is not None
+    # The failed card waits for a person in the review queue, with no contact.
+    failed = store.card_seen(SHA_A, 2)
+    assert failed is not None and failed.contact_id is None
+    assert [(c.card, c.record["failure"]["error"]) for c in store.failed_cards()] == [
+        (2, "blurred")
+    ]
 
 
 def _add_a_photo_whose_second_card_fails(

@@ -129,7 +129,7 @@ def test_edit_validates_on_the_server_and_accept_opens_the_next(client: Running,
     )
     assert phone["ok"]
     accepted = post(client, "/api/contact/1/edit", {"accept": True})
-    assert accepted["next"] == 2
+    assert accepted["next"] == "/card/2"
     assert "1 of 2 checked" in get(client, "/")[2]
     with open_store(tmp_path / "c.db") as s:
         c = s.contact(1)

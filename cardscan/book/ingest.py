@@ -377,8 +377,9 @@ class Ingester:
         outcomes = []
         with self.transaction():
             read = [r for r in results if r.ok]
-            if read:
-                # Read now: a failure of this photo from an earlier run is over.
+            if read and len(read) == len(results):
+                # Read whole now: a failure of this photo (or of an earlier copy of the file)
+                # is over. A card that fails again keeps its row, and any dismissal of it.
                 self.store.drop_failed_cards(sha256, str(Path(read[0].source).absolute()))
             for result in read:
                 outcome = self.add_card(result, sha256, run_id=run_id, attach=attach)

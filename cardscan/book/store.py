@@ -1103,8 +1103,8 @@ class Store:
             self._q("UPDATE cards SET contact_id = ? WHERE id = ?", (contact_id, card_id))
 
     def count_cards(self) -> int:
-        """How many card images the store has read."""
-        return int(self._one("SELECT count(*) FROM cards"))
+        """How many card images the store has read (failed photos waiting are not counted)."""
+        return int(self._one("SELECT count(*) FROM cards WHERE contact_id IS NOT NULL"))
 
     # -- merging and the audit log ---------------------------------------------------
 

@@ -118,7 +118,7 @@ function cardPage() {
     stage.addEventListener("wheel", (e) => { e.preventDefault(); scale = Math.max(1, Math.min(6, scale * (e.deltaY < 0 ? 1.2 : 1 / 1.2))); place(); }, { passive: false });
   }
 
-  function go(id) { if (id) location.href = "/card/" + id; }
+  function go(href) { if (href) location.href = href; }
   function reload(keep) {
     sessionStorage.setItem("cardscan-field-" + contact, String(keep));
     location.reload();
@@ -167,7 +167,7 @@ function cardPage() {
     field.dataset.key = "";
     field.dataset.kind = kind;
     field.classList.add("adding");
-    field.querySelector("label").textContent = kind === "email" ? "New e-mail" : "New phone";
+    field.querySelector("label").textContent = { email: "New e-mail", phone: "New phone", website: "New website" }[kind];
     const input = field.querySelector("input");
     input.value = ""; input.dataset.original = ""; input.name = kind; input.id = "new-" + kind;
     field.querySelector("label").htmlFor = input.id;
@@ -203,6 +203,7 @@ function cardPage() {
     accept: () => send({ accept: true }, 0).then((r) => { if (r && !r.ok) toast(r.error, true); }),
     "add-email": () => adding("email"),
     "add-phone": () => adding("phone"),
+    "add-website": () => adding("website"),
   };
   for (const button of document.querySelectorAll(".cardpage [data-action]")) {
     button.addEventListener("click", () => actions[button.dataset.action]());
@@ -217,6 +218,7 @@ function cardPage() {
     else if (k === "a") { event.preventDefault(); actions.accept(); }
     else if (k === "A") { event.preventDefault(); adding("email"); }
     else if (k === "P") { event.preventDefault(); adding("phone"); }
+    else if (k === "W") { event.preventDefault(); adding("website"); }
     else if (k === "x" && field && field.dataset.key) {
       event.preventDefault();
       send({ field: field.dataset.kind, before: field.dataset.key, after: null }, Math.max(0, c.index - 1))
@@ -239,6 +241,84 @@ function cardPage() {
   });
 }
 
+// -- a failed photo: type it in, or dismiss it -------------------------------------------
+function failedPage() {
+  const page = document.querySelector(".failedpage");
+  const card = page.dataset.card;
+  const form = document.getElementById("typein");
+  const inputs = Array.from(form.querySelectorAll("input"));
+  const img = document.getElementById("card-img");
+  const zoom = document.getElementById("zoom");
+  let scale = 1, x = 0, y = 0;
+  function place() { zoom.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; }
+  img.addEventListener("error", () => {
+    document.getElementById("stage").hidden = true;
+    document.getElementById("no-photo").hidden = false;
+  });
+  function go(href) { location.href = href || "/"; }
+  function typeIn() { inputs[0].focus(); inputs[0].select(); }
+  async function dismiss() {
+    const reply = await post(`/api/failed/${card}/dismiss`);
+    if (!reply.ok) { toast(reply.error, true); return; }
+    sessionStorage.setItem("cardscan-said", "Photo dismissed: open it from the queue and press u to bring it back.");
+    go(reply.next);
+  }
+  async function restore() {
+    const reply = await post(`/api/failed/${card}/restore`);
+    if (!reply.ok) { toast(reply.error, true); return; }
+    sessionStorage.setItem("cardscan-said", "Photo back in the queue.");
+    location.reload();
+  }
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    for (const el of form.querySelectorAll(".error")) { el.hidden = true; el.textContent = ""; }
+    for (const input of inputs) input.removeAttribute("aria-invalid");
+    const body = Object.fromEntries(new FormData(form).entries());
+    const reply = await post(`/api/failed/${card}/type`, body);
+    if (reply.ok) {
+      sessionStorage.setItem("cardscan-said", "Contact saved and checked.");
+      go(reply.next);
+      return;
+    }
+    const problems = reply.problems || { name: reply.error };
+    let first = null;
+    for (const [field, why] of Object.entries(problems)) {
+      const box = form.querySelector(`[data-for="${field}"]`) || form.querySelector('[data-for="name"]');
+      const error = box.querySelector(".error");
+      error.textContent = why; error.hidden = false;
+      const input = box.querySelector("input");
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    }
+    if (first) first.focus();
+  });
+  form.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); document.activeElement.blur(); }
+  });
+  const actions = { type: typeIn, dismiss, restore };
+  for (const button of document.querySelectorAll(".failedpage .actions [data-action]")) {
+    button.addEventListener("click", () => actions[button.dataset.action]());
+  }
+  document.addEventListener("keydown", (event) => {
+    if (globalKeys(event) || typing(event)) return;
+    const k = event.key;
+    if (k === "i" || k === "e" || k === "Enter") { event.preventDefault(); typeIn(); }
+    else if (k === "x" && !page.dataset.dismissed) { event.preventDefault(); dismiss(); }
+    else if (k === "u" && page.dataset.dismissed) { event.preventDefault(); restore(); }
+    else if (k === "n" && page.dataset.after) { go(page.dataset.after); }
+    else if (k === "p" && page.dataset.before) { go(page.dataset.before); }
+    else if (k === "z") { scale = Math.min(6, scale * 1.25); place(); }
+    else if (k === "Z") { scale = Math.max(1, scale / 1.25); if (scale === 1) { x = 0; y = 0; } place(); }
+    else if (k === "0") { scale = 1; x = 0; y = 0; place(); }
+    else if (event.shiftKey && k.startsWith("Arrow")) {
+      event.preventDefault();
+      if (k === "ArrowLeft") x += 40; if (k === "ArrowRight") x -= 40;
+      if (k === "ArrowUp") y += 40; if (k === "ArrowDown") y -= 40;
+      place();
+    }
+  });
+}
+
 // -- duplicates ------------------------------------------------------------------------
 function duplicatesPage() {
   const pairs = Array.from(document.querySelectorAll(".pair"));
@@ -255,8 +335,6 @@ function duplicatesPage() {
     sessionStorage.setItem("cardscan-said", "Undone: " + reply.summary);
     location.reload();
   }
-  const said = sessionStorage.getItem("cardscan-said");
-  if (said) { sessionStorage.removeItem("cardscan-said"); toast(said); }
   for (const b of document.querySelectorAll(".pair [data-action]")) {
     b.addEventListener("click", () => decide(b.closest(".pair"), b.dataset.action));
   }
@@ -433,7 +511,10 @@ function deskPage() {
   find();
 }
 
-const pages = { queue: queuePage, card: cardPage, duplicates: duplicatesPage, contact: contactPage, followup: followupPage, desk: deskPage };
+const pages = { queue: queuePage, card: cardPage, failed: failedPage, duplicates: duplicatesPage, contact: contactPage, followup: followupPage, desk: deskPage };
+// What the action that opened this page did (a dismissal, a merge), said once.
+const saidBefore = sessionStorage.getItem("cardscan-said");
+if (saidBefore) { sessionStorage.removeItem("cardscan-said"); toast(saidBefore); }
 const start = pages[document.body.dataset.page];
 if (start) start();
 else document.addEventListener("keydown", globalKeys);
