@@ -674,6 +674,11 @@ def scan(
         for path in summary.outputs:
             click.echo(f"wrote {path}")
         click.echo(f"contact store {store.location}: {tally.describe()}")
+        if summary.failed:
+            click.echo(
+                f"{summary.failed} failed photo(s) wait in the review queue: `cardscan failed` "
+                "lists them, `cardscan app` shows each to type it in"
+            )
     if summary.failed:
         raise click.exceptions.Exit(int(ExitCode.SOME_CARDS_FAILED))
 
@@ -952,12 +957,8 @@ def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
     metavar="PHONE=TYPE",
     help="Set a phone's type: work, mobile, fax, toll-free or other.",
 )
-@click.option(
-    "--website", "websites", multiple=True, metavar="OLD=NEW", help="Fix a website."
-)
-@click.option(
-    "--add-website", "add_websites", multiple=True, metavar="URL", help="Add a website."
-)
+@click.option("--website", "websites", multiple=True, metavar="OLD=NEW", help="Fix a website.")
+@click.option("--add-website", "add_websites", multiple=True, metavar="URL", help="Add a website.")
 @click.option(
     "--remove", multiple=True, metavar="VALUE", help="Take off an e-mail, phone or website."
 )

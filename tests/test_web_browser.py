@@ -20,7 +20,8 @@ from cardscan import run
 from cardscan.book.store import open_store
 from cardscan.cli import cli
 from cardscan.config import Settings
-from cardscan.models import CardResult, Contact, Field, Phone, PhoneType
+from cardscan.errors import ExitCode
+from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
 from cardscan.web.app import AppState
 
 pytestmark = pytest.mark.browser
@@ -51,7 +52,28 @@ PEOPLE = {
 }
 
 
+#: Thirty more invented people ("p00" … "p29"), for a whole event's queue.
+GIVEN = ("Avery", "Brook", "Cass", "Dale", "Emery", "Flynn", "Gray", "Harper", "Indy", "Jules")
+FAMILY = ("Ostrander", "Pellworth", "Quarrel")
+for n in range(30):
+    PEOPLE[f"p{n:02d}"] = (
+        f"{GIVEN[n % 10]} {FAMILY[n // 10]}",
+        "Partner",
+        f"{FAMILY[n // 10]} Studio",
+        f"{GIVEN[n % 10].lower()}@{FAMILY[n // 10].lower()}.example.com",
+        f"+1415555{n + 200:04d}",
+    )
+#: What the stand-in reader says of a photo it cannot read (as the pipeline words it).
+RETAKE = "retake the photo with the card filling most of the frame, in focus and evenly lit"
+
+
 def read_fake(path: Path) -> CardResult:
+    if path.stem.startswith("blank"):
+        return CardResult(
+            str(path),
+            status=CardStatus.FAILED,
+            error=f"{path}: no text found on the card — {RETAKE}",
+        )
     name, title, company, email, phone = PEOPLE[path.stem.split("-")[0]]
     return CardResult(
         str(path),
@@ -61,6 +83,7 @@ def read_fake(path: Path) -> CardResult:
             company=Field(company, 0.9),
             emails=(Field(email, 0.45),),
             phones=(Field(Phone(phone, phone, PhoneType.WORK, True), 0.9),),
+            websites=(Field("www." + email.split("@")[1], 0.9),),
         ),
     )
 
@@ -147,6 +170,163 @@ def mixer(tmp_path: Path, monkeypatch):
         photo(folder, stem, salt=stem.encode())
     cardscan(db, "scan", str(folder), "--out", str(tmp_path / "out"), "--event", "Harbour mixer")
     return db, tmp_path
+
+
+def hubspot(db: Path, tmp: Path) -> tuple[list[dict[str, str]], str]:
+    out = tmp / "hubspot.csv"
+    cardscan(db, "export", "--format", "hubspot", "-o", str(out))
+    text = out.read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines())), text
+
+
+def test_a_failed_photo_is_typed_in_with_the_keyboard_and_exported(
+    browser, mixer, monkeypatch
+) -> None:
+    from webserver import running
+
+    db, tmp = mixer
+    folder = tmp / "more"
+    photo(folder, "blank", salt=b"blank")
+    # A failed photo makes the scan exit with "some cards failed": run it without the check.
+    result = CliRunner().invoke(
+        cli,
+        ["scan", str(folder), "--out", str(tmp / "out3"), "--event", "Harbour mixer"]
+        + ["--db", str(db)],
+    )
+    assert result.exit_code == ExitCode.SOME_CARDS_FAILED, result.output
+    assert "cardscan failed" in result.output
+    with open_store(db) as store:
+        (failed,) = store.failed_cards()
+        with running(AppState(store, "k" * 43, Settings(), store.event("Harbour mixer"))) as app:
+            page = browser.new_page()
+            watch = Watch(page, f"http://{app.host}/")
+            page.goto(app.url)
+            assert page.locator("#checked-count").inner_text() == "0 of 4 checked"
+            items = page.locator("#items .item")
+            keys = items.evaluate_all("(els) => els.map((e) => e.dataset.key)")
+            at = keys.index(f"f{failed.id}")
+            assert at <= 3  # after the three doubtful e-mails, before the rest
+            item = items.nth(at)
+            assert "blank.jpg" in item.inner_text() and RETAKE in item.inner_text()
+            for _ in range(at):
+                page.keyboard.press("j")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.url == f"http://{app.host}/failed/{failed.id}"
+            assert "no text found on the card" in page.locator("#problem").inner_text()
+            assert RETAKE in page.locator("#fix").inner_text()
+            page.wait_for_function("document.getElementById('card-img').complete")
+            assert page.locator("#card-img").evaluate("(i) => i.naturalWidth") > 0
+            page.keyboard.press("i")
+            page.keyboard.type("Dee Marsh")
+            page.keyboard.press("Tab")
+            page.keyboard.type("Marsh & Daughters")
+            page.keyboard.press("Tab")
+            page.keyboard.type("Buyer")
+            page.keyboard.press("Tab")
+            page.keyboard.type("dee@marsh")  # not an address: the server says why
+            page.keyboard.press("Tab")
+            page.keyboard.type("+1 415 555 0190")
+            page.keyboard.press("Enter")
+            page.locator('[data-for="email"] .error:not([hidden])').wait_for()
+            assert page.evaluate("document.activeElement.id") == "t-emails"
+            page.keyboard.press("Control+A")
+            page.keyboard.type("dee@marsh.example.com")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert "/failed/" not in page.url
+            watch.check(page)
+        (dee,) = store.search("Dee Marsh")
+        assert dee in store.checked() and store.failed_cards() == []
+        c = store.contact(dee)
+        assert [(v.value, v.source) for v in c.of_kind("email")] == [
+            ("dee@marsh.example.com", "user")
+        ]
+        assert [e.name for e in store.met_at(dee)] == ["Harbour mixer"]
+    rows, _text = hubspot(db, tmp)
+    assert "dee@marsh.example.com" in [r["Email"] for r in rows]
+
+
+def test_a_website_edited_in_place_reaches_the_export(browser, mixer) -> None:
+    from webserver import running
+
+    db, tmp = mixer
+    with open_store(db) as store:
+        (bo,) = store.search("Bo Lind")
+        with running(AppState(store, "k" * 43, Settings())) as app:
+            page = browser.new_page()
+            watch = Watch(page, f"http://{app.host}/")
+            page.goto(app.url)
+            page.goto(f"http://{app.host}/card/{bo}")
+            at = page.locator(".field").evaluate_all(
+                "(fs) => fs.findIndex((f) => f.dataset.kind === 'website')"
+            )
+            for _ in range(at):
+                page.keyboard.press("j")
+            page.keyboard.press("e")
+            page.keyboard.press("Control+A")
+            page.keyboard.type("lind sons")  # not a web address: the server says why
+            page.keyboard.press("Enter")
+            site = page.locator('.field[data-kind="website"]').first
+            site.locator(".error:not([hidden])").wait_for()
+            assert "no spaces" in site.locator(".error").inner_text()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("https://lindandsons.example.org")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert site.locator("input").input_value() == "https://lindandsons.example.org"
+            assert "typed by a person" in site.inner_text()
+            # And one more, added with W.
+            page.keyboard.press("W")
+            page.keyboard.type("shop.lindandsons.example.org")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.locator('.field[data-kind="website"]').count() == 2
+            watch.check(page)
+        sites = {v.display: v.source for v in store.contact(bo).of_kind("website")}
+        assert sites == {
+            "https://lindandsons.example.org": "user",
+            "shop.lindandsons.example.org": "user",
+        }
+        assert any("website" in e.summary for e in store.audit_entries(bo) if e.action == "edit")
+    rows, text = hubspot(db, tmp)
+    assert "www.lindsons.example" not in text
+    bo_row = next(r for r in rows if "bo@lindsons.example" in r.values())
+    assert "https://lindandsons.example.org" in bo_row.values()
+
+
+def test_a_whole_event_of_thirty_cards_is_checked_with_the_keyboard_alone(
+    browser, tmp_path: Path, monkeypatch
+) -> None:
+    from webserver import running
+
+    monkeypatch.setattr(run, "read_photos", fake_read_photos)
+    db = tmp_path / "contacts.db"
+    cardscan(db, "event", "create", "Autumn fair")
+    folder = tmp_path / "photos"
+    for n in range(30):
+        photo(folder, f"p{n:02d}", salt=b"%d" % n)
+    cardscan(db, "scan", str(folder), "--out", str(tmp_path / "out"), "--event", "Autumn fair")
+    with open_store(db) as store:
+        with running(AppState(store, "k" * 43, Settings(), store.event("Autumn fair"))) as app:
+            page = browser.new_page()
+            watch = Watch(page, f"http://{app.host}/")
+            page.goto(app.url)
+            assert page.locator("#checked-count").inner_text() == "0 of 30 checked"
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            seen = set()
+            for n in range(30):
+                assert "/card/" in page.url
+                seen.add(page.url)
+                assert page.locator(".progress").first.inner_text().startswith(f"{n} of 30")
+                with page.expect_navigation():
+                    page.keyboard.press("a")
+            assert len(seen) == 30  # every card opened once, in turn
+            assert page.url == f"http://{app.host}/"
+            assert page.locator("#checked-count").inner_text() == "30 of 30 checked"
+            watch.check(page)
+        assert len(store.checked()) == 30
 
 
 def test_fix_a_wrong_email_with_the_keyboard_and_accept(browser, mixer, monkeypatch) -> None:
