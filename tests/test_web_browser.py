@@ -190,8 +190,16 @@ def test_a_failed_photo_is_typed_in_with_the_keyboard_and_exported(
     # A failed photo makes the scan exit with "some cards failed": run it without the check.
     result = CliRunner().invoke(
         cli,
-        ["scan", str(folder), "--out", str(tmp / "out3"), "--event", "Harbour mixer"]
-        + ["--db", str(db)],
+        [
+            "scan",
+            str(folder),
+            "--out",
+            str(tmp / "out3"),
+            "--event",
+            "Harbour mixer",
+            "--db",
+            str(db),
+        ],
     )
     assert result.exit_code == ExitCode.SOME_CARDS_FAILED, result.output
     assert "cardscan failed" in result.output

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 from cardscan.book.ingest import Ingester, keys_of

@@ -312,9 +312,9 @@ class Ingester:
 
         Cards are keyed by the photo's content hash and the card's index in it, so reading
         the same photo again (a rerun, a copy under another name) adds nothing. A failed
-        card gives None (:meth:`add_photo` keeps it as a failed photo). ``attach(contact_id, card_id)`` gives the card's contact what
-        came with it (see :meth:`add`); for a card stored before, the contact it lives
-        on in gets it.
+        card gives None (:meth:`add_photo` keeps it as a failed photo).
+        ``attach(contact_id, card_id)`` gives the card's contact what came with it (see
+        :meth:`add`); for a card stored before, the contact it lives on in gets it.
         """
         if not result.ok:
             return None
