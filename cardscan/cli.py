@@ -986,8 +986,8 @@ def edit(
     Values are checked before anything is written (e-mails, phone numbers and websites
     must be valid; a number without +country code is read in the country of the
     contact's other numbers). The edit is recorded with your user name, the time, and
-    the values before and after; `cardscan undo ID` reverts it. A later scan, import or merge never brings
-    back a value you replaced or removed, nor changes one you typed.
+    the values before and after; `cardscan undo ID` reverts it. A later scan, import or
+    merge never brings back a value you replaced or removed, nor changes one you typed.
 
     \b
     Examples:
