@@ -608,7 +608,9 @@ def scan(
 
     Every card also goes into the contact store (--db), matched against the people
     already there: the same person is merged, an uncertain pair waits for
-    `cardscan review`. Reading the same photos again adds nothing twice.
+    `cardscan review`. Reading the same photos again adds nothing twice. A photo that
+    could not be read is kept too, with the error and its fix, for `cardscan app` to show
+    (type it in, or dismiss it) and `cardscan failed` to list.
 
     \b
     Example:
