@@ -964,6 +964,12 @@ def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
 @click.option(
     "--remove", multiple=True, metavar="VALUE", help="Take off an e-mail, phone or website."
 )
+@click.option(
+    "--as-printed",
+    is_flag=True,
+    help="Keep a phone number typed with +country code that does not validate "
+    "(an old number the card prints) as printed.",
+)
 @click.option("--accept", is_flag=True, help="Mark the contact checked by you.")
 @_db_option
 def edit(
@@ -980,6 +986,7 @@ def edit(
     websites: tuple[str, ...],
     add_websites: tuple[str, ...],
     remove: tuple[str, ...],
+    as_printed: bool,
     accept: bool,
     db: Path | None,
 ) -> None:
@@ -1018,6 +1025,7 @@ def edit(
         add_websites=list(add_websites),
         remove=list(remove),
         accept=accept,
+        as_printed=as_printed,
     )
     if asked.empty():
         raise click.UsageError("nothing to change: give at least one option (see --help)")

@@ -290,6 +290,19 @@ def test_a_website_edited_in_place_reaches_the_export(browser, mixer) -> None:
             with page.expect_navigation():
                 page.keyboard.press("Enter")
             assert page.locator('.field[data-kind="website"]').count() == 2
+            # An old number the card prints, unknown to the numbering plan: refused once,
+            # kept as printed on a second Enter.
+            page.keyboard.press("P")
+            page.keyboard.type("+1 011 555 0177")
+            page.keyboard.press("Enter")
+            added = page.locator(".field.adding")
+            added.locator(".error:not([hidden])").wait_for()
+            assert "keep it as printed" in added.locator(".error").inner_text()
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert "+1 011 555 0177" in page.locator(
+                '.field[data-kind="phone"] input'
+            ).evaluate_all("(xs) => xs.map((x) => x.value)")
             watch.check(page)
         sites = {v.display: v.source for v in store.contact(bo).of_kind("website")}
         assert sites == {

@@ -322,3 +322,24 @@ def test_app_failed_photo_page_type_in_and_dismiss_over_http(store, tmp_path: Pa
     rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert "dee@example.com" in [r["Email"] for r in rows]
     assert "example.org" in out.read_text(encoding="utf-8")
+
+
+def test_a_number_the_plan_refuses_can_be_kept_as_printed(store) -> None:
+    found = Ingester(store).add_card(good("a.jpg", "Ada Quill", "ada@example.com"), "sha-a")
+    assert found is not None
+    cid = found.contact_id
+    with pytest.raises(CorrectionError) as refused:
+        apply_edit(store, cid, Edit(add_phones=["+1 011 555 0100"]))
+    assert "as printed" in (refused.value.hint or "")
+    with pytest.raises(CorrectionError) as hopeless:  # too short to be any number
+        apply_edit(store, cid, Edit(add_phones=["+1 2"], as_printed=True))
+    assert "as printed" not in (hopeless.value.hint or "")
+    apply_edit(store, cid, Edit(add_phones=["+1 011 555 0100"], as_printed=True))
+    kept = {v.value: v.source for v in store.contact(cid).of_kind("phone")}
+    assert kept["+10115550100"] == "user"
+    with running(AppState(store, "secret-token", Settings())) as app:
+        body = {"field": "phone", "after": "+1 011 555 0101"}
+        first = app.json("POST", f"/api/contact/{cid}/edit", body)
+        assert not first["ok"] and first["as_printed"]
+        assert app.json("POST", f"/api/contact/{cid}/edit", {**body, "as_printed": True})["ok"]
+    assert "+10115550101" in {v.value for v in store.contact(cid).of_kind("phone")}

@@ -55,6 +55,8 @@ class Edit:
     #: values (e-mails, phones, websites, handles) to take off
     remove: list[str] = field(default_factory=list)
     accept: bool = False
+    #: Keep typed phone numbers that do not validate as printed (see :func:`clean_phone`).
+    as_printed: bool = False
 
     def empty(self) -> bool:
         """Whether nothing was asked."""
@@ -144,15 +146,46 @@ def contact_region(contact: StoredContact) -> str | None:
     return None
 
 
-def clean_phone(text: str, region: str | None) -> tuple[str, str, str | None, str]:
+#: How a refused number can still be kept (the app shows it; ``cardscan edit --as-printed``).
+AS_PRINTED_HINT = (
+    "if the card prints it so (an old number, since renumbered), keep it as printed: "
+    "press Enter again in the app, or add --as-printed to cardscan edit"
+)
+
+
+def printed_number(text: str) -> str | None:
+    """The E.164 form of a number typed with +country code that has a possible length.
+
+    For a number the card prints but the numbering plan no longer knows (a range since
+    renumbered): the reader keeps such numbers in E.164 form, flagged, and so may a person.
+    """
+    typed = text.strip()
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    if not typed.startswith("+") or not digits:
+        return None
+    e164 = "+" + digits
+    return e164 if validate.is_possible(e164) else None
+
+
+def clean_phone(
+    text: str, region: str | None, *, as_printed: bool = False
+) -> tuple[str, str, str | None, str]:
     """A typed phone number as (E.164 key, display, extension, type guess).
 
+    ``as_printed``: a number that does not validate is kept all the same when it is
+    written with +country code and has a possible length (:func:`printed_number`).
+
     Raises:
-        CorrectionError: it is not a valid number.
+        CorrectionError: it is not a valid number (the hint says when it can be kept as
+            printed).
     """
     match, why = validate.typed_phone(text, region)
     if match is None or match.e164 is None:
-        raise CorrectionError(f"phone {text.strip()!r}: {why}", "type the number again")
+        kept = printed_number(text)
+        if as_printed and kept is not None:
+            return kept, text.strip(), None, "work"
+        hint = AS_PRINTED_HINT if kept is not None else "type the number again"
+        raise CorrectionError(f"phone {text.strip()!r}: {why}", hint)
     guess = "mobile" if match.mobile else "toll-free" if match.toll_free else "work"
     return match.e164, text.strip(), match.extension, guess
 
@@ -205,11 +238,11 @@ def changes_for(store: Store, contact: StoredContact, edit: Edit) -> list[Change
     region = contact_region(contact)
     for old, new in edit.phones:
         before = find_value(contact, old, ("phone",)).split(":", 1)[1]
-        key, shown, ext, _guess = clean_phone(new, region)
+        key, shown, ext, _guess = clean_phone(new, region, as_printed=edit.as_printed)
         typ = edit.phone_types.get(old)
         changes.append(Change("phone", shown, before=before, key=key, ext=ext, type=typ))
     for new in edit.add_phones:
-        key, shown, ext, guess = clean_phone(new, region)
+        key, shown, ext, guess = clean_phone(new, region, as_printed=edit.as_printed)
         typ = edit.phone_types.get(new, guess)
         changes.append(Change("phone", shown, key=key, ext=ext, type=typ))
     replaced = {old for old, _new in edit.phones} | set(edit.add_phones)
@@ -269,6 +302,8 @@ class Typed:
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     websites: list[str] = field(default_factory=list)
+    #: Keep phone numbers that do not validate as printed (see :func:`clean_phone`).
+    as_printed: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,7 +325,7 @@ def typed_problems(typed: Typed, region: str | None) -> dict[str, str]:
         problems["name"] = "type at least a name, a company or a way to reach them"
     for kind, texts, check in (
         ("email", typed.emails, clean_email),
-        ("phone", typed.phones, lambda t: clean_phone(t, region)),
+        ("phone", typed.phones, lambda t: clean_phone(t, region, as_printed=typed.as_printed)),
         ("website", typed.websites, clean_website),
     ):
         for text in texts:
@@ -349,7 +384,7 @@ def type_in(
         created = store.add_contact(Contact(), f"card {card.path} (typed in)")
         changes = changes_for(store, store.contact(created, full=False), asked)
         for text in typed.phones:
-            key, shown, ext, guess = clean_phone(text, region)
+            key, shown, ext, guess = clean_phone(text, region, as_printed=typed.as_printed)
             changes.append(Change("phone", shown, key=key, ext=ext, type=guess))
         name = typed.name.strip() or typed.company.strip() or "a contact"
         audit_id = store.correct(

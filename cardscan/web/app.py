@@ -36,11 +36,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cardscan.book.corrections import (
+    AS_PRINTED_HINT,
     PHONE_TYPES,
     Edit,
     Typed,
     apply_edit,
     dismiss_failed,
+    printed_number,
     restore_failed,
     type_in,
     typed_problems,
@@ -199,7 +201,11 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         typed = _typed_from(body)
         problems = typed_problems(typed, state.settings.region)
         if problems:
-            return JSONResponse({"ok": False, "problems": problems}, 422)
+            keep = not typed.as_printed and all(
+                printed_number(t) is not None for t in typed.phones
+            )
+            keep = keep and "phone" in problems and len(problems) == 1
+            return JSONResponse({"ok": False, "problems": problems, "as_printed": keep}, 422)
         try:
             done = type_in(Ingester(store), card_id, typed, region=state.settings.region)
         except CardscanError as e:
@@ -241,7 +247,8 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         try:
             audit_id = apply_edit(store, contact_id, asked)
         except CardscanError as e:
-            return JSONResponse({"ok": False, "error": e.message}, 422)
+            keep = e.hint == AS_PRINTED_HINT and not asked.as_printed
+            return JSONResponse({"ok": False, "error": e.message, "as_printed": keep}, 422)
         current = queue() if state.queue is None else state.queue
         state.queue = with_item(current, store, contact_id, threshold)
         state.queue_mark = store.change_mark()
@@ -462,7 +469,7 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def _edit_from(body: dict[str, Any]) -> Edit:
     """An :class:`Edit` from the card page's JSON (one field at a time, or accept)."""
-    asked = Edit(accept=bool(body.get("accept")))
+    asked = Edit(accept=bool(body.get("accept")), as_printed=bool(body.get("as_printed")))
     kind = str(body.get("field") or "")
     before = body.get("before")
     after = body.get("after")
@@ -522,6 +529,7 @@ def _typed_from(body: dict[str, Any]) -> Typed:
         emails=_several(body.get("emails"), ",; "),
         phones=_several(body.get("phones"), ";"),
         websites=_several(body.get("websites"), ",; "),
+        as_printed=bool(body.get("as_printed")),
     )
 
 

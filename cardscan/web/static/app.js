@@ -153,9 +153,12 @@ function cardPage() {
       if (!value && !field.dataset.key) { field.remove(); return; }
       if (!value) body.after = null;
     }
+    // A number the server refused but could keep as printed: Enter again keeps it.
+    if (kind === "phone" && field.dataset.printed === value) body.as_printed = true;
     const reply = await send(body, fields.indexOf(field));
     if (reply && !reply.ok) {
-      error.textContent = reply.error;
+      if (reply.as_printed) field.dataset.printed = value; else delete field.dataset.printed;
+      error.textContent = reply.error + (reply.as_printed ? " — press Enter again to keep it as printed" : "");
       error.hidden = false;
       input.setAttribute("aria-invalid", "true");
       input.focus();
@@ -274,13 +277,16 @@ function failedPage() {
     for (const el of form.querySelectorAll(".error")) { el.hidden = true; el.textContent = ""; }
     for (const input of inputs) input.removeAttribute("aria-invalid");
     const body = Object.fromEntries(new FormData(form).entries());
+    if (form.dataset.printed !== undefined && form.dataset.printed === body.phones) body.as_printed = true;
     const reply = await post(`/api/failed/${card}/type`, body);
     if (reply.ok) {
       sessionStorage.setItem("cardscan-said", "Contact saved and checked.");
       go(reply.next);
       return;
     }
+    if (reply.as_printed) form.dataset.printed = body.phones; else delete form.dataset.printed;
     const problems = reply.problems || { name: reply.error };
+    if (reply.as_printed) problems.phone += " — press Enter again to keep it as printed";
     let first = null;
     for (const [field, why] of Object.entries(problems)) {
       const box = form.querySelector(`[data-for="${field}"]`) || form.querySelector('[data-for="name"]');
