@@ -266,10 +266,11 @@ def test_a_website_edited_in_place_reaches_the_export(browser, mixer) -> None:
             watch = Watch(page, f"http://{app.host}/")
             page.goto(app.url)
             page.goto(f"http://{app.host}/card/{bo}")
-            at = page.locator(".field").evaluate_all(
-                "(fs) => fs.findIndex((f) => f.dataset.kind === 'website')"
+            at, now = page.locator(".field").evaluate_all(
+                "(fs) => [fs.findIndex((f) => f.dataset.kind === 'website'),"
+                " fs.findIndex((f) => f.classList.contains('current'))]"
             )
-            for _ in range(at):
+            for _ in range(at - now):
                 page.keyboard.press("j")
             page.keyboard.press("e")
             page.keyboard.press("Control+A")
@@ -365,13 +366,12 @@ def test_fix_a_wrong_email_with_the_keyboard_and_accept(browser, mixer, monkeypa
             page.keyboard.press("Enter")  # the first card in the queue: Ada's doubtful e-mail
             page.wait_for_url(f"**/card/{ada}")
             email = page.locator('.field[data-kind="email"]')
-            # Down to the e-mail with j; each field outlines its words as it is chosen.
-            for _ in range(
-                page.locator(".field").evaluate_all(
-                    "(fs) => fs.findIndex((f) => f.dataset.kind === 'email')"
-                )
-            ):
-                page.keyboard.press("j")
+            # The card opens on its first flagged field: the doubtful e-mail.
+            assert email.evaluate("(f) => f.classList.contains('current')")
+            # j and k move between fields; each field outlines its words as it is chosen.
+            page.keyboard.press("j")
+            assert not email.evaluate("(f) => f.classList.contains('current')")
+            page.keyboard.press("k")
             assert email.evaluate("(f) => f.classList.contains('current')")
             page.keyboard.press("e")
             page.keyboard.type("ada@quillworks")  # not an address: the server says why

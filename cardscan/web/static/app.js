@@ -85,9 +85,12 @@ function cardPage() {
   const page = document.querySelector(".cardpage");
   const contact = page.dataset.contact;
   const fields = Array.from(document.querySelectorAll(".field"));
-  const saved = Number(sessionStorage.getItem("cardscan-field-" + contact) || 0);
+  // Back from a save: the field saved. Opened afresh: the first flagged field, so `e`
+  // edits the value that needs a look at once.
+  const kept = sessionStorage.getItem("cardscan-field-" + contact);
   sessionStorage.removeItem("cardscan-field-" + contact);
-  const c = cursor(fields, saved);
+  const flagged = fields.findIndex((f) => f.classList.contains("flagged"));
+  const c = cursor(fields, kept !== null ? Number(kept) : Math.max(0, flagged));
   let scale = 1, x = 0, y = 0;
   const zoom = document.getElementById("zoom");
 
