@@ -63,7 +63,7 @@ def test_a_failed_photo_is_kept_with_its_error_hint_and_stage(store) -> None:
     (kept,) = store.failed_cards()
     failure = kept.record["failure"]
     assert kept.path == str(Path("blank.jpg").absolute()) and kept.card == 0
-    assert failure["error"] == "blank.jpg: no text found on the card"
+    assert failure["error"] == "no text found on the card"
     assert failure["hint"] == RETAKE and failure["stage"] == "ocr"
     assert failure["event_id"] == ev.id and failure["tags"] == ["x"]
     assert store.card_contact(kept.id) is None
@@ -276,19 +276,21 @@ def test_app_failed_photo_page_type_in_and_dismiss_over_http(store, tmp_path: Pa
     ing = Ingester(store)
     ing.add_card(good("a.jpg", "Ada Quill", "ada@example.com"), "sha-a")
     ing.add_photo([bad("blank.jpg")], "sha-blank")
-    ing.add_photo([bad("<b>odd</b>.jpg")], "sha-odd")
+    ing.add_photo([bad("<i>odd.jpg")], "sha-odd")
     one, two = store.failed_cards()
     with running(AppState(store, "secret-token", Settings())) as app:
         status, _h, body = app.request("GET", "/")
         text = body.decode()
         assert status == 200 and "0 of 3 checked" in text
         assert f'href="/failed/{one.id}"' in text and RETAKE in text
-        assert "&lt;b&gt;odd&lt;/b&gt;.jpg" in text and "<b>odd" not in text
+        assert "&lt;i&gt;odd.jpg" in text and "<i>odd" not in text
         status, _h, body = app.request("GET", f"/failed/{one.id}")
         assert status == 200 and "no text found on the card" in body.decode()
-        assert f"/img/card/{one.id}.jpg" in body.decode()
+        # The photo is not there: the page says so in words and asks for no image.
+        assert f"/img/card/{one.id}.jpg" not in body.decode()
+        assert "This photo cannot be shown" in body.decode()
         status, _h, _b = app.request("GET", f"/img/card/{one.id}.jpg")
-        assert status == 404  # the photo is not there: the page shows that in words
+        assert status == 404
         wrong = app.json("POST", f"/api/failed/{one.id}/type", {"name": "Dee", "phones": "12"})
         assert not wrong["ok"] and "phone" in wrong["problems"]
         done = app.json(

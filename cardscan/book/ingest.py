@@ -443,6 +443,9 @@ def failure_record(
     """
     error = result.error or "the photo could not be read"
     message, _sep, hint = error.partition(" — ")
+    # The queue shows the photo's name beside the error: the path before it is noise.
+    for prefix in (f"{result.source}: ", f"{Path(result.source).absolute()}: "):
+        message = message.removeprefix(prefix)
     stage = next((s for words, s in _STAGES if words in message), "open")
     return {
         **result.to_record(),

@@ -177,10 +177,18 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         nxt = q.after(key)
         if nxt is not None:
             _warm(state, store, nxt)
+        # Decoded now (then cached for the image request): a photo no decoder reads is
+        # said in words on the page rather than asked for and missing.
+        try:
+            await _image(state, store, card_id)
+            shown = True
+        except Exception:
+            shown = False
         return page(
             "failed.html",
             item=item,
             card=card,
+            shown=shown,
             failure=card.record.get("failure") or {},
             dismissed=card.record.get("dismissed"),
             queue=q,
@@ -201,9 +209,7 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         typed = _typed_from(body)
         problems = typed_problems(typed, state.settings.region)
         if problems:
-            keep = not typed.as_printed and all(
-                printed_number(t) is not None for t in typed.phones
-            )
+            keep = not typed.as_printed and all(printed_number(t) is not None for t in typed.phones)
             keep = keep and "phone" in problems and len(problems) == 1
             return JSONResponse({"ok": False, "problems": problems, "as_printed": keep}, 422)
         try:

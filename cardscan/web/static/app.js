@@ -256,11 +256,15 @@ function failedPage() {
   const img = document.getElementById("card-img");
   const zoom = document.getElementById("zoom");
   let scale = 1, x = 0, y = 0;
-  function place() { zoom.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; }
-  img.addEventListener("error", () => {
+  function place() { if (zoom) zoom.style.transform = `translate(${x}px, ${y}px) scale(${scale})`; }
+  function noPhoto() {
     document.getElementById("stage").hidden = true;
     document.getElementById("no-photo").hidden = false;
-  });
+  }
+  if (img) {  // the server decoded it; should the file go meanwhile, say so all the same
+    img.addEventListener("error", noPhoto);
+    if (img.complete && img.naturalWidth === 0) noPhoto();
+  }
   function go(href) { location.href = href || "/"; }
   function typeIn() { inputs[0].focus(); inputs[0].select(); }
   async function dismiss() {
