@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from webserver import running
 
+from cardscan import run
 from cardscan.book.corrections import (
     CorrectionError,
     Edit,
@@ -23,6 +25,7 @@ from cardscan.book.ingest import Ingester, failure_record
 from cardscan.book.store import open_store
 from cardscan.cli import cli
 from cardscan.config import Settings
+from cardscan.errors import ExitCode
 from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
 from cardscan.web.app import AppState
 from cardscan.web.review import build_queue
@@ -345,3 +348,44 @@ def test_a_number_the_plan_refuses_can_be_kept_as_printed(store) -> None:
         assert not first["ok"] and first["as_printed"]
         assert app.json("POST", f"/api/contact/{cid}/edit", {**body, "as_printed": True})["ok"]
     assert "+10115550101" in {v.value for v in store.contact(cid).of_kind("phone")}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_scan_keeps_a_photo_it_cannot_even_open_and_a_later_read_clears_it(
+    tmp_path: Path, monkeypatch
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.jpg")  # no content to hash: kept under its path
+    (folder / "blank.jpg").write_bytes(b"\xff\xd8 a photo with nothing on it")
+    readable = {"now": False}
+
+    def reader(paths, settings, on_result=None, **_):
+        for index, path in enumerate(paths):
+            if Path(path).name == "blank.jpg" and readable["now"]:
+                result = good(str(path), "Eve Tarn", "eve@example.com")
+            else:
+                result = bad(str(path))
+            if on_result:
+                on_result(result)
+            yield index, [result]
+
+    monkeypatch.setattr(run, "read_photos", reader)
+    db = tmp_path / "c.db"
+    args = ["scan", str(folder), "--out", str(tmp_path / "out"), "--db", str(db)]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == ExitCode.SOME_CARDS_FAILED, first.output
+    assert "2 failed photo(s) wait in the review queue" in first.output
+    with open_store(db) as store:
+        kept = {Path(c.path).name: c for c in store.failed_cards()}
+        assert sorted(kept) == ["blank.jpg", "pipe.jpg"]
+        assert store.card_seen(run._path_digest(folder / "pipe.jpg"), 0) is None
+        seen = store._conn.execute(
+            "SELECT sha256 FROM cards WHERE id = ?", (kept["pipe.jpg"].id,)
+        ).fetchone()
+        assert seen[0].startswith("path:")
+    readable["now"] = True
+    CliRunner().invoke(cli, [*args, "--fresh"])
+    with open_store(db) as store:
+        assert [Path(c.path).name for c in store.failed_cards()] == ["pipe.jpg"]
+        assert store.search("Eve Tarn")
