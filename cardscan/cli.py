@@ -23,7 +23,7 @@ from typing import Any, TextIO
 import click
 
 from cardscan._version import __version__
-from cardscan.book.entries import parse_since, select_entries
+from cardscan.book.entries import failed_photos, parse_since, select_entries
 from cardscan.book.events import (
     CheckIn,
     check_in,
@@ -806,7 +806,7 @@ def review(db: Path | None) -> None:
     store = _open_store(db)
     ingester = Ingester(store)
     pending = store.reviews("open")
-    waiting = [c for c in store.failed_cards() if not c.record.get("dismissed")]
+    waiting = failed_photos(store)
     if waiting:
         click.echo(
             f"{len(waiting)} photo(s) could not be read: `cardscan failed` lists them "
@@ -894,19 +894,12 @@ def failed(
         return
     event_id = store.event(event_ref).id if event_ref else None
     shown = 0
-    for card in store.failed_cards():
-        failure = card.record.get("failure") or {}
-        if event_id is not None and failure.get("event_id") != event_id:
-            continue
-        dismissed = card.record.get("dismissed")
-        if dismissed and not show_all:
-            continue
+    for photo in failed_photos(store, event_id, dismissed=show_all):
         shown += 1
-        state = f"  (dismissed by {dismissed.get('who')})" if dismissed else ""
-        lines = [f"{card.id:>6}  {card.path}{state}"]
-        lines.append(f"        {failure.get('error') or card.record.get('error') or 'not read'}")
-        if failure.get("hint"):
-            lines.append(f"        fix: {failure['hint']}")
+        state = f"  (dismissed by {photo.dismissed_by})" if photo.dismissed_by else ""
+        lines = [f"{photo.card_id:>6}  {photo.path}{state}", f"        {photo.error}"]
+        if photo.hint:
+            lines.append(f"        fix: {photo.hint}")
         click.echo(clean_text("\n".join(lines), multiline=True))
     if not shown:
         click.echo("No failed photos waiting.")
@@ -1412,8 +1405,9 @@ def report(
     read with low confidence marked; possible duplicates and event check-ins badged; the
     follow-up plan's checks and first tasks on top. The page loads nothing from the
     network and can be mailed or archived. Without --event it shows every contact you
-    met, registered or have tasks for. It shows the plan as it stands: run
-    `cardscan followup` first to plan new contacts.
+    met, registered or have tasks for, and at the end the photos the scan could not
+    read (with the fix). It shows the plan as it stands: run `cardscan followup` first
+    to plan new contacts.
 
     \b
     Example:
@@ -1426,7 +1420,8 @@ def report(
     )
     plan = build_plan(store, entries, day, review_threshold)
     name = store.event(event_ref).name if event_ref else None
-    paths = {c.path for e in entries for c in e.cards}
+    failed = failed_photos(store, store.event(event_ref).id if event_ref else None)
+    paths = {c.path for e in entries for c in e.cards} | {f.path for f in failed}
     # Thumbnails are the slow part (a photo decoded each): a bar when there are many.
     with click.progressbar(
         length=len(paths), label="Photos", file=sys.stderr, hidden=not sys.stderr.isatty()
@@ -1446,11 +1441,13 @@ def report(
             thumbnails=counted,
             straightened=straightened_cards(store),
             event=event_ref,
+            failed=failed,
         )
     with _output_option_hint():
         atomic_write_text(output, html, newline="\n")
     photos = sum(len(e.cards) for e in entries)
-    click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s)")
+    not_read = f", {len(failed)} photo(s) not read" if failed else ""
+    click.echo(f"wrote {output}: {len(entries)} contact(s), {photos} card photo(s){not_read}")
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)

@@ -389,3 +389,32 @@ def test_a_scan_keeps_a_photo_it_cannot_even_open_and_a_later_read_clears_it(
     with open_store(db) as store:
         assert [Path(c.path).name for c in store.failed_cards()] == ["pipe.jpg"]
         assert store.search("Eve Tarn")
+
+
+def test_failed_photos_are_listed_per_event_and_shown_in_the_report(store, tmp_path: Path) -> None:
+    from cardscan.book.entries import failed_photos
+    from cardscan.outputs.report import render_report
+
+    ing = Ingester(store)
+    ev = store.create_event("Harbour mixer", None, None)
+    ing.add_photo([bad("blank.jpg")], "sha-blank", event_id=ev.id)
+    ing.add_photo([bad("other.jpg", "no card found in the photo", None)], "sha-other")
+    assert [p.label for p in failed_photos(store)] == ["blank.jpg", "other.jpg"]
+    (mine,) = failed_photos(store, ev.id)
+    assert (mine.error, mine.hint, mine.dismissed_by) == ("no text found on the card", RETAKE, None)
+    dismiss_failed(store, mine.card_id)
+    assert failed_photos(store, ev.id) == []
+    (dismissed,) = failed_photos(store, ev.id, dismissed=True)
+    assert dismissed.dismissed_by
+    page = render_report(
+        [], None, title="t", threshold=0.6, generated="now", failed=failed_photos(store)
+    )
+    assert "<b>1</b> photos not read" in page and 'id="failed"' in page
+    assert "no card found in the photo" in page and "other.jpg" in page
+    assert "blank.jpg" not in page  # dismissed: set aside, not listed
+    # Markup in an error stays text.
+    ing.add_photo([bad("<b>x</b>.jpg", "<script>alert(1)</script>", None)], "sha-x")
+    page = render_report(
+        [], None, title="t", threshold=0.6, generated="now", failed=failed_photos(store)
+    )
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -229,3 +229,54 @@ def card_placement(store: Store, card_id: int) -> CardPlacement:
         int(found.get("rotation") or 0),
         known=geometry is not None,
     )
+
+
+@dataclass(frozen=True)
+class FailedPhoto:
+    """A photo a scan could not read, waiting for a person (see ``Store.failed_cards``)."""
+
+    card_id: int
+    path: str
+    #: Which card of the photo (0 for the first or only one).
+    card: int
+    seen_at: str
+    error: str
+    #: The fix, as the error's hint gave it ("" when there was none).
+    hint: str
+    #: Who set it aside, or None while it waits in the review queue.
+    dismissed_by: str | None
+
+    @property
+    def label(self) -> str:
+        """The file's name, with the card's number when the photo held several."""
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return name + (f" (card {self.card + 1})" if self.card else "")
+
+
+def failed_photos(
+    store: Store, event_id: int | None = None, *, dismissed: bool = False
+) -> list[FailedPhoto]:
+    """The failed photos of the store (of one event's scans, if given), oldest first.
+
+    Dismissed ones only with ``dismissed=True``.
+    """
+    out = []
+    for card in store.failed_cards():
+        failure = card.record.get("failure") or {}
+        if event_id is not None and failure.get("event_id") != event_id:
+            continue
+        who = card.record.get("dismissed")
+        if who and not dismissed:
+            continue
+        out.append(
+            FailedPhoto(
+                card.id,
+                card.path,
+                card.card,
+                card.seen_at,
+                str(failure.get("error") or card.record.get("error") or "could not be read"),
+                str(failure.get("hint") or ""),
+                str(who.get("who") or "someone") if isinstance(who, dict) else None,
+            )
+        )
+    return out

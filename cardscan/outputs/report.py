@@ -28,7 +28,7 @@ from cardscan.outputs.followup import PRIORITY_NAMES
 from cardscan.reading import imaging
 
 if TYPE_CHECKING:
-    from cardscan.book.entries import Entry
+    from cardscan.book.entries import Entry, FailedPhoto
     from cardscan.book.store import Attendance, Event, Review, Store, StoredValue
     from cardscan.outputs.followup import Check, Plan, PlannedTask
 
@@ -128,6 +128,9 @@ tr.low { background: var(--warn); border-left: 4px solid var(--warn-edge); }
 .badge.check { background: var(--warn); border-color: var(--warn-edge); }
 .tag { background: #eef0f3; border-radius: 4px; padding: 0 .35rem; margin-right: .25rem; }
 ul.plain { margin: 0; padding-left: 1.1rem; }
+section#failed { border-top: 2px solid var(--line); padding: 1rem 0; }
+article.failed { display: flex; gap: 1.25rem; flex-wrap: wrap; margin: .75rem 0; }
+article.failed .error { background: var(--bad); padding: .3rem .5rem; margin: .4rem 0; }
 footer { border-top: 2px solid var(--line); margin-top: 1rem; padding-top: .5rem;
   font-size: .85rem; color: var(--muted); }
 @media print {
@@ -216,6 +219,7 @@ def render_report(
     straightened: Callable[[int], str | None] | None = None,
     first_tasks: int = 15,
     event: str | None = None,
+    failed: Sequence[FailedPhoto] = (),
 ) -> str:
     """The review report as one self-contained HTML page.
 
@@ -235,6 +239,9 @@ def render_report(
         event: The event the report is for (name or id, as ``--event`` takes it): its
             check-in counts head the page and only its status is badged. Without it,
             every event the contacts are registered for is counted.
+        failed: Photos the scan could not read (from ``book.entries.failed_photos``):
+            listed under the contacts with what went wrong and the fix, so none is
+            forgotten.
 
     Returns:
         The HTML text (UTF-8, no external references).
@@ -267,7 +274,7 @@ def render_report(
         f"<h1>{_e(title)}</h1>",
         f'<p class="meta">Generated {_e(when)}. Values read with less than '
         f"{threshold:.0%} confidence are marked ⚠ check.</p>",
-        _counts(entries, events, threshold),
+        _counts(entries, events, threshold, len(failed)),
         "</header>",
     ]
     if plan is not None:
@@ -288,8 +295,10 @@ def render_report(
                 straightened,
             )
         )
+    parts.append("</main>")
+    if failed:
+        parts.append(_failed(failed, thumbnails))
     parts += [
-        "</main>",
         "<footer>",
         f"<p>cardscan review report · {len(entries)} contacts · generated {_e(when)}.</p>",
         '<p id="render-status" hidden></p>',
@@ -316,7 +325,9 @@ def _events(entries: Sequence[Entry], event: str | None) -> list[Event]:
     return [ev for ev in seen.values() if wanted in (str(ev.id), ev.name.strip().casefold())]
 
 
-def _counts(entries: Sequence[Entry], events: list[Event], threshold: float) -> str:
+def _counts(
+    entries: Sequence[Entry], events: list[Event], threshold: float, failed: int = 0
+) -> str:
     cards = sum(len(e.cards) for e in entries)
     checks = sum(1 for e in entries if e.low_confidence(threshold))
     reviews = {r.id for e in entries for r in e.reviews if r.status == "open"}
@@ -326,6 +337,8 @@ def _counts(entries: Sequence[Entry], events: list[Event], threshold: float) -> 
         (checks, "needing a check"),
         (len(reviews), "open duplicate reviews"),
     ]
+    if failed:
+        items.append((failed, "photos not read"))
     out = ['<ul class="counts" id="counts">']
     out += [f"<li><b>{n}</b> {_e(what)}</li>" for n, what in items]
     for ev in events:
@@ -515,6 +528,32 @@ def _photos(
             img = '<div class="nophoto missing">Photo missing or unreadable</div>'
         out.append(f'<figure>{img}<figcaption title="{_e(path)}">{caption}</figcaption></figure>')
     out.append("</div>")
+    return "\n".join(out)
+
+
+def _failed(failed: Sequence[FailedPhoto], thumbnails: Callable[[str], str | None] | None) -> str:
+    """The photos the scan could not read: each with its error, the fix and the photo."""
+    out = [
+        '<section id="failed">',
+        f"<h2>Photos not read ({len(failed)})</h2>",
+        '<p class="muted">Type them in with <code>cardscan app</code>, or scan them again '
+        "after the fix; <code>cardscan failed --dismiss ID</code> sets one aside.</p>",
+    ]
+    for photo in failed:
+        uri = thumbnails(photo.path) if thumbnails is not None else None
+        if uri is not None and uri.startswith("data:image/"):
+            img = f'<img src="{_e(uri)}" alt="Photo {_e(photo.label)}" loading="eager">'
+        else:
+            img = '<div class="nophoto missing">Photo missing or unreadable</div>'
+        fix = f'<p class="fix">Fix: {_e(photo.hint)}</p>' if photo.hint else ""
+        out.append(
+            f'<article class="failed" data-card="{photo.card_id}"><div class="photos">'
+            f'<figure>{img}<figcaption title="{_e(photo.path)}">{_e(photo.label)}'
+            f"</figcaption></figure></div><div><h3>{_e(photo.label)} "
+            f'<span class="muted">#{photo.card_id}</span></h3>'
+            f'<p class="error">{_e(photo.error)}</p>{fix}</div></article>'
+        )
+    out.append("</section>")
     return "\n".join(out)
 
 

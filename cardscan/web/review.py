@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
-from cardscan.book.entries import Entry, select_entries
+from cardscan.book.entries import Entry, failed_photos, select_entries
 from cardscan.book.store import Store, StoredValue
 
 #: Single-valued fields, as the card page lists them.
@@ -125,24 +124,18 @@ def _rank(item: QueueItem) -> int:
 
 def failed_items(store: Store, event_id: int | None = None) -> list[QueueItem]:
     """The failed photos waiting for a person (of one event's scans, if given)."""
-    out = []
-    for card in store.failed_cards():
-        failure = card.record.get("failure") or {}
-        if event_id is not None and failure.get("event_id") != event_id:
-            continue
-        error = str(failure.get("error") or card.record.get("error") or "could not be read")
-        out.append(
-            QueueItem(
-                None,
-                PurePath(card.path).name + (f" (card {card.card + 1})" if card.card else ""),
-                "",
-                (f"failed photo: {error}",),
-                bool(card.record.get("dismissed")),
-                failed=card.id,
-                hint=str(failure.get("hint") or ""),
-            )
+    return [
+        QueueItem(
+            None,
+            photo.label,
+            "",
+            (f"failed photo: {photo.error}",),
+            photo.dismissed_by is not None,
+            failed=photo.card_id,
+            hint=photo.hint,
         )
-    return out
+        for photo in failed_photos(store, event_id, dismissed=True)
+    ]
 
 
 def _item(e: Entry, threshold: float) -> QueueItem:
