@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pgserver
 import pytest
-from sqlalchemy import inspect, text
+import sqlalchemy
 
 from cardscan.book.store import Store
 from cardscan.config import Settings
@@ -150,14 +150,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def dump(store: Store) -> dict[str, list[tuple]]:
     """Every row of every table of a store (either database), sorted, for comparisons."""
     conn = store._conn
-    tables = sorted(t for t in inspect(conn).get_table_names() if t != "alembic_version")
+    tables = sorted(t for t in sqlalchemy.inspect(conn).get_table_names() if t != "alembic_version")
     return {
-        t: sorted((tuple(r) for r in conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
+        t: sorted((tuple(r) for r in conn.execute(sqlalchemy.text(f"SELECT * FROM {t}"))), key=repr)
         for t in tables
     }
 
 
 def sql(store: Store, statement: str, **params: object) -> list[tuple]:
     """Run SQL on a store's connection (a test reaching past the API on purpose)."""
-    result = store._conn.execute(text(statement), params)
+    result = store._conn.execute(sqlalchemy.text(statement), params)
     return [tuple(r) for r in result] if result.returns_rows else []

@@ -91,7 +91,9 @@ def find_bindir() -> Path | None:
     """The newest installed PostgreSQL's binaries (Debian's layout), if any."""
     found = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
     )
     return Path(found[-1]).parent if found else None
 

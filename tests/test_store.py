@@ -13,7 +13,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import dump, sql
 
 from cardscan.book.store import Store, head, open_store, value_key

@@ -455,4 +455,3 @@ class AuditPart(EventsPart):
             ):
                 out.setdefault(int(cid), set()).add(str(field))
         return out
-

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, TextClause, text
+from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cardscan.book.store.connect import (
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x43524453
 
 Params = Sequence[Any] | Mapping[str, Any]
+
+__all__ = ["IntegrityError", "StoreBase", "canonical", "chunks", "placeholders", "row_order"]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -166,8 +168,8 @@ class StoreBase:
         except DBAPIError:
             log.debug("rollback failed in %s", self.location, exc_info=True)
 
-    def _q(self, sql: str, params: Params = ()) -> CursorResult[Any]:
-        """Run one statement: ``?`` or ``:name`` binds, values in ``params``."""
+    def _q(self, sql: str, params: Params = ()) -> Any:
+        """Run one statement (``?`` or ``:name`` binds); its CursorResult, rows untyped."""
         try:
             return self._conn.execute(_named(sql), _binds(params))
         except IntegrityError:

@@ -111,7 +111,9 @@ def parse_location(location: str | Path) -> Location:
         try:
             url = make_url("postgresql+psycopg:" + rest)
         except (ArgumentError, ValueError) as e:
-            raise StoreError(f"{mask(text)} is not a PostgreSQL URL cardscan can read", _URL_HINT) from e
+            raise StoreError(
+                f"{mask(text)} is not a PostgreSQL URL cardscan can read", _URL_HINT
+            ) from e
         if not url.database:
             raise StoreError(
                 f"{mask(text)} names no database",

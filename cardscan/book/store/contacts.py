@@ -129,7 +129,8 @@ class ContactsPart(StoreBase):
                 for k in wanted
                 if k.startswith(always)
                 or self._one(
-                    "SELECT count(*) FROM (SELECT 1 FROM match_keys WHERE key = ? LIMIT ?) AS block",
+                    "SELECT count(*) FROM"
+                    " (SELECT 1 FROM match_keys WHERE key = ? LIMIT ?) AS block",
                     (k, max_block + 1),
                 )
                 <= max_block
@@ -137,8 +138,7 @@ class ContactsPart(StoreBase):
             if not wanted:
                 return set()
         sql = (
-            "SELECT DISTINCT contact_id FROM match_keys"
-            f" WHERE key IN ({placeholders(len(wanted))})"
+            f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({placeholders(len(wanted))})"
         )
         params: list[Any] = wanted
         # Merged contacts lose their keys, so every id found here is live.
@@ -298,7 +298,8 @@ class ContactsPart(StoreBase):
         like = f"%{escaped}%"
         rows = self._q(
             "SELECT id FROM contacts WHERE merged_into IS NULL"
-            " AND (lower(name) LIKE lower(:like) ESCAPE '\\' OR lower(title) LIKE lower(:like) ESCAPE '\\'"
+            " AND (lower(name) LIKE lower(:like) ESCAPE '\\'"
+            " OR lower(title) LIKE lower(:like) ESCAPE '\\'"
             " OR lower(company) LIKE lower(:like) ESCAPE '\\')"
             " UNION SELECT c.id FROM contact_values v JOIN contacts c ON c.id = v.contact_id"
             " WHERE c.merged_into IS NULL AND (lower(v.value) LIKE lower(:like) ESCAPE '\\'"
@@ -461,7 +462,10 @@ class ContactsPart(StoreBase):
 
     def _merged_roots(self) -> dict[int, int]:
         """Every merged-away contact → the live contact it lives on in (one query)."""
-        parent = dict(self._q("SELECT id, merged_into FROM contacts WHERE merged_into IS NOT NULL"))
+        parent = {
+            int(r[0]): int(r[1])
+            for r in self._q("SELECT id, merged_into FROM contacts WHERE merged_into IS NOT NULL")
+        }
         roots = {}
         for child in parent:
             seen, node = {child}, parent[child]
@@ -527,7 +531,9 @@ class ContactsPart(StoreBase):
                 f" WHERE a.contact_id IN ({placeholders(len(chunk))}) ORDER BY e.id",
                 chunk,
             ):
-                out.setdefault(int(row[6]), []).append((Event(*row[:5]), attendance_of_row(row[5:])))
+                out.setdefault(int(row[6]), []).append(
+                    (Event(*row[:5]), attendance_of_row(row[5:]))
+                )
         return out
 
     def contact_ids(
@@ -589,4 +595,3 @@ class ContactsPart(StoreBase):
                     "DELETE FROM tags WHERE contact_id = ? AND tag = ?", (contact_id, tag)
                 ).rowcount
         return removed
-

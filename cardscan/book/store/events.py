@@ -6,9 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from cardscan.book.store.base import placeholders
+from cardscan.book.store.base import IntegrityError, placeholders
 from cardscan.book.store.contacts import ContactsPart
 from cardscan.book.store.records import (
     Attendance,
@@ -211,7 +209,8 @@ class EventsPart(ContactsPart):
         """
         registered, came, arrived, walk_ins = self._q(
             "SELECT coalesce(sum(registered), 0),"
-            " coalesce(sum(CASE WHEN registered = 1 AND arrived_at IS NOT NULL THEN 1 ELSE 0 END), 0),"
+            " coalesce(sum(CASE WHEN registered = 1 AND arrived_at IS NOT NULL"
+            " THEN 1 ELSE 0 END), 0),"
             " coalesce(sum(CASE WHEN arrived_at IS NOT NULL THEN 1 ELSE 0 END), 0),"
             " coalesce(sum(walk_in), 0) FROM attendance a JOIN contacts c ON c.id = a.contact_id"
             " WHERE a.event_id = ? AND c.merged_into IS NULL",
@@ -319,4 +318,3 @@ class EventsPart(ContactsPart):
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
-

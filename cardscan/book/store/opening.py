@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from cardscan.book.store.connect import (
@@ -13,9 +13,9 @@ from cardscan.book.store.connect import (
     Location,
     create_store_file,
     make_private,
-    refuse_foreign,
     parse_location,
     postgres_engine,
+    refuse_foreign,
     sqlite_engine,
     store_error,
 )
@@ -132,7 +132,9 @@ def _open_postgres(where: Location, *, create: bool, read_only: bool, user: str 
         conn.execute(text("SET lock_timeout = '60s'"))
         if not is_current(conn):
             if not create and not _has_tables(conn):
-                raise StoreError(f"no contact store at {shown} (the database is empty)", NO_STORE_HINT)
+                raise StoreError(
+                    f"no contact store at {shown} (the database is empty)", NO_STORE_HINT
+                )
             _migrate(store)
         if read_only:
             conn.execute(text("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"))
@@ -147,6 +149,4 @@ def _open_postgres(where: Location, *, create: bool, read_only: bool, user: str 
 
 
 def _has_tables(conn: Connection) -> bool:
-    from sqlalchemy import inspect
-
     return bool(inspect(conn).get_table_names())

@@ -16,8 +16,6 @@ from cardscan.models import Contact, Field, Phone, PhoneType
 VALUE_KINDS = ("email", "phone", "website", "social")
 
 
-
-
 def now_iso() -> str:
     """The current time in UTC, to the second, as ISO 8601 (how the store writes times)."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -355,7 +353,6 @@ class CorrectionRow:
     at: str
 
 
-
 def audit_entry_of(r: Sequence[Any]) -> AuditEntry:
     """An audit row (id, at, who, action, contacts, summary, undone) as a record."""
     return AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], bool(r[6]))
@@ -373,4 +370,3 @@ def same_text(a: str, b: str) -> bool:
         return " ".join("".join(ch if ch.isalnum() else " " for ch in s.casefold()).split())
 
     return norm(a) == norm(b)
-

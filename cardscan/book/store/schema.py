@@ -131,9 +131,7 @@ def build_metadata() -> MetaData:
         Column("place", Text),
         Column("created_at", Text, nullable=False),
     )
-    Index("events_name_lower", func.lower(events.c.name), unique=True).ddl_if(
-        dialect="postgresql"
-    )
+    Index("events_name_lower", func.lower(events.c.name), unique=True).ddl_if(dialect="postgresql")
     Table(
         "cards",
         md,
