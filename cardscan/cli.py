@@ -375,17 +375,24 @@ def _regular_file(path: Path) -> Path:
 
 
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--db PATH`` (or ``CARDSCAN_DB``): which contact store a command uses."""
+    """``--db PATH|URL`` (or ``CARDSCAN_DB``): which contact store a command uses.
+
+    Kept as text: a URL read as a path would lose its ``//`` (``postgresql://h/db``
+    became a folder named ``postgresql:``).
+    """
     return click.option(
         "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="PATH|URL",
         envvar="CARDSCAN_DB",
         show_envvar=True,
-        help=f"Contact store to use. Default: {default_db_path()}.",
+        help="Contact store: a file (SQLite, private to you), sqlite:///PATH, or a team's "
+        "PostgreSQL server, postgresql://USER@HOST[:PORT]/DATABASE[?sslmode=require] "
+        "(password from ~/.pgpass or PGPASSWORD; never printed). "
+        f"Default: {default_db_path()}.",
     )(f)
 
 
-def _open_store(db: Path | None, *, create: bool = False, read_only: bool = False) -> Store:
+def _open_store(db: str | None, *, create: bool = False, read_only: bool = False) -> Store:
     """Open the contact store for this command; it is closed when the command ends.
 
     Only commands that add to the store (``create``) make one: any other command given
@@ -393,7 +400,8 @@ def _open_store(db: Path | None, *, create: bool = False, read_only: bool = Fals
     Commands that only read open it ``read_only``, so a store they cannot write (a
     read-only folder, a full disk) still answers.
     """
-    store = open_store(db or default_db_path(), create=create, read_only=read_only)
+    user = click.get_current_context().find_root().params.get("user")
+    store = open_store(db or default_db_path(), create=create, read_only=read_only, user=user)
     click.get_current_context().call_on_close(store.close)
     return store
 
@@ -401,7 +409,15 @@ def _open_store(db: Path | None, *, create: bool = False, read_only: bool = Fals
 @click.group(cls=CardscanGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="cardscan")
 @click.option("-v", "--verbose", is_flag=True, help="Log details and show tracebacks.")
-def cli(verbose: bool) -> None:
+@click.option(
+    "--user",
+    metavar="NAME",
+    envvar="CARDSCAN_USER",
+    show_envvar=True,
+    help="Who the store's audit log names for the changes this command makes "
+    "(a shared store: each desk or person its own). Default: your OS user name.",
+)
+def cli(verbose: bool, user: str | None) -> None:
     """Turn photos of business cards into validated contacts and a follow-up plan.
 
     \b
@@ -413,7 +429,8 @@ def cli(verbose: bool) -> None:
       cardscan export --format hubspot -o h.csv   contacts for a CRM or address book
       cardscan report -o report.html          every card beside its fields, for review
 
-    Nothing leaves this machine: no command makes a network call.
+    Nothing leaves this machine: no command makes a network call, unless --db names
+    a team's PostgreSQL server.
     """
     handler = _terminal()
     handler.reset(verbose)
@@ -596,7 +613,7 @@ def scan(
     event_ref: str | None,
     note: str | None,
     tags: tuple[str, ...],
-    db: Path | None,
+    db: str | None,
     quiet: bool,
     settings: Settings,
 ) -> None:
@@ -698,7 +715,7 @@ def scan(
     help="Country for phone numbers written without +code (ISO, e.g. US, DE).",
 )
 @_db_option
-def import_(file: Path, mapping: str | None, region: str | None, db: Path | None) -> None:
+def import_(file: Path, mapping: str | None, region: str | None, db: str | None) -> None:
     """Load contacts you already have, merging them with the ones in the store.
 
     FILE is a CSV export from HubSpot, Salesforce, Google Contacts, Outlook, Zoho or
@@ -789,7 +806,7 @@ def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @_db_option
-def review(db: Path | None) -> None:
+def review(db: str | None) -> None:
     """Decide on the pairs of contacts the matcher was not sure about.
 
     Each pair is shown side by side (≠ marks the fields that differ); answer m to merge
@@ -836,7 +853,7 @@ def review(db: Path | None) -> None:
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("change_id", metavar="MERGE_ID", type=int)
 @_db_option
-def undo(change_id: int, db: Path | None) -> None:
+def undo(change_id: int, db: str | None) -> None:
     """Revert a merge (or another recorded change) exactly, by the id it was given.
 
     Merge ids are printed by `scan`, `import` and `review`. A change that later changes
@@ -893,7 +910,7 @@ def edit(
     phone_types: tuple[str, ...],
     remove: tuple[str, ...],
     accept: bool,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Correct a contact by hand; what you type wins over every card and import.
 
@@ -955,7 +972,7 @@ def edit(
 )
 @_db_option
 def app(
-    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: Path | None
+    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: str | None
 ) -> None:
     """Check and fix your cards in the browser: the review-and-correct app.
 
@@ -1003,7 +1020,7 @@ def app(
     help="Only the people registered for, arrived at or met at EVENT.",
 )
 @_db_option
-def contacts_command(query: str | None, event_ref: str | None, db: Path | None) -> None:
+def contacts_command(query: str | None, event_ref: str | None, db: str | None) -> None:
     """List the contacts in the store, or show one in full.
 
     QUERY is a contact id, or text found in a name, title, company, e-mail, phone or
@@ -1147,7 +1164,7 @@ def followup(
     cadence: str | None,
     review_threshold: float,
     today: str | None,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Write the follow-up plan: a checklist, a tasks CSV and a calendar of to-dos.
 
@@ -1237,7 +1254,7 @@ def export_command(
     tag: str | None,
     bom: bool,
     vcard_version: str,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Write the contacts for a CRM, an address book or a script.
 
@@ -1301,7 +1318,7 @@ def _output_option_hint() -> Iterator[None]:
 @_plan_options("Values read below this confidence are marked to check.")
 @_db_option
 def report(
-    output: Path, event_ref: str | None, review_threshold: float, today: str | None, db: Path | None
+    output: Path, event_ref: str | None, review_threshold: float, today: str | None, db: str | None
 ) -> None:
     """Write one self-contained HTML page to review the scanned contacts.
 
@@ -1365,7 +1382,7 @@ def task() -> None:
 @task.command("list", context_settings=CONTEXT_SETTINGS)
 @click.option("--all", "show_all", is_flag=True, help="Also done and skipped tasks.")
 @_db_option
-def task_list(show_all: bool, db: Path | None) -> None:
+def task_list(show_all: bool, db: str | None) -> None:
     """List open tasks by due date (ids are what `task done` takes)."""
     store = _open_store(db, read_only=True)
     tasks = store.tasks(status=None if show_all else "open")
@@ -1389,7 +1406,7 @@ def task_list(show_all: bool, db: Path | None) -> None:
         )
 
 
-def _finish_tasks(ids: Sequence[int], on: str | None, db: Path | None, *, skip: bool) -> None:
+def _finish_tasks(ids: Sequence[int], on: str | None, db: str | None, *, skip: bool) -> None:
     store = _open_store(db)
     day = _plan_date(on, "--on")
     for task_id in ids:
@@ -1405,7 +1422,7 @@ def _finish_tasks(ids: Sequence[int], on: str | None, db: Path | None, *, skip: 
 @click.argument("ids", nargs=-1, required=True, type=int)
 @click.option("--on", metavar="YYYY-MM-DD", help="When it was done (default: today).")
 @_db_option
-def task_done(ids: tuple[int, ...], on: str | None, db: Path | None) -> None:
+def task_done(ids: tuple[int, ...], on: str | None, db: str | None) -> None:
     """Mark tasks IDS done and schedule each contact's next touch on the cadence."""
     _finish_tasks(ids, on, db, skip=False)
 
@@ -1413,7 +1430,7 @@ def task_done(ids: tuple[int, ...], on: str | None, db: Path | None) -> None:
 @task.command("skip", context_settings=CONTEXT_SETTINGS)
 @click.argument("ids", nargs=-1, required=True, type=int)
 @_db_option
-def task_skip(ids: tuple[int, ...], db: Path | None) -> None:
+def task_skip(ids: tuple[int, ...], db: str | None) -> None:
     """Drop tasks IDS without scheduling anything after them."""
     _finish_tasks(ids, None, db, skip=True)
 
@@ -1423,7 +1440,7 @@ def task_skip(ids: tuple[int, ...], db: Path | None) -> None:
 @click.argument("tags", nargs=-1, required=True)
 @click.option("--remove", is_flag=True, help="Take the tags off instead.")
 @_db_option
-def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: Path | None) -> None:
+def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: str | None) -> None:
     """Tag contact CONTACT (an id from `cardscan contacts`).
 
     Tags the follow-up plan reads: hot, warm, later (priority); needs:ROLE and
@@ -1445,7 +1462,7 @@ def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: Path | None) -
 @click.argument("contact_id", metavar="CONTACT", type=int)
 @click.argument("text")
 @_db_option
-def note(contact_id: int, text: str, db: Path | None) -> None:
+def note(contact_id: int, text: str, db: str | None) -> None:
     """Add a note to contact CONTACT: what you talked about, what you promised.
 
     Notes go into the follow-up drafts and into every export's notes field.
@@ -1475,7 +1492,7 @@ def event() -> None:
 @click.option("--date", "when", metavar="YYYY-MM-DD", help="When the event takes place.")
 @click.option("--place", help="Where it takes place.")
 @_db_option
-def event_create(name: str, when: str | None, place: str | None, db: Path | None) -> None:
+def event_create(name: str, when: str | None, place: str | None, db: str | None) -> None:
     """Create an event NAME (names are unique)."""
     if when is not None:
         try:
@@ -1490,7 +1507,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
 
 @event.command("list", context_settings=CONTEXT_SETTINGS)
 @_db_option
-def event_list(db: Path | None) -> None:
+def event_list(db: str | None) -> None:
     """List events, newest first, with their counts."""
     store = _open_store(db, read_only=True)
     found = store.events()
@@ -1523,7 +1540,7 @@ def event_list(db: Path | None) -> None:
     help="Country for phone numbers written without +code.",
 )
 @_db_option
-def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None) -> None:
+def event_roster(event_ref: str, file: Path, region: str | None, db: str | None) -> None:
     """Import the registration list FILE for EVENT (name or id).
 
     FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
@@ -1552,7 +1569,7 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @event.command("stats", context_settings=CONTEXT_SETTINGS)
 @click.argument("event_ref", metavar="EVENT")
 @_db_option
-def event_stats_command(event_ref: str, db: Path | None) -> None:
+def event_stats_command(event_ref: str, db: str | None) -> None:
     """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT.
 
     "arrived" counts everyone checked in, walk-ins included, as `event list` does;
@@ -1598,7 +1615,7 @@ def checkin(
     photos: tuple[Path, ...],
     name: str | None,
     email: str | None,
-    db: Path | None,
+    db: str | None,
     quiet: bool,
     settings: Settings,
 ) -> None:

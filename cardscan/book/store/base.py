@@ -197,6 +197,21 @@ class StoreBase:
         return int(self._q(sql + " RETURNING id", params).scalar_one())
 
     @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` is open on this store."""
+        return self._depth > 0
+
+    def others_mark(self) -> int | None:
+        """A number that changes when another connection commits to the store (SQLite).
+
+        Read inside a transaction, it says whether anyone else wrote since the last one.
+        PostgreSQL has no such counter: None, meaning "assume someone did".
+        """
+        if self.backend == "sqlite":
+            return int(self._one("PRAGMA data_version"))
+        return None
+
+    @property
     def schema_version(self) -> int:
         """The schema version the store is at (3 is the last hand-written SQLite one)."""
         return int(self._one("SELECT version_num FROM alembic_version"))
