@@ -133,9 +133,13 @@ _GIVEN = ["Ada", "Bruno", "Chiara", "Dmitri", "Elif", "Femi", "Greta", "Hiro", "
 _FAMILY = ["Quill", "Lindqvist", "Okafor", "Marchetti", "Varga", "Haddad"]
 #: Invented people, each with an e-mail address of their own.
 PEOPLE = [
-    (f"{given} {family}", f"{given.lower()}.{family.lower()}@example.com")
-    for given, family in zip(_GIVEN, _FAMILY * 2, strict=False)
-][:8] + [("Kofi Brandt", "kofi@brandt.example"), ("Lena Sato", "lena@sato.example")]
+    *[
+        (f"{given} {family}", f"{given.lower()}.{family.lower()}@example.com")
+        for given, family in zip(_GIVEN[:8], _FAMILY * 2, strict=False)
+    ],
+    ("Kofi Brandt", "kofi@brandt.example"),
+    ("Lena Sato", "lena@sato.example"),
+]
 
 CHECKIN = """
 import sys, time
@@ -219,7 +223,7 @@ def _race(script: str, args: list[list[str]], tmp_path: Path) -> None:
     time.sleep(1.5)  # every process has imported and opened the store
     go.touch()
     for proc in procs:
-        out, err = proc.communicate(timeout=240)
+        _out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err.decode()[-3000:]
 
 
