@@ -9,7 +9,7 @@ ingest, a merge or a check-in never interleaves with another writer's.
 
 - SQLite: ``BEGIN IMMEDIATE`` (the database's one write lock; a second writer waits up to
   15 s). Readers never wait (WAL).
-- PostgreSQL: ``pg_advisory_xact_lock`` on one key per database, taken at ``BEGIN`` and
+- PostgreSQL: ``pg_advisory_xact_lock`` on one key per store, taken at ``BEGIN`` and
   released at commit or rollback. Readers never wait (MVCC), and each statement of a
   READ COMMITTED transaction sees every writer that committed before the lock was
   granted. One lock for the whole critical section (rather than SERIALIZABLE with
@@ -43,7 +43,7 @@ from cardscan.book.store.records import current_user, now_iso
 log = logging.getLogger(__name__)
 
 #: The advisory lock key of a store's write lock on PostgreSQL ("CRDS" as an integer,
-#: the SQLite file's application id; advisory locks are per database).
+#: the SQLite file's application id), paired with the store's schema.
 WRITE_LOCK = 0x43524453
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -145,7 +145,11 @@ class StoreBase:
         else:
             self._conn.execute(text("BEGIN"))
             if not self.read_only:
-                self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK})
+                # One lock per store: a database may hold several (one per schema).
+                self._conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                    {"k": WRITE_LOCK},
+                )
 
     #: Opened for reading only (set by :func:`open_store`).
     read_only = False
