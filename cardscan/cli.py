@@ -35,6 +35,7 @@ from cardscan.book.events import (
 from cardscan.book.importers import RowProblem, parse_mapping
 from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
+from cardscan.book.store.copy import copy_store
 from cardscan.config import ENGINES, Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
@@ -1472,6 +1473,40 @@ def note(contact_id: int, text: str, db: str | None) -> None:
     store.contact(live)
     added = store.add_note(live, text.strip())
     click.echo(f"contact {live}: note {'added' if added else 'already there'}")
+
+
+@cli.group("store", context_settings=CONTEXT_SETTINGS)
+def store_group() -> None:
+    """The contact store itself: move it to a team's PostgreSQL server.
+
+    \b
+    Example:
+      cardscan store copy ~/.local/share/cardscan/contacts.db postgresql://ada@db.example/cards
+    """
+
+
+@store_group.command("copy", context_settings=CONTEXT_SETTINGS)
+@click.argument("source", metavar="SOURCE")
+@click.argument("target", metavar="TARGET")
+def store_copy(source: str, target: str) -> None:
+    """Copy every contact, card, event, task and audit entry from SOURCE to TARGET.
+
+    SOURCE and TARGET are store paths or URLs, as --db takes them. TARGET must be empty
+    (a new file, or an empty PostgreSQL database made with createdb); ids are kept, so
+    undo and the audit log work in the copy. SOURCE is only read. Then point --db or
+    CARDSCAN_DB at TARGET.
+    """
+    user = click.get_current_context().find_root().params.get("user")
+    src = open_store(source, create=False, read_only=True, user=user)
+    click.get_current_context().call_on_close(src.close)
+    dst = open_store(target, create=True, user=user)
+    click.get_current_context().call_on_close(dst.close)
+    counts = copy_store(src, dst)
+    click.echo(
+        f"copied {counts['contacts']} contacts, {counts['cards']} cards, {counts['events']} "
+        f"events, {counts['tasks']} tasks and {counts['audit']} audit entries "
+        f"from {src.location} to {dst.location}"
+    )
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)

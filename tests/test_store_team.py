@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import sql
+from conftest import dump, sql
 
+from cardscan.book.ingest import Ingester
 from cardscan.book.store import mask, open_store, parse_location
 from cardscan.cli import cli
 from cardscan.errors import StoreError
@@ -264,3 +265,28 @@ def test_four_scans_into_one_store_double_nobody_and_lose_no_value(
         assert s.count_cards() == len(PEOPLE) * 5  # one shared photo + four own, each once
         assert s.reviews() == []
         assert {e.who for e in s.audit_entries(limit=1000)} <= {f"scanner-{n}" for n in range(4)}
+
+
+# -- moving a store --------------------------------------------------------------------------
+
+
+def test_store_copy_moves_every_row_with_its_id_and_undo_still_works(
+    db_url: str, tmp_path: Path
+) -> None:
+    from test_store_migrate import ROWS, released_store
+
+    source = tmp_path / "laptop.db"
+    released_store(source, 3, ROWS)  # a store as the released cardscan wrote it
+    with open_store(source) as s:
+        expected = dump(s)
+    result = CliRunner().invoke(cli, ["--user", "ada", "store", "copy", str(source), db_url])
+    assert result.exit_code == 0, result.output
+    assert "copied 3 contacts, 2 cards, 1 events, 2 tasks and 1 audit entries" in result.output
+    with open_store(db_url, user="ada") as s:
+        assert dump(s) == expected
+        merge_id = Ingester(s).merge(1, 3)  # new rows take new ids after the copied ones
+        assert merge_id == 2
+        s.undo(merge_id)
+        assert dump(s) | {"audit": []} == expected | {"audit": []}
+    again = CliRunner().invoke(cli, ["store", "copy", str(source), db_url])
+    assert again.exit_code == 5 and "is not empty" in again.output
