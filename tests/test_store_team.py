@@ -290,3 +290,21 @@ def test_store_copy_moves_every_row_with_its_id_and_undo_still_works(
         assert dump(s) | {"audit": []} == expected | {"audit": []}
     again = CliRunner().invoke(cli, ["store", "copy", str(source), db_url])
     assert again.exit_code == 5 and "is not empty" in again.output
+
+
+def test_a_writer_kept_waiting_too_long_says_the_store_is_busy(db_url: str) -> None:
+    from test_store import contact
+
+    with open_store(db_url) as first, open_store(db_url) as second:
+        wait = (
+            "PRAGMA busy_timeout = 200" if first.backend == "sqlite" else "SET lock_timeout = 200"
+        )
+        sql(second, wait)
+        with first.transaction():
+            first.add_contact(contact("Ada Quill"), "desk 1")
+            assert second.count_contacts() == 0  # readers do not wait
+            with pytest.raises(StoreError, match="is busy") as info:
+                second.add_contact(contact("Bo Lind"), "desk 2")
+        assert "run the command again" in (info.value.hint or "")
+        second.add_contact(contact("Bo Lind"), "desk 2")
+        assert first.count_contacts() == 2

@@ -341,6 +341,11 @@ def _server_error(location: str, original: BaseException, text: str) -> StoreErr
             f"the PostgreSQL user may not change the store at {location} ({text})",
             f"on the server: GRANT ALL ON DATABASE {database} TO {user} (or make it the owner)",
         )
+    if code == "55P03" or "lock timeout" in lower:
+        return StoreError(
+            f"{location} is busy: another cardscan has been writing to it for a minute",
+            "wait for it to finish and run the command again",
+        )
     if code == "25006" or "read-only transaction" in lower:
         return StoreError(
             f"cannot write the contact store {location}: it is open for reading only",
