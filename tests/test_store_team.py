@@ -23,6 +23,7 @@ from cardscan.book.ingest import Ingester
 from cardscan.book.store import mask, open_store, parse_location
 from cardscan.cli import cli
 from cardscan.errors import StoreError
+from cardscan.models import CardResult, Contact, Field
 
 # -- --db: paths and URLs ------------------------------------------------------------------
 
@@ -308,3 +309,33 @@ def test_a_writer_kept_waiting_too_long_says_the_store_is_busy(db_url: str) -> N
         assert "run the command again" in (info.value.hint or "")
         second.add_contact(contact("Bo Lind"), "desk 2")
         assert first.count_contacts() == 2
+
+
+def test_the_review_app_works_on_a_shared_store(db_url: str) -> None:
+    """The app's pages, an edit and an accept, with a second process changing the store."""
+    from webserver import running
+
+    from cardscan.config import Settings
+    from cardscan.web.app import AppState
+
+    with open_store(db_url) as s:
+        ingester = Ingester(s)
+        for name, email in PEOPLE[:2]:
+            contact = Contact(name=Field(name, 0.9), emails=(Field(email, 0.6),))
+            ingester.add_card(CardResult(f"{email}.jpg", contact=contact), email)
+        with running(AppState(s, "secret-token", Settings())) as app:
+            assert "0 of 2 checked" in app.request("GET", "/")[2].decode()
+            fixed = PEOPLE[0][1].replace("@", ".fixed@")
+            edit = {"field": "email", "before": PEOPLE[0][1], "after": fixed}
+            assert app.json("POST", "/api/contact/1/edit", edit)["ok"]
+            assert app.json("POST", "/api/contact/1/edit", {"accept": True})["next"] == 2
+            # Another desk scans a card; the app sees it on its next page.
+            with open_store(db_url, user="desk-2") as other:
+                kofi = Contact(
+                    name=Field("Kofi Brandt", 0.9), emails=(Field("kofi@b.example", 0.9),)
+                )
+                Ingester(other).add_card(CardResult("kofi.jpg", contact=kofi), "sha-kofi")
+            assert "1 of 3 checked" in app.request("GET", "/")[2].decode()
+    with open_store(db_url) as s:
+        assert [v.value for v in s.contact(1).of_kind("email")] == [fixed]
+        assert 1 in s.checked()
