@@ -119,7 +119,7 @@ class StoreBase:
             if depth == 0:
                 self._begin()
             else:
-                self._conn.execute(text(f"SAVEPOINT sp{depth}"))
+                self._conn.execute(_named(f"SAVEPOINT sp{depth}"))
         except DBAPIError as e:
             self._roll_back(depth)
             raise store_error(self.location, e) from e
@@ -132,7 +132,7 @@ class StoreBase:
             raise
         self._depth -= 1
         try:
-            self._conn.execute(text("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT sp{depth}"))
+            self._conn.execute(_named("COMMIT" if depth == 0 else f"RELEASE SAVEPOINT sp{depth}"))
         except DBAPIError as e:
             self._roll_back(depth)
             raise store_error(self.location, e) from e
@@ -141,7 +141,7 @@ class StoreBase:
         if self.backend == "sqlite":
             # IMMEDIATE takes the write lock now, not at the first write: two cardscan
             # processes then queue up instead of failing halfway.
-            self._conn.execute(text("BEGIN IMMEDIATE"))
+            self._conn.execute(_named("BEGIN IMMEDIATE"))
         else:
             self._conn.execute(text("BEGIN"))
             if not self.read_only:
@@ -167,8 +167,8 @@ class StoreBase:
             if depth == 0:
                 self._conn.execute(text("ROLLBACK"))
             else:
-                self._conn.execute(text(f"ROLLBACK TO SAVEPOINT sp{depth}"))
-                self._conn.execute(text(f"RELEASE SAVEPOINT sp{depth}"))
+                self._conn.execute(_named(f"ROLLBACK TO SAVEPOINT sp{depth}"))
+                self._conn.execute(_named(f"RELEASE SAVEPOINT sp{depth}"))
         except DBAPIError:
             log.debug("rollback failed in %s", self.location, exc_info=True)
 
