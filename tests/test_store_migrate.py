@@ -349,3 +349,9 @@ def test_a_new_store_has_the_released_tables_on_both_databases(db_url: str) -> N
         if line.strip().startswith("CREATE TABLE")
     }
     assert tables == released
+
+
+def test_the_schema_names_the_newest_alembic_revision() -> None:
+    from cardscan.book.store import migrate
+
+    assert migrate.head() == head()

@@ -28,10 +28,9 @@ file privacy, errors in words), ``migrate`` and ``migrations/`` (Alembic), ``leg
 from __future__ import annotations
 
 from cardscan.book.store.connect import Location, mask, parse_location
-from cardscan.book.store.legacy import LEGACY_VERSION, MIGRATIONS
+from cardscan.book.store.legacy import APPLICATION_ID, LEGACY_VERSION, MIGRATIONS
 from cardscan.book.store.merge import Store
-from cardscan.book.store.migrate import APPLICATION_ID, head
-from cardscan.book.store.opening import open_store
+from cardscan.book.store.opening import head, open_store
 from cardscan.book.store.records import (
     SINGLE_FIELDS,
     VALUE_KINDS,

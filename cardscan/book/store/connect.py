@@ -24,7 +24,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
 
-from cardscan.book.store.migrate import APPLICATION_ID, refuse_newer_sqlite
+from cardscan.book.store.legacy import APPLICATION_ID, LEGACY_VERSION
+from cardscan.book.store.schema import HEAD_REVISION
 from cardscan.errors import StoreError
 from cardscan.files import make_private_dirs, why
 
@@ -413,4 +414,9 @@ def refuse_foreign(path: Path) -> None:
         raise StoreError(
             f"{path} is not a cardscan contact store (it is another program's database)", other
         )
-    refuse_newer_sqlite(version, str(path))
+    if version > LEGACY_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer cardscan (schema {version}, this one knows up "
+            f"to {HEAD_REVISION})",
+            "upgrade cardscan: pip install -U cardscan",
+        )

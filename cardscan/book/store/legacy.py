@@ -209,3 +209,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 #: The last hand-written version; the first Alembic revision is this schema.
 LEGACY_VERSION = len(MIGRATIONS)
+
+#: ``PRAGMA application_id`` of a cardscan SQLite store ("CRDS"), so no other program's
+#: SQLite file is taken for one (and ``file(1)`` can tell what it is).
+APPLICATION_ID = 0x43524453

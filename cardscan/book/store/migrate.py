@@ -26,14 +26,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
-from cardscan.book.store.legacy import LEGACY_VERSION, MIGRATIONS
+from cardscan.book.store.legacy import APPLICATION_ID, LEGACY_VERSION, MIGRATIONS
+from cardscan.book.store.schema import HEAD_REVISION
 from cardscan.errors import StoreError
 
 log = logging.getLogger(__name__)
-
-#: ``PRAGMA application_id`` of a cardscan SQLite store ("CRDS"), so no other program's
-#: SQLite file is taken for one (and ``file(1)`` can tell what it is).
-APPLICATION_ID = 0x43524453
 
 #: The revision an SQLite store written before Alembic is stamped with.
 BASELINE = "0003"
@@ -64,11 +61,6 @@ def head() -> str:
 def current_revision(connection: Connection) -> str | None:
     """The store's revision (None: not under Alembic yet)."""
     return MigrationContext.configure(connection).get_current_revision()
-
-
-def is_current(connection: Connection) -> bool:
-    """Whether the store needs no migration (so it can be opened read-only)."""
-    return current_revision(connection) == head()
 
 
 def migrate(connection: Connection, location: str) -> None:
@@ -140,16 +132,6 @@ def _statements(script: str) -> list[str]:
 def _newer(location: str, version: str) -> StoreError:
     return StoreError(
         f"{location} was written by a newer cardscan (schema {version}, this one knows up "
-        f"to {head()})",
+        f"to {HEAD_REVISION})",
         "upgrade cardscan: pip install -U cardscan",
     )
-
-
-def refuse_newer_sqlite(version: int, location: str) -> None:
-    """Refuse, before opening, an SQLite store whose user_version is from a newer cardscan.
-
-    Raises:
-        StoreError: it is.
-    """
-    if version > LEGACY_VERSION:
-        raise _newer(location, str(version))

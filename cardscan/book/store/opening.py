@@ -20,7 +20,7 @@ from cardscan.book.store.connect import (
     store_error,
 )
 from cardscan.book.store.merge import Store
-from cardscan.book.store.migrate import is_current, migrate
+from cardscan.book.store.schema import HEAD_REVISION
 from cardscan.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -118,8 +118,24 @@ def _open_sqlite(path: Path, user: str | None) -> Store:
 
 
 def _migrate(store: Store) -> None:
+    # Alembic is imported only when a store needs it (a new or an older store).
+    from cardscan.book.store.migrate import migrate
+
     with store.transaction():
         migrate(store._conn, store.location)
+
+
+def is_current(conn: Connection) -> bool:
+    """Whether the store is at this cardscan's schema (then it is opened as it is)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return False
+    found = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return found == HEAD_REVISION
+
+
+def head() -> str:
+    """The schema revision this cardscan writes (the newest Alembic revision)."""
+    return HEAD_REVISION
 
 
 def _open_postgres(where: Location, *, create: bool, read_only: bool, user: str | None) -> Store:
