@@ -98,10 +98,27 @@ def test_a_missing_database_says_createdb(pg_server: object) -> None:
         pytest.skip(pg_server)
     from sqlalchemy.engine import make_url
 
-    url = make_url(pg_server.url).set(database="no_such_cardscan_db")  # type: ignore[attr-defined]
+    url = make_url(pg_server.url).set(database="no_such_cardscan_db")
     with pytest.raises(StoreError, match="has no database 'no_such_cardscan_db'") as info:
         open_store(url.render_as_string(hide_password=False))
     assert "createdb" in (info.value.hint or "")
+
+
+def test_an_unknown_login_is_named_with_the_fix(pg_server: object) -> None:
+    if isinstance(pg_server, str):
+        pytest.skip(pg_server)
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_server.url).set(username="nobody_here", password="s3cret")
+    with pytest.raises(StoreError, match=r"refused the login|has no user") as info:
+        open_store(url.render_as_string(hide_password=False))
+    assert "s3cret" not in str(info.value) and "nobody_here:***@" in str(info.value)
+    assert "createuser" in (info.value.hint or "") or ".pgpass" in (info.value.hint or "")
+
+
+def test_reading_commands_refuse_an_empty_store_on_both_databases(db_url: str) -> None:
+    result = CliRunner().invoke(cli, ["contacts", "--db", db_url])
+    assert result.exit_code == 5 and "no contact store" in result.output, result.output
 
 
 def test_another_programs_tables_are_refused(db_url: str) -> None:
