@@ -350,7 +350,7 @@ def _server_error(location: str, original: BaseException, text: str) -> StoreErr
     if code == "25006" or "read-only transaction" in lower:
         return StoreError(
             f"cannot write the contact store {location}: it is open for reading only",
-            READ_ONLY_HINT,
+            "open it without read_only to change it (the reading commands never write)",
         )
     if (
         code.startswith("08")
