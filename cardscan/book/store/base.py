@@ -28,7 +28,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = 0x43524453
 
 Params = Sequence[Any] | Mapping[str, Any]
+_S = TypeVar("_S", bound="StoreBase")
 
 __all__ = ["IntegrityError", "StoreBase", "canonical", "chunks", "placeholders", "row_order"]
 
@@ -93,7 +94,7 @@ class StoreBase:
         finally:
             engine.dispose()
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(self, *exc: object) -> None:
