@@ -21,6 +21,7 @@ from conftest import dump, sql
 
 from cardscan.book.ingest import Ingester
 from cardscan.book.store import mask, open_store, parse_location
+from cardscan.book.store.connect import postgres_engine
 from cardscan.cli import cli
 from cardscan.errors import StoreError
 from cardscan.models import CardResult, Contact, Field
@@ -54,6 +55,11 @@ def test_postgresql_urls_name_a_server(url: str) -> None:
 def test_the_password_is_masked_and_sslmode_passed_on() -> None:
     where = parse_location("postgresql://team:s3cret@db.example/cards?sslmode=require")
     assert where.url is not None and where.url.query["sslmode"] == "require"
+    # What the driver (psycopg, then libpq) is handed to connect with.
+    engine = postgres_engine(where.url)
+    _args, kwargs = engine.dialect.create_connect_args(engine.url)
+    engine.dispose()
+    assert kwargs["sslmode"] == "require" and kwargs["password"] == "s3cret"
     assert "s3cret" not in where.shown and "***" in where.shown
     assert mask("postgresql://team:s3cret@db.example/cards") == (
         "postgresql://team:***@db.example/cards"
