@@ -273,12 +273,6 @@ def _disk_full(location: str | Path) -> bool:
 # -- errors in words ---------------------------------------------------------------------
 
 
-def is_serialization_failure(error: BaseException) -> bool:
-    """A PostgreSQL serialization failure or deadlock: the transaction may be run again."""
-    code = getattr(getattr(error, "orig", error), "sqlstate", None)
-    return code in ("40001", "40P01")
-
-
 def store_error(location: str, error: BaseException) -> StoreError:
     """A database error as a StoreError naming the store and what to do."""
     original = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
