@@ -35,6 +35,7 @@ from cardscan.book.events import (
 from cardscan.book.importers import RowProblem, parse_mapping
 from cardscan.book.ingest import Ingester, Outcome, Tally, import_contacts
 from cardscan.book.store import Store, StoredContact, local_time, now_iso, open_store
+from cardscan.book.store.copy import copy_store
 from cardscan.config import ENGINES, Settings, default_db_path, default_jobs
 from cardscan.errors import (
     CardscanError,
@@ -375,17 +376,24 @@ def _regular_file(path: Path) -> Path:
 
 
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--db PATH`` (or ``CARDSCAN_DB``): which contact store a command uses."""
+    """``--db PATH|URL`` (or ``CARDSCAN_DB``): which contact store a command uses.
+
+    Kept as text: a URL read as a path would lose its ``//`` (``postgresql://h/db``
+    became a folder named ``postgresql:``).
+    """
     return click.option(
         "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="PATH|URL",
         envvar="CARDSCAN_DB",
         show_envvar=True,
-        help=f"Contact store to use. Default: {default_db_path()}.",
+        help="Contact store: a file (SQLite, private to you), sqlite:///PATH, or a team's "
+        "PostgreSQL server, postgresql://USER@HOST[:PORT]/DATABASE[?sslmode=require] "
+        "(password from ~/.pgpass or PGPASSWORD; never printed). "
+        f"Default: {default_db_path()}.",
     )(f)
 
 
-def _open_store(db: Path | None, *, create: bool = False, read_only: bool = False) -> Store:
+def _open_store(db: str | None, *, create: bool = False, read_only: bool = False) -> Store:
     """Open the contact store for this command; it is closed when the command ends.
 
     Only commands that add to the store (``create``) make one: any other command given
@@ -393,7 +401,8 @@ def _open_store(db: Path | None, *, create: bool = False, read_only: bool = Fals
     Commands that only read open it ``read_only``, so a store they cannot write (a
     read-only folder, a full disk) still answers.
     """
-    store = open_store(db or default_db_path(), create=create, read_only=read_only)
+    user = click.get_current_context().find_root().params.get("user")
+    store = open_store(db or default_db_path(), create=create, read_only=read_only, user=user)
     click.get_current_context().call_on_close(store.close)
     return store
 
@@ -401,7 +410,15 @@ def _open_store(db: Path | None, *, create: bool = False, read_only: bool = Fals
 @click.group(cls=CardscanGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="cardscan")
 @click.option("-v", "--verbose", is_flag=True, help="Log details and show tracebacks.")
-def cli(verbose: bool) -> None:
+@click.option(
+    "--user",
+    metavar="NAME",
+    envvar="CARDSCAN_USER",
+    show_envvar=True,
+    help="Who the store's audit log names for the changes this command makes "
+    "(a shared store: each desk or person its own). Default: your OS user name.",
+)
+def cli(verbose: bool, user: str | None) -> None:
     """Turn photos of business cards into validated contacts and a follow-up plan.
 
     \b
@@ -413,7 +430,8 @@ def cli(verbose: bool) -> None:
       cardscan export --format hubspot -o h.csv   contacts for a CRM or address book
       cardscan report -o report.html          every card beside its fields, for review
 
-    Nothing leaves this machine: no command makes a network call.
+    Nothing leaves this machine: no command makes a network call, unless --db names
+    a team's PostgreSQL server.
     """
     handler = _terminal()
     handler.reset(verbose)
@@ -596,7 +614,7 @@ def scan(
     event_ref: str | None,
     note: str | None,
     tags: tuple[str, ...],
-    db: Path | None,
+    db: str | None,
     quiet: bool,
     settings: Settings,
 ) -> None:
@@ -705,7 +723,7 @@ def scan(
     help="Country for phone numbers written without +code (ISO, e.g. US, DE).",
 )
 @_db_option
-def import_(file: Path, mapping: str | None, region: str | None, db: Path | None) -> None:
+def import_(file: Path, mapping: str | None, region: str | None, db: str | None) -> None:
     """Load contacts you already have, merging them with the ones in the store.
 
     FILE is a CSV export from HubSpot, Salesforce, Google Contacts, Outlook, Zoho or
@@ -796,7 +814,7 @@ def _side_by_side(store: Store, left: int, right: int, width: int) -> str:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @_db_option
-def review(db: Path | None) -> None:
+def review(db: str | None) -> None:
     """Decide on the pairs of contacts the matcher was not sure about.
 
     Each pair is shown side by side (≠ marks the fields that differ); answer m to merge
@@ -866,7 +884,7 @@ def failed(
     show_all: bool,
     dismiss_ids: tuple[int, ...],
     restore_ids: tuple[int, ...],
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """List the photos a scan could not read, with what went wrong and the fix.
 
@@ -913,7 +931,7 @@ def failed(
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("change_id", metavar="MERGE_ID", type=int)
 @_db_option
-def undo(change_id: int, db: Path | None) -> None:
+def undo(change_id: int, db: str | None) -> None:
     """Revert a merge (or another recorded change) exactly, by the id it was given.
 
     Merge ids are printed by `scan`, `import` and `review`. A change that later changes
@@ -981,7 +999,7 @@ def edit(
     remove: tuple[str, ...],
     as_printed: bool,
     accept: bool,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Correct a contact by hand; what you type wins over every card and import.
 
@@ -1047,7 +1065,7 @@ def edit(
 )
 @_db_option
 def app(
-    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: Path | None
+    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: str | None
 ) -> None:
     """Check and fix your cards in the browser: the review-and-correct app.
 
@@ -1099,7 +1117,7 @@ def app(
     help="Only the people registered for, arrived at or met at EVENT.",
 )
 @_db_option
-def contacts_command(query: str | None, event_ref: str | None, db: Path | None) -> None:
+def contacts_command(query: str | None, event_ref: str | None, db: str | None) -> None:
     """List the contacts in the store, or show one in full.
 
     QUERY is a contact id, or text found in a name, title, company, e-mail, phone or
@@ -1243,7 +1261,7 @@ def followup(
     cadence: str | None,
     review_threshold: float,
     today: str | None,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Write the follow-up plan: a checklist, a tasks CSV and a calendar of to-dos.
 
@@ -1333,7 +1351,7 @@ def export_command(
     tag: str | None,
     bom: bool,
     vcard_version: str,
-    db: Path | None,
+    db: str | None,
 ) -> None:
     """Write the contacts for a CRM, an address book or a script.
 
@@ -1397,7 +1415,7 @@ def _output_option_hint() -> Iterator[None]:
 @_plan_options("Values read below this confidence are marked to check.")
 @_db_option
 def report(
-    output: Path, event_ref: str | None, review_threshold: float, today: str | None, db: Path | None
+    output: Path, event_ref: str | None, review_threshold: float, today: str | None, db: str | None
 ) -> None:
     """Write one self-contained HTML page to review the scanned contacts.
 
@@ -1465,7 +1483,7 @@ def task() -> None:
 @task.command("list", context_settings=CONTEXT_SETTINGS)
 @click.option("--all", "show_all", is_flag=True, help="Also done and skipped tasks.")
 @_db_option
-def task_list(show_all: bool, db: Path | None) -> None:
+def task_list(show_all: bool, db: str | None) -> None:
     """List open tasks by due date (ids are what `task done` takes)."""
     store = _open_store(db, read_only=True)
     tasks = store.tasks(status=None if show_all else "open")
@@ -1489,7 +1507,7 @@ def task_list(show_all: bool, db: Path | None) -> None:
         )
 
 
-def _finish_tasks(ids: Sequence[int], on: str | None, db: Path | None, *, skip: bool) -> None:
+def _finish_tasks(ids: Sequence[int], on: str | None, db: str | None, *, skip: bool) -> None:
     store = _open_store(db)
     day = _plan_date(on, "--on")
     for task_id in ids:
@@ -1505,7 +1523,7 @@ def _finish_tasks(ids: Sequence[int], on: str | None, db: Path | None, *, skip: 
 @click.argument("ids", nargs=-1, required=True, type=int)
 @click.option("--on", metavar="YYYY-MM-DD", help="When it was done (default: today).")
 @_db_option
-def task_done(ids: tuple[int, ...], on: str | None, db: Path | None) -> None:
+def task_done(ids: tuple[int, ...], on: str | None, db: str | None) -> None:
     """Mark tasks IDS done and schedule each contact's next touch on the cadence."""
     _finish_tasks(ids, on, db, skip=False)
 
@@ -1513,7 +1531,7 @@ def task_done(ids: tuple[int, ...], on: str | None, db: Path | None) -> None:
 @task.command("skip", context_settings=CONTEXT_SETTINGS)
 @click.argument("ids", nargs=-1, required=True, type=int)
 @_db_option
-def task_skip(ids: tuple[int, ...], db: Path | None) -> None:
+def task_skip(ids: tuple[int, ...], db: str | None) -> None:
     """Drop tasks IDS without scheduling anything after them."""
     _finish_tasks(ids, None, db, skip=True)
 
@@ -1523,7 +1541,7 @@ def task_skip(ids: tuple[int, ...], db: Path | None) -> None:
 @click.argument("tags", nargs=-1, required=True)
 @click.option("--remove", is_flag=True, help="Take the tags off instead.")
 @_db_option
-def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: Path | None) -> None:
+def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: str | None) -> None:
     """Tag contact CONTACT (an id from `cardscan contacts`).
 
     Tags the follow-up plan reads: hot, warm, later (priority); needs:ROLE and
@@ -1545,7 +1563,7 @@ def tag(contact_id: int, tags: tuple[str, ...], remove: bool, db: Path | None) -
 @click.argument("contact_id", metavar="CONTACT", type=int)
 @click.argument("text")
 @_db_option
-def note(contact_id: int, text: str, db: Path | None) -> None:
+def note(contact_id: int, text: str, db: str | None) -> None:
     """Add a note to contact CONTACT: what you talked about, what you promised.
 
     Notes go into the follow-up drafts and into every export's notes field.
@@ -1555,6 +1573,40 @@ def note(contact_id: int, text: str, db: Path | None) -> None:
     store.contact(live)
     added = store.add_note(live, text.strip())
     click.echo(f"contact {live}: note {'added' if added else 'already there'}")
+
+
+@cli.group("store", context_settings=CONTEXT_SETTINGS)
+def store_group() -> None:
+    """The contact store itself: move it to a team's PostgreSQL server.
+
+    \b
+    Example:
+      cardscan store copy ~/.local/share/cardscan/contacts.db postgresql://ada@db.example/cards
+    """
+
+
+@store_group.command("copy", context_settings=CONTEXT_SETTINGS)
+@click.argument("source", metavar="SOURCE")
+@click.argument("target", metavar="TARGET")
+def store_copy(source: str, target: str) -> None:
+    """Copy every contact, card, event, task and audit entry from SOURCE to TARGET.
+
+    SOURCE and TARGET are store paths or URLs, as --db takes them. TARGET must be empty
+    (a new file, or an empty PostgreSQL database made with createdb); ids are kept, so
+    undo and the audit log work in the copy. SOURCE is only read. Then point --db or
+    CARDSCAN_DB at TARGET.
+    """
+    user = click.get_current_context().find_root().params.get("user")
+    src = open_store(source, create=False, read_only=True, user=user)
+    click.get_current_context().call_on_close(src.close)
+    dst = open_store(target, create=True, user=user)
+    click.get_current_context().call_on_close(dst.close)
+    counts = copy_store(src, dst)
+    click.echo(
+        f"copied {counts['contacts']} contacts, {counts['cards']} cards, {counts['events']} "
+        f"events, {counts['tasks']} tasks and {counts['audit']} audit entries "
+        f"from {src.location} to {dst.location}"
+    )
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -1575,7 +1627,7 @@ def event() -> None:
 @click.option("--date", "when", metavar="YYYY-MM-DD", help="When the event takes place.")
 @click.option("--place", help="Where it takes place.")
 @_db_option
-def event_create(name: str, when: str | None, place: str | None, db: Path | None) -> None:
+def event_create(name: str, when: str | None, place: str | None, db: str | None) -> None:
     """Create an event NAME (names are unique)."""
     if when is not None:
         try:
@@ -1590,7 +1642,7 @@ def event_create(name: str, when: str | None, place: str | None, db: Path | None
 
 @event.command("list", context_settings=CONTEXT_SETTINGS)
 @_db_option
-def event_list(db: Path | None) -> None:
+def event_list(db: str | None) -> None:
     """List events, newest first, with their counts."""
     store = _open_store(db, read_only=True)
     found = store.events()
@@ -1623,7 +1675,7 @@ def event_list(db: Path | None) -> None:
     help="Country for phone numbers written without +code.",
 )
 @_db_option
-def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None) -> None:
+def event_roster(event_ref: str, file: Path, region: str | None, db: str | None) -> None:
     """Import the registration list FILE for EVENT (name or id).
 
     FILE is an Eventbrite attendee export or a CSV with name, email and company columns.
@@ -1652,7 +1704,7 @@ def event_roster(event_ref: str, file: Path, region: str | None, db: Path | None
 @event.command("stats", context_settings=CONTEXT_SETTINGS)
 @click.argument("event_ref", metavar="EVENT")
 @_db_option
-def event_stats_command(event_ref: str, db: Path | None) -> None:
+def event_stats_command(event_ref: str, db: str | None) -> None:
     """Registered, arrived, walk-ins, no-shows and cards scanned at EVENT.
 
     "arrived" counts everyone checked in, walk-ins included, as `event list` does;
@@ -1698,7 +1750,7 @@ def checkin(
     photos: tuple[Path, ...],
     name: str | None,
     email: str | None,
-    db: Path | None,
+    db: str | None,
     quiet: bool,
     settings: Settings,
 ) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import pgserver
 import pytest
+import sqlalchemy
 
+from cardscan.book.store import Store
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
 from cardscan.models import Box, OcrResult, Word
@@ -102,3 +106,58 @@ def card_result(
             x += width + int(height * 0.35)
         y += int(height * 1.6)
     return OcrResult(tuple(words), 1200, y + 40)
+
+
+# -- the store on both databases -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.Schemas | str]:
+    """The PostgreSQL server of this test session (see tests/pgserver.py), or why none."""
+    url, cluster, reason = pgserver.server_url()
+    if url is None:
+        yield reason
+        return
+    schemas = pgserver.Schemas(url)
+    try:
+        yield schemas
+    finally:
+        schemas.engine.dispose()
+        if cluster is not None:
+            cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a test's store lives: an SQLite file, then a fresh PostgreSQL schema.
+
+    Every test taking ``db_url`` (or a ``store`` made from it) runs on both databases;
+    the PostgreSQL half skips, naming what to install, when there is no server.
+    """
+    if request.param == "sqlite":
+        yield str(tmp_path / "data" / "contacts.db")
+        return
+    server = request.getfixturevalue("pg_server")
+    if isinstance(server, str):
+        pytest.skip(server)
+    name, url = server.make()
+    try:
+        yield url
+    finally:
+        server.drop(name)
+
+
+def dump(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table of a store (either database), sorted, for comparisons."""
+    conn = store._conn
+    tables = sorted(t for t in sqlalchemy.inspect(conn).get_table_names() if t != "alembic_version")
+    return {
+        t: sorted((tuple(r) for r in conn.execute(sqlalchemy.text(f"SELECT * FROM {t}"))), key=repr)
+        for t in tables
+    }
+
+
+def sql(store: Store, statement: str, **params: object) -> list[tuple]:
+    """Run SQL on a store's connection (a test reaching past the API on purpose)."""
+    result = store._conn.execute(sqlalchemy.text(statement), params)
+    return [tuple(r) for r in result] if result.returns_rows else []

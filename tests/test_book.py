@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_plan import met
@@ -18,8 +17,9 @@ from cardscan.models import Contact, Field
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "contacts.db")
+def store(db_url: str) -> Iterator[Store]:
+    """A store on each database (SQLite, PostgreSQL)."""
+    s = open_store(db_url)
     s.clock = lambda: "2026-11-20T09:00:00+00:00"
     yield s
     s.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, sql
 
 from cardscan import cli as cli_module
 from cardscan import run
@@ -202,7 +202,7 @@ def test_two_sides_of_a_card_are_stored_as_one_card(
     (ada,) = live(db)
     assert {v.value for v in ada.values} == {"ada@northwind.example", "+12025550143"}
     with open_store(db) as s:
-        (key,) = [r[0] for r in s._conn.execute("SELECT sha256 FROM cards")]
+        (key,) = [r[0] for r in sql(s, "SELECT sha256 FROM cards")]
     assert key.count("+") == 1  # keyed by both sides' content
 
 
@@ -490,7 +490,7 @@ def _check_store(db: Path, expected: dict[str, set[str]], photos: int) -> None:
         for c in people:
             assert {v.value for v in c.values} == expected[c.name], c.name
         assert s.count_cards() == photos
-        cards = s._conn.execute("SELECT count(DISTINCT sha256 || card) FROM cards").fetchone()
+        cards = sql(s, "SELECT count(DISTINCT sha256 || card) FROM cards")[0]
         assert cards[0] == photos
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import sql
 
 from cardscan.book.corrections import CorrectionError, Edit, apply_edit
 from cardscan.book.entries import select_entries
@@ -34,8 +35,9 @@ def card(source: str, email: str, *, name: str = "Ada Quill", title: str = "Buye
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with open_store(tmp_path / "c.db") as s:
+def store(db_url: str):
+    """A store on each database (SQLite, PostgreSQL)."""
+    with open_store(db_url) as s:
         yield s
 
 
@@ -244,16 +246,16 @@ def test_an_audit_entry_from_before_schema_3_still_undoes(store) -> None:
     b = scan(store, card("b.jpg", "bo@lind.example", name="Bo Lind", title="Owner"), "sha-b")
     audit_id = Ingester(store).merge(a, b)
     # Written by an older cardscan: the snapshots know nothing of the new tables.
-    conn = store._conn
-    before, after = conn.execute(
-        "SELECT before, after FROM audit WHERE id = ?", (audit_id,)
-    ).fetchone()
+    ((before, after),) = sql(store, "SELECT before, after FROM audit WHERE id = :id", id=audit_id)
     old = [json.loads(before), json.loads(after)]
     for snap in old:
         del snap["corrections"], snap["checked"]
-    conn.execute(
-        "UPDATE audit SET before = ?, after = ? WHERE id = ?",
-        (json.dumps(old[0]), json.dumps(old[1]), audit_id),
+    sql(
+        store,
+        "UPDATE audit SET before = :b, after = :a WHERE id = :id",
+        b=json.dumps(old[0]),
+        a=json.dumps(old[1]),
+        id=audit_id,
     )
     store.undo(audit_id)
     assert store.count_contacts() == 2 and store.live_id(b) == b

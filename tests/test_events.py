@@ -29,8 +29,9 @@ ROSTER = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = open_store(tmp_path / "contacts.db")
+def store(db_url: str) -> Store:
+    """A store on each database (SQLite, PostgreSQL)."""
+    s = open_store(db_url)
     yield s
     s.close()
 

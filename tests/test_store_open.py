@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cardscan.book import store as store_module
 from cardscan.book.store import APPLICATION_ID, open_store
+from cardscan.book.store import connect as store_module
 from cardscan.cli import cli
 from cardscan.errors import ExitCode, StoreError
 from cardscan.models import Contact, Field

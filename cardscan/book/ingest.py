@@ -141,6 +141,7 @@ class Ingester:
         self.store = store
         self.max_block = max_block
         self._profiles: dict[int, Profile] = {}
+        self._others_mark: int | None = None
         #: The most stored contacts one incoming contact was compared with (blocking must
         #: keep this small however many contacts share a name).
         self.most_compared = 0
@@ -154,10 +155,18 @@ class Ingester:
         """A store transaction that also keeps the profile cache true.
 
         When it fails, the cache is dropped: it may hold contacts the rollback took away,
-        whose ids SQLite hands out again.
+        whose ids SQLite hands out again. When another process wrote to the store since
+        this one's last transaction (a second desk, a parallel scan), the cache is dropped
+        too: a contact it holds may have gained values or been merged away.
         """
+        outermost = not self.store.in_transaction
         try:
             with self.store.transaction():
+                if outermost:
+                    mark = self.store.others_mark()
+                    if mark is None or mark != self._others_mark:
+                        self.forget()
+                    self._others_mark = mark
                 yield
         except BaseException:
             self.forget()
@@ -203,16 +212,19 @@ class Ingester:
         contact = settle_name_order(contact)
         profile = profile_of(contact)
         keys = blocking_keys(profile)
-        scored = self._scored(profile, keys)
         preferred = set(prefer)
-        best: tuple[int, MatchScore] | None = None
-        for ident, score in scored:
-            if ident in preferred and decide(score) is not Decision.NEW:
-                best = (ident, score)
-                break
-        if best is None and scored:
-            best = scored[0]
+        # Matched inside the write transaction, which holds the store's write lock: another
+        # process (a second desk, a parallel scan) cannot add the same person between the
+        # match and the insert.
         with self.transaction():
+            scored = self._scored(profile, keys)
+            best: tuple[int, MatchScore] | None = None
+            for ident, score in scored:
+                if ident in preferred and decide(score) is not Decision.NEW:
+                    best = (ident, score)
+                    break
+            if best is None and scored:
+                best = scored[0]
             created = self.store.add_contact(contact, source, keys, seen_at=seen_at)
             self._profiles[created] = profile
             if attach is not None:
@@ -318,16 +330,17 @@ class Ingester:
         """
         if not result.ok:
             return None
-        seen = self.store.card_seen(sha256, result.card)
-        if seen is not None and seen.contact_id is None:  # failed before, read now
-            self.store.drop_failed_cards(sha256, seen.path)
-            seen = None
-        if seen is not None and seen.contact_id is not None:
-            live = self.store.live_id(seen.contact_id)
-            if attach is not None:
-                attach(live, seen.id)
-            return Outcome(live, Decision.SAME, card_id=seen.id, seen_before=True)
+        # Looked up under the write lock: two processes reading the same photo store it once.
         with self.transaction():
+            seen = self.store.card_seen(sha256, result.card)
+            if seen is not None and seen.contact_id is None:  # failed before, read now
+                self.store.drop_failed_cards(sha256, seen.path)
+                seen = None
+            if seen is not None and seen.contact_id is not None:
+                live = self.store.live_id(seen.contact_id)
+                if attach is not None:
+                    attach(live, seen.id)
+                return Outcome(live, Decision.SAME, card_id=seen.id, seen_before=True)
             source = f"card {result.source}" + (f"#{result.card}" if result.card else "")
             # The card row comes first, so what is attached can refer to it.
             # Absolute, so the report finds the photo from wherever it is run.
