@@ -6,6 +6,7 @@ Tesseract's output for samples/NAME.*, so these tests need neither Tesseract nor
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -1081,6 +1082,42 @@ def test_split_word_in_a_name_is_rejoined_from_the_email() -> None:
     contact = parse_card(card(("Kenji N akata", 50), "Sales Manager", "k.nakata@example.co.jp"))
     assert contact.name is not None and contact.name.value == "Kenji Nakata"
     assert (contact.given_name, contact.family_name) == ("Kenji", "Nakata")
+
+
+def test_a_name_word_split_in_the_middle_is_rejoined_when_the_second_reading_prints_it_whole() -> (
+    None
+):
+    # Tesseract split a word into two long halves ("Mar Tinez"); the e-mail spells it as one
+    # piece and the second OCR reading prints it as one word, never apart.
+    ocr = card(("Elena Mar Tinez Ruiz", 50), "Sales Manager", "e.martinez@example.com")
+    second = "Elena Martinez Ruiz\nSales Manager\ne.martinez@example.com"
+    contact = parse_card(dataclasses.replace(ocr, second=second))
+    assert contact.name is not None and contact.name.value == "Elena Martinez Ruiz"
+
+
+@pytest.mark.parametrize(
+    ("second", "local"),
+    [
+        (None, "e.martinez"),  # no second reading: two long words stay apart
+        ("Elena Mar Tinez Ruiz", "e.martinez"),  # the second reading prints them apart too
+        ("Anna Maria Rossi", "annamaria.rossi"),  # a double given name run together
+    ],
+)
+def test_two_name_words_are_not_joined_on_the_email_alone(second: str | None, local: str) -> None:
+    given = "Anna Maria Rossi" if local.startswith("anna") else "Elena Mar Tinez Ruiz"
+    ocr = card((given, 50), "Sales Manager", f"{local}@example.com")
+    contact = parse_card(dataclasses.replace(ocr, second=second))
+    assert contact.name is not None and contact.name.value == given
+
+
+def test_a_turkish_name_keeps_its_dotless_i() -> None:
+    # "ı" is a letter of Turkish; a line that prints another Turkish letter keeps it, even
+    # where the e-mail writes it "i".
+    contact = parse_card(card(("Ayşe Yıldırım", 50), "Satış Müdürü", "ayse@example.com.tr"))
+    assert contact.name is not None and contact.name.value == "Ayşe Yıldırım"
+    # An English card: a dotless i is a misread "i".
+    contact = parse_card(card(("Jane Smıth", 50), "Sales Manager", "jane.smith@example.com"))
+    assert contact.name is not None and contact.name.value == "Jane Smith"
 
 
 def test_given_and_family_order_from_the_email() -> None:

@@ -186,6 +186,15 @@ def text_score(words: Sequence[Word]) -> float:
     )
 
 
+def sideways(word: Word) -> bool:
+    """A word of three or more letters or digits whose box is taller than wide.
+
+    Printed upright, three characters are wider than they are tall; a box that stands on
+    end holds a line Tesseract read running down the image, its words in a column.
+    """
+    return sum(ch.isalnum() for ch in word.text) >= 3 and word.box.height > 1.2 * word.box.width
+
+
 def card_language(text: str, available: Sequence[str] = tuple(AUTO_LANGUAGES)) -> list[str]:
     """Languages besides English a card's text looks written in, most likely first.
 
@@ -266,10 +275,14 @@ def _orient(
             timeout=settings.ocr_timeout,
             rotation=rotation,
         )
-        score = text_score(result.words)
+        # Tesseract also reads lines that run down the image (the card a quarter turn off)
+        # with good confidence; their words (see :func:`sideways`) count nothing, so the
+        # other axis is tried.
+        upright = [w for w in result.words if not sideways(w)]
+        score = text_score(upright)
         if best is None or score > best_score:
             best, best_score = result, score
-        chars = sum(len(w.text) for w in best.words)
+        chars = sum(len(w.text) for w in best.words if not sideways(w))
         if best.mean_conf >= ORIENTATION_TRUST and chars >= MIN_TEXT_CHARS:
             break
         # The two candidates of the more likely axis are enough unless both read nothing.

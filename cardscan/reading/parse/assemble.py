@@ -68,7 +68,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
     email_locals = [e.value.split("@", 1)[0] for e in emails]
     leftovers = _leftovers(segs, used, {s.index for s in block})
     name, given, family, title, company = _read_people(
-        segs, skip, email_locals, domains, languages, leftovers
+        segs, skip, email_locals, domains, languages, leftovers, ocr.second
     )
     if given and family:
         emails = [_initial_from_name(e, given, family) for e in emails]

@@ -591,11 +591,13 @@ def _read_people(
     domains: Sequence[str],
     languages: frozenset[str] = frozenset(),
     leftovers: Mapping[int, tuple[Word, ...]] | None = None,
+    second: str | None = None,
 ) -> tuple[Field[str] | None, str | None, str | None, Field[str] | None, Field[str] | None]:
     """(name, given name, family name, title, company) from the lines outside the contact block.
 
     ``languages`` are the card's (see :func:`_languages`), for repairing the title;
-    ``leftovers`` the words of contact lines that may still be a name ("Jane Doe @jane").
+    ``leftovers`` the words of contact lines that may still be a name ("Jane Doe @jane");
+    ``second`` a second OCR engine's text of the card, where one ran.
     """
     labels = _domain_labels(domains)
     cands = _with_suffix_lines(_candidates(segs, skip, [*email_locals, *labels]), segs, skip)
@@ -620,7 +622,7 @@ def _read_people(
     name = given = family = None
     if ni is not None:
         cand, sc = cands[ni], scores[ni]
-        parts = _format_name(cand.text, email_locals, languages)
+        parts = _format_name(cand.text, email_locals, languages, second)
         given, family = parts.given, parts.family
         largest = cand.height >= max_h * 0.95
         if sc.name_email >= 0.85:
