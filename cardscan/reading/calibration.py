@@ -47,9 +47,12 @@ INVALID_CAP = 0.45
 #: The feature that, when 0, caps a field's confidence at :data:`INVALID_CAP`.
 VALIDATED_BY: Mapping[str, str] = {"phones": "valid", "emails": "valid"}
 #: Features that, when 1, cap a field's confidence at :data:`GUESS_CAP`: a number another
-#: possible region reads otherwise, a company that is only the domain label title-cased.
-#: Both are guesses the card cannot settle; too rare in generated sets for a fit to see.
-GUESSES: Mapping[str, str] = {"phones": "rivals", "company": "domain_guess"}
+#: possible region reads otherwise, a company that is only the domain label title-cased, a
+#: name that carries a degree or an honorific. Each is a guess the card cannot settle: the
+#: number's country, the firm's name, whether "MBA" or "Dr." belongs in the name (the
+#: reader keeps them as printed, many address books and transcriptions leave them out).
+#: Too rare in generated sets for a fit to see.
+GUESSES: Mapping[str, str] = {"phones": "rivals", "company": "domain_guess", "name": "credential"}
 GUESS_CAP = 0.45
 #: Least size of some weights, kept by the fit: the documented cross-checks must move the
 #: confidence even where the generated sets hold too few cases to show it (a repaired
@@ -121,6 +124,7 @@ SIGNS: Mapping[str, Mapping[str, int]] = {
         "accent_risk": -1,  # no accent on a card in a language that has them
         "firm_or_person": -1,  # the domain spells it; could be a firm named after a person
         "accented": -1,  # holds a letter outside ASCII: Tesseract's eng model often swaps them
+        "credential": -1,  # holds a degree or an honorific ("MBA", "Dr."): see GUESSES
     },
     "title": {
         "ocr": +1,
@@ -194,6 +198,7 @@ MODELS: Mapping[str, Model] = {
             "accent_risk": -1.227,
             "firm_or_person": 0.0,
             "accented": -2.449,
+            "credential": 0.0,
         },
     ),
     # 175 values, 8 wrong

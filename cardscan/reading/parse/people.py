@@ -643,6 +643,7 @@ def _read_people(
             "accented": float(not parts.display.isascii()),
             # Neither the e-mail nor a job title beside it says it is a person's.
             "firm_or_person": float(firm_or_person and ti is None),
+            "credential": float(_has_credential(parts.display)),
         }
         hints = _role_hints(sc, "name", features["margin"], sc.name_email >= 0.85)
         conf = _doubted(_calibrated("name", parts.display, features, hints), sc, "name")
@@ -713,6 +714,18 @@ def _read_people(
         own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
         company = _company_from_domain(own[0], segs) if own else None
     return name, given, family, title, company
+
+
+#: Degrees and honorifics a name may carry; generational suffixes ("Jr.", "III") are part
+#: of the name, and "M." or "Sr." may be an initial or a suffix as well.
+_CREDENTIALS = (lexicon.POST_NOMINALS | lexicon.HONORIFICS) - frozenset(
+    "jr jr. sr sr. ii iii iv m.".split()
+)
+
+
+def _has_credential(name: str) -> bool:
+    """Whether a name carries a degree or an honorific ("Jane Doe, MBA", "Dr. Jane Doe")."""
+    return any(_fold(w).strip(",;:") in _CREDENTIALS for w in name.split())
 
 
 _GLUE = lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en", "&"}
