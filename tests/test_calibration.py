@@ -240,10 +240,32 @@ def test_evidence_features_of_a_card() -> None:
         "emails", "info@orbel.com", "info@orbel.com", ocr, calibration.Evidence(), contact
     )
     assert email["whole_photo"] == 0.0 and email["second_agrees"] == email["second_differs"] == 0
-    long = calibration.evidence_features(
-        "phones", "+4931408063140083", "", ocr, calibration.Evidence(second="+49 330")
-    )
+    second = calibration.Evidence(second="info@orbel.com www.orbel.com +49 330")
+    long = calibration.evidence_features("phones", "+4931408063140083", "", ocr, second)
     assert long["long_number"] == 1.0 and long["second_differs"] == 1.0
+
+
+def test_a_second_reading_that_read_little_of_the_card_says_nothing() -> None:
+    # The second engine failed on most lines: a value it lacks is no disagreement.
+    ocr = _words(("Orbel", 0.95), ("info@orbel.com", 0.9), ("www.orbel.com", 0.92))
+    scrap = calibration.Evidence(second="Orbel")
+    email = calibration.evidence_features("emails", "info@orbel.com", "", ocr, scrap)
+    assert email["second_differs"] == email["second_agrees"] == 0.0
+    enough = calibration.Evidence(second="Orbel\ninfo@orbe1.com\nwww.orbel.com")
+    email = calibration.evidence_features("emails", "info@orbel.com", "", ocr, enough)
+    assert email["second_differs"] == 1.0
+
+
+def test_a_value_the_second_engine_read_otherwise_is_held_for_a_look() -> None:
+    # Two engines reading the same line differently: one of them is wrong, a person decides.
+    ocr = _words(("Bureau", 0.95), ("Belvédére", 0.93), ("SAS", 0.95))
+    contact = Contact(company=Field("Bureau Belvédére SAS", 0.95, raw="Bureau Belvédére SAS"))
+    differs = calibration.Evidence(second="Bureau Belvèdère SAS")  # accents count
+    out = calibration.recalibrate(contact, ocr, differs)
+    assert out.company is not None and out.company.confidence <= calibration.DOUBT_CAP
+    agrees = calibration.Evidence(second="Bureau Belvédére SAS")
+    out = calibration.recalibrate(contact, ocr, agrees)
+    assert out.company is not None and out.company.confidence >= 0.6
 
 
 def test_recalibrate_flags_a_value_with_a_garbled_word() -> None:
