@@ -1316,3 +1316,13 @@ def test_name_left_on_a_contact_line_is_still_a_candidate() -> None:
     contact = parse_card(card(("Jane Marlow   jane@marlow.co.uk", 40), "Art Director"))
     assert contact.name is not None and contact.name.value == "Jane Marlow"
     assert [f.value for f in contact.emails] == ["jane@marlow.co.uk"]
+
+
+def test_one_accent_folding_for_the_lexicon_and_the_parser() -> None:
+    from cardscan import lexicon
+    from cardscan.reading.parse import lines
+
+    assert lines._fold is lexicon.fold
+    assert lexicon.fold("Geschäftsführer") == "geschaftsfuhrer"
+    assert lexicon.fold("Yılmaz") == "yilmaz"
+    assert "geschaftsfuhrer" in lexicon.TITLE_ROLES  # the lists hold the folded forms too

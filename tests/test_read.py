@@ -78,7 +78,9 @@ def test_read_card_tries_the_other_axis_when_the_lines_run_down_the_image(
         return result if rotation == 90 else _columns(result)
 
     monkeypatch.setattr(read, "ocr_image", fake)
-    monkeypatch.setattr(read.imaging, "prepare_card", lambda c: _prepared(c[:, :, 0], (0, 180, 90, 270)))
+    monkeypatch.setattr(
+        read.imaging, "prepare_card", lambda c: _prepared(c[:, :, 0], (0, 180, 90, 270))
+    )
     result = read.read_card(np.full((300, 500, 3), 255, np.uint8), fake_info, Settings(lang="eng"))
     assert result.rotation == 90
     assert 90 in calls and calls[0] == 0

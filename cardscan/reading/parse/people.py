@@ -719,7 +719,7 @@ def _read_people(
 #: Degrees and honorifics a name may carry; generational suffixes ("Jr.", "III") are part
 #: of the name, and "M." or "Sr." may be an initial or a suffix as well.
 _CREDENTIALS = (lexicon.POST_NOMINALS | lexicon.HONORIFICS) - frozenset(
-    "jr jr. sr sr. ii iii iv m.".split()
+    ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "m."]
 )
 
 
