@@ -1269,6 +1269,47 @@ def test_unsure_logo_strokes_before_a_company_are_dropped() -> None:
     assert contact.company is not None and contact.company.value.startswith("Tannengr")
 
 
+@pytest.mark.parametrize(
+    ("printed", "domain", "company"),
+    [
+        ("ans Health LLP", "evans-health.example", "Evans Health LLP"),  # cut at the edge
+        ("rvane Logistics", "corvane-logistics.example", "Corvane Logistics"),
+        ("ORVANE LOGISTICS LTD", "corvane-logistics.example", "CORVANE LOGISTICS LTD"),
+        ("Health Partners LLP", "evans-health.example", "Health Partners LLP"),  # a word short
+        ("Corvane Ltd", "corvane.example", "Corvane Ltd"),  # whole: nothing to restore
+    ],
+)
+def test_a_company_whose_first_letters_were_cut_takes_them_from_the_domain(
+    printed: str, domain: str, company: str
+) -> None:
+    contact = parse_card(card(("Dana Levi", 50), "Sales Director", (printed, 40), f"dana@{domain}"))
+    assert contact.company is not None and contact.company.value == company
+
+
+@pytest.mark.parametrize(
+    ("printed", "company"),
+    [
+        ("CL Corvane Logistics", "Corvane Logistics"),  # the logo's monogram
+        ("CL Corvane Ltd", "Corvane Ltd"),  # ... initials with the legal form
+        ("IBM Corvane Ltd", "IBM Corvane Ltd"),  # capitals that are no initials stay
+    ],
+)
+def test_a_logo_monogram_before_the_company_is_dropped(printed: str, company: str) -> None:
+    contact = parse_card(
+        card(("Dana Levi", 50), "Sales Director", (printed, 40), "dana@corvane.example")
+    )
+    assert contact.company is not None and contact.company.value == company
+
+
+def test_an_email_with_a_top_level_domain_nobody_knows_is_held_for_a_look() -> None:
+    # Words OCR ran into an address ("… 555 0199 @jane. doe") look like one with a new TLD.
+    odd = parse_card(card(("Jane Doe", 50), "Sales Manager", "5550199@jane.doewick"))
+    assert [f.value for f in odd.emails] == ["5550199@jane.doewick"]
+    assert odd.emails[0].confidence < 0.6
+    known = parse_card(card(("Jane Doe", 50), "Sales Manager", "jane@doewick.consulting"))
+    assert known.emails[0].confidence >= 0.6
+
+
 def test_domain_takes_the_companys_spelling_across_a_thin_glyph_slip() -> None:
     contact = parse_card(
         card(

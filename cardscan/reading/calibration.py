@@ -48,11 +48,19 @@ INVALID_CAP = 0.45
 VALIDATED_BY: Mapping[str, str] = {"phones": "valid", "emails": "valid"}
 #: Features that, when 1, cap a field's confidence at :data:`GUESS_CAP`: a number another
 #: possible region reads otherwise, a company that is only the domain label title-cased, a
-#: name that carries a degree or an honorific. Each is a guess the card cannot settle: the
-#: number's country, the firm's name, whether "MBA" or "Dr." belongs in the name (the
-#: reader keeps them as printed, many address books and transcriptions leave them out).
-#: Too rare in generated sets for a fit to see.
-GUESSES: Mapping[str, str] = {"phones": "rivals", "company": "domain_guess", "name": "credential"}
+#: name that carries a degree or an honorific, an address whose top-level domain is none
+#: the reader knows. Each is a guess the card cannot settle: the number's country, the
+#: firm's name, whether "MBA" or "Dr." belongs in the name (the reader keeps them as
+#: printed, many address books and transcriptions leave them out), whether ".gehringer"
+#: is a new top-level domain or words OCR ran together. Too rare in generated sets for a
+#: fit to see.
+GUESSES: Mapping[str, tuple[str, ...]] = {
+    "phones": ("rivals",),
+    "company": ("domain_guess",),
+    "name": ("credential",),
+    "emails": ("unknown_tld",),
+    "websites": ("unknown_tld",),
+}
 GUESS_CAP = 0.45
 #: Least size of some weights, kept by the fit: the documented cross-checks must move the
 #: confidence even where the generated sets hold too few cases to show it (a repaired
@@ -152,6 +160,7 @@ SIGNS: Mapping[str, Mapping[str, int]] = {
         "site": +1,  # its domain is the card's website
         "name": +1,  # its local part spells the person's name
         "repaired": -1,  # an OCR slip was repaired to make it valid
+        "unknown_tld": -1,  # a top-level domain none of the known ones: see GUESSES
     },
     "phones": {
         "ocr": +1,
@@ -169,6 +178,7 @@ SIGNS: Mapping[str, Mapping[str, int]] = {
         "www": +1,  # printed with www. or a scheme, so certainly a web address
         "repaired": -1,
         "www_glued": -1,  # "wwwexample.com": the dot after www was lost
+        "unknown_tld": -1,
     },
     "address": {
         "ocr": +1,
@@ -238,6 +248,7 @@ MODELS: Mapping[str, Model] = {
             "site": 1.096,
             "name": 0.0,
             "repaired": -2.51,
+            "unknown_tld": 0.0,
         },
     ),
     # 308 values, 12 wrong
@@ -263,6 +274,7 @@ MODELS: Mapping[str, Model] = {
             "www": 0.0,
             "repaired": -0.5,
             "www_glued": -2.641,
+            "unknown_tld": 0.0,
         },
     ),
     # 101 values, 34 wrong
@@ -293,8 +305,7 @@ def confidence(
     check = VALIDATED_BY.get(kind)
     if check is not None and not features.get(check):
         p = min(p, INVALID_CAP)
-    guess = GUESSES.get(kind)
-    if guess is not None and features.get(guess):
+    if any(features.get(guess) for guess in GUESSES.get(kind, ())):
         p = min(p, GUESS_CAP)
     return round(min(CEILING, max(FLOOR, p)), 3)
 

@@ -13,7 +13,13 @@ from cardscan.models import Field, Word, mean_conf
 from cardscan.reading import validate
 from cardscan.reading.parse import roles
 from cardscan.reading.parse.address import _address_score
-from cardscan.reading.parse.company import _company_from_domain, _company_lines, _without_noise
+from cardscan.reading.parse.company import (
+    _company_from_domain,
+    _company_lines,
+    _restored_start,
+    _without_monogram,
+    _without_noise,
+)
 from cardscan.reading.parse.confidence import _ROLE_ROWS, _accent_risk, _calibrated
 from cardscan.reading.parse.lines import (
     _PUNCT_EDGES,
@@ -695,7 +701,8 @@ def _read_people(
         taken = {i for i in (ni, ti) if i is not None}
         lines = _company_lines(cand, [c for i, c in enumerate(cands) if i not in taken and i != ci])
         text = " ".join([_without_noise(lines[0], labels), *(c.text for c in lines[1:])])
-        value = _fix_suffix_case(_respell(_fix_capital_i(text), pieces))
+        value = _fix_suffix_case(_respell(_fix_capital_i(_without_monogram(text)), pieces))
+        value = _restored_start(value, labels)
         features = {
             "ocr": cand.conf,
             "domain": sc.company_domain,
