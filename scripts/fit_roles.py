@@ -70,7 +70,9 @@ def _groups(folder: Path) -> dict[str, str]:
     """Each photo's source label, from the folder's truth as ``bench.load_truths`` reads it."""
     if folder not in _GROUP_CACHE:
         truths = bench.load_truths(folder) if folder.is_dir() else []
-        _GROUP_CACHE[folder] = {t.image.name: t.source_label for t in truths}
+        groups = {t.image.name: t.source_label for t in truths}
+        groups.update({t.back.name: t.source_label for t in truths if t.back is not None})
+        _GROUP_CACHE[folder] = groups
     return _GROUP_CACHE[folder]
 
 
@@ -213,7 +215,8 @@ def crosscheck(caches: Sequence[Path], settings: Settings, c: float = 1.0) -> st
         three = sum(
             all(card.right(f) for f in ("name", "title", "company")) for card in scores.cards
         )
-        f1 = " | ".join(f"{scores.fields[f].f1:.2f}" for f in ("name", "title", "company"))
+        f1s = (scores.fields[f].f1 for f in ("name", "title", "company"))
+        f1 = " | ".join("–" if v is None else f"{v:.2f}" for v in f1s)  # none: no such field
         fitted = sum(r.label is not None for r in train)
         out.append(f"| {source} | {fitted} | {scores.total} | {f1} | {three}/{scores.total} |")
     return "\n".join(out)

@@ -604,14 +604,22 @@ def _alnum(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+#: The recognizer's score above which its accents win over Tesseract's where both read as
+#: many accented letters but different ones.
+ACCENT_TRUST = 0.9
+
+
 def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
     """RapidOCR's reading of a segment, spaced like Tesseract's, if it should replace it.
 
     Returns None to keep Tesseract's. The second reading is refused when the recognizer
     is unsure, when it is much shorter (an icon read as a letter), when it loses an
     ``@``, digits of a number or a separator such as ``|``. When both spell the same
-    letters but for accents, the one with the accents wins (Tesseract's card-language
-    model has them where the recognizer dropped one). Spaces the recognizer ran together
+    letters but for accents, the one with more accents wins (Tesseract's card-language
+    model has them where the recognizer dropped one); with as many, but others ("Riviére"
+    against "Rivière"), the recognizer's when it is sure (:data:`ACCENT_TRUST`): its
+    models know accented letters, Tesseract's English model, read where the card's
+    language is not installed, hardly does. Spaces the recognizer ran together
     where Tesseract saw two words are put back (``10115-Berline-mail:`` →
     ``10115 - Berlin e-mail:``).
     """
@@ -628,7 +636,9 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
         return None
     if new.count("@") < old.count("@") or _number_digits_text(new) < _number_digits_text(old):
         return None
-    if _plain(new) == _plain(old) and _accents(old) >= _accents(new):
+    if _plain(new) == _plain(old) and (
+        _accents(old) > _accents(new) or (_accents(old) == _accents(new) and score < ACCENT_TRUST)
+    ):
         return None
     if _letters(new) == _letters(old) and len(_plain(new)) < len(_plain(old)):
         # Only punctuation differs and the recognizer has less of it: it dropped a
