@@ -1274,6 +1274,7 @@ def test_unsure_logo_strokes_before_a_company_are_dropped() -> None:
     [
         ("ans Health LLP", "evans-health.example", "Evans Health LLP"),  # cut at the edge
         ("rvane Logistics", "corvane-logistics.example", "Corvane Logistics"),
+        ("lizé SAS", "alize.example", "Alizé SAS"),  # not "Iizé": the cut word is no "I"
         ("ORVANE LOGISTICS LTD", "corvane-logistics.example", "CORVANE LOGISTICS LTD"),
         ("Health Partners LLP", "evans-health.example", "Health Partners LLP"),  # a word short
         ("Corvane Ltd", "corvane.example", "Corvane Ltd"),  # whole: nothing to restore

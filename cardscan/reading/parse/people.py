@@ -701,8 +701,9 @@ def _read_people(
         taken = {i for i in (ni, ti) if i is not None}
         lines = _company_lines(cand, [c for i, c in enumerate(cands) if i not in taken and i != ci])
         text = " ".join([_without_noise(lines[0], labels), *(c.text for c in lines[1:])])
-        value = _fix_suffix_case(_respell(_fix_capital_i(_without_monogram(text)), pieces))
-        value = _restored_start(value, labels)
+        # Letters cut off go back before "l" is read as a capital "I" ("lizé" of "Alizé").
+        text = _restored_start(_without_monogram(text), labels)
+        value = _fix_suffix_case(_respell(_fix_capital_i(text), pieces))
         features = {
             "ocr": cand.conf,
             "domain": sc.company_domain,
