@@ -502,3 +502,36 @@ def test_a_phone_whose_country_nothing_names_is_a_hint_the_second_stage_weighs()
     plain = calibration.recalibrate(contact, ocr, calibration.Evidence(), wary)
     hinted = calibration.recalibrate(contact, ocr, calibration.Evidence(), wary, [reading])
     assert plain.phones[0].confidence >= 0.6 > hinted.phones[0].confidence
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "doubt"),
+    [
+        ("title", "Referentin der", "open_end"),  # the title's next line was lost
+        ("title", "Head of", "open_end"),
+        ("company", "Quill &", "open_end"),
+        ("company", "ans Health LLP", "cut_start"),  # its first letters were cut off
+        ("name", "Ada Adaquillfeather Quill", "repeated"),  # merged with its e-mail
+    ],
+)
+def test_a_value_cut_short_or_merged_is_held_for_a_look(kind: str, value: str, doubt: str) -> None:
+    ocr = _words(*((w, 0.95) for w in value.split()))
+    feats = calibration.evidence_features(kind, value, value, ocr, calibration.Evidence())
+    assert feats[doubt] == 1.0
+    assert calibration.recalibrated(kind, 0.97, feats) <= calibration.DOUBT_CAP
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("title", "Head of Sales"),
+        ("company", "de Vries Bouw BV"),  # a particle in small letters is no cut
+        ("company", "eBay Inc."),
+        ("name", "Jan Janssen"),  # names start like each other
+        ("name", "Mohamed Mohamed"),  # and repeat a word
+    ],
+)
+def test_whole_values_are_not_doubted_as_cut_or_merged(kind: str, value: str) -> None:
+    ocr = _words(*((w, 0.95) for w in value.split()))
+    feats = calibration.evidence_features(kind, value, value, ocr, calibration.Evidence())
+    assert feats["open_end"] == feats["cut_start"] == feats["repeated"] == 0.0

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cardscan import lexicon
 from cardscan.models import Contact, Field, OcrResult, Word
 from cardscan.similarity import edit_distance
 
@@ -355,6 +356,15 @@ EVIDENCE_SIGNS: Mapping[str, int] = {
     # A name or title word with a capital after four small letters ("DirectorManager"):
     # OCR ran two words or two lines together (brands do that too, so not companies).
     "glued": -1,
+    # A title or company that ends in a word that carries it on ("Head of", "Referentin
+    # der", "Smith &"): the rest of it, printed on the next line, was lost.
+    "open_end": -1,
+    # A company that starts in small letters before capitalised words ("ans Health LLP"):
+    # its first letters were cut off at the card's edge or under a logo.
+    "cut_start": -1,
+    # A name that holds one of its words again inside a much longer one ("Amanda
+    # Amandachristensen"): OCR merged the name with another line (its e-mail) or read it twice.
+    "repeated": -1,
     # A website that is a redirect (a link shortener, a QR service, an opaque token for a
     # path), or a second website that no e-mail domain and no company spells beside one
     # they do.
@@ -491,11 +501,21 @@ class Recalibration:
 #: Evidence that keeps a value under the review threshold whatever else speaks for it:
 #: a word of it Tesseract itself all but failed to read, digits of several numbers run
 #: together, words run together, a website the card does not vouch for (see
-#: :func:`checked_sites`), a second OCR engine that read the same lines and not the value.
+#: :func:`checked_sites`), a second OCR engine that read the same lines and not the value,
+#: a title or company cut short at either end, a name holding a word again in a longer one.
 #: Rare (too rare for a fit to weigh), and on the dev cards rarely on a right value: the
 #: second engine disagreed on 2 of 450 right values and 7 of 21 wrong ones (six real
 #: sources and the generated samples, commit 5dd546f).
-DOUBTS: tuple[str, ...] = ("garbled", "long_number", "glued", "unvouched_site", "second_differs")
+DOUBTS: tuple[str, ...] = (
+    "garbled",
+    "long_number",
+    "glued",
+    "unvouched_site",
+    "second_differs",
+    "open_end",
+    "cut_start",
+    "repeated",
+)
 DOUBT_CAP = 0.45
 #: A value the parser put under this (the default review threshold: its rules hold back
 #: invalid values, guesses and lines its role model doubts) is never raised by the second
@@ -593,6 +613,48 @@ def _near_miss(kind: str, value: str, contact: Contact) -> bool:
 _GLUED = re.compile(r"[^\W\d_]*[a-zà-ÿ]{4}[A-ZÀ-Þ]")
 
 
+#: Words that carry a title or a company name on to what follows (and, of, für, de, &, …).
+_CARRY_ON = lexicon.TITLE_GLUE | frozenset({"&", "+", "-", "/", "und", "y", "e", "et", "en"})
+
+
+def _open_end(value: str) -> bool:
+    """Whether a title or company ends in a word that needs more after it ("Head of")."""
+    words = value.replace(",", " ").split()
+    return bool(words) and (lexicon.fold(words[-1]) in _CARRY_ON or value.rstrip().endswith("&"))
+
+
+def _cut_start(value: str) -> bool:
+    """Whether a company starts with a word in small letters before capitalised ones.
+
+    "ans Health LLP": the first letters were lost. Particles and glue words ("de Vries
+    Bouw") and brands with an inner capital ("eBay") are no cut.
+    """
+    words = value.split()
+    if len(words) < 2:
+        return False
+    first = words[0].strip(".,&'’")
+    return (
+        len(first) >= 2
+        and first.isalpha()
+        and first.islower()
+        and lexicon.fold(first) not in lexicon.NAME_PARTICLES | _CARRY_ON
+        and any(w[:1].isupper() for w in words[1:])
+    )
+
+
+def _repeated(value: str) -> bool:
+    """Whether a name holds one of its words again inside a much longer one.
+
+    "Amanda Amandachristensen": a word of three letters or more inside another that is six
+    or more letters longer. Names do repeat a word ("Mohamed Mohamed") or start like
+    another ("Jan Janssen", "Peter Petersen"); those stay.
+    """
+    words = [_key(w) for w in value.split()]
+    return any(
+        len(a) >= 3 and len(b) - len(a) >= 6 and a in b for a in words for b in words if a != b
+    )
+
+
 def evidence_features(
     kind: str,
     value: str,
@@ -619,6 +681,9 @@ def evidence_features(
         "long_number": 0.0,
         "near_miss": float(contact is not None and _near_miss(kind, value, contact)),
         "glued": float(kind in ("name", "title") and _GLUED.search(value) is not None),
+        "open_end": float(kind in ("title", "company") and _open_end(value)),
+        "cut_start": float(kind == "company" and _cut_start(value)),
+        "repeated": float(kind == "name" and _repeated(value)),
         "unvouched_site": float(
             kind == "websites" and contact is not None and _unvouched(value, contact)
         ),
