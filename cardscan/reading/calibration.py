@@ -31,8 +31,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cardscan import lexicon
 from cardscan.models import Contact, Field, OcrResult, Word
+from cardscan.reading import shapes
 from cardscan.similarity import edit_distance
 
 #: The fields with a model, in the benchmark's table order.
@@ -609,52 +609,6 @@ def _near_miss(kind: str, value: str, contact: Contact) -> bool:
     )
 
 
-#: A capital right after four small letters inside a word: two words run together.
-_GLUED = re.compile(r"[^\W\d_]*[a-zà-ÿ]{4}[A-ZÀ-Þ]")
-
-
-#: Words that carry a title or a company name on to what follows (and, of, für, de, &, …).
-_CARRY_ON = lexicon.TITLE_GLUE | frozenset({"&", "+", "-", "/", "und", "y", "e", "et", "en"})
-
-
-def _open_end(value: str) -> bool:
-    """Whether a title or company ends in a word that needs more after it ("Head of")."""
-    words = value.replace(",", " ").split()
-    return bool(words) and (lexicon.fold(words[-1]) in _CARRY_ON or value.rstrip().endswith("&"))
-
-
-def _cut_start(value: str) -> bool:
-    """Whether a company starts with a word in small letters before capitalised ones.
-
-    "ans Health LLP": the first letters were lost. Particles and glue words ("de Vries
-    Bouw") and brands with an inner capital ("eBay") are no cut.
-    """
-    words = value.split()
-    if len(words) < 2:
-        return False
-    first = words[0].strip(".,&'’")
-    return (
-        len(first) >= 2
-        and first.isalpha()
-        and first.islower()
-        and lexicon.fold(first) not in lexicon.NAME_PARTICLES | _CARRY_ON
-        and any(w[:1].isupper() for w in words[1:])
-    )
-
-
-def _repeated(value: str) -> bool:
-    """Whether a name holds one of its words again inside a much longer one.
-
-    "Amanda Amandachristensen": a word of three letters or more inside another that is six
-    or more letters longer. Names do repeat a word ("Mohamed Mohamed") or start like
-    another ("Jan Janssen", "Peter Petersen"); those stay.
-    """
-    words = [_key(w) for w in value.split()]
-    return any(
-        len(a) >= 3 and len(b) - len(a) >= 6 and a in b for a in words for b in words if a != b
-    )
-
-
 def evidence_features(
     kind: str,
     value: str,
@@ -680,10 +634,10 @@ def evidence_features(
         "second_differs": 0.0,
         "long_number": 0.0,
         "near_miss": float(contact is not None and _near_miss(kind, value, contact)),
-        "glued": float(kind in ("name", "title") and _GLUED.search(value) is not None),
-        "open_end": float(kind in ("title", "company") and _open_end(value)),
-        "cut_start": float(kind == "company" and _cut_start(value)),
-        "repeated": float(kind == "name" and _repeated(value)),
+        "glued": float(kind in ("name", "title") and shapes.glued(value)),
+        "open_end": float(kind in ("title", "company") and shapes.open_end(value)),
+        "cut_start": float(kind == "company" and shapes.cut_start(value)),
+        "repeated": float(kind == "name" and shapes.repeated(value)),
         "unvouched_site": float(
             kind == "websites" and contact is not None and _unvouched(value, contact)
         ),

@@ -262,6 +262,18 @@ def _name_order(core: Sequence[str], email_locals: Sequence[str]) -> bool | None
     return None
 
 
+#: Degrees and honorifics a name may carry; generational suffixes ("Jr.", "III") are part
+#: of the name, and "M." or "Sr." may be an initial or a suffix as well.
+_CREDENTIALS = (lexicon.POST_NOMINALS | lexicon.HONORIFICS) - frozenset(
+    ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "m."]
+)
+
+
+def _has_credential(name: str) -> bool:
+    """Whether a name carries a degree or an honorific ("Jane Doe, MBA", "Dr. Jane Doe")."""
+    return any(_fold(w).strip(",;:") in _CREDENTIALS for w in name.split())
+
+
 def name_parts(text: str) -> tuple[str | None, str | None]:
     """(given name, family name) of a name a person typed, split as a card's name is."""
     parts = _format_name(text, ())

@@ -33,7 +33,7 @@ from cardscan.reading.parse.lines import (
     _Segment,
     _tokens,
 )
-from cardscan.reading.parse.names import _format_name
+from cardscan.reading.parse.names import _format_name, _has_credential
 from cardscan.reading.parse.text import (
     _domain_labels,
     _domain_match,
@@ -722,18 +722,6 @@ def _read_people(
         own = [lb for lb in labels if name is None or _domain_match(name.raw, [lb]) < 0.8]
         company = _company_from_domain(own[0], segs) if own else None
     return name, given, family, title, company
-
-
-#: Degrees and honorifics a name may carry; generational suffixes ("Jr.", "III") are part
-#: of the name, and "M." or "Sr." may be an initial or a suffix as well.
-_CREDENTIALS = (lexicon.POST_NOMINALS | lexicon.HONORIFICS) - frozenset(
-    ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "m."]
-)
-
-
-def _has_credential(name: str) -> bool:
-    """Whether a name carries a degree or an honorific ("Jane Doe, MBA", "Dr. Jane Doe")."""
-    return any(_fold(w).strip(",;:") in _CREDENTIALS for w in name.split())
 
 
 _GLUE = lexicon.TITLE_GLUE | {"and", "und", "et", "y", "e", "en", "&"}
