@@ -504,8 +504,8 @@ class Recalibration:
 #: :func:`checked_sites`), a second OCR engine that read the same lines and not the value,
 #: a title or company cut short at either end, a name holding a word again in a longer one.
 #: Rare (too rare for a fit to weigh), and on the dev cards rarely on a right value: the
-#: second engine disagreed on 2 of 450 right values and 7 of 21 wrong ones (six real
-#: sources and the generated samples, commit 5dd546f).
+#: second engine disagreed on 2 of 471 right values and 7 of 21 wrong ones (the four real
+#: sources, the samples and a generated hard-case set, before the doubt was added).
 DOUBTS: tuple[str, ...] = (
     "garbled",
     "long_number",
