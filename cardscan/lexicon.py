@@ -12,6 +12,21 @@ Nothing here names a particular person or company: the lists describe kinds of w
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def strip_accents(text: str) -> str:
+    """``text`` without its accents and other combining marks ("Müller" → "Muller")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the lists here are written and OCR words compared.
+
+    The Turkish dotless "ı" folds to "i" like its capital "I" does.
+    """
+    return strip_accents(text.replace("ı", "i").lower())
+
 
 def _words(text: str) -> frozenset[str]:
     """A frozenset from whitespace-separated words (keeps the lists below readable)."""
@@ -25,9 +40,7 @@ _BARE_TO_ACCENTED: dict[str, str] = {}
 
 def _forms(word: str) -> tuple[str, str, str]:
     """``word``, without its accents, and with umlauts transliterated ("für", "fur", "fuer")."""
-    import unicodedata
-
-    bare = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    bare = strip_accents(word)
     translit = word.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
     return word, bare, translit
 

@@ -3,7 +3,8 @@
 Usage::
 
     python scripts/bench.py DIR [DIR...] [--jobs 1,2] [--limit N] [--region XX] [--lang auto]
-                            [--predictions FILE.jsonl] [--save-predictions FILE.jsonl]
+                            [--predictions FILE.jsonl | --ocr CACHE.jsonl]
+                            [--save-predictions FILE.jsonl]
                             [--json OUT] [--no-baseline] [--details]
 
 Each DIR holds photos with their truth, either as ``NAME.expected.json`` beside ``NAME.<ext>``
@@ -1939,6 +1940,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="score these records instead of running cardscan (no speed table)",
     )
     p.add_argument(
+        "--ocr",
+        type=Path,
+        action="append",
+        metavar="CACHE.jsonl",
+        help="replay OCR recorded once by `scripts/calibrate.py record` instead of running "
+        "cardscan: parsing, confidence and QR codes run again, Tesseract does not (no speed "
+        "table); repeat for several caches",
+    )
+    p.add_argument(
         "--save-predictions",
         type=Path,
         metavar="FILE.jsonl",
@@ -1982,6 +1992,27 @@ def time_cardscan(
             records, first = got, _canonical(got)
         runs.append(run)
     return records, runs
+
+
+def replay_ocr(caches: Sequence[Path], settings: Settings) -> list[dict[str, Any]]:
+    """Records of OCR recorded by ``scripts/calibrate.py record``, parsed by this checkout.
+
+    The fast loop for parser work: OCR once, then parse, calibrate and score in seconds.
+    """
+    import importlib.util
+
+    path = Path(__file__).with_name("calibrate.py")
+    spec = importlib.util.spec_from_file_location("cardscan_calibrate", path)
+    if spec is None or spec.loader is None:
+        raise TruthError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    for cache in caches:
+        if not cache.is_file():
+            raise TruthError(f"{cache}: no such OCR cache (record one with calibrate.py record)")
+    records: list[dict[str, Any]] = module.replay(module.load_cache(caches), settings)
+    return records
 
 
 def run_matchbench(argv: Sequence[str]) -> int:
@@ -2037,6 +2068,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.predictions:
             header = environment(None)
             records: list[dict[str, Any]] = read_records(args.predictions)
+        elif args.ocr:
+            header = environment(None)
+            records = replay_ocr(args.ocr, settings)
         else:
             command = baseline_command(settings)
             header = environment(command)

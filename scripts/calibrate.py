@@ -194,7 +194,7 @@ def replay(photos: Sequence[RecordedPhoto], settings: Settings) -> list[dict[str
         paths = [p.photo for p in photos if p.folder == folder]
         by_photo = {str(path): replay_photo(by_path[path], settings) for path in paths}
         results = combine.results_for(combine.pair_photos(paths), by_photo)
-        records += [r.to_record() for r in results]
+        records += [bench.with_value_confidence(r.to_record(), r.contact) for r in results]
     return records
 
 

@@ -4,12 +4,13 @@ Usage::
 
     python scripts/findbench.py DIR [DIR...] [--out /tmp/crops] [--limit N]
 
-For each photo: its ``kind`` and ``group`` (from the folder's ``truth.jsonl`` when there is
-one), its size, how many cards :func:`cardscan.reading.imaging.find_cards` returned, how
-each was found (``edge``: an outline with edge support; ``text``: a crop around the print;
-``whole``: the whole-photo fallback), the best score and the time the finder took. Then a
-summary per group and kind. With ``--out``, each card found is written there as a JPEG
-(long side 1000 px) and each photo with the outlines drawn on it, to be looked at.
+For each photo: its ``kind`` and ``group`` (from the folder's truth, read as
+``scripts/bench.py`` reads it, when there is one), its size, how many cards
+:func:`cardscan.reading.imaging.find_cards` returned, how each was found (``edge``: an
+outline with edge support; ``text``: a crop around the print; ``whole``: the whole-photo
+fallback), the best score and the time the finder took. Then a summary per group and
+kind. With ``--out``, each card found is written there as a JPEG (long side 1000 px) and
+each photo with the outlines drawn on it, to be looked at.
 
 The folders are read, never copied: nothing of them goes into the repository.
 """
@@ -17,11 +18,13 @@ The folders are read, never copied: nothing of them goes into the repository.
 from __future__ import annotations
 
 import argparse
-import json
+import functools
+import importlib.util
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:
@@ -35,12 +38,23 @@ from cardscan.errors import CardscanError  # noqa: E402
 from cardscan.reading import imaging  # noqa: E402
 
 
-def _truth(folder: Path) -> dict[str, dict[str, object]]:
-    path = folder / "truth.jsonl"
-    if not path.is_file():
-        return {}
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {str(r["file"]): r for r in rows}
+@functools.cache
+def _load_bench() -> Any:
+    """scripts/bench.py as a module: its truth loading is the one every script uses."""
+    path = Path(__file__).with_name("bench.py")
+    spec = importlib.util.spec_from_file_location("cardscan_bench", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"findbench: cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _truth(folder: Path) -> dict[str, tuple[str, str]]:
+    """(kind, source) of each photo of ``folder`` that has a truth, as the bench reads it."""
+    bench = _load_bench()
+    return {t.image.name: (t.kind or "photo", t.source_label) for t in bench.load_truths(folder)}
 
 
 def _how(card: imaging.Card) -> str:
@@ -84,8 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = _truth(folder)
         photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         for path in photos[: args.limit or None]:
-            t = truth.get(path.name, {})
-            kind, group = str(t.get("kind", "photo")), str(t.get("group", folder.name))
+            kind, group = truth.get(path.name, ("photo", folder.name))
             try:
                 photo = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
             except CardscanError as e:

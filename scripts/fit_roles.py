@@ -58,25 +58,21 @@ class Row:
 
 
 def source_of(photo: calibrate.RecordedPhoto, cache: Path) -> str:
-    """The source a photo comes from: its truth file's ``group``, else the cache's name."""
-    groups = _groups(photo.folder)
-    return groups.get(photo.photo.name) or cache.stem
+    """The source a photo comes from, as the bench labels it: its truth's ``group``, else
+    its folder's name (the cache's name for a photo without truth)."""
+    return _groups(photo.folder).get(photo.photo.name) or cache.stem
 
 
 _GROUP_CACHE: dict[Path, dict[str, str]] = {}
 
 
 def _groups(folder: Path) -> dict[str, str]:
+    """Each photo's source label, from the folder's truth as ``bench.load_truths`` reads it."""
     if folder not in _GROUP_CACHE:
-        out: dict[str, str] = {}
-        truth = folder / "truth.jsonl"
-        if truth.is_file():
-            for line in truth.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    data = json.loads(line)
-                    if data.get("group"):
-                        out[data["file"]] = data["group"]
-        _GROUP_CACHE[folder] = out
+        truths = bench.load_truths(folder) if folder.is_dir() else []
+        groups = {t.image.name: t.source_label for t in truths}
+        groups.update({t.back.name: t.source_label for t in truths if t.back is not None})
+        _GROUP_CACHE[folder] = groups
     return _GROUP_CACHE[folder]
 
 
@@ -219,7 +215,8 @@ def crosscheck(caches: Sequence[Path], settings: Settings, c: float = 1.0) -> st
         three = sum(
             all(card.right(f) for f in ("name", "title", "company")) for card in scores.cards
         )
-        f1 = " | ".join(f"{scores.fields[f].f1:.2f}" for f in ("name", "title", "company"))
+        f1s = (scores.fields[f].f1 for f in ("name", "title", "company"))
+        f1 = " | ".join("–" if v is None else f"{v:.2f}" for v in f1s)  # none: no such field
         fitted = sum(r.label is not None for r in train)
         out.append(f"| {source} | {fitted} | {scores.total} | {f1} | {three}/{scores.total} |")
     return "\n".join(out)

@@ -21,6 +21,7 @@ Nothing it prints is stored: it reads the photos it is given and reports counts;
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
@@ -43,6 +45,21 @@ from cardscan.config import ENGINES, Settings  # noqa: E402
 from cardscan.errors import CardscanError  # noqa: E402
 from cardscan.reading import pipeline  # noqa: E402
 from cardscan.reading.ocr import check_tesseract  # noqa: E402
+
+
+def _load_bench() -> Any:
+    """scripts/bench.py as a module: its truth loading is the one every script uses."""
+    path = Path(__file__).with_name("bench.py")
+    spec = importlib.util.spec_from_file_location("cardscan_bench", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"ocr_coverage: cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
 
 #: The kinds of value checked, in table order.
 KINDS: tuple[str, ...] = ("emails", "websites", "phones", "name", "company")
@@ -88,28 +105,17 @@ class Value:
     forms: tuple[str, ...]
 
 
-def values_of(row: dict[str, object]) -> list[Value]:
-    """The values of one truth row (``truth.jsonl`` or ``.expected.json`` fields)."""
-
-    def many(key: str) -> list[str]:
-        raw = row.get(key)
-        if raw is None:
-            return []
-        items = raw if isinstance(raw, list) else [raw]
-        # Generated samples' truth gives each phone as a record with its E.164 form.
-        return [
-            str(v.get("e164") or v.get("raw")) if isinstance(v, dict) else str(v) for v in items
-        ]
-
+def values_of(truth: Any) -> list[Value]:
+    """The values of one card's truth (a ``bench.Truth``), as the coverage checks them."""
     out: list[Value] = []
-    for email in many("emails"):
+    for email in truth.emails:
         out.append(Value("emails", email, (email,)))
-    for url in many("websites"):
+    for url in truth.websites:
         out.append(Value("websites", url, (host(url),)))
-    for phone in many("phones"):
+    for phone in truth.phones:
         out.append(Value("phones", phone, (national_digits(phone),)))
     for kind in ("name", "company"):
-        forms = tuple(many(kind))
+        forms = tuple(getattr(truth, kind))
         if forms:
             out.append(Value(kind, forms[0], forms))
     return out
@@ -155,30 +161,6 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def truth_rows(directory: Path) -> list[tuple[Path, dict[str, object]]]:
-    """(photo, truth row) pairs of a folder: ``truth.jsonl`` or ``NAME.expected.json`` files."""
-    rows: list[tuple[Path, dict[str, object]]] = []
-    jsonl = directory / "truth.jsonl"
-    if jsonl.is_file():
-        for line in jsonl.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                rows.append((directory / row["file"], row))
-        return rows
-    for path in sorted(directory.glob("*.expected.json")):
-        row = json.loads(path.read_text(encoding="utf-8"))
-        cards = row.get("cards") or [row.get("expected", row)]
-        photo = next(
-            (p for p in path.parent.glob(path.name.replace(".expected.json", ".*"))
-             if not p.name.endswith(".json")),
-            None,
-        )  # fmt: skip
-        if photo is not None:
-            for card in cards:
-                rows.append((photo, {**card, "group": row.get("group", directory.name)}))
-    return rows
-
-
 def run(
     dirs: Sequence[Path], engines: Sequence[str], limit: int | None, details: bool
 ) -> dict[str, object]:
@@ -186,10 +168,9 @@ def run(
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     cost: dict[str, list[float]] = defaultdict(list)
     missed: list[str] = []
-    pairs = [pair for d in dirs for pair in truth_rows(d)]
-    photos: dict[Path, list[dict[str, object]]] = {}
-    for photo, row in pairs:
-        photos.setdefault(photo, []).append(row)
+    photos: dict[Path, list[Any]] = {}
+    for truth in (t for d in dirs for t in bench.load_truths(d)):
+        photos.setdefault(truth.image, []).append(truth)
     items = list(photos.items())[:limit] if limit else list(photos.items())
     base = Settings(jobs=1)
     info = check_tesseract(base.tesseract_cmd, base.lang)
@@ -207,9 +188,9 @@ def run(
             cost[engine + " wall"].append(time.perf_counter() - wall)
             texts[engine] = "\n".join(r.text for r in results)
         texts["union"] = "\n".join(texts.values())
-        for row in rows:
-            group = str(row.get("group") or photo.parent.name)
-            for value in values_of(row):
+        for truth in rows:
+            group = truth.source_label
+            for value in values_of(truth):
                 for engine, text in texts.items():
                     hit = present(value, text)
                     tallies[(engine, group)].add(value.kind, hit)

@@ -8,6 +8,14 @@ Usage (from the repository root, after regenerating samples/)::
 The parser tests (tests/test_parse.py) replay these files without Tesseract and compare the
 result with each sample's NAME.expected.json, so a change in the imaging or OCR code shows
 up as a diff here, to be reviewed like any golden file.
+
+To iterate on the parser or the confidence over a benchmark folder (real photos with a
+truth.jsonl, or a generated set), record its OCR once and replay it instead::
+
+    python scripts/calibrate.py record DIR --out /tmp/DIR.jsonl --lang auto
+    python scripts/bench.py DIR --ocr /tmp/DIR.jsonl      # seconds, no Tesseract
+
+Keep such recordings out of the repository: real cards' text must not enter it.
 """
 
 from __future__ import annotations

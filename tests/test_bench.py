@@ -1141,3 +1141,35 @@ def test_the_pipeline_times_each_stage_of_a_photo(
     assert "timings" not in first.to_record()
     # timings are bookkeeping: they never make two results differ
     assert first == dataclasses.replace(first, timings={})
+
+
+def test_ocr_recorded_once_is_replayed_and_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `calibrate.py record` keeps what OCR read; `--ocr` parses it again and scores it,
+    # without Tesseract and without a speed table.
+    from conftest import card_result
+
+    calibrate = load_script("calibrate")
+    photo = tmp_path / "c_1.jpg"
+    photo.write_bytes(b"")
+    truth = {
+        "name": "Ada Quill",
+        "title": "Head of Research",
+        "company": "Northwind Labs Inc.",
+        "emails": ["ada.quill@northwind.example"],
+    }
+    (tmp_path / "c_1.expected.json").write_text(json.dumps(truth), encoding="utf-8")
+    ocr = card_result(
+        ("Ada Quill", 50), "Head of Research", "Northwind Labs Inc.", "ada.quill@northwind.example"
+    )
+    cache = tmp_path / "ocr.jsonl"
+    recorded = calibrate.RecordedPhoto(photo, tmp_path, (calibrate.RecordedCard(ocr),))
+    cache.write_text(recorded.to_json() + "\n", encoding="utf-8")
+    assert bench.main([str(tmp_path), "--ocr", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert "| source " in out and "## Speed" not in out
+    assert "| all 1 | 1.00 | 1.00 | 1.00 | 1.00 | – | – | 1/1 |" in out
+    missing = tmp_path / "none.jsonl"
+    assert bench.main([str(tmp_path), "--ocr", str(missing)]) != 0
+    assert "no such OCR cache" in capsys.readouterr().err

@@ -240,10 +240,32 @@ def test_evidence_features_of_a_card() -> None:
         "emails", "info@orbel.com", "info@orbel.com", ocr, calibration.Evidence(), contact
     )
     assert email["whole_photo"] == 0.0 and email["second_agrees"] == email["second_differs"] == 0
-    long = calibration.evidence_features(
-        "phones", "+4931408063140083", "", ocr, calibration.Evidence(second="+49 330")
-    )
+    second = calibration.Evidence(second="info@orbel.com www.orbel.com +49 330")
+    long = calibration.evidence_features("phones", "+4931408063140083", "", ocr, second)
     assert long["long_number"] == 1.0 and long["second_differs"] == 1.0
+
+
+def test_a_second_reading_that_read_little_of_the_card_says_nothing() -> None:
+    # The second engine failed on most lines: a value it lacks is no disagreement.
+    ocr = _words(("Orbel", 0.95), ("info@orbel.com", 0.9), ("www.orbel.com", 0.92))
+    scrap = calibration.Evidence(second="Orbel")
+    email = calibration.evidence_features("emails", "info@orbel.com", "", ocr, scrap)
+    assert email["second_differs"] == email["second_agrees"] == 0.0
+    enough = calibration.Evidence(second="Orbel\ninfo@orbe1.com\nwww.orbel.com")
+    email = calibration.evidence_features("emails", "info@orbel.com", "", ocr, enough)
+    assert email["second_differs"] == 1.0
+
+
+def test_a_value_the_second_engine_read_otherwise_is_held_for_a_look() -> None:
+    # Two engines reading the same line differently: one of them is wrong, a person decides.
+    ocr = _words(("Bureau", 0.95), ("Belvédére", 0.93), ("SAS", 0.95))
+    contact = Contact(company=Field("Bureau Belvédére SAS", 0.95, raw="Bureau Belvédére SAS"))
+    differs = calibration.Evidence(second="Bureau Belvèdère SAS")  # accents count
+    out = calibration.recalibrate(contact, ocr, differs)
+    assert out.company is not None and out.company.confidence <= calibration.DOUBT_CAP
+    agrees = calibration.Evidence(second="Bureau Belvédére SAS")
+    out = calibration.recalibrate(contact, ocr, agrees)
+    assert out.company is not None and out.company.confidence >= 0.6
 
 
 def test_recalibrate_flags_a_value_with_a_garbled_word() -> None:
@@ -480,3 +502,36 @@ def test_a_phone_whose_country_nothing_names_is_a_hint_the_second_stage_weighs()
     plain = calibration.recalibrate(contact, ocr, calibration.Evidence(), wary)
     hinted = calibration.recalibrate(contact, ocr, calibration.Evidence(), wary, [reading])
     assert plain.phones[0].confidence >= 0.6 > hinted.phones[0].confidence
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "doubt"),
+    [
+        ("title", "Referentin der", "open_end"),  # the title's next line was lost
+        ("title", "Head of", "open_end"),
+        ("company", "Quill &", "open_end"),
+        ("company", "ans Health LLP", "cut_start"),  # its first letters were cut off
+        ("name", "Ada Adaquillfeather Quill", "repeated"),  # merged with its e-mail
+    ],
+)
+def test_a_value_cut_short_or_merged_is_held_for_a_look(kind: str, value: str, doubt: str) -> None:
+    ocr = _words(*((w, 0.95) for w in value.split()))
+    feats = calibration.evidence_features(kind, value, value, ocr, calibration.Evidence())
+    assert feats[doubt] == 1.0
+    assert calibration.recalibrated(kind, 0.97, feats) <= calibration.DOUBT_CAP
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("title", "Head of Sales"),
+        ("company", "de Vries Bouw BV"),  # a particle in small letters is no cut
+        ("company", "eBay Inc."),
+        ("name", "Jan Janssen"),  # names start like each other
+        ("name", "Mohamed Mohamed"),  # and repeat a word
+    ],
+)
+def test_whole_values_are_not_doubted_as_cut_or_merged(kind: str, value: str) -> None:
+    ocr = _words(*((w, 0.95) for w in value.split()))
+    feats = calibration.evidence_features(kind, value, value, ocr, calibration.Evidence())
+    assert feats["open_end"] == feats["cut_start"] == feats["repeated"] == 0.0

@@ -185,6 +185,10 @@ def test_rapidocr_engine_reads_the_card_in_tesseracts_orientation(monkeypatch, f
         # Only an accent differs: the reading with the accent wins, either way.
         (["José", "Núñez"], "Jose Núñez", 0.99, None),
         (["Jose", "Nunez"], "José Núñez", 0.99, "José Núñez"),
+        # As many accents but others: the sure recognizer's (Tesseract's English model
+        # hardly knows them); an unsure one changes nothing.
+        (["Thibault", "Riviére"], "Thibault Rivière", 0.97, "Thibault Rivière"),
+        (["Thibault", "Riviére"], "Thibault Rivière", 0.85, None),
         # The same reading changes nothing.
         (["Head", "of", "Sales"], "Head of Sales", 0.99, None),
     ],

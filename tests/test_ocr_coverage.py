@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from conftest import load_script
 
 cov = load_script("ocr_coverage")
@@ -14,7 +17,7 @@ ada.quill@northwind.example | www.northwind.example/about"""
 
 
 def _value(kind: str, *forms: str):
-    return cov.values_of({kind: list(forms)})[0]
+    return cov.values_of(cov.bench.Truth(image=Path("card.jpg"), **{kind: forms}))[0]
 
 
 def test_values_are_found_however_they_are_spaced_and_cased() -> None:
@@ -34,6 +37,12 @@ def test_values_missing_or_misread_are_not_found() -> None:
     assert not cov.present(_value("phones", "+14155550134"), "T +1 (415)\n555-0134")
 
 
-def test_generated_truth_phones_are_records() -> None:
-    values = cov.values_of({"phones": [{"e164": "+4930901820", "raw": "030 901820"}]})
-    assert values[0].forms == ("30901820",)
+def test_truth_is_read_as_the_bench_reads_it(tmp_path: Path) -> None:
+    # Generated truth (NAME.expected.json) gives each phone as a record with its E.164 form.
+    (tmp_path / "c_1.jpg").write_bytes(b"")
+    record = {"name": "Ada Quill", "phones": [{"e164": "+4930901820", "raw": "030 901820"}]}
+    (tmp_path / "c_1.expected.json").write_text(json.dumps(record), encoding="utf-8")
+    (truth,) = cov.bench.load_truths(tmp_path)
+    values = {v.kind: v for v in cov.values_of(truth)}
+    assert values["phones"].forms == ("30901820",)
+    assert values["name"].forms == ("Ada Quill",)

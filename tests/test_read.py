@@ -55,6 +55,44 @@ def test_read_card_stops_after_a_confident_first_pass(monkeypatch, fake_info) ->
     assert calls == [0]
 
 
+def _columns(result: OcrResult) -> OcrResult:
+    """The same words with their boxes stood on end: lines read running down the image."""
+    words = tuple(
+        dataclasses.replace(w, box=Box(40 + 60 * w.par, w.box.left, w.box.height, w.box.width))
+        for w in result.words
+    )
+    return OcrResult(words, result.width, result.height, result.rotation)
+
+
+def test_read_card_tries_the_other_axis_when_the_lines_run_down_the_image(
+    monkeypatch, fake_info
+) -> None:
+    # A card a quarter turn off: Tesseract reads its lines confidently in columns, each
+    # word's box taller than wide. The other axis reads them upright, and wins.
+    calls: list[int] = []
+    upright = words_result(["Jane Doe", "Head of Sales", "jane@doe.com"], conf=0.93)
+
+    def fake(image, info, *, lang="eng", psm=3, timeout=60.0, rotation=0) -> OcrResult:
+        calls.append(rotation)
+        result = dataclasses.replace(upright, rotation=rotation)
+        return result if rotation == 90 else _columns(result)
+
+    monkeypatch.setattr(read, "ocr_image", fake)
+    monkeypatch.setattr(
+        read.imaging, "prepare_card", lambda c: _prepared(c[:, :, 0], (0, 180, 90, 270))
+    )
+    result = read.read_card(np.full((300, 500, 3), 255, np.uint8), fake_info, Settings(lang="eng"))
+    assert result.rotation == 90
+    assert 90 in calls and calls[0] == 0
+
+
+def test_sideways_words_are_tall_boxes_of_three_characters_or_more() -> None:
+    assert read.sideways(Word("founder", 0.9, Box(0, 0, 40, 300), 1, 1, 1))
+    assert not read.sideways(Word("founder", 0.9, Box(0, 0, 300, 40), 1, 1, 1))
+    assert not read.sideways(Word("I", 0.9, Box(0, 0, 10, 40), 1, 1, 1))  # one letter: tall anyway
+    assert not read.sideways(Word("&", 0.9, Box(0, 0, 10, 40), 1, 1, 1))
+
+
 # --------------------------------------------------------------------------- weak lines
 
 

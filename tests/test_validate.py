@@ -247,6 +247,40 @@ def test_postcode_patterns_of_digits_alone_need_an_address_line() -> None:
     assert region_from_postcode(["555-0198"], anywhere=True) is None
 
 
+@pytest.mark.parametrize(
+    ("line", "region"),
+    [
+        ("Springfield, IL 62704", "US"),
+        ("London SW1A 1AA", "GB"),
+        ("1012 AB Amsterdam", "NL"),
+        ("Sydney NSW 2000", "AU"),
+        ("Toronto ON M5V 2T6", "CA"),
+        ("〒100-0005 Tokyo", "JP"),
+        ("Pune - 411 001", "IN"),
+        ("10115 Berlin", None),  # five digits: German, French, Spanish, Italian or American
+        ("75008 Paris", None),
+    ],
+)
+def test_one_table_of_postcodes_serves_the_address_and_the_region(
+    line: str, region: str | None
+) -> None:
+    # The address finder and the region guess read the same formats: every line that
+    # names a region holds a postcode, and so do the formats several countries print.
+    assert validate.has_postcode(line)
+    assert validate.region_from_postcode([line]) == region
+
+
+def test_no_postcode_in_plain_words() -> None:
+    assert not validate.has_postcode("Head of Sales")
+    assert not validate.has_postcode("Jane Doe")
+
+
+def test_known_tlds_are_the_ones_tld_exists_knows() -> None:
+    for tld in ("com", "io", "de", "co", "info", "travel", "consulting"):
+        assert tld in validate.KNOWN_TLDS and validate.tld_exists(f"example.{tld}")
+    assert "con" not in validate.KNOWN_TLDS and not validate.tld_exists("example.con")
+
+
 def test_is_possible_and_complete_local() -> None:
     from cardscan.reading.validate import complete_local, is_possible
 

@@ -186,6 +186,15 @@ def text_score(words: Sequence[Word]) -> float:
     )
 
 
+def sideways(word: Word) -> bool:
+    """A word of three or more letters or digits whose box is taller than wide.
+
+    Printed upright, three characters are wider than they are tall; a box that stands on
+    end holds a line Tesseract read running down the image, its words in a column.
+    """
+    return sum(ch.isalnum() for ch in word.text) >= 3 and word.box.height > 1.2 * word.box.width
+
+
 def card_language(text: str, available: Sequence[str] = tuple(AUTO_LANGUAGES)) -> list[str]:
     """Languages besides English a card's text looks written in, most likely first.
 
@@ -266,10 +275,14 @@ def _orient(
             timeout=settings.ocr_timeout,
             rotation=rotation,
         )
-        score = text_score(result.words)
+        # Tesseract also reads lines that run down the image (the card a quarter turn off)
+        # with good confidence; their words (see :func:`sideways`) count nothing, so the
+        # other axis is tried.
+        upright = [w for w in result.words if not sideways(w)]
+        score = text_score(upright)
         if best is None or score > best_score:
             best, best_score = result, score
-        chars = sum(len(w.text) for w in best.words)
+        chars = sum(len(w.text) for w in best.words if not sideways(w))
         if best.mean_conf >= ORIENTATION_TRUST and chars >= MIN_TEXT_CHARS:
             break
         # The two candidates of the more likely axis are enough unless both read nothing.
@@ -591,14 +604,22 @@ def _alnum(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+#: The recognizer's score above which its accents win over Tesseract's where both read as
+#: many accented letters but different ones.
+ACCENT_TRUST = 0.9
+
+
 def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
     """RapidOCR's reading of a segment, spaced like Tesseract's, if it should replace it.
 
     Returns None to keep Tesseract's. The second reading is refused when the recognizer
     is unsure, when it is much shorter (an icon read as a letter), when it loses an
     ``@``, digits of a number or a separator such as ``|``. When both spell the same
-    letters but for accents, the one with the accents wins (Tesseract's card-language
-    model has them where the recognizer dropped one). Spaces the recognizer ran together
+    letters but for accents, the one with more accents wins (Tesseract's card-language
+    model has them where the recognizer dropped one); with as many, but others ("Riviére"
+    against "Rivière"), the recognizer's when it is sure (:data:`ACCENT_TRUST`): its
+    models know accented letters, Tesseract's English model, read where the card's
+    language is not installed, hardly does. Spaces the recognizer ran together
     where Tesseract saw two words are put back (``10115-Berline-mail:`` →
     ``10115 - Berlin e-mail:``).
     """
@@ -615,7 +636,9 @@ def merge_reading(tokens: Sequence[str], text: str, score: float) -> str | None:
         return None
     if new.count("@") < old.count("@") or _number_digits_text(new) < _number_digits_text(old):
         return None
-    if _plain(new) == _plain(old) and _accents(old) >= _accents(new):
+    if _plain(new) == _plain(old) and (
+        _accents(old) > _accents(new) or (_accents(old) == _accents(new) and score < ACCENT_TRUST)
+    ):
         return None
     if _letters(new) == _letters(old) and len(_plain(new)) < len(_plain(old)):
         # Only punctuation differs and the recognizer has less of it: it dropped a

@@ -549,20 +549,45 @@ def _layout_fits(lines: Sequence[Sequence[str]], region: str) -> int:
     return fits
 
 
-_POSTCODE_REGIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:NSW|VIC|QLD|TAS|ACT|NT|SA|WA)\s+\d{4}\b"), "AU"),
-    (re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), "US"),
-    (
+@dataclass(frozen=True)
+class PostcodeFormat:
+    """One way postcodes are printed, and the one region that prints it (None: several do)."""
+
+    pattern: re.Pattern[str]
+    region: str | None
+    #: Digits and a dash only ("555-0198"): a phone number's tail looks the same, so it
+    #: counts as a region hint only in a line known to be part of the address.
+    digits_only: bool = False
+
+
+#: Every postcode format the reader knows, the ones that name a region first. The one
+#: owner of these patterns: the address finder asks :func:`has_postcode`, the region guess
+#: :func:`region_from_postcode`.
+POSTCODE_FORMATS: tuple[PostcodeFormat, ...] = (
+    PostcodeFormat(re.compile(r"\b(?:NSW|VIC|QLD|TAS|ACT|NT|SA|WA)\s+\d{4}\b"), "AU"),
+    PostcodeFormat(re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"), "US"),  # state + ZIP
+    PostcodeFormat(
         re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"),
         "CA",
     ),
-    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"), "GB"),
-    (re.compile(r"\b\d{4}\s?[A-Z]{2}\b(?!\s*\d)"), "NL"),
-    (re.compile(r"〒\s?\d{3}-\d{4}"), "JP"),
-    (_JP_BARE := re.compile(r"\b\d{3}-\d{4}\b"), "JP"),
+    PostcodeFormat(re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"), "GB"),
+    PostcodeFormat(re.compile(r"\b\d{4}\s?[A-Z]{2}\b(?!\s*\d)"), "NL"),
+    PostcodeFormat(re.compile(r"〒\s?\d{3}-?\d{4}"), "JP"),
+    PostcodeFormat(re.compile(r"\b\d{3}-\d{4}\b"), "JP", digits_only=True),
     # A PIN code printed in two groups of three after the city ("Pune - 411 001").
-    (re.compile(r"[A-Za-z]\s*[-–,]?\s*\b[1-9]\d{2} \d{3}\b(?![\s\-]*\d)"), "IN"),
+    PostcodeFormat(re.compile(r"[A-Za-z]\s*[-–,]?\s*\b[1-9]\d{2} \d{3}\b(?![\s\-]*\d)"), "IN"),
+    # Printed by several countries: a postcode, but no country.
+    PostcodeFormat(re.compile(r"\b\d{5}(?:-\d{4})?\b"), None),  # US ZIP, DE/FR/ES/IT
+    # "10115 Berlin", "D-80331 München": a postcode before the city.
+    PostcodeFormat(re.compile(r"\b(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜÉ][a-zäöüßéèàç]+"), None),
+    PostcodeFormat(re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}\b"), None),  # GB, unspaced
+    PostcodeFormat(re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"), None),  # CA, no province
 )
+
+
+def has_postcode(text: str) -> bool:
+    """Whether a line holds something printed like a postcode of any known format."""
+    return any(f.pattern.search(text) for f in POSTCODE_FORMATS)
 
 
 def region_from_postcode(lines: Iterable[str], *, anywhere: bool = False) -> str | None:
@@ -573,11 +598,11 @@ def region_from_postcode(lines: Iterable[str], *, anywhere: bool = False) -> str
     a format of digits alone ("555-0198", also a phone number's tail) does not count.
     """
     for line in lines:
-        for pattern, region in _POSTCODE_REGIONS:
-            if anywhere and pattern is _JP_BARE:
+        for f in POSTCODE_FORMATS:
+            if f.region is None or (anywhere and f.digits_only):
                 continue
-            if pattern.search(line):
-                return region
+            if f.pattern.search(line):
+                return f.region
     return None
 
 
@@ -760,19 +785,25 @@ def email_error(address: str) -> str:
     return ""
 
 
+#: Every top-level domain the reader knows by name: all country codes, the generic ones.
+#: The one list of them: :func:`tld_exists` checks a value against it, the parser takes a
+#: bare host in running text ("example.io", no www) only when its TLD is in it.
+KNOWN_TLDS: frozenset[str] = frozenset(TLD_REGIONS) | GENERIC_TLDS | KNOWN_GTLDS
+
+
 def tld_exists(domain: str) -> bool:
     """True when the last label of ``domain`` is a top-level domain in use.
 
-    Every country code is known, and the common generic ones; an unknown TLD of four or
-    more letters gets the benefit of the doubt (new gTLDs appear every year), an unknown
-    three-letter one does not (".con" is a misread ".com").
+    Every country code is known, and the common generic ones (:data:`KNOWN_TLDS`); an
+    unknown TLD of four or more letters gets the benefit of the doubt (new gTLDs appear
+    every year), an unknown three-letter one does not (".con" is a misread ".com").
     """
     tld = domain.lower().rstrip(".").rsplit(".", 1)[-1]
     if not tld.isalpha():
         return False
     if len(tld) == 2:
         return tld in TLD_REGIONS
-    return tld in KNOWN_GTLDS or len(tld) >= 4
+    return tld in KNOWN_TLDS or len(tld) >= 4
 
 
 def typed_phone(text: str, region: str | None) -> tuple[PhoneMatch | None, str]:

@@ -18,21 +18,6 @@ from cardscan.reading.parse.text import (
 )
 from cardscan.similarity import nearest_words
 
-_POSTCODES = (
-    re.compile(r"〒\s?\d{3}-?\d{4}"),  # Japan
-    re.compile(r"\b\d{3}-\d{4}\b"),  # Japan without the mark
-    re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"),  # US state + ZIP
-    re.compile(r"\b\d{5}(?:-\d{4})?\b"),  # US ZIP, DE/FR/ES/IT postcode
-    re.compile(
-        r"\b(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜÉ][a-zäöüßéèàç]+"
-    ),  # "10115 Berlin", "D-80331 München"
-    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b"),  # UK
-    re.compile(r"\b\d{4}\s?[A-Z]{2}\b"),  # NL
-    re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b"),  # CA
-    re.compile(r"\b(?:NSW|VIC|QLD|TAS|ACT|NT|SA|WA)\s+\d{4}\b"),  # AU
-)
-
-
 # A run shaped like a phone number: optional +CC, optional (area), groups of digits.
 _PHONEISH = re.compile(
     r"(?:\+\s?\d{1,3}[\s\-.]?)?(?:\(\d{1,5}\)[\s\-.]?)?\d{2,5}(?:[\s\-./]\d{2,5}){1,5}"
@@ -62,7 +47,7 @@ def _address_score(text: str) -> tuple[float, bool]:
     if not tokens:
         return 0.0, False
     score = 0.0
-    postcode = any(p.search(text) for p in _POSTCODES)
+    postcode = validate.has_postcode(text)
     street = sum(
         1 for t in tokens if t in lexicon.ADDRESS_WORDS or t.endswith(lexicon.ADDRESS_ENDINGS)
     )

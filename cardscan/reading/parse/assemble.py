@@ -68,7 +68,7 @@ def parse_card(ocr: OcrResult, region: str | None = None) -> Contact:
     email_locals = [e.value.split("@", 1)[0] for e in emails]
     leftovers = _leftovers(segs, used, {s.index for s in block})
     name, given, family, title, company = _read_people(
-        segs, skip, email_locals, domains, languages, leftovers
+        segs, skip, email_locals, domains, languages, leftovers, ocr.second
     )
     if given and family:
         emails = [_initial_from_name(e, given, family) for e in emails]
@@ -171,9 +171,15 @@ def _email_field(f: _Found, sites: Sequence[_Found], name: Field[str] | None) ->
         "site": float(any(s.value.split("/")[0].removeprefix("www.") == domain for s in sites)),
         "name": float(name is not None and _name_email_match(name.value.split(), [local]) >= 0.85),
         "repaired": float(f.repaired),
+        "unknown_tld": float(not _known_tld(domain)),
     }
     source = "ocr+repair" if f.repaired else "ocr"
     return Field(f.value, _calibrated("emails", f.value, features), source, f.raw)
+
+
+def _known_tld(host: str) -> bool:
+    """Whether a host ends in a top-level domain the reader knows by name."""
+    return host.lower().rstrip(".").rsplit(".", 1)[-1] in validate.KNOWN_TLDS
 
 
 def _site_field(f: _Found, emails: Sequence[_Found]) -> Field[str]:
@@ -187,6 +193,7 @@ def _site_field(f: _Found, emails: Sequence[_Found]) -> Field[str]:
         # "wwwexample.com": the dot after www was lost, and the host with it.
         "www_glued": float(host.startswith("www") and not f.value.startswith("www.")),
         "repaired": float(f.repaired),
+        "unknown_tld": float(not _known_tld(host)),
     }
     source = "ocr+repair" if f.repaired else "ocr"
     return Field(f.value, _calibrated("websites", f.value, features), source, f.raw)

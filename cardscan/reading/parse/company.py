@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from cardscan import lexicon
@@ -11,6 +12,7 @@ from cardscan.reading.parse.lines import (
     _PUNCT_EDGES,
     _Candidate,
     _clean_text,
+    _fold,
     _letters,
     _Segment,
     _tokens,
@@ -116,6 +118,50 @@ def _without_noise(cand: _Candidate, labels: Sequence[str]) -> str:
             break
         words = words[1:]
     return _clean_text(" ".join(w.text for w in words))
+
+
+def _without_monogram(text: str) -> str:
+    """A company without the logo's monogram read before it ("SL Silverbirch LLC").
+
+    A first word of two to four capitals that is the initials of the words after it (with
+    or without the legal form) is the logo's mark, not part of the name.
+    """
+    words = text.split()
+    if len(words) < 2 or not re.fullmatch(r"[A-Z]{2,4}", words[0]):
+        return text
+    rest = words[1:]
+    suffix = _legal_suffix(" ".join(rest))
+    core = " ".join(rest)[: -len(suffix)].split() if suffix else rest
+    initials = {
+        "".join(w[0] for w in ws if w[:1].isalpha()).upper()
+        for ws in (rest, core, [w for w in core if _fold(w) not in _COMPANY_GLUE])
+    }
+    return " ".join(rest) if words[0] in initials else text
+
+
+def _restored_start(text: str, labels: Sequence[str]) -> str:
+    """A company whose first letters were cut off ("ans Health LLP" beside ``evans-health``).
+
+    At a card's edge, or under a logo, OCR loses a word's first letters. When the domain
+    spells the whole name but for one to three letters before it, and the first word
+    begins in small letters (or the name is printed in capitals), they are put back.
+    """
+    words = text.split()
+    if not words or not words[0][:1].isalpha():
+        return text
+    suffix = _legal_suffix(text)
+    core = _letters(text[: -len(suffix)] if suffix else text)
+    capitals = text.upper() == text
+    if len(core) < 3 or not (words[0][:1].islower() or capitals):
+        return text
+    for label in labels:
+        flat = label.replace("-", "")
+        missing = len(flat) - len(core)
+        if 1 <= missing <= 3 and flat.endswith(core):
+            start = flat[:missing]
+            head = start.upper() if capitals else start.capitalize()
+            return " ".join([head + words[0], *words[1:]])
+    return text
 
 
 def _company_from_domain(label: str, segs: Sequence[_Segment]) -> Field[str] | None:

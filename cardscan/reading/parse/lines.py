@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cardscan import lexicon
+from cardscan.lexicon import fold as _fold
 from cardscan.models import OcrResult, Word, mean_conf
 
 # Segments: words further apart than this many line heights belong to different items.
@@ -219,12 +219,6 @@ def _words_in(seg: _Segment, start: int, end: int) -> tuple[Word, ...]:
     return tuple(
         w for w, (a, b) in zip(seg.words, _char_spans(seg), strict=True) if a < end and start < b
     )
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, for lexicon and cross-checks."""
-    text = text.replace("ı", "i").lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _tokens(text: str) -> list[str]:

@@ -26,7 +26,10 @@ class _NameParts:
 
 
 def _format_name(
-    text: str, email_locals: Sequence[str], languages: frozenset[str] = frozenset()
+    text: str,
+    email_locals: Sequence[str],
+    languages: frozenset[str] = frozenset(),
+    second: str | None = None,
 ) -> _NameParts:
     """A name line repaired against the e-mail, re-cased, and split into given and family name.
 
@@ -38,11 +41,12 @@ def _format_name(
     and so is a family name printed in capitals beside a given name that is not ("TANAKA
     Hiroshi" → "Tanaka Hiroshi"); the printed form stays in ``raw``. The order of given and
     family name comes from :func:`_name_order`, the split from :func:`_split_name`
-    (``languages`` are the card's).
+    (``languages`` are the card's; ``second``, a second OCR engine's text of the card, tells
+    a word OCR split from two words, see :func:`_rejoined`).
     """
     raw = text
     parts = [p for local in email_locals for p in re.split(r"[._\-+\d]+", local.lower()) if p]
-    text = _respell(_rejoined(_fix_capital_i(text), parts), parts, same_length=True)
+    text = _respell(_rejoined(_fix_capital_i(text), parts, second), parts, same_length=True)
     human = HumanName(text)
     letters = [c for c in text if c.isalpha()]
     core = [w for w in (*human.first_list, *human.middle_list, *human.last_list) if w]
@@ -67,15 +71,18 @@ def _format_name(
     return _NameParts(text, raw, given or None, family or None, order_doubtful)
 
 
-def _rejoined(text: str, parts: Sequence[str]) -> str:
+def _rejoined(text: str, parts: Sequence[str], second: str | None = None) -> str:
     """Words OCR split in two joined again where the e-mail spells them as one ("N akata").
 
     ``parts`` are the e-mail local part's pieces (``k.nakata`` → "k", "nakata"). Two
-    neighbouring words join only when one is a fragment of one or two letters (no initial
-    with its dot, no particle such as "de"), together they spell a piece of four letters or
-    more, and neither spells one alone.
+    neighbouring words join only when together they spell a piece of four letters or more,
+    neither spells one alone, the first is no initial with its dot nor a particle such as
+    "de", and either one is a fragment of one or two letters or a second OCR reading of the
+    card (``second``) prints them as one word and never apart. Local parts often run a
+    double given name together ("annamaria"), so a piece alone does not join two words.
     """
     pieces = set(parts)
+    whole, apart = _second_words(second)
     words = text.split(" ")
     out: list[str] = []
     i = 0
@@ -83,21 +90,39 @@ def _rejoined(text: str, parts: Sequence[str]) -> str:
         if i + 1 < len(words):
             a, b = _letters(words[i]), _letters(words[i + 1])
             split_off = min(len(a), len(b)) <= 2 and not words[i].endswith(".")
+            seconded = a + b in whole and f" {a} {b} " not in apart
             particle = _fold(words[i]) in lexicon.NAME_PARTICLES
             if (
-                split_off
+                (split_off or seconded)
+                and not words[i].endswith(".")
                 and not particle
                 and len(a + b) >= 4
                 and a + b in pieces
                 and a not in pieces
                 and b not in pieces
             ):
-                out.append(words[i] + words[i + 1])
+                # The second reading's own spelling keeps the word's case ("Martinez").
+                out.append(whole.get(a + b) or words[i] + words[i + 1])
                 i += 2
                 continue
         out.append(words[i])
         i += 1
     return " ".join(out)
+
+
+def _second_words(second: str | None) -> tuple[dict[str, str], str]:
+    """A second reading's words by their folded letters, and its text as folded words.
+
+    The text has one space between words and one at each end, to look up "a b" in.
+    """
+    if not second:
+        return {}, ""
+    words = [w for w in re.split(r"[^\w]+|_", second) if _letters(w)]
+    folded = [_letters(w) for w in words]
+    spelled: dict[str, str] = {}
+    for key, word in zip(folded, words, strict=True):
+        spelled.setdefault(key, word)  # the first: a name is printed before its e-mail
+    return spelled, f" {' '.join(folded)} "
 
 
 def _split_name(
@@ -235,6 +260,18 @@ def _name_order(core: Sequence[str], email_locals: Sequence[str]) -> bool | None
         if given_first != family_first:
             return family_first
     return None
+
+
+#: Degrees and honorifics a name may carry; generational suffixes ("Jr.", "III") are part
+#: of the name, and "M." or "Sr." may be an initial or a suffix as well.
+_CREDENTIALS = (lexicon.POST_NOMINALS | lexicon.HONORIFICS) - frozenset(
+    ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "m."]
+)
+
+
+def _has_credential(name: str) -> bool:
+    """Whether a name carries a degree or an honorific ("Jane Doe, MBA", "Dr. Jane Doe")."""
+    return any(_fold(w).strip(",;:") in _CREDENTIALS for w in name.split())
 
 
 def name_parts(text: str) -> tuple[str | None, str | None]:

@@ -353,13 +353,6 @@ _PARTIAL_WWW = re.compile(
 )
 
 
-_KNOWN_TLDS = (
-    frozenset(lexicon.TLD_REGIONS)
-    | lexicon.GENERIC_TLDS
-    | frozenset({"info", "biz", "name", "pro", "jobs", "travel", "museum", "aero", "coop"})
-)
-
-
 def _sub_mapped(
     pattern: re.Pattern[str], repl: str | None, text: str, index: list[int]
 ) -> tuple[str, list[int]]:
@@ -419,7 +412,7 @@ def _find_web(segs: Sequence[_Segment]) -> tuple[list[_Found], list[_Found], lis
             tld = host.rsplit(".", 1)[-1]
             bare = not scheme and not host.startswith("www.")
             if bare and (
-                tld not in _KNOWN_TLDS or not (labelled or len(_split_domain(host)[1]) >= 3)
+                tld not in validate.KNOWN_TLDS or not (labelled or len(_split_domain(host)[1]) >= 3)
             ):
                 continue
             if bare and _looks_like_abbreviation(m.group("host")):
@@ -494,7 +487,7 @@ def _looks_like_abbreviation(host: str) -> bool:
     last = labels[-1]
     # "Co.Ltd", "Acme.Inc": a legal form where the TLD would be (unless a real TLD in lower case).
     if last.lower() in lexicon.COMPANY_SUFFIXES and (
-        last.lower() not in _KNOWN_TLDS or not last.islower()
+        last.lower() not in validate.KNOWN_TLDS or not last.islower()
     ):
         return True
     # "Dipl.Ing", "St.Gallen": a capitalised first label with no www is prose, not a host.
@@ -578,7 +571,7 @@ def _dot_before_tld(email: _Found) -> _Found:
     splits = [
         f"{domain[:-k]}.{domain[-k:]}"
         for k in (2, 3, 4)
-        if len(domain) - k >= 3 and domain[-k:] in _KNOWN_TLDS
+        if len(domain) - k >= 3 and domain[-k:] in validate.KNOWN_TLDS
     ]
     if len(splits) != 1:
         return email

@@ -13,7 +13,13 @@ from cardscan.models import Field, Word, mean_conf
 from cardscan.reading import validate
 from cardscan.reading.parse import roles
 from cardscan.reading.parse.address import _address_score
-from cardscan.reading.parse.company import _company_from_domain, _company_lines, _without_noise
+from cardscan.reading.parse.company import (
+    _company_from_domain,
+    _company_lines,
+    _restored_start,
+    _without_monogram,
+    _without_noise,
+)
 from cardscan.reading.parse.confidence import _ROLE_ROWS, _accent_risk, _calibrated
 from cardscan.reading.parse.lines import (
     _PUNCT_EDGES,
@@ -27,7 +33,7 @@ from cardscan.reading.parse.lines import (
     _Segment,
     _tokens,
 )
-from cardscan.reading.parse.names import _format_name
+from cardscan.reading.parse.names import _format_name, _has_credential
 from cardscan.reading.parse.text import (
     _domain_labels,
     _domain_match,
@@ -591,11 +597,13 @@ def _read_people(
     domains: Sequence[str],
     languages: frozenset[str] = frozenset(),
     leftovers: Mapping[int, tuple[Word, ...]] | None = None,
+    second: str | None = None,
 ) -> tuple[Field[str] | None, str | None, str | None, Field[str] | None, Field[str] | None]:
     """(name, given name, family name, title, company) from the lines outside the contact block.
 
     ``languages`` are the card's (see :func:`_languages`), for repairing the title;
-    ``leftovers`` the words of contact lines that may still be a name ("Jane Doe @jane").
+    ``leftovers`` the words of contact lines that may still be a name ("Jane Doe @jane");
+    ``second`` a second OCR engine's text of the card, where one ran.
     """
     labels = _domain_labels(domains)
     cands = _with_suffix_lines(_candidates(segs, skip, [*email_locals, *labels]), segs, skip)
@@ -620,7 +628,7 @@ def _read_people(
     name = given = family = None
     if ni is not None:
         cand, sc = cands[ni], scores[ni]
-        parts = _format_name(cand.text, email_locals, languages)
+        parts = _format_name(cand.text, email_locals, languages, second)
         given, family = parts.given, parts.family
         largest = cand.height >= max_h * 0.95
         if sc.name_email >= 0.85:
@@ -641,6 +649,7 @@ def _read_people(
             "accented": float(not parts.display.isascii()),
             # Neither the e-mail nor a job title beside it says it is a person's.
             "firm_or_person": float(firm_or_person and ti is None),
+            "credential": float(_has_credential(parts.display)),
         }
         hints = _role_hints(sc, "name", features["margin"], sc.name_email >= 0.85)
         conf = _doubted(_calibrated("name", parts.display, features, hints), sc, "name")
@@ -692,6 +701,8 @@ def _read_people(
         taken = {i for i in (ni, ti) if i is not None}
         lines = _company_lines(cand, [c for i, c in enumerate(cands) if i not in taken and i != ci])
         text = " ".join([_without_noise(lines[0], labels), *(c.text for c in lines[1:])])
+        # Letters cut off go back before "l" is read as a capital "I" ("lizé" of "Alizé").
+        text = _restored_start(_without_monogram(text), labels)
         value = _fix_suffix_case(_respell(_fix_capital_i(text), pieces))
         features = {
             "ocr": cand.conf,

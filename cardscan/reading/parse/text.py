@@ -272,6 +272,10 @@ def _case_like(model: str, word: str, title_case: bool) -> str:
     return word
 
 
+#: Letters only Turkish and Azerbaijani write among Latin-script languages.
+_TURKISH_LETTERS = re.compile("[şğŞĞİ]")
+
+
 def _respell(text: str, parts: Sequence[str], *, same_length: bool = False) -> str:
     """Words of ``text`` that the card spells better elsewhere take that spelling.
 
@@ -281,12 +285,16 @@ def _respell(text: str, parts: Sequence[str], *, same_length: bool = False) -> s
     """
     words = text.split()
     title_case = sum(w[:1].isupper() for w in words) > len(words) / 2
+    # Tesseract's English model reads an "i" as a dotless "ı" now and then; a line that also
+    # prints a letter only Turkish (or Azerbaijani) writes is in that language, where "ı"
+    # is a letter of its own ("Kılıç"), and keeps it.
+    turkish = _TURKISH_LETTERS.search(text) is not None
     out = []
     for word in words:
         m = _WORD_PARTS.match(word)
         assert m is not None
         lead, core, trail = m.groups()
-        fixed = core.replace("ı", "i")
+        fixed = core if turkish else core.replace("ı", "i")
         if len(core) >= 4 and core.isalpha():
             # A quote or stroke before the word may be its first letter misread.
             lenient = bool(lead) and not same_length
