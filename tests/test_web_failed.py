@@ -380,10 +380,8 @@ def test_a_scan_keeps_a_photo_it_cannot_even_open_and_a_later_read_clears_it(
         kept = {Path(c.path).name: c for c in store.failed_cards()}
         assert sorted(kept) == ["blank.jpg", "pipe.jpg"]
         assert store.card_seen(run._path_digest(folder / "pipe.jpg"), 0) is None
-        seen = store._conn.execute(
-            "SELECT sha256 FROM cards WHERE id = ?", (kept["pipe.jpg"].id,)
-        ).fetchone()
-        assert seen[0].startswith("path:")
+        seen = store._one("SELECT sha256 FROM cards WHERE id = ?", (kept["pipe.jpg"].id,))
+        assert seen.startswith("path:")
     readable["now"] = True
     CliRunner().invoke(cli, [*args, "--fresh"])
     with open_store(db) as store:
