@@ -169,3 +169,13 @@ def test_a_card_check_in_that_merged_can_be_undone_step_by_step(store: Store, ev
     assert [e.name for e in store.met_at(card_contact.id)] == ["Harbour mixer"]
     stats = event_stats(store, event)
     assert (stats.registered, stats.arrived, stats.cards_scanned) == (1, 0, 1)
+
+
+def test_a_walk_in_typed_again_by_name_is_found_not_added_twice(store: Store, event: Event) -> None:
+    ing = Ingester(store)
+    first = check_in(ing, event, contact_from("Oona Brightwater", None), "door", AT)
+    assert first.status == "walk-in"
+    # The same name typed again (at this desk or the other one): the walk-in who came.
+    again = check_in(ing, event, contact_from("oona brightwater", None), "door", LATER)
+    assert (again.status, again.contact_id) == ("already", first.contact_id)
+    assert [c.name for c in store.contacts()] == ["Oona Brightwater"]

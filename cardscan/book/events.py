@@ -121,10 +121,15 @@ def check_in(
     checked in before adds nothing new.
     """
     store = ingester.store
-    registered = {a.contact_id for a in store.attendees(event.id) if a.registered}
     with ingester.transaction():
+        # Read under the write lock: another desk may have just checked this person in.
+        attendees = store.attendees(event.id)
+        registered = {a.contact_id for a in attendees if a.registered}
+        # A walk-in who already came (at this desk or another) is found again like a
+        # registered attendee, not added a second time.
+        expected = registered | {a.contact_id for a in attendees if a.arrived_at}
         outcome: Outcome | None
-        person: int | None = _exact_attendee(store, registered, contact)
+        person: int | None = _exact_attendee(store, expected, contact)
         uncertain = False
         if card is not None:
             result, sha256 = card
@@ -168,7 +173,7 @@ def check_in(
 
 
 def _exact_attendee(store: Store, registered: set[int], contact: Contact) -> int | None:
-    """A registered attendee with the contact's e-mail, or else exactly its name.
+    """An expected attendee (``registered``) with the contact's e-mail, or else its exact name.
 
     Raises:
         StoreError: two registered people have that name and nothing else tells them apart.
