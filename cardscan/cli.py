@@ -651,7 +651,13 @@ def scan(
         if run_id is None:  # recorded once a card arrives: a mistyped path records nothing
             run_id = store.start_run(
                 "scan",
-                {"inputs": [str(i) for i in inputs], "out": str(out_dir), "event": event_ref},
+                {
+                    "inputs": [str(i) for i in inputs],
+                    "out": str(out_dir),
+                    "event": event_ref,
+                    # A failed photo typed in later reads numbers without +code in it.
+                    "region": settings.region,
+                },
             )
         for outcome in ingester.add_photo(
             results,
@@ -891,7 +897,9 @@ def failed(
     Each failed photo waits in the review queue (`cardscan app`), where you can see it
     and type the card in by hand, until it is typed in, read by a later scan (after the
     fix), or dismissed. --dismiss sets one aside (who and when are kept); --restore
-    brings it back.
+    brings it back. Both are recorded changes with an id: `cardscan undo ID` reverts
+    one exactly, as it reverts a photo typed in (the contact made from it goes, and the
+    photo waits again).
 
     \b
     Examples:
@@ -903,11 +911,16 @@ def failed(
 
     store = _open_store(db, create=False)
     for card_id in dismiss_ids:
-        dismiss_failed(store, card_id)
-        click.echo(f"dismissed failed photo {card_id} (bring it back: --restore {card_id})")
+        audit_id = dismiss_failed(store, card_id)
+        click.echo(
+            f"dismissed failed photo {card_id} "
+            f"(undo: cardscan undo {audit_id}, or --restore {card_id})"
+        )
     for card_id in restore_ids:
-        restore_failed(store, card_id)
-        click.echo(f"failed photo {card_id} is back in the review queue")
+        audit_id = restore_failed(store, card_id)
+        click.echo(
+            f"failed photo {card_id} is back in the review queue (undo: cardscan undo {audit_id})"
+        )
     if dismiss_ids or restore_ids:
         return
     event_id = store.event(event_ref).id if event_ref else None
@@ -929,13 +942,17 @@ def failed(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("change_id", metavar="MERGE_ID", type=int)
+@click.argument("change_id", metavar="ID", type=int)
 @_db_option
 def undo(change_id: int, db: str | None) -> None:
-    """Revert a merge (or another recorded change) exactly, by the id it was given.
+    """Revert a recorded change exactly, by the id it was given.
 
-    Merge ids are printed by `scan`, `import` and `review`. A change that later changes
-    build on is refused until those are undone, newest first.
+    Recorded changes: merges (ids printed by `scan`, `import` and `review`), keeping a
+    pair apart, edits (`edit` and the app), check-ins, and failed photos dismissed,
+    restored (`failed`) or typed in (the app). Undoing a typed-in photo takes out the
+    contact made from it and puts the photo back in the review queue as it was. A
+    change that later changes build on is refused until those are undone, newest first;
+    `cardscan contacts ID` lists a contact's changes with their ids.
     """
     store = _open_store(db)
     entry = store.undo(change_id)
@@ -982,6 +999,14 @@ def _pairs(texts: Sequence[str], option: str) -> list[tuple[str, str]]:
     "(an old number the card prints) as printed.",
 )
 @click.option("--accept", is_flag=True, help="Mark the contact checked by you.")
+@click.option(
+    "--region",
+    envvar="CARDSCAN_REGION",
+    show_envvar=True,
+    metavar="CC",
+    help="Country for a number typed without +code when the contact has no other number "
+    "(ISO, e.g. US, DE).",
+)
 @_db_option
 def edit(
     contact_id: int,
@@ -999,15 +1024,17 @@ def edit(
     remove: tuple[str, ...],
     as_printed: bool,
     accept: bool,
+    region: str | None,
     db: str | None,
 ) -> None:
     """Correct a contact by hand; what you type wins over every card and import.
 
     Values are checked before anything is written (e-mails, phone numbers and websites
     must be valid; a number without +country code is read in the country of the
-    contact's other numbers). The edit is recorded with your user name, the time, and
-    the values before and after; `cardscan undo ID` reverts it. A later scan, import or
-    merge never brings back a value you replaced or removed, nor changes one you typed.
+    contact's other numbers, else in --region). The edit is recorded with your user
+    name, the time, and the values before and after; `cardscan undo ID` reverts it. A
+    later scan, import or merge never brings back a value you replaced or removed, nor
+    changes one you typed.
 
     \b
     Examples:
@@ -1040,7 +1067,8 @@ def edit(
     )
     if asked.empty():
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    audit_id = apply_edit(store, live, asked)
+    default_region = Settings(region=region).region if region else None
+    audit_id = apply_edit(store, live, asked, default_region)
     click.echo(_contact_card(store, live))
     click.echo(f"saved (undo: cardscan undo {audit_id})")
 
@@ -1057,6 +1085,14 @@ def edit(
 )
 @click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
 @click.option(
+    "--region",
+    envvar="CARDSCAN_REGION",
+    show_envvar=True,
+    metavar="CC",
+    help="Country for numbers typed without +code (ISO, e.g. US, DE), when neither the "
+    "photo's scan nor its event's contacts say one.",
+)
+@click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
     default=0.6,
@@ -1065,7 +1101,12 @@ def edit(
 )
 @_db_option
 def app(
-    event_ref: str | None, port: int | None, no_browser: bool, threshold: float, db: str | None
+    event_ref: str | None,
+    port: int | None,
+    no_browser: bool,
+    region: str | None,
+    threshold: float,
+    db: str | None,
 ) -> None:
     """Check and fix your cards in the browser: the review-and-correct app.
 
@@ -1076,8 +1117,12 @@ def app(
     e-mail, phone or website, x removes one) and accept the card with a (press ? for
     every shortcut). A failed photo shows what went wrong and the fix: type the card in
     from the photo (i, then Enter saves it as checked) or dismiss it (x; u brings it
-    back). Also: duplicates side by side, each contact's history, notes and tags,
-    today's follow-up tasks, and with --event the check-in desk.
+    back). A number typed there without +country code is read in the region the photo
+    was scanned with (scan --region), else where most of its event's contacts' numbers
+    are, else --region; the error names the one assumed. Typing in, dismissing and
+    bringing back are recorded changes: `cardscan undo ID` reverts them. Also:
+    duplicates side by side, each contact's history, notes and tags, today's follow-up
+    tasks, and with --event the check-in desk.
 
     The app listens on 127.0.0.1 only and prints its address, with a key made for this
     run, as the first line; nothing else on this machine or the web can use it. Ctrl-C
@@ -1096,7 +1141,8 @@ def app(
             f"cannot listen on port {port}: {e.strerror or e}",
             "choose another --port, or leave it out for a free one",
         ) from e
-    state = AppState(store, new_token(), Settings(review_threshold=threshold), found)
+    settings = Settings(review_threshold=threshold, region=region)
+    state = AppState(store, new_token(), settings, found)
 
     def ready(url: str) -> None:
         click.echo(url)

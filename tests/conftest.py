@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pgserver
 import pytest
@@ -15,7 +16,7 @@ import sqlalchemy
 from cardscan.book.store import Store
 from cardscan.config import Settings
 from cardscan.errors import MissingDependencyError
-from cardscan.models import Box, OcrResult, Word
+from cardscan.models import Box, CardResult, OcrResult, Word
 from cardscan.reading.ocr import TesseractInfo, check_tesseract, rapid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,3 +162,48 @@ def sql(store: Store, statement: str, **params: object) -> list[tuple]:
     """Run SQL on a store's connection (a test reaching past the API on purpose)."""
     result = store._conn.execute(sqlalchemy.text(statement), params)
     return [tuple(r) for r in result] if result.returns_rows else []
+
+
+# -- a stand-in for the OCR pipeline (tests of the CLI, the store and the app) ---------------
+#
+# The store's, the CLI's and the app's behaviour is under test, not Tesseract's: a test says
+# what each photo "reads" as, and `cardscan scan` gets exactly that.
+
+#: What a stand-in reader gives for one photo: one card, or each card of the photo.
+StandInRead = Callable[[Path], "CardResult | Sequence[CardResult]"]
+
+
+def stand_in_scanner(read: StandInRead) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Stand-ins for ``pipeline.scan_photos`` and ``run.read_photos`` built on ``read``."""
+
+    def scan_photos(
+        paths: Sequence[Path], settings: Settings, on_result: Any = None, **_: object
+    ) -> Iterator[list[CardResult]]:
+        for path in paths:
+            found = read(Path(path))
+            results = [found] if isinstance(found, CardResult) else list(found)
+            for result in results:
+                if on_result:
+                    on_result(result)
+            yield results
+
+    def read_photos(
+        paths: Sequence[Path], settings: Settings, on_result: Any = None, **_: object
+    ) -> Iterator[tuple[int, list[CardResult]]]:
+        """Photos in input order, each with its index (as ``run.read_photos`` gives them)."""
+        return enumerate(scan_photos(paths, settings, on_result))
+
+    return scan_photos, read_photos
+
+
+@pytest.fixture
+def stand_in_reader(monkeypatch: pytest.MonkeyPatch) -> Callable[[StandInRead], None]:
+    """Call it with ``read(path)``: every scan of the test then reads photos with it."""
+    from cardscan import cli, run
+
+    def install(read: StandInRead) -> None:
+        scan_photos, read_photos = stand_in_scanner(read)
+        monkeypatch.setattr(run, "read_photos", read_photos)
+        monkeypatch.setattr(cli, "scan_photos", scan_photos)
+
+    return install

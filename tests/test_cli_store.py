@@ -13,18 +13,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, sql
+from conftest import ROOT, sql, stand_in_scanner
 
-from cardscan import cli as cli_module
 from cardscan import run
 from cardscan.book.store import open_store
 from cardscan.cli import cli
-from cardscan.config import Settings
 from cardscan.models import CardResult, Contact, Field, Phone, PhoneType
 from cardscan.run import JOURNAL_NAME
 
@@ -44,21 +41,8 @@ def read_fake_card(path: str | Path) -> CardResult:
     )
 
 
-def fake_scan_photos(
-    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
-) -> Iterator[list[CardResult]]:
-    for path in paths:
-        result = read_fake_card(path)
-        if on_result:
-            on_result(result)
-        yield [result]
-
-
-def fake_read_photos(
-    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
-) -> Iterator[tuple[int, list[CardResult]]]:
-    """``run.read_photos``'s stand-in: photos in input order, each with its index."""
-    return enumerate(fake_scan_photos(paths, settings, on_result))
+#: The stand-in pipeline of these tests (tests/test_cli_plan.py uses it too).
+fake_scan_photos, fake_read_photos = stand_in_scanner(read_fake_card)
 
 
 def write_card(folder: Path, name: str, fields: str) -> Path:
@@ -79,9 +63,8 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def fake_ocr(monkeypatch) -> None:
-    monkeypatch.setattr(run, "read_photos", fake_read_photos)
-    monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
+def fake_ocr(stand_in_reader) -> None:
+    stand_in_reader(read_fake_card)
 
 
 def invoke(runner: CliRunner, db: Path, *args: str, input: str | None = None):

@@ -9,14 +9,11 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from cardscan import cli as cli_module
-from cardscan import run
 from cardscan.book.store import open_store
 from cardscan.cli import cli
 from cardscan.config import Settings
@@ -88,23 +85,6 @@ def read_fake(path: Path) -> CardResult:
     )
 
 
-def fake_scan_photos(
-    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
-) -> Iterator[list[CardResult]]:
-    for path in paths:
-        result = read_fake(Path(path))
-        if on_result:
-            on_result(result)
-        yield [result]
-
-
-def fake_read_photos(
-    paths: Sequence[Path], settings: Settings, on_result=None, **_: object
-) -> Iterator[tuple[int, list[CardResult]]]:
-    """``run.read_photos``'s stand-in: photos in input order, each with its index."""
-    return enumerate(fake_scan_photos(paths, settings, on_result))
-
-
 @pytest.fixture
 def browser():
     if CHROMIUM is None:
@@ -160,9 +140,8 @@ class Watch:
 
 
 @pytest.fixture
-def mixer(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(run, "read_photos", fake_read_photos)
-    monkeypatch.setattr(cli_module, "scan_photos", fake_scan_photos)
+def mixer(tmp_path: Path, stand_in_reader):
+    stand_in_reader(read_fake)
     db = tmp_path / "contacts.db"
     cardscan(db, "event", "create", "Harbour mixer")
     folder = tmp_path / "photos"
@@ -318,11 +297,11 @@ def test_a_website_edited_in_place_reaches_the_export(browser, mixer) -> None:
 
 
 def test_a_whole_event_of_thirty_cards_is_checked_with_the_keyboard_alone(
-    browser, tmp_path: Path, monkeypatch
+    browser, tmp_path: Path, stand_in_reader
 ) -> None:
     from webserver import running
 
-    monkeypatch.setattr(run, "read_photos", fake_read_photos)
+    stand_in_reader(read_fake)
     db = tmp_path / "contacts.db"
     cardscan(db, "event", "create", "Autumn fair")
     folder = tmp_path / "photos"

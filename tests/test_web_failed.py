@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import sql
 from webserver import running
 
 from cardscan import run
@@ -27,6 +28,7 @@ from cardscan.cli import cli
 from cardscan.config import Settings
 from cardscan.errors import ExitCode
 from cardscan.models import CardResult, CardStatus, Contact, Field, Phone, PhoneType
+from cardscan.reading import validate
 from cardscan.web.app import AppState
 from cardscan.web.review import build_queue
 
@@ -200,6 +202,10 @@ def test_the_queue_puts_failed_photos_after_doubtful_values_before_duplicates(st
 
 def test_website_checks() -> None:
     assert clean_website(" https://www.example.com/team ") == "https://www.example.com/team"
+    assert validate.website_error("https://www.example.com/team") == ""
+    assert validate.website_error("bücher.example.de:8080/x?y#z") == ""
+    assert "port" in validate.website_error("example.com:web")
+    assert "empty" in validate.website_error("  ")
     for text, why in (
         ("exa mple.com", "no spaces"),
         ("ada@example.com", "e-mail"),
@@ -352,7 +358,7 @@ def test_a_number_the_plan_refuses_can_be_kept_as_printed(store) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_a_scan_keeps_a_photo_it_cannot_even_open_and_a_later_read_clears_it(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, stand_in_reader
 ) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -360,17 +366,12 @@ def test_a_scan_keeps_a_photo_it_cannot_even_open_and_a_later_read_clears_it(
     (folder / "blank.jpg").write_bytes(b"\xff\xd8 a photo with nothing on it")
     readable = {"now": False}
 
-    def reader(paths, settings, on_result=None, **_):
-        for index, path in enumerate(paths):
-            if Path(path).name == "blank.jpg" and readable["now"]:
-                result = good(str(path), "Eve Tarn", "eve@example.com")
-            else:
-                result = bad(str(path))
-            if on_result:
-                on_result(result)
-            yield index, [result]
+    def read(path: Path) -> CardResult:
+        if path.name == "blank.jpg" and readable["now"]:
+            return good(str(path), "Eve Tarn", "eve@example.com")
+        return bad(str(path))
 
-    monkeypatch.setattr(run, "read_photos", reader)
+    stand_in_reader(read)
     db = tmp_path / "c.db"
     args = ["scan", str(folder), "--out", str(tmp_path / "out"), "--db", str(db)]
     first = CliRunner().invoke(cli, args)
@@ -380,8 +381,8 @@ def test_a_scan_keeps_a_photo_it_cannot_even_open_and_a_later_read_clears_it(
         kept = {Path(c.path).name: c for c in store.failed_cards()}
         assert sorted(kept) == ["blank.jpg", "pipe.jpg"]
         assert store.card_seen(run._path_digest(folder / "pipe.jpg"), 0) is None
-        seen = store._one("SELECT sha256 FROM cards WHERE id = ?", (kept["pipe.jpg"].id,))
-        assert seen.startswith("path:")
+        (seen,) = sql(store, "SELECT sha256 FROM cards WHERE id = :id", id=kept["pipe.jpg"].id)
+        assert seen[0].startswith("path:")
     readable["now"] = True
     CliRunner().invoke(cli, [*args, "--fresh"])
     with open_store(db) as store:

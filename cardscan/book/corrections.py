@@ -8,6 +8,7 @@ them as one audited, undoable edit.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,50 +91,16 @@ def clean_email(text: str) -> str:
 def clean_website(text: str) -> str:
     """A website as a person typed it (``example.com``, ``https://www.example.com/team``).
 
-    Checked as the reader's websites are: a host name of letters, digits and hyphens with a
-    top-level domain that exists (:func:`cardscan.reading.validate.tld_exists`), an optional
-    path; no spaces, no e-mail address. Returned as typed, without spaces around it.
+    Checked by :func:`cardscan.reading.validate.website_error` (as the reader's websites
+    are); returned as typed, without spaces around it.
 
     Raises:
         CorrectionError: it is not a website (the reason is in the message).
     """
-    typed = text.strip()
-
-    def bad(why: str) -> CorrectionError:
-        return CorrectionError(f"website {typed!r}: {why}", "type the address again")
-
-    if not typed:
-        raise bad("it is empty")
-    if any(ch.isspace() for ch in typed):
-        raise bad("a web address has no spaces")
-    if "@" in typed:
-        raise bad("that is an e-mail address; add it as an e-mail")
-    rest = typed
-    for scheme in ("https://", "http://"):
-        if rest.lower().startswith(scheme):
-            rest = rest[len(scheme) :]
-    if "://" in rest:
-        raise bad("only http:// and https:// addresses")
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rstrip(".").lower()
-    if ":" in host:
-        host, _colon, port = host.partition(":")
-        if not port.isdigit():
-            raise bad(f"{port!r} is not a port number")
-    labels = host.split(".")
-    if len(labels) < 2 or not all(labels):
-        raise bad("write the whole domain, e.g. example.com")
-    for label in labels:
-        try:
-            ascii_label = label if label.isascii() else label.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise bad(f"{label!r} is not a valid part of a domain") from None
-        if len(ascii_label) > 63 or ascii_label.startswith("-") or ascii_label.endswith("-"):
-            raise bad(f"{label!r} is not a valid part of a domain")
-        if not all(ch.isalnum() or ch == "-" for ch in ascii_label):
-            raise bad(f"{label!r} is not a valid part of a domain")
-    if not validate.tld_exists(host):
-        raise bad(f"the domain ending .{labels[-1]} does not exist")
-    return typed
+    why = validate.website_error(text)
+    if why:
+        raise CorrectionError(f"website {text.strip()!r}: {why}", "type the address again")
+    return text.strip()
 
 
 def contact_region(contact: StoredContact) -> str | None:
@@ -167,24 +134,44 @@ def printed_number(text: str) -> str | None:
     return e164 if validate.is_possible(e164) else None
 
 
+@dataclass(frozen=True)
+class Region:
+    """The country a number typed without +country code is read in, and why that one."""
+
+    code: str | None
+    #: Where it came from, in words ("the region the photo was scanned with").
+    why: str = ""
+
+    def said(self) -> str:
+        """What an error about such a number adds, so the person sees what was assumed."""
+        if self.code is None:
+            return ""
+        return f"read as a number in {self.code}, {self.why}; write +country code for another"
+
+
 def clean_phone(
-    text: str, region: str | None, *, as_printed: bool = False
+    text: str, region: str | Region | None, *, as_printed: bool = False
 ) -> tuple[str, str, str | None, str]:
     """A typed phone number as (E.164 key, display, extension, type guess).
 
-    ``as_printed``: a number that does not validate is kept all the same when it is
-    written with +country code and has a possible length (:func:`printed_number`).
+    A number without +country code is read in ``region`` (a :class:`Region` also says
+    why, and the error then names it). ``as_printed``: a number that does not validate
+    is kept all the same when it is written with +country code and has a possible
+    length (:func:`printed_number`).
 
     Raises:
         CorrectionError: it is not a valid number (the hint says when it can be kept as
             printed).
     """
-    match, why = validate.typed_phone(text, region)
+    assumed = region if isinstance(region, Region) else Region(region)
+    match, why = validate.typed_phone(text, assumed.code)
     if match is None or match.e164 is None:
         kept = printed_number(text)
         if as_printed and kept is not None:
             return kept, text.strip(), None, "work"
         hint = AS_PRINTED_HINT if kept is not None else "type the number again"
+        if assumed.said() and not text.strip().startswith("+"):
+            why += f" ({assumed.said()})"
         raise CorrectionError(f"phone {text.strip()!r}: {why}", hint)
     guess = "mobile" if match.mobile else "toll-free" if match.toll_free else "work"
     return match.e164, text.strip(), match.extension, guess
@@ -210,8 +197,13 @@ def find_value(contact: StoredContact, text: str, kinds: Iterable[str] = VALUE_K
     )
 
 
-def changes_for(store: Store, contact: StoredContact, edit: Edit) -> list[Change]:
+def changes_for(
+    store: Store, contact: StoredContact, edit: Edit, default_region: str | None = None
+) -> list[Change]:
     """The store changes an edit asks for, every typed value checked first.
+
+    A phone typed without +country code is read in the country of the contact's other
+    numbers, else in ``default_region`` (the user's ``--region``/``CARDSCAN_REGION``).
 
     Raises:
         CorrectionError: a value is not valid or names a value the contact lacks.
@@ -235,7 +227,12 @@ def changes_for(store: Store, contact: StoredContact, edit: Edit) -> list[Change
     for new in edit.add_emails:
         address = clean_email(new)
         changes.append(Change("email", address, key=address))
-    region = contact_region(contact)
+    own = contact_region(contact)
+    region = (
+        Region(own, "where the contact's other numbers are")
+        if own
+        else Region(default_region, "your default region (--region or CARDSCAN_REGION)")
+    )
     for old, new in edit.phones:
         before = find_value(contact, old, ("phone",)).split(":", 1)[1]
         key, shown, ext, _guess = clean_phone(new, region, as_printed=edit.as_printed)
@@ -269,8 +266,12 @@ def changes_for(store: Store, contact: StoredContact, edit: Edit) -> list[Change
     return changes
 
 
-def apply_edit(store: Store, contact_id: int, edit: Edit) -> int | None:
+def apply_edit(
+    store: Store, contact_id: int, edit: Edit, default_region: str | None = None
+) -> int | None:
     """Check and apply a person's edit to a contact; returns the audit id (None: nothing asked).
+
+    ``default_region``: see :func:`changes_for`.
 
     Raises:
         CorrectionError: a value is not valid; nothing was changed.
@@ -279,7 +280,7 @@ def apply_edit(store: Store, contact_id: int, edit: Edit) -> int | None:
     if edit.empty():
         return None
     contact = store.contact(contact_id, full=False)
-    changes = changes_for(store, contact, edit)
+    changes = changes_for(store, contact, edit, default_region)
     what = [c.field for c in changes if c.field not in ("given_name", "family_name")]
     summary = f"edited contact {contact_id} ({contact.label})"
     if what:
@@ -316,8 +317,12 @@ class TypedIn:
     review_id: int | None = None
 
 
-def typed_problems(typed: Typed, region: str | None) -> dict[str, str]:
-    """Each typed field that is not valid → why (empty: all good), checked like an edit."""
+def typed_problems(typed: Typed, region: str | Region | None) -> dict[str, str]:
+    """Each typed field that is not valid → why (empty: all good), checked like an edit.
+
+    ``region``: where a phone typed without +country code is read (see
+    :func:`photo_region`).
+    """
     problems: dict[str, str] = {}
     if not any(
         (typed.name.strip(), typed.company.strip(), typed.emails, typed.phones, typed.websites)
@@ -351,23 +356,56 @@ def failed_card(store: Store, card_id: int) -> StoredCard:
     )
 
 
+def photo_region(store: Store, card: StoredCard, default: str | None = None) -> Region:
+    """Where the numbers typed off a failed photo without +country code are read.
+
+    The region the photo was scanned with (``cardscan scan --region``), when its scan
+    had one; else the country most of the photo's event's contacts' numbers are in;
+    else ``default`` (the user's ``--region``/``CARDSCAN_REGION``); else none (the
+    number must then carry its +country code).
+    """
+    failure = card.record.get("failure") or {}
+    scanned = failure.get("region") or store.card_run_detail(card.id).get("region")
+    if isinstance(scanned, str) and validate.is_known_region(scanned.upper()):
+        return Region(scanned.upper(), "the region the photo was scanned with")
+    event_id = failure.get("event_id")
+    if isinstance(event_id, int):
+        counts: Counter[str] = Counter()
+        for c in store.contacts(store.event_contacts(event_id)):
+            for value in c.of_kind("phone"):
+                found = validate.number_region(value.value) if value.value[:1] == "+" else None
+                if found:
+                    counts[found] += 1
+        if counts:
+            # The most common, ties broken by name: the same answer every time.
+            code = min(counts, key=lambda r: (-counts[r], r))
+            name = store.event(str(event_id)).name
+            return Region(code, f"where most numbers of {name}'s contacts are")
+    if default:
+        return Region(default.upper(), "your default region (--region or CARDSCAN_REGION)")
+    return Region(None)
+
+
 def type_in(
-    ingester: Ingester, card_id: int, typed: Typed, *, region: str | None = None
+    ingester: Ingester, card_id: int, typed: Typed, *, default_region: str | None = None
 ) -> TypedIn:
     """Make a contact from what a person typed off a failed photo, checked as theirs.
 
-    Every value is checked first (nothing is written when one is not valid). The contact
-    is linked to the photo's card (so it is that card's contact, and a later scan of the
+    Every value is checked first (nothing is written when one is not valid); a number
+    without +country code is read in :func:`photo_region`'s country. The contact is
+    linked to the photo's card (so it is that card's contact, and a later scan of the
     photo adds nothing), its values are the person's (``user``, full confidence, never
     replaced by a machine), it counts as checked, and it gets the run's event, note and
     tags. When it looks like a known contact, the pair is queued for review, never merged
-    by itself. ``cardscan undo`` with the audit id takes the typed values back off.
+    by itself. All of it is one audited change: ``cardscan undo`` with its id takes the
+    contact (and its review) out again and the photo waits in the queue as before.
 
     Raises:
         CorrectionError: a value is not valid, or there is no such failed photo.
     """
     store = ingester.store
     card = failed_card(store, card_id)
+    region = photo_region(store, card, default_region)
     problems = typed_problems(typed, region)
     if problems:
         raise CorrectionError("; ".join(problems.values()), "type the value again")
@@ -380,20 +418,20 @@ def type_in(
         add_websites=list(typed.websites),
         accept=True,
     )
-    with ingester.transaction():
+    name = typed.name.strip() or typed.company.strip() or "a contact"
+    summary = f"typed in {name} from failed photo {card.id} ({Path(card.path).name})"
+    made: list[int] = []
+    with (
+        ingester.transaction(),
+        store.audited("typein", [], summary, cards=[card.id], created=made) as audit_id,
+    ):
         created = store.add_contact(Contact(), f"card {card.path} (typed in)")
+        made.append(created)
         changes = changes_for(store, store.contact(created, full=False), asked)
         for text in typed.phones:
             key, shown, ext, guess = clean_phone(text, region, as_printed=typed.as_printed)
             changes.append(Change("phone", shown, key=key, ext=ext, type=guess))
-        name = typed.name.strip() or typed.company.strip() or "a contact"
-        audit_id = store.correct(
-            created,
-            changes,
-            keys_of,
-            accept=True,
-            summary=f"typed in {name} from failed photo {Path(card.path).name}",
-        )
+        store.apply_corrections(created, changes, keys_of, accept=True)
         store.set_card_contact(card.id, created)
         event_id = failure.get("event_id")
         if isinstance(event_id, int):
@@ -411,26 +449,38 @@ def type_in(
         if scored:
             matched, score = scored[0]
             review_id = store.queue_review(matched, created, score.score, score.reasons)
-    return TypedIn(created, audit_id, review_id)
+    return TypedIn(created, audit_id[0], review_id)
 
 
-def dismiss_failed(store: Store, card_id: int) -> None:
-    """Set a failed photo aside (who and when are kept); :func:`restore_failed` undoes it.
+def dismiss_failed(store: Store, card_id: int) -> int:
+    """Set a failed photo aside (who and when are kept); returns the audit id.
+
+    ``cardscan undo`` with that id, or :func:`restore_failed`, brings it back.
 
     Raises:
         CorrectionError: no such failed photo.
     """
     card = failed_card(store, card_id)
     mark = {"who": store.who, "at": now_iso()}
-    store.set_card_record(card.id, {**card.record, "dismissed": mark})
+    summary = f"dismissed failed photo {card.id} ({Path(card.path).name})"
+    with store.audited("dismiss", [], summary, cards=[card.id]) as audit_id:
+        store.set_card_record(card.id, {**card.record, "dismissed": mark})
+    return audit_id[0]
 
 
-def restore_failed(store: Store, card_id: int) -> None:
-    """Put a dismissed failed photo back in the queue.
+def restore_failed(store: Store, card_id: int) -> int:
+    """Put a dismissed failed photo back in the queue; returns the audit id (undoable).
 
     Raises:
         CorrectionError: no such failed photo.
     """
     card = failed_card(store, card_id)
+    if not card.record.get("dismissed"):
+        raise CorrectionError(
+            f"failed photo {card_id} was not dismissed", "it waits in the review queue"
+        )
     record = {k: v for k, v in card.record.items() if k != "dismissed"}
-    store.set_card_record(card.id, record)
+    summary = f"brought failed photo {card.id} ({Path(card.path).name}) back to the queue"
+    with store.audited("restore", [], summary, cards=[card.id]) as audit_id:
+        store.set_card_record(card.id, record)
+    return audit_id[0]

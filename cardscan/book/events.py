@@ -113,12 +113,14 @@ def check_in(
     *,
     card: tuple[CardResult, str] | None = None,
     run_id: int | None = None,
+    known: int | None = None,
 ) -> CheckIn:
     """Check in the person ``contact`` describes: a registered attendee, or a walk-in.
 
     ``card`` is the card result and its photo's content hash when the person was
     identified by a card photo; the card is stored and linked to the event, and a photo
-    checked in before adds nothing new.
+    checked in before adds nothing new. ``known``: the stored contact the person is
+    (picked from the roster at the desk); ``contact`` is then not looked up.
     """
     store = ingester.store
     with ingester.transaction():
@@ -129,7 +131,11 @@ def check_in(
         # registered attendee, not added a second time.
         expected = registered | {a.contact_id for a in attendees if a.arrived_at}
         outcome: Outcome | None
-        person: int | None = _exact_attendee(store, expected, contact)
+        person: int | None = (
+            store.live_id(known)
+            if known is not None
+            else _exact_attendee(store, expected, contact)
+        )
         uncertain = False
         if card is not None:
             result, sha256 = card

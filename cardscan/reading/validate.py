@@ -1,10 +1,13 @@
-"""Validation of contact values: phone numbers (phonenumbers) and e-mails (email-validator).
+"""Validation of contact values: phone numbers (phonenumbers), e-mails (email-validator), websites.
 
 This is the only module that imports ``phonenumbers`` and ``email_validator``; the parser asks
 it whether a reading is real and how to write it canonically, and uses the answers both to
 accept values and to decide whether an OCR repair was right (a repair is kept only when the
 repaired value validates here). Nothing here touches the network: e-mail deliverability (DNS)
 checks are always off.
+
+Over the ~800-line guide on purpose: it is the one owner of both libraries, and every check
+of a value (the reader's and a person's, websites too) lives beside the others it mirrors.
 """
 
 from __future__ import annotations
@@ -782,6 +785,45 @@ def email_error(address: str) -> str:
     tld = str(result.normalized).rsplit(".", 1)[-1]
     if not tld_exists(tld):
         return f"the domain ending .{tld} does not exist"
+    return ""
+
+
+def website_error(text: str) -> str:
+    """Why a website a person typed is not valid, in words (empty string if it is).
+
+    ``example.com``, ``https://www.example.com/team``: a host name of letters, digits and
+    hyphens (any script: checked in its IDNA form) whose top-level domain exists
+    (:func:`tld_exists`), an optional port and path; no spaces, no e-mail address, no
+    scheme but http and https.
+    """
+    typed = text.strip()
+    if not typed:
+        return "it is empty"
+    if any(ch.isspace() for ch in typed):
+        return "a web address has no spaces"
+    if "@" in typed:
+        return "that is an e-mail address; add it as an e-mail"
+    rest = re.sub(r"^https?://", "", typed, flags=re.I)
+    if "://" in rest:
+        return "only http:// and https:// addresses"
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rstrip(".").lower()
+    host, colon, port = host.partition(":")
+    if colon and not port.isdigit():
+        return f"{port!r} is not a port number"
+    labels = host.split(".")
+    if len(labels) < 2 or not all(labels):
+        return "write the whole domain, e.g. example.com"
+    for label in labels:
+        try:
+            plain = label if label.isascii() else label.encode("idna").decode("ascii")
+        except UnicodeError:
+            return f"{label!r} is not a valid part of a domain"
+        if len(plain) > 63 or plain.startswith("-") or plain.endswith("-"):
+            return f"{label!r} is not a valid part of a domain"
+        if not all(ch.isalnum() or ch == "-" for ch in plain):
+            return f"{label!r} is not a valid part of a domain"
+    if not tld_exists(host):
+        return f"the domain ending .{labels[-1]} does not exist"
     return ""
 
 

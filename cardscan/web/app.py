@@ -42,6 +42,8 @@ from cardscan.book.corrections import (
     Typed,
     apply_edit,
     dismiss_failed,
+    failed_card,
+    photo_region,
     printed_number,
     restore_failed,
     type_in,
@@ -53,7 +55,7 @@ from cardscan.book.ingest import Ingester
 from cardscan.book.store import Event, Store, local_time, now_iso
 from cardscan.config import Settings
 from cardscan.errors import CardscanError
-from cardscan.models import Field
+from cardscan.models import Contact, Field
 from cardscan.outputs.followup import build_plan, complete_task
 from cardscan.reading import imaging
 from cardscan.web.guard import Guard
@@ -207,13 +209,17 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         card_id = int(request.path_params["card_id"])
         body = await _json(request)
         typed = _typed_from(body)
-        problems = typed_problems(typed, state.settings.region)
+        try:
+            region = photo_region(store, failed_card(store, card_id), state.settings.region)
+        except CardscanError as e:
+            return JSONResponse({"ok": False, "error": e.message}, 422)
+        problems = typed_problems(typed, region)
         if problems:
             keep = not typed.as_printed and all(printed_number(t) is not None for t in typed.phones)
             keep = keep and "phone" in problems and len(problems) == 1
             return JSONResponse({"ok": False, "problems": problems, "as_printed": keep}, 422)
         try:
-            done = type_in(Ingester(store), card_id, typed, region=state.settings.region)
+            done = type_in(Ingester(store), card_id, typed, default_region=state.settings.region)
         except CardscanError as e:
             return JSONResponse({"ok": False, "error": e.message}, 422)
         return JSONResponse(
@@ -230,11 +236,11 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         card_id = int(request.path_params["card_id"])
         back = request.path_params["how"] == "restore"
         try:
-            (restore_failed if back else dismiss_failed)(store, card_id)
+            audit_id = (restore_failed if back else dismiss_failed)(store, card_id)
         except CardscanError as e:
             return JSONResponse({"ok": False, "error": e.message}, 409)
         nxt = None if back else _after_change(f"f{card_id}")
-        return JSONResponse({"ok": True, "next": nxt})
+        return JSONResponse({"ok": True, "next": nxt, "audit": audit_id})
 
     async def card_image(request: Request) -> Response:
         card_id = int(request.path_params["card_id"])
@@ -251,7 +257,7 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         body = await _json(request)
         asked = _edit_from(body)
         try:
-            audit_id = apply_edit(store, contact_id, asked)
+            audit_id = apply_edit(store, contact_id, asked, state.settings.region)
         except CardscanError as e:
             keep = e.hint == AS_PRINTED_HINT and not asked.as_printed
             return JSONResponse({"ok": False, "error": e.message, "as_printed": keep}, 422)
@@ -265,21 +271,22 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         return JSONResponse(reply)
 
     async def duplicates(request: Request) -> Response:
-        pairs = []
-        for review in store.reviews("open"):
-            left, right = store.live_id(review.a_id), store.live_id(review.b_id)
-            if left == right:
-                store.set_review_status(review.id, "merged")
-                continue
-            entries = {e.id: e for e in select_entries(store, ids=[left, right])}
-            if left in entries and right in entries:
-                pairs.append((review, entries[left], entries[right]))
+        # Read only: a pair whose two sides became one contact meanwhile is not shown
+        # (it is closed by the next decision posted, see ``settle``).
+        live = [(r, store.live_id(r.a_id), store.live_id(r.b_id)) for r in store.reviews("open")]
+        live = [(r, a, b) for r, a, b in live if a != b]
+        wanted = sorted({i for _r, *ab in live for i in ab})
+        entries = {e.id: e for e in select_entries(store, ids=wanted)} if wanted else {}
+        pairs = [(r, entries[a], entries[b]) for r, a, b in live if a in entries and b in entries]
         recent = [e for e in store.audit_entries(limit=20) if e.action in ("merge", "apart")]
         return page("duplicates.html", pairs=pairs, recent=recent, title="Duplicates")
 
     async def decide(request: Request) -> Response:
         review_id = int(request.path_params["review_id"])
         how = request.path_params["how"]
+        settled = settle(store)
+        if review_id in settled:
+            return JSONResponse({"ok": True, "audit": None, "settled": True})
         found = [r for r in store.reviews("open") if r.id == review_id]
         if not found:
             return JSONResponse({"ok": False, "error": f"review {review_id} is not open"}, 409)
@@ -382,7 +389,10 @@ def create_app(state: AppState, hosts: set[str]) -> Starlette:
         ingester = Ingester(store)
         try:
             if body.get("id") is not None:
-                done = _arrive(store, ev, int(body["id"]))
+                # Picked from the roster: that person, checked in as `cardscan checkin` does.
+                done = check_in(
+                    ingester, ev, Contact(), "checkin: desk", now_iso(), known=int(body["id"])
+                )
             else:
                 name = str(body.get("name") or "").strip() or None
                 email = str(body.get("email") or "").strip() or None
@@ -599,17 +609,20 @@ def _read_photo(path: Path, settings: Settings) -> list[Any]:
     return process_image(path, settings)
 
 
-def _arrive(store: Store, ev: Event, contact_id: int) -> CheckIn:
-    """Check in a person picked from the roster (as ``cardscan checkin`` marks them)."""
-    person = store.live_id(contact_id)
-    stored = store.contact(person, full=False)
-    before = store.attendance(ev.id, person)
-    if before is not None and before.arrived_at is not None:
-        return CheckIn(person, stored.label, "already", before.arrived_at)
-    with store.audited("checkin", [person], f"{stored.label} arrived at {ev.name}"):
-        found = store.arrive(ev.id, person, now_iso(), "checkin: desk")
-    status = "arrived" if found.registered else "walk-in"
-    return CheckIn(person, stored.label, status, found.arrived_at or now_iso())
+def settle(store: Store) -> set[int]:
+    """Close the open reviews whose two contacts were merged meanwhile; returns their ids.
+
+    A later card, an import or another decision can make both sides of a pair one
+    contact; the pair is then decided. Done when a decision is posted (a page view
+    writes nothing), before it, so the decision's own audit entry is not built on.
+    """
+    done = set()
+    with store.transaction():
+        for review in store.reviews("open"):
+            if store.live_id(review.a_id) == store.live_id(review.b_id):
+                store.set_review_status(review.id, "merged")
+                done.add(review.id)
+    return done
 
 
 def _said(done: CheckIn) -> dict[str, Any]:

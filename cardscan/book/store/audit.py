@@ -47,21 +47,40 @@ CONTACT_SCOPE: tuple[tuple[str, str], ...] = (
     ("checked", "contact_id IN ({ids})"),
 )
 
+#: Tables holding a stored card's state (a failed photo dismissed, restored or typed in),
+#: selected by card id. An audit entry of such a change keeps these rows as well, so undo
+#: puts the card back too; entries without them (every other change) leave cards alone.
+CARD_SCOPE: tuple[tuple[str, str], ...] = (("cards", "id IN ({ids})"),)
+
 
 class AuditPart(EventsPart):
     """The audit log, undo, and a person's corrections."""
 
     @contextmanager
-    def audited(self, action: str, ids: Sequence[int], summary: str) -> Iterator[list[int]]:
+    def audited(
+        self,
+        action: str,
+        ids: Sequence[int],
+        summary: str,
+        *,
+        cards: Sequence[int] = (),
+        created: list[int] | None = None,
+    ) -> Iterator[list[int]]:
         """Record the changes made inside the block to contacts ``ids`` as one audit entry.
+
+        ``cards``: stored cards the block changes (their rows are kept too, so undo puts
+        them back). ``created``: a list the block fills with the contacts it creates;
+        they belong to the entry, and undoing it takes them out again.
 
         Yields a list that receives the audit id once the block has finished.
         """
         out: list[int] = []
         with self.transaction():
-            before = self._snapshot(ids)
+            before = self._snapshot(ids, cards)
             yield out
-            out.append(self._audit(action, ids, summary, before, self._snapshot(ids)))
+            touched = [*ids, *(created or ())]
+            after = self._snapshot(touched, cards)
+            out.append(self._audit(action, touched, summary, before, after))
 
     def _audit(
         self,
@@ -85,16 +104,23 @@ class AuditPart(EventsPart):
             ),
         )
 
-    def _snapshot(self, ids: Sequence[int]) -> dict[str, Any]:
-        """Every row of every contact-state table that belongs to ``ids``."""
-        marks = placeholders(len(ids))
+    def _snapshot(self, ids: Sequence[int], cards: Sequence[int] = ()) -> dict[str, Any]:
+        """Every row of every contact-state table that belongs to ``ids``.
+
+        With ``cards``, also those stored cards' rows (:data:`CARD_SCOPE`).
+        """
         snap: dict[str, Any] = {}
-        for table, scope in CONTACT_SCOPE:
-            where = scope.format(ids=marks)
-            cur = self._q(f"SELECT * FROM {table} WHERE {where}", list(ids) * where.count("IN"))
-            columns = list(cur.keys())
-            rows = [list(r) for r in cur.fetchall()]
-            snap[table] = {"columns": columns, "rows": sorted(rows, key=row_order)}
+        scopes = [(CONTACT_SCOPE, ids)] + ([(CARD_SCOPE, cards)] if cards else [])
+        for tables, keys in scopes:
+            for table, scope in tables:
+                # No ids: no rows, but the columns (a contact created in the block).
+                where = scope.format(ids=placeholders(len(keys))) if keys else "1 = 0"
+                cur = self._q(
+                    f"SELECT * FROM {table} WHERE {where}", list(keys) * where.count("IN")
+                )
+                columns = list(cur.keys())
+                rows = [list(r) for r in cur.fetchall()]
+                snap[table] = {"columns": columns, "rows": sorted(rows, key=row_order)}
         return snap
 
     def audit_entries(self, contact_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
@@ -135,6 +161,10 @@ class AuditPart(EventsPart):
         was changed again since (a check-in): undoing would silently drop that later
         change. The message names the later entries to undo first.
 
+        A change of a failed photo (dismissed, restored, typed in) keeps the photo's card
+        row too: undoing a type-in takes the contact it made back out (refused when
+        something was added to that contact since) and the photo waits again as it was.
+
         Raises:
             StoreError: no such entry, already undone, or a later change builds on it.
         """
@@ -151,30 +181,48 @@ class AuditPart(EventsPart):
             before, after = json.loads(before_text), json.loads(after_text)
             plan = [
                 (table, self._revert_plan(table, before[table], after[table]))
-                for table, _scope in CONTACT_SCOPE
+                for table, _scope in (*CONTACT_SCOPE, *CARD_SCOPE)
                 if table in before  # tables added after the entry was written
             ]
+            cards = _card_ids(before)
+            # A later change of the same photo is found by the card rows it kept (read
+            # only for a change of photos: most entries are merges and edits).
             later = [
                 (int(r[0]), str(r[1]))
                 for r in self._q(
-                    "SELECT id, action, contacts FROM audit WHERE id > ? AND undone = 0",
+                    "SELECT id, action, contacts"
+                    + (", before" if cards else ", NULL")
+                    + " FROM audit WHERE id > ? AND undone = 0",
                     (audit_id,),
                 )
                 if set(json.loads(r[2])) & set(entry.contacts)
+                or (cards and cards & _card_ids(json.loads(r[3])))
             ]
             merges = [i for i, action in later if action == "merge"]
-            if merges or any(stale for _table, (_gone, _made, stale) in plan):
+            stale = any(stale for _table, (_gone, _made, stale) in plan)
+            stale = stale or self._still_used(before, after)
+            if merges or stale:
                 first = merges or [i for i, _action in later]
-                hint = (
-                    f"undo the later changes first: {', '.join(map(str, sorted(first)[::-1]))}"
-                    if first
-                    else "the contacts were changed since by a roster import; "
-                    "decide the pair again with `cardscan review`"
+                if first:
+                    newest = ", ".join(map(str, sorted(first)[::-1]))
+                    hint = f"undo the later changes first: {newest}"
+                elif cards:
+                    hint = (
+                        "the photo was scanned again or its contact changed since; "
+                        "`cardscan failed` shows the photos waiting"
+                    )
+                else:
+                    hint = (
+                        "the contacts were changed since by a roster import; "
+                        "decide the pair again with `cardscan review`"
+                    )
+                what = (
+                    f"contacts {', '.join(map(str, entry.contacts))}"
+                    if entry.contacts
+                    else f"photo {', '.join(map(str, sorted(cards)))}"
                 )
                 raise StoreError(
-                    f"cannot undo {entry.action} {audit_id}: contacts "
-                    f"{', '.join(map(str, entry.contacts))} changed after it",
-                    hint,
+                    f"cannot undo {entry.action} {audit_id}: {what} changed after it", hint
                 )
             # Rows are taken out and put back with their ids; references between them
             # are checked at commit, when the set is whole again.
@@ -202,6 +250,37 @@ class AuditPart(EventsPart):
                 (self.clock(), self.who, audit_id),
             )
         return self.audit_entry(audit_id)
+
+    def _still_used(self, before: dict[str, Any], after: dict[str, Any]) -> bool:
+        """Whether a contact the change created (undo takes it out) gained rows since.
+
+        A note, task or card added to a typed-in contact since would be left pointing at
+        nothing; the undo is refused instead.
+        """
+        columns = before["contacts"]["columns"]
+        ident = columns.index("id")
+        had = {r[ident] for r in before["contacts"]["rows"]}
+        made = sorted({r[ident] for r in after["contacts"]["rows"]} - had)
+        if not made:
+            return False
+        now = self._snapshot(made)
+        for table, _scope in CONTACT_SCOPE:
+            if table in after:
+                left = {canonical(r) for r in after[table]["rows"]}
+                if any(canonical(r) not in left for r in now[table]["rows"]):
+                    return True
+        cards = _card_ids(after)
+        for r in self._q(
+            f"SELECT id FROM cards WHERE contact_id IN ({placeholders(len(made))})", made
+        ):
+            if int(r[0]) not in cards:
+                return True
+        return bool(
+            self._one(
+                f"SELECT count(*) FROM contacts WHERE merged_into IN ({placeholders(len(made))})",
+                made,
+            )
+        )
 
     def _revert_plan(
         self, table: str, before: dict[str, Any], after: dict[str, Any]
@@ -285,17 +364,32 @@ class AuditPart(EventsPart):
             )
         text = summary or f"edited contact {contact_id} ({current.label})"
         with self.audited("edit", [contact_id], text) as audit_id:
-            for change in changes:
-                self._apply_change(contact_id, change)
-            if accept:
-                self._q(
-                    "INSERT INTO checked (contact_id, who, at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (contact_id) DO UPDATE SET who = excluded.who, at = excluded.at",
-                    (contact_id, self.who, self.clock()),
-                )
-            if changes:
-                self.set_keys(contact_id, keys_of(self.contact(contact_id, full=False)))
+            self.apply_corrections(contact_id, changes, keys_of, accept=accept)
         return audit_id[0]
+
+    def apply_corrections(
+        self,
+        contact_id: int,
+        changes: Sequence[Change],
+        keys_of: Callable[[StoredContact], Iterable[str]],
+        *,
+        accept: bool = False,
+    ) -> None:
+        """:meth:`correct`'s work without an audit entry of its own.
+
+        For a block already audited: a failed photo typed in is one entry with the
+        contact it makes.
+        """
+        for change in changes:
+            self._apply_change(contact_id, change)
+        if accept:
+            self._q(
+                "INSERT INTO checked (contact_id, who, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (contact_id) DO UPDATE SET who = excluded.who, at = excluded.at",
+                (contact_id, self.who, self.clock()),
+            )
+        if changes:
+            self.set_keys(contact_id, keys_of(self.contact(contact_id, full=False)))
 
     def _apply_change(self, contact_id: int, change: Change) -> None:
         at = self.clock()
@@ -455,3 +549,12 @@ class AuditPart(EventsPart):
             ):
                 out.setdefault(int(cid), set()).add(str(field))
         return out
+
+
+def _card_ids(snapshot: dict[str, Any]) -> set[int]:
+    """The stored cards an audit snapshot holds rows of (none for most changes)."""
+    found = snapshot.get("cards")
+    if not found:
+        return set()
+    ident = found["columns"].index("id")
+    return {int(r[ident]) for r in found["rows"]}

@@ -471,6 +471,21 @@ class ContactsPart(StoreBase):
                 (json.dumps(record, ensure_ascii=False), card_id),
             )
 
+    def card_run_detail(self, card_id: int) -> dict[str, Any]:
+        """What the run that stored a card recorded of itself (its inputs, event, region).
+
+        Empty when the card belongs to no run, or the run recorded nothing readable.
+        """
+        text = self._one(
+            "SELECT r.detail FROM cards c JOIN runs r ON r.id = c.run_id WHERE c.id = ?",
+            (card_id,),
+        )
+        try:
+            found = json.loads(text) if text else {}
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
+
     # -- card geometry (the straightened card and its word boxes) -------------------------
 
     def set_card_geometry(self, card_id: int, geometry: dict[str, Any]) -> None:

@@ -270,7 +270,7 @@ function failedPage() {
   async function dismiss() {
     const reply = await post(`/api/failed/${card}/dismiss`);
     if (!reply.ok) { toast(reply.error, true); return; }
-    sessionStorage.setItem("cardscan-said", "Photo dismissed: open it from the queue and press u to bring it back.");
+    sessionStorage.setItem("cardscan-said", `Photo dismissed: open it from the queue and press u to bring it back (or cardscan undo ${reply.audit}).`);
     go(reply.next);
   }
   async function restore() {
@@ -287,7 +287,7 @@ function failedPage() {
     if (form.dataset.printed !== undefined && form.dataset.printed === body.phones) body.as_printed = true;
     const reply = await post(`/api/failed/${card}/type`, body);
     if (reply.ok) {
-      sessionStorage.setItem("cardscan-said", "Contact saved and checked.");
+      sessionStorage.setItem("cardscan-said", `Contact saved and checked (cardscan undo ${reply.audit} puts the photo back).`);
       go(reply.next);
       return;
     }
@@ -339,7 +339,7 @@ function duplicatesPage() {
   async function decide(pair, how) {
     const reply = await post(`/api/review/${pair.dataset.review}/${how}`);
     if (!reply.ok) { toast(reply.error, true); return; }
-    sessionStorage.setItem("cardscan-said", how === "merge" ? "Merged." : "Kept apart.");
+    sessionStorage.setItem("cardscan-said", reply.settled ? "Already one contact." : how === "merge" ? "Merged." : "Kept apart.");
     location.reload();
   }
   async function undo(id) {
