@@ -132,9 +132,7 @@ def check_in(
         expected = registered | {a.contact_id for a in attendees if a.arrived_at}
         outcome: Outcome | None
         person: int | None = (
-            store.live_id(known)
-            if known is not None
-            else _exact_attendee(store, expected, contact)
+            store.live_id(known) if known is not None else _exact_attendee(store, expected, contact)
         )
         uncertain = False
         if card is not None:
