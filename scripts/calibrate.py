@@ -180,7 +180,7 @@ def replay_photo(photo: RecordedPhoto, settings: Settings) -> list[CardResult]:
             card.qr,
             settings,
             0.0,
-            evidence=calibration.Evidence(card.found, card.ocr.second),
+            evidence=calibration.Evidence(card.found),
         )
         for index, card in enumerate(photo.cards)
     ]
@@ -286,7 +286,7 @@ def value_tallies(photos: Sequence[RecordedPhoto], settings: Settings) -> dict[s
     """Per field, every parsed value's final confidence (both stages) against its being right."""
     points: dict[str, list[tuple[float, bool]]] = {f: [] for f in bench.CALIBRATED_FIELDS}
     for truth, contact, found, card in _parsed_cards(photos, settings, readings=True):
-        evidence = calibration.Evidence(card.found, card.ocr.second)
+        evidence = calibration.Evidence(card.found)
         final = calibration.recalibrate(contact, card.ocr, evidence, readings=found)
         for kind, value, conf in contact_values(final):
             points[kind].append((conf, _value_right(truth, kind, value)))
@@ -312,7 +312,7 @@ def value_points(photos: Sequence[RecordedPhoto], settings: Settings) -> list[Va
     """
     out: list[ValuePoint] = []
     for truth, contact, found, card in _parsed_cards(photos, settings, readings=True):
-        evidence = calibration.Evidence(card.found, card.ocr.second)
+        evidence = calibration.Evidence(card.found)
         table = calibration.hints_for(found)
         for kind, value, raw, conf in contact_raw_values(contact):
             hints = calibration.hints_of(table, kind, value)
