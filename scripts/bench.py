@@ -61,6 +61,8 @@ from typing import Any, TextIO
 _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
+if str(_REPO / "scripts") not in sys.path:
+    sys.path.insert(0, str(_REPO / "scripts"))  # siblings.py, when a test loads this by path
 
 from cardscan.config import IMAGE_SUFFIXES, Settings  # noqa: E402
 from cardscan.errors import CardscanError, ExitCode  # noqa: E402
@@ -1999,15 +2001,9 @@ def replay_ocr(caches: Sequence[Path], settings: Settings) -> list[dict[str, Any
 
     The fast loop for parser work: OCR once, then parse, calibrate and score in seconds.
     """
-    import importlib.util
+    from siblings import load_sibling
 
-    path = Path(__file__).with_name("calibrate.py")
-    spec = importlib.util.spec_from_file_location("cardscan_calibrate", path)
-    if spec is None or spec.loader is None:
-        raise TruthError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
+    module = load_sibling("calibrate", "cardscan_calibrate")
     for cache in caches:
         if not cache.is_file():
             raise TruthError(f"{cache}: no such OCR cache (record one with calibrate.py record)")
@@ -2017,17 +2013,9 @@ def replay_ocr(caches: Sequence[Path], settings: Settings) -> list[dict[str, Any
 
 def run_matchbench(argv: Sequence[str]) -> int:
     """``--match``: run scripts/matchbench.py (matcher precision/recall, speed) with ``argv``."""
-    import importlib.util
+    from siblings import load_sibling
 
-    spec = importlib.util.spec_from_file_location(
-        "matchbench", Path(__file__).with_name("matchbench.py")
-    )
-    if spec is None or spec.loader is None:
-        print("bench: scripts/matchbench.py is missing", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
+    module = load_sibling("matchbench", "matchbench")
     code: int = module.main(list(argv))
     return code
 

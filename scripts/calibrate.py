@@ -29,7 +29,6 @@ check; fit those on generated sets only, as the second stage's check assumes.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import sys
@@ -37,31 +36,22 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "scripts") not in sys.path:
+    sys.path.insert(0, str(ROOT / "scripts"))  # siblings.py, when a test loads this by path
+
+from siblings import load_sibling  # noqa: E402
 
 from cardscan.config import Settings  # noqa: E402
 from cardscan.models import CardResult, CardStatus, Contact, OcrResult  # noqa: E402
 from cardscan.reading import calibration, combine, imaging, parse, pipeline  # noqa: E402
 
-
-def load_bench() -> ModuleType:
-    """scripts/bench.py as a module: its truth loading, scoring and tables are reused as is."""
-    path = Path(__file__).with_name("bench.py")
-    spec = importlib.util.spec_from_file_location("cardscan_bench", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"calibrate: cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_bench()
+#: scripts/bench.py: its truth loading, scoring and tables are reused as is.
+bench = load_sibling("bench", "cardscan_bench")
 
 
 # --------------------------------------------------------------------------- recording
@@ -180,7 +170,7 @@ def replay_photo(photo: RecordedPhoto, settings: Settings) -> list[CardResult]:
             card.qr,
             settings,
             0.0,
-            evidence=calibration.Evidence(card.found, card.ocr.second),
+            evidence=calibration.Evidence(card.found),
         )
         for index, card in enumerate(photo.cards)
     ]
@@ -286,7 +276,7 @@ def value_tallies(photos: Sequence[RecordedPhoto], settings: Settings) -> dict[s
     """Per field, every parsed value's final confidence (both stages) against its being right."""
     points: dict[str, list[tuple[float, bool]]] = {f: [] for f in bench.CALIBRATED_FIELDS}
     for truth, contact, found, card in _parsed_cards(photos, settings, readings=True):
-        evidence = calibration.Evidence(card.found, card.ocr.second)
+        evidence = calibration.Evidence(card.found)
         final = calibration.recalibrate(contact, card.ocr, evidence, readings=found)
         for kind, value, conf in contact_values(final):
             points[kind].append((conf, _value_right(truth, kind, value)))
@@ -312,7 +302,7 @@ def value_points(photos: Sequence[RecordedPhoto], settings: Settings) -> list[Va
     """
     out: list[ValuePoint] = []
     for truth, contact, found, card in _parsed_cards(photos, settings, readings=True):
-        evidence = calibration.Evidence(card.found, card.ocr.second)
+        evidence = calibration.Evidence(card.found)
         table = calibration.hints_for(found)
         for kind, value, raw, conf in contact_raw_values(contact):
             hints = calibration.hints_of(table, kind, value)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import sys
 import time
 from collections import defaultdict
@@ -29,9 +28,12 @@ from typing import Any
 _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
+if str(_REPO / "scripts") not in sys.path:
+    sys.path.insert(0, str(_REPO / "scripts"))  # siblings.py, when a test loads this by path
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from siblings import load_sibling  # noqa: E402
 
 from cardscan.config import IMAGE_SUFFIXES, Settings  # noqa: E402
 from cardscan.errors import CardscanError  # noqa: E402
@@ -41,14 +43,7 @@ from cardscan.reading import imaging  # noqa: E402
 @functools.cache
 def _load_bench() -> Any:
     """scripts/bench.py as a module: its truth loading is the one every script uses."""
-    path = Path(__file__).with_name("bench.py")
-    spec = importlib.util.spec_from_file_location("cardscan_bench", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"findbench: cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_sibling("bench", "cardscan_bench")
 
 
 def _truth(folder: Path) -> dict[str, tuple[str, str]]:

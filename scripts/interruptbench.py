@@ -30,9 +30,11 @@ from pathlib import Path
 _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
+sys.path.insert(0, str(_REPO / "tests"))  # procinfo, shared with tests/test_interrupt.py
+
+from procinfo import alive_in_session, journaled  # type: ignore[import-not-found]  # noqa: E402
 
 from cardscan.config import IMAGE_SUFFIXES  # noqa: E402
-from cardscan.run import JOURNAL_NAME  # noqa: E402
 
 
 def _scan(photos: Path, out: Path, db: Path, jobs: int) -> subprocess.Popen[bytes]:
@@ -43,25 +45,6 @@ def _scan(photos: Path, out: Path, db: Path, jobs: int) -> subprocess.Popen[byte
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-
-
-def _alive_in_session(sid: int) -> int:
-    alive = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        alive += int(fields[3]) == sid and fields[0] != "Z"
-    return alive
-
-
-def _journaled(out: Path) -> int:
-    """Photos the run journaled: one line each, the ones a rerun takes as done."""
-    journal = out / JOURNAL_NAME
-    return journal.read_bytes().count(b"\n") if journal.exists() else 0
 
 
 def _records(out: Path) -> list[dict[str, object]]:
@@ -95,8 +78,8 @@ def main() -> int:
         os.killpg(run.pid, signal.SIGINT)
         run.communicate(timeout=300)
         time.sleep(3)
-        left = _alive_in_session(run.pid)
-        kept = _journaled(work / "out")
+        left = len(alive_in_session(run.pid))
+        kept = journaled(work / "out")
         rerun = _scan(photos, work / "out", work / "c.db", opts.jobs)
         rerun.communicate()
         same = _records(work / "out") == _records(work / "full")

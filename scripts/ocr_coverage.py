@@ -21,7 +21,6 @@ Nothing it prints is stored: it reads the photos it is given and reports counts;
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -40,26 +39,18 @@ import phonenumbers
 _REPO = Path(__file__).resolve().parent.parent
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
+if str(_REPO / "scripts") not in sys.path:
+    sys.path.insert(0, str(_REPO / "scripts"))  # siblings.py, when a test loads this by path
+
+from siblings import load_sibling  # noqa: E402
 
 from cardscan.config import ENGINES, Settings  # noqa: E402
 from cardscan.errors import CardscanError  # noqa: E402
 from cardscan.reading import pipeline  # noqa: E402
 from cardscan.reading.ocr import check_tesseract  # noqa: E402
 
-
-def _load_bench() -> Any:
-    """scripts/bench.py as a module: its truth loading is the one every script uses."""
-    path = Path(__file__).with_name("bench.py")
-    spec = importlib.util.spec_from_file_location("cardscan_bench", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"ocr_coverage: cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+#: scripts/bench.py: its truth loading is the one every script uses.
+bench: Any = load_sibling("bench", "cardscan_bench")
 
 #: The kinds of value checked, in table order.
 KINDS: tuple[str, ...] = ("emails", "websites", "phones", "name", "company")

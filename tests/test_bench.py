@@ -1173,3 +1173,12 @@ def test_ocr_recorded_once_is_replayed_and_scored(
     missing = tmp_path / "none.jsonl"
     assert bench.main([str(tmp_path), "--ocr", str(missing)]) != 0
     assert "no such OCR cache" in capsys.readouterr().err
+
+
+def test_a_script_loads_its_siblings_by_name_and_says_when_one_is_missing() -> None:
+    siblings = load_script("siblings")
+    bench = siblings.load_sibling("bench", "cardscan_bench_under_test")
+    assert sys.modules["cardscan_bench_under_test"] is bench and callable(bench.main)
+    with pytest.raises(SystemExit, match=r"no_such_script\.py: it is missing"):
+        siblings.load_sibling("no_such_script", "cardscan_no_such_script")
+    assert "cardscan_no_such_script" not in sys.modules

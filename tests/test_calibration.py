@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
 from conftest import card_result as card
@@ -228,9 +229,10 @@ def test_evidence_features_of_a_card() -> None:
         emails=(Field("info@orbel.com", 0.9, raw="info@orbel.com"),),
         websites=(Field("www.orbei.com", 0.9, raw="www.orbei.com"),),
     )
-    seen = calibration.Evidence(found=False, second="info@orbel.com www.orbel.com")
+    seen = calibration.Evidence(found=False)
+    read_twice = replace(ocr, second="info@orbel.com www.orbel.com")
     site = calibration.evidence_features(
-        "websites", "www.orbei.com", "www.orbei.com", ocr, seen, contact
+        "websites", "www.orbei.com", "www.orbei.com", read_twice, seen, contact
     )
     assert site["whole_photo"] == 1.0
     assert site["second_differs"] == 1.0 and site["second_agrees"] == 0.0
@@ -240,19 +242,25 @@ def test_evidence_features_of_a_card() -> None:
         "emails", "info@orbel.com", "info@orbel.com", ocr, calibration.Evidence(), contact
     )
     assert email["whole_photo"] == 0.0 and email["second_agrees"] == email["second_differs"] == 0
-    second = calibration.Evidence(second="info@orbel.com www.orbel.com +49 330")
-    long = calibration.evidence_features("phones", "+4931408063140083", "", ocr, second)
+    second = replace(ocr, second="info@orbel.com www.orbel.com +49 330")
+    long = calibration.evidence_features(
+        "phones", "+4931408063140083", "", second, calibration.Evidence()
+    )
     assert long["long_number"] == 1.0 and long["second_differs"] == 1.0
 
 
 def test_a_second_reading_that_read_little_of_the_card_says_nothing() -> None:
     # The second engine failed on most lines: a value it lacks is no disagreement.
     ocr = _words(("Orbel", 0.95), ("info@orbel.com", 0.9), ("www.orbel.com", 0.92))
-    scrap = calibration.Evidence(second="Orbel")
-    email = calibration.evidence_features("emails", "info@orbel.com", "", ocr, scrap)
+    scrap = replace(ocr, second="Orbel")
+    email = calibration.evidence_features(
+        "emails", "info@orbel.com", "", scrap, calibration.Evidence()
+    )
     assert email["second_differs"] == email["second_agrees"] == 0.0
-    enough = calibration.Evidence(second="Orbel\ninfo@orbe1.com\nwww.orbel.com")
-    email = calibration.evidence_features("emails", "info@orbel.com", "", ocr, enough)
+    enough = replace(ocr, second="Orbel\ninfo@orbe1.com\nwww.orbel.com")
+    email = calibration.evidence_features(
+        "emails", "info@orbel.com", "", enough, calibration.Evidence()
+    )
     assert email["second_differs"] == 1.0
 
 
@@ -260,11 +268,11 @@ def test_a_value_the_second_engine_read_otherwise_is_held_for_a_look() -> None:
     # Two engines reading the same line differently: one of them is wrong, a person decides.
     ocr = _words(("Bureau", 0.95), ("Belvédére", 0.93), ("SAS", 0.95))
     contact = Contact(company=Field("Bureau Belvédére SAS", 0.95, raw="Bureau Belvédére SAS"))
-    differs = calibration.Evidence(second="Bureau Belvèdère SAS")  # accents count
-    out = calibration.recalibrate(contact, ocr, differs)
+    differs = replace(ocr, second="Bureau Belvèdère SAS")  # accents count
+    out = calibration.recalibrate(contact, differs, calibration.Evidence())
     assert out.company is not None and out.company.confidence <= calibration.DOUBT_CAP
-    agrees = calibration.Evidence(second="Bureau Belvédére SAS")
-    out = calibration.recalibrate(contact, ocr, agrees)
+    agrees = replace(ocr, second="Bureau Belvédére SAS")
+    out = calibration.recalibrate(contact, agrees, calibration.Evidence())
     assert out.company is not None and out.company.confidence >= 0.6
 
 
@@ -294,6 +302,20 @@ def test_a_card_read_as_the_whole_photo_is_less_sure(monkeypatch: pytest.MonkeyP
     assert found.contact.name is not None and whole.contact.name is not None
     assert whole.contact.name.confidence < found.contact.name.confidence
     assert whole.contact.name.value == found.contact.name.value
+
+
+def test_a_second_reading_counts_whatever_evidence_the_caller_passes() -> None:
+    # The second reading is the OCR result's alone: evidence about the photo cannot drop it.
+    from cardscan.config import Settings
+    from cardscan.reading import pipeline
+
+    ocr = card(("Ana Lima", 60), "Sales Manager", "ana.lima@orbel.com", "Tel +44 20 7946 0958")
+    other = replace(ocr, second="Ana Lima\nSales Manager\nana.lirna@orbel.com\n+44 20 7946 0958")
+    for evidence in (None, calibration.Evidence(found=False)):
+        alone = pipeline.card_result("x", 0, ocr, [], Settings(), 0.0, evidence=evidence)
+        doubted = pipeline.card_result("x", 0, other, [], Settings(), 0.0, evidence=evidence)
+        (mail,), (doubted_mail,) = alone.contact.emails, doubted.contact.emails
+        assert doubted_mail.confidence <= calibration.DOUBT_CAP < mail.confidence
 
 
 def _points(rng: random.Random, source: str, n: int) -> list[object]:
@@ -380,9 +402,8 @@ def test_the_second_reading_keeps_what_rapidocr_read(monkeypatch: pytest.MonkeyP
     result = read.read_card(np.dstack([card_image] * 3), info, Settings(lang="eng"))
     assert result.text.splitlines() == ["Jane Doe", "jane@doe.example"]  # Tesseract's kept
     assert result.second == "Jane Doe\njane@dne.example"  # but the disagreement is known
-    evidence = calibration.Evidence(second=result.second)
     email = calibration.evidence_features(
-        "emails", "jane@doe.example", "jane@doe.example", result, evidence
+        "emails", "jane@doe.example", "jane@doe.example", result, calibration.Evidence()
     )
     assert email["second_differs"] == 1.0
 

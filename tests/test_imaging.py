@@ -627,3 +627,126 @@ def test_opencv_logs_nothing_to_the_terminal():
     env = {k: v for k, v in os.environ.items() if k != "OPENCV_LOG_LEVEL"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- card_view
+
+
+def _card_photo(path: Path, orientation: int = 1) -> np.ndarray:
+    """A 2400×1800 photo of a tilted card saved as JPEG; returns the card's upright corners.
+
+    With ``orientation`` 6 the pixels are stored turned a quarter left, as a phone held
+    upright stores them, and the EXIF tag turns them back.
+    """
+    frame = (2400, 1800)
+    quad = project_card((85.0, 55.0), frame, (10.0, -6.0, 4.0), 200.0)
+    rgb = photograph(make_card(), quad, frame)[:, :, ::-1]
+    if orientation == 6:
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        write_jpeg(path, np.ascontiguousarray(np.rot90(rgb)), exif=exif.tobytes())
+    else:
+        write_jpeg(path, np.ascontiguousarray(rgb))
+    return quad
+
+
+def _full_photo_view(path: Path, quad: np.ndarray, max_side: int) -> np.ndarray:
+    """The view the way it was made before: the full photo decoded, warped, shrunk."""
+    card = imaging.geometry._warp(imaging.load_image(path, 120_000_000), quad)
+    factor = max_side / max(card.shape[:2])
+    return cv2.resize(card, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The reduction factor of each photo card_view decodes (an empty cache to start)."""
+    imaging.view.clear_cache()
+    seen: list[int] = []
+    real = imaging.view.load_image_reduced
+
+    def counted(path, max_pixels, reduce):
+        image, factor = real(path, max_pixels, reduce)
+        seen.append(factor)
+        return image, factor
+
+    monkeypatch.setattr(imaging.view, "load_image_reduced", counted)
+    yield seen
+    imaging.view.clear_cache()
+
+
+@pytest.mark.parametrize("orientation", [1, 6], ids=["stored-upright", "exif-turned"])
+def test_card_view_decodes_small_and_shows_the_same_card(tmp_path, decodes, orientation):
+    path = tmp_path / "card.jpg"
+    quad = _card_photo(path, orientation)
+    data, w, h = imaging.card_view(path, quad.tolist(), 0, 250)
+    assert decodes == [4]  # the card is about 1100 px long: a quarter still leaves 250
+    view = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    expected = _full_photo_view(path, quad, 250)
+    assert (h, w) == view.shape[:2] and abs(w - expected.shape[1]) <= 1
+    assert abs(h - expected.shape[0]) <= 1
+    same = cv2.resize(view, expected.shape[1::-1], interpolation=cv2.INTER_AREA)
+    # Blurred, so the two decoders' fine grain does not count; where the text is does.
+    a, b = (cv2.GaussianBlur(x, (0, 0), 2.0).astype(int) for x in (same, expected))
+    diff = np.abs(a - b).mean()
+    # About 1.5 here; corners off by one pixel of the decoded photo give 5, unscaled 130.
+    assert diff < 3.0, diff
+
+
+def test_card_view_decodes_in_full_what_a_large_view_needs(tmp_path, decodes):
+    path = tmp_path / "card.jpg"
+    quad = _card_photo(path)
+    _data, w, _h = imaging.card_view(path, quad.tolist(), 0, 1600)
+    assert decodes == [1] and w < 1600  # the card is shorter than 1600 px: never enlarged
+    png = tmp_path / "card.png"  # no reduced decoding outside JPEG
+    Image.open(path).save(png)
+    imaging.card_view(png, quad.tolist(), 0, 250)
+    assert decodes == [1, 1]
+
+
+def test_card_view_reads_a_photo_once_for_its_cards_until_it_changes(tmp_path, decodes):
+    path = tmp_path / "card.jpg"
+    quad = _card_photo(path)
+    other = quad + np.array([30.0, 20.0])  # another card of the same photo
+    half = quad.copy()
+    half[1:3, 0] = (quad[0, 0] + quad[1, 0]) / 2  # a smaller one: a quarter is too coarse
+    first = imaging.card_view(path, quad.tolist(), 0, 250)
+    imaging.card_view(path, other.tolist(), 90, 250)
+    assert imaging.card_view(path, quad.tolist(), 0, 250) == first
+    assert decodes == [4]
+    imaging.card_view(path, half.tolist(), 0, 250)  # decoded at a half, kept instead
+    imaging.card_view(path, quad.tolist(), 0, 250)  # the finer decode serves
+    assert decodes == [4, 2]
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the photo replaced
+    imaging.card_view(path, quad.tolist(), 0, 250)
+    assert decodes == [4, 2, 4]
+
+
+def test_card_view_keeps_a_bounded_number_of_photos(tmp_path, decodes, monkeypatch):
+    quads = []
+    for i in range(3):
+        quads.append(_card_photo(tmp_path / f"card{i}.jpg"))
+    one = imaging.load.load_image_reduced(tmp_path / "card0.jpg", 120_000_000, 4)[0].nbytes
+    monkeypatch.setattr(imaging.view, "CACHE_BYTES", 2 * one)
+    for i, quad in enumerate(quads):
+        imaging.card_view(tmp_path / f"card{i}.jpg", quad.tolist(), 0, 250)
+    assert len(imaging.view._cache) == 2
+    imaging.card_view(tmp_path / "card2.jpg", quads[2].tolist(), 0, 250)  # kept
+    imaging.card_view(tmp_path / "card0.jpg", quads[0].tolist(), 0, 250)  # dropped: again
+    assert len(decodes) == 4
+
+
+def test_card_view_from_threads_at_once_gives_one_answer(tmp_path, decodes):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "card.jpg"
+    quad = _card_photo(path).tolist()
+    with ThreadPoolExecutor(4) as pool:
+        views = list(pool.map(lambda _i: imaging.card_view(path, quad, 0, 250), range(8)))
+    assert len({v[0] for v in views}) == 1
+    assert 1 <= len(decodes) <= 4
+
+
+def test_card_view_of_a_missing_photo_names_it(tmp_path, decodes):
+    with pytest.raises(InputImageError, match=r"gone\.jpg: no such file"):
+        imaging.card_view(tmp_path / "gone.jpg", None, 0, 250)

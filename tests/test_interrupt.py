@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-
-from cardscan.run import JOURNAL_NAME
+from procinfo import alive_in_session, journaled
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="finds processes through /proc"
@@ -51,32 +50,11 @@ def _start(args: list[str], *, stand_in: bool, env: dict[str, str] | None = None
     )
 
 
-def _alive_in_session(sid: int) -> list[str]:
-    """Processes of session ``sid`` still running (zombies are dead, only not yet reaped)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(f"{entry.name} {cmdline[:120]}")
-    return found
-
-
 def _left_after(proc: subprocess.Popen, seconds: float = 10.0) -> list[str]:
     deadline = time.monotonic() + seconds
-    while (left := _alive_in_session(proc.pid)) and time.monotonic() < deadline:
+    while (left := alive_in_session(proc.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return left
-
-
-def _journaled(out: Path) -> int:
-    path = out / JOURNAL_NAME
-    return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
 def _wait_for(condition, seconds: float = 120.0) -> None:
@@ -102,7 +80,7 @@ def test_ctrl_c_keeps_every_photo_finished_though_the_first_is_not(tmp_path: Pat
     try:
         # Every photo but the slow first one is done, long before the first is: before,
         # none of them was journaled until it was (results came out in input order).
-        _wait_for(lambda: _journaled(out) >= 11 or proc.poll() is not None, seconds=40)
+        _wait_for(lambda: journaled(out) >= 11 or proc.poll() is not None, seconds=40)
         os.killpg(proc.pid, signal.SIGINT)
         _out, err = proc.communicate(timeout=60)
     finally:
@@ -112,7 +90,7 @@ def test_ctrl_c_keeps_every_photo_finished_though_the_first_is_not(tmp_path: Pat
     assert "Interrupted; every photo finished is kept" in err.decode()
     assert "Traceback" not in err.decode()
     assert _left_after(proc) == []
-    assert _journaled(out) == 11
+    assert journaled(out) == 11
     (photos / "00-slow.jpg").rename(photos / "00-quick.jpg")  # the rerun reads only it
     proc = _start(args[:-1], stand_in=True)
     stdout, err = proc.communicate(timeout=120)
@@ -129,15 +107,40 @@ def test_workers_and_their_children_die_with_the_run(tmp_path: Path, how: int) -
     args = ["scan", str(photos), "--out", str(out), "--db", str(db), "--jobs", "2", "-q"]
     proc = _start(args, stand_in=True, env={"CARD_DELAY": "0.5"})
     try:
-        _wait_for(lambda: _journaled(out) >= 3 or proc.poll() is not None)
-        assert len(_alive_in_session(proc.pid)) >= 4  # main, forkserver, workers, a child
+        _wait_for(lambda: journaled(out) >= 3 or proc.poll() is not None)
+        assert len(alive_in_session(proc.pid)) >= 4  # main, forkserver, workers, a child
         proc.send_signal(how)  # the main process only, as `kill` does
         _out, err = proc.communicate(timeout=60)
         left = _left_after(proc)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # whatever is left, so no test leaves processes
     assert left == []
-    assert _journaled(out) >= 3
+    assert journaled(out) >= 3
     if how == signal.SIGTERM:
         assert proc.returncode == 128 + signal.SIGTERM, err.decode()
         assert "Interrupted" in err.decode() and "Traceback" not in err.decode()
+
+
+def test_alive_in_session_reads_stat_past_a_command_name_with_parentheses(tmp_path: Path) -> None:
+    for pid, name, state, sid in [
+        ("11", "python (x) y", "S", 7),
+        ("12", "worker", "Z", 7),  # a zombie: dead, only not yet reaped
+        ("13", "other", "R", 8),
+    ]:
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / "stat").write_text(f"{pid} ({name}) {state} 1 7 {sid} 0 -1\n")
+        (tmp_path / pid / "cmdline").write_bytes(name.encode() + b"\0--jobs\0002\0")
+    (tmp_path / "self").mkdir()
+    assert alive_in_session(7, proc=tmp_path) == ["11 python (x) y --jobs 2 "]
+
+
+def test_alive_in_session_finds_a_live_process_and_not_an_ended_one() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    try:
+        assert [x.split()[0] for x in alive_in_session(child.pid)] == [str(child.pid)]
+    finally:
+        child.kill()
+        child.wait()
+    assert alive_in_session(child.pid) == []

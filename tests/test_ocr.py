@@ -332,3 +332,71 @@ def test_tesseract_temp_files_stay_in_a_private_folder(tmp_path, monkeypatch) ->
         assert stat.S_IMODE(folder_mode) == 0o700
     # All that is left in the shared folder is cardscan's own private folder, if anything.
     assert all(p.is_dir() and stat.S_IMODE(p.stat().st_mode) == 0o700 for p in shared.iterdir())
+
+
+class _Counting:
+    """Stands in for pytesseract, reading no text and counting what is set on it."""
+
+    Output = ocr.pytesseract.Output
+    TesseractError = ocr.pytesseract.TesseractError
+    TesseractNotFoundError = ocr.pytesseract.TesseractNotFoundError
+
+    def __init__(self) -> None:
+        sets: list[str] = []
+
+        class Inner:
+            def __setattr__(self, name: str, value: object) -> None:
+                sets.append(name)
+                object.__setattr__(self, name, value)
+
+        self.sets = sets
+        self.pytesseract = Inner()
+
+    def image_to_data(self, *args: object, **kwargs: object) -> dict[str, list[object]]:
+        return {"text": []}
+
+
+def test_the_private_temp_file_patch_is_made_once_a_process(monkeypatch, fake_info) -> None:
+    fake = _Counting()
+    monkeypatch.setattr(ocr, "pytesseract", fake)
+    for _ in range(3):
+        ocr_image(np.full((40, 40), 255, np.uint8), fake_info)
+    assert fake.sets.count("NamedTemporaryFile") == 1
+    assert fake.pytesseract.NamedTemporaryFile is ocr._private_temp_file
+    assert fake.sets.count("tesseract_cmd") == 3  # the binary is still set per call
+
+
+def test_private_temp_files_go_to_a_0700_folder_of_the_process_using_them(
+    tmp_path, monkeypatch
+) -> None:
+    import stat
+    import threading
+
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir(mode=0o777)
+    monkeypatch.setattr(ocr.tempfile, "tempdir", str(shared))
+    ocr._clear_run_temp_dir()
+    try:
+        # Threads starting at once share one folder.
+        folders: list[Path] = []
+        threads = [
+            threading.Thread(target=lambda: folders.append(ocr._run_temp_dir())) for _ in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(set(folders)) == 1
+        with ocr._private_temp_file(prefix="tess_", delete=False) as f:
+            mine = Path(f.name)
+        assert mine.parent == folders[0] and mine.parent.parent == shared
+        assert stat.S_IMODE(mine.parent.stat().st_mode) == 0o700
+        # A worker forked after the patch was made writes into a folder of its own.
+        real_pid = ocr.os.getpid()
+        monkeypatch.setattr(ocr.os, "getpid", lambda: real_pid + 1)
+        with ocr._private_temp_file(prefix="tess_", delete=False) as f:
+            child = Path(f.name)
+        assert child.parent not in (mine.parent, shared) and child.parent.parent == shared
+        assert stat.S_IMODE(child.parent.stat().st_mode) == 0o700
+    finally:
+        ocr._clear_run_temp_dir()

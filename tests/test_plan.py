@@ -21,13 +21,16 @@ from cardscan.errors import ConfigError, StoreError
 from cardscan.models import CardResult, Contact, Field
 from cardscan.outputs.followup import (
     TASK_COLUMNS,
+    TOP_REASON,
     Cadence,
     Plan,
     complete_task,
     plan_markdown,
+    priority_label,
     refresh_plan,
     tasks_csv,
     tasks_ics,
+    top_pick,
 )
 
 TODAY = date(2026, 11, 20)
@@ -159,6 +162,23 @@ def test_top_n_puts_the_effort_on_a_few(store: Store, mixer: Event) -> None:
     meets = {t.contact.id for t in plan.tasks if t.kind == "meet"}
     assert meets == {warm, noted}
     assert all(kinds(plan, i) == ["thank-you"] for i in ids)
+    assert {t.label for t in plan.tasks if t.contact.id in (warm, noted)} == {"top 2"}
+    assert {t.label for t in plan.tasks if t.contact.id in ids} == {"normal"}
+    # The pick stays one along its cadence: the check-in after the coffee is "top 2" too.
+    thanks, meet = [t for t in plan.tasks if t.contact.id == noted]
+    assert complete_task(store, thanks.id, TODAY) is None  # the coffee is still open
+    nxt = complete_task(store, meet.id, TODAY)
+    assert nxt is not None and nxt.kind == "check-in"
+    assert priority_label(nxt.priority, nxt.reason) == "top 2"
+
+
+def test_only_the_exact_top_reason_on_a_priority_1_task_is_a_top_pick() -> None:
+    assert top_pick(1, TOP_REASON.format(n=3)) == 3
+    assert priority_label(1, TOP_REASON.format(n=12)) == "top 12"
+    assert top_pick(2, TOP_REASON.format(n=3)) is None  # not priority 1: not a pick
+    for reason in ("", "ranked in the top 3 new contacts by --top 4", TOP_REASON + " (noted)"):
+        assert top_pick(1, reason.format(n=3)) is None
+    assert priority_label(1, "") == "hot" and priority_label(4) == "later"
 
 
 def test_introductions_between_a_stated_need_and_a_title_that_meets_it(

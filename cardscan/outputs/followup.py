@@ -56,15 +56,24 @@ PRIORITY_NAMES = {1: "hot", 2: "warm", 3: "normal", 4: "later"}
 #: The reason of a task whose contact ``--top N`` put first, whatever their tags: shown
 #: as "top N", never as "hot", which is a tag a person gives.
 TOP_REASON = "ranked in the top {n} new contacts by --top {n}"
-_TOP = re.compile(r"^ranked in the top (\d+) new contacts by --top \d+$")
+_TOP = re.compile(r"^ranked in the top (\d+) new contacts by --top \1$")
+
+
+def top_pick(priority: int, reason: str) -> int | None:
+    """The N of the ``--top N`` that made this a priority-1 task, or None.
+
+    The only place that reads the pick back. The store's tasks table has no column for it
+    (that would be a schema change), so :func:`refresh_plan` writes it as
+    :data:`TOP_REASON` with priority 1, and this tells exactly that text apart.
+    """
+    top = _TOP.match(reason) if priority == 1 else None
+    return int(top.group(1)) if top else None
 
 
 def priority_label(priority: int, reason: str = "") -> str:
     """How a task's priority is shown: "hot", "warm" … or "top 3" for a ``--top 3`` pick."""
-    top = _TOP.match(reason)
-    if top and priority == 1:
-        return f"top {top.group(1)}"
-    return PRIORITY_NAMES.get(priority, str(priority))
+    top = top_pick(priority, reason)
+    return f"top {top}" if top is not None else PRIORITY_NAMES.get(priority, str(priority))
 
 
 #: Task kinds besides the cadence steps.
@@ -431,7 +440,7 @@ def complete_task(store: Store, task_id: int, today: date, *, skip: bool = False
             event_id=task.event_id,
             after_id=task.id,
             # A --top pick stays one ("top 3", not "hot") along its cadence.
-            reason=task.reason if _TOP.match(task.reason) and priority == task.priority else "",
+            reason=task.reason if top_pick(priority, task.reason) is not None else "",
         )
     return store.task(new_id)
 
@@ -622,7 +631,7 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
         ]
         why = (
             f"{e.met_text() or 'met'}"
-            if _TOP.match(t.reason)
+            if top_pick(t.priority, t.reason) is not None
             else f"priority {PRIORITY_NAMES[t.priority]} contact; {e.met_text() or 'met'}"
         )
     elif t.kind == "check-in":

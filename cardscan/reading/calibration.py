@@ -329,15 +329,14 @@ def confidence(
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the pipeline knows about one card beyond the text the parser read.
+    """What the pipeline knows about one card beyond its OCR result.
 
-    ``found``: the finder found the card (False: it fell back to the whole photo).
-    ``second``: the text a second OCR engine read on the same card, or None when none ran;
-    a value the second reading also holds is far more likely right than one it does not.
+    ``found``: the finder found the card (False: it fell back to the whole photo). The
+    second OCR engine's reading is the OCR result's own (``OcrResult.second``): a value it
+    also holds is far more likely right than one it does not.
     """
 
     found: bool = True
-    second: str | None = None
 
 
 #: Each evidence feature (0..1) and the direction it may move the confidence.
@@ -643,9 +642,9 @@ def evidence_features(
         ),
         **{h: float((hints or {}).get(h, 0.0)) for h in HINTS},
     }
-    if evidence.second is not None and _covers(evidence.second, ocr):
+    if ocr.second is not None and _covers(ocr.second, ocr):
         # Accents count: a second engine that reads "è" where Tesseract read "é" disagrees.
-        second = _key(evidence.second)
+        second = _key(ocr.second)
         held = any(k and k in second for k in (_key(value), _key(raw)))
         out["second_agrees" if held else "second_differs"] = 1.0
     if kind == "phones":

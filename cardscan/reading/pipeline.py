@@ -186,7 +186,7 @@ def card_result(
     contact, readings = (
         parse.parse_card_readings(ocr, settings.region) if readable(ocr) else (Contact(), ())
     )
-    evidence = evidence or calibration.Evidence(second=ocr.second)
+    evidence = evidence or calibration.Evidence()
     contact = calibration.recalibrate(contact, ocr, evidence, readings=readings)
     contact = calibration.checked_sites(with_qr_codes(contact, codes, settings.region))
     if not _has_any_field(contact):
@@ -284,7 +284,7 @@ def process_image(
             with timed(timings, "qr"):
                 codes = [code.payload for code in imaging.decode_qr(card.image)]
             with timed(timings, "parse"):
-                evidence = calibration.Evidence(card.quad is not None, ocr.second)
+                evidence = calibration.Evidence(card.quad is not None)
                 results.append(
                     card_result(source, index, ocr, codes, settings, start, card.quad, evidence)
                 )

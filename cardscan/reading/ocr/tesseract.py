@@ -22,9 +22,11 @@ import shlex
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytesseract
@@ -333,6 +335,8 @@ def _assemble(
 #: This process's private temp folder, with the id of the process that made it: a worker
 #: forked from a parent that had one must make its own, or its exit would remove the parent's.
 _TEMP: list[tuple[int, Path]] = []
+#: Threads reading cards at once make one folder between them, not one each.
+_TEMP_LOCK = threading.Lock()
 
 
 def _run_temp_dir() -> Path:
@@ -342,10 +346,11 @@ def _run_temp_dir() -> Path:
     handlers but runs its own finalizers: the folder is registered with both.
     """
     pid = os.getpid()
-    if _TEMP and _TEMP[0][0] == pid and _TEMP[0][1].is_dir():
-        return _TEMP[0][1]
-    path = Path(tempfile.mkdtemp(prefix="cardscan-"))  # mode 0700, owned by us
-    _TEMP[:] = [(pid, path)]
+    with _TEMP_LOCK:
+        if _TEMP and _TEMP[0][0] == pid and _TEMP[0][1].is_dir():
+            return _TEMP[0][1]
+        path = Path(tempfile.mkdtemp(prefix="cardscan-"))  # mode 0700, owned by us
+        _TEMP[:] = [(pid, path)]
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     multiprocessing.util.Finalize(
         None, shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, exitpriority=0
@@ -358,11 +363,25 @@ def _clear_run_temp_dir() -> None:
     _TEMP.clear()
 
 
+def _private_temp_file(*args: Any, **kwargs: Any) -> Any:
+    """The ``NamedTemporaryFile`` pytesseract uses, made in :func:`_run_temp_dir`.
+
+    The folder is looked up for each file, not fixed when pytesseract is patched: a worker
+    forked from a process that read cards before gets a folder of its own.
+    """
+    return tempfile.NamedTemporaryFile(*args, **{**kwargs, "dir": str(_run_temp_dir())})
+
+
 def _private_temp_files() -> None:
-    """Make pytesseract write its image and text files into :func:`_run_temp_dir`."""
-    pytesseract.pytesseract.NamedTemporaryFile = functools.partial(
-        tempfile.NamedTemporaryFile, dir=str(_run_temp_dir())
-    )
+    """Make pytesseract write its image and text files into :func:`_run_temp_dir`.
+
+    pytesseract looks its ``NamedTemporaryFile`` up as a module global for each file, so
+    replacing it once a process is enough; this checks and replaces it only if something
+    (a test's patch undone) put another back. Threads racing here write the same function.
+    """
+    module = pytesseract.pytesseract
+    if getattr(module, "NamedTemporaryFile", None) is not _private_temp_file:
+        module.NamedTemporaryFile = _private_temp_file
 
 
 def _same_dir(a: Path, b: str) -> bool:
