@@ -473,3 +473,25 @@ def test_events_roster_arrival_and_stats(store: Store) -> None:
         2,
         1,
     )
+
+
+def test_an_interrupt_inside_a_statement_rolls_back_and_is_reported_as_itself(db_url: str) -> None:
+    """Ctrl-C or SIGTERM landing inside a statement: the interrupt comes out, not a
+    "roll back first" error, nothing of the transaction is kept, and the store still works."""
+    import sqlalchemy
+
+    with open_store(db_url) as s:
+        fired = []
+
+        def interrupt(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+            if "INSERT INTO contact_values" in statement and not fired:
+                fired.append(statement)
+                raise KeyboardInterrupt
+
+        sqlalchemy.event.listen(s._conn, "before_cursor_execute", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            s.add_contact(contact("Ines Varga", emails=("ines@varga.example",)), "card")
+        assert fired
+        assert s.count_contacts() == 0
+        s.add_contact(contact("Ines Varga", emails=("ines@varga.example",)), "card")
+        assert s.count_contacts() == 1

@@ -264,10 +264,11 @@ def test_two_desks_checking_in_the_same_people_make_one_contact_and_one_arrival(
         attendees = s.attendees(s.event("Gala").id)
         assert sorted(a.contact_id for a in attendees) == sorted(c.id for c in live)
         assert all(a.arrived_at and a.walk_in for a in attendees)
-        # One check-in entry per person; the other desk's sightings were merged into it.
+        # One check-in entry per person, by the desk that came first; the other desk
+        # found the person already arrived.
         checkins = [e for e in s.audit_entries(limit=1000) if e.action == "checkin"]
         assert len(checkins) == len(PEOPLE)
-        assert {e.who for e in s.audit_entries(limit=1000)} == {"desk-1", "desk-2"}
+        assert {e.who for e in s.audit_entries(limit=1000)} <= {"desk-1", "desk-2"}
 
 
 def test_four_scans_into_one_store_double_nobody_and_lose_no_value(

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, TextClause, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from cardscan.book.store.connect import (
     in_transaction,
@@ -162,6 +162,15 @@ class StoreBase:
         an I/O error); a ROLLBACK then would fail with "no transaction is active" and
         replace the error that says what went wrong.
         """
+        if self._conn.invalidated:
+            # An interrupt (Ctrl-C, SIGTERM) landed inside a statement: SQLAlchemy dropped
+            # the database connection and the transaction with it. Nothing was committed;
+            # clear the state so the interrupt (not a "roll back first" error) is reported.
+            try:
+                self._conn.rollback()
+            except SQLAlchemyError:
+                log.debug("reset after an interrupted statement failed", exc_info=True)
+            return
         if not in_transaction(self._dbapi):
             return
         try:
