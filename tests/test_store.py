@@ -483,7 +483,7 @@ def test_an_interrupt_inside_a_statement_rolls_back_and_is_reported_as_itself(db
     with open_store(db_url) as s:
         fired = []
 
-        def interrupt(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        def interrupt(conn, cursor, statement, *args):
             if "INSERT INTO contact_values" in statement and not fired:
                 fired.append(statement)
                 raise KeyboardInterrupt
