@@ -1548,7 +1548,7 @@ def task_list(show_all: bool, db: str | None) -> None:
             who += f" → {names.get(t.other_id, '?')}"
         status = "" if t.status == "open" else f"  [{t.status}]"
         click.echo(
-            f"{t.id:>6}  {t.due}  {priority_label(t.priority, t.reason):<6}  "
+            f"{t.id:>6}  {t.due}  {priority_label(t.priority, t.top):<6}  "
             f"{t.kind:<10}  {_cut(who, 50)}{status}"
         )
 

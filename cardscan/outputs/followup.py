@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -53,26 +52,23 @@ TIERS: dict[int, tuple[str, ...]] = {
     4: ("check-in",),
 }
 PRIORITY_NAMES = {1: "hot", 2: "warm", 3: "normal", 4: "later"}
-#: The reason of a task whose contact ``--top N`` put first, whatever their tags: shown
-#: as "top N", never as "hot", which is a tag a person gives.
+#: The reason of a task whose contact ``--top N`` raised to priority 1 (a contact tagged
+#: ``hot`` already is and keeps "hot", a tag a person gives): the explanation a person
+#: reads. The pick itself is the task's ``top`` column; nothing parses this text.
 TOP_REASON = "ranked in the top {n} new contacts by --top {n}"
-_TOP = re.compile(r"^ranked in the top (\d+) new contacts by --top \1$")
 
 
-def top_pick(priority: int, reason: str) -> int | None:
+def top_pick(task: Task) -> int | None:
     """The N of the ``--top N`` that made this a priority-1 task, or None.
 
-    The only place that reads the pick back. The store's tasks table has no column for it
-    (that would be a schema change), so :func:`refresh_plan` writes it as
-    :data:`TOP_REASON` with priority 1, and this tells exactly that text apart.
+    Read from the task's ``top`` (stored by :func:`refresh_plan` since schema revision
+    0004, which also filled it for the picks an earlier cardscan made).
     """
-    top = _TOP.match(reason) if priority == 1 else None
-    return int(top.group(1)) if top else None
+    return task.top
 
 
-def priority_label(priority: int, reason: str = "") -> str:
+def priority_label(priority: int, top: int | None = None) -> str:
     """How a task's priority is shown: "hot", "warm" … or "top 3" for a ``--top 3`` pick."""
-    top = top_pick(priority, reason)
     return f"top {top}" if top is not None else PRIORITY_NAMES.get(priority, str(priority))
 
 
@@ -305,10 +301,10 @@ def refresh_plan(
                 held.append(e.contact.label)
                 continue
             priority = priority_of(e)
-            reason = ""
+            reason, pick = "", None
             if top is not None:
                 if e.id in promoted and priority != 1:
-                    reason = TOP_REASON.format(n=top)
+                    reason, pick = TOP_REASON.format(n=top), top
                 priority = 1 if e.id in promoted else max(priority, 2)
             met = e.last_met
             assert met is not None  # fresh entries have meetings
@@ -325,6 +321,7 @@ def refresh_plan(
                         priority,
                         event_id=ev,
                         reason=reason,
+                        top=pick,
                     )
                 )
         for intro in suggest_introductions(entries):
@@ -440,7 +437,8 @@ def complete_task(store: Store, task_id: int, today: date, *, skip: bool = False
             event_id=task.event_id,
             after_id=task.id,
             # A --top pick stays one ("top 3", not "hot") along its cadence.
-            reason=task.reason if top_pick(priority, task.reason) is not None else "",
+            reason=task.reason if top_pick(task) is not None else "",
+            top=top_pick(task),
         )
     return store.task(new_id)
 
@@ -631,7 +629,7 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
         ]
         why = (
             f"{e.met_text() or 'met'}"
-            if top_pick(t.priority, t.reason) is not None
+            if top_pick(t) is not None
             else f"priority {PRIORITY_NAMES[t.priority]} contact; {e.met_text() or 'met'}"
         )
     elif t.kind == "check-in":
@@ -703,7 +701,7 @@ def _planned(t: Task, e: Entry, other: Entry | None, event: str | None, today: d
         why=why,
         draft="\n".join([*body, *sign]),
         reach=_reach(other if t.kind == INTRO and other is not None else e),
-        label=priority_label(t.priority, t.reason),
+        label=priority_label(t.priority, top_pick(t)),
     )
 
 

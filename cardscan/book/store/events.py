@@ -234,12 +234,13 @@ class EventsPart(ContactsPart):
         event_id: int | None = None,
         reason: str = "",
         after_id: int | None = None,
+        top: int | None = None,
     ) -> int:
-        """Add an open follow-up task; returns its id."""
+        """Add an open follow-up task; returns its id (``top``: see :class:`Task`)."""
         with self.transaction():
             return self._insert(
                 "INSERT INTO tasks (contact_id, other_id, kind, due, priority, event_id, reason,"
-                " created_at, after_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, after_id, top) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     contact_id,
                     other_id,
@@ -250,6 +251,7 @@ class EventsPart(ContactsPart):
                     reason,
                     self.clock(),
                     after_id,
+                    top,
                 ),
             )
 
@@ -264,7 +266,7 @@ class EventsPart(ContactsPart):
             params.append(status)
         sql = (
             "SELECT id, contact_id, other_id, kind, due, priority, status, event_id, reason,"
-            " created_at, done_at, after_id FROM tasks"
+            " created_at, done_at, after_id, top FROM tasks"
         )
         wanted = None if contact_ids is None else sorted(set(contact_ids))
         if wanted is not None and len(wanted) <= 900:
@@ -287,7 +289,7 @@ class EventsPart(ContactsPart):
         """
         row = self._q(
             "SELECT id, contact_id, other_id, kind, due, priority, status, event_id, reason,"
-            " created_at, done_at, after_id FROM tasks WHERE id = ?",
+            " created_at, done_at, after_id, top FROM tasks WHERE id = ?",
             (task_id,),
         ).fetchone()
         if row is None:

@@ -1,13 +1,20 @@
 """Bring a store's schema up to date with Alembic, from inside cardscan (no alembic.ini).
 
-- A new store (an empty SQLite file, an empty PostgreSQL database or schema) runs every
-  revision.
+- A new store (an empty SQLite file, an empty PostgreSQL database or schema) is made from
+  the current tables (:func:`.schema.build_metadata`) and stamped with the head revision,
+  in one transaction: it runs no revision, so no revision ever meets a table that already
+  has what it adds.
+- A store under Alembic runs the revisions after its stamp (``0003`` → ``0004`` …).
 - An SQLite store written before Alembic (``PRAGMA user_version`` 1 to 3, no
   ``alembic_version`` table) first runs the hand-written scripts it lacks up to version
   3 (:mod:`.legacy`), is stamped with the baseline revision (schema 3) and is upgraded
   from there, all in one transaction: killed halfway, it stays as it was.
 - A store at a revision this cardscan does not know was written by a newer one and is
   refused, as is a database holding another program's tables.
+
+A schema change is therefore two edits: the tables in :mod:`.schema` (what a new store
+gets) and a revision in ``migrations/versions`` (what an existing store runs), with
+``HEAD_REVISION`` moved to it; a test checks that the revisions end at the tables.
 
 Migrations run inside the store's write transaction (``BEGIN IMMEDIATE`` on SQLite, the
 advisory lock on PostgreSQL), so two processes opening a new store at once make its
@@ -27,7 +34,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 from cardscan.book.store.legacy import APPLICATION_ID, LEGACY_VERSION, MIGRATIONS
-from cardscan.book.store.schema import HEAD_REVISION
+from cardscan.book.store.schema import HEAD_REVISION, build_metadata
 from cardscan.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -80,10 +87,19 @@ def migrate(connection: Connection, location: str) -> None:
         )
     current = current_revision(connection)
     scripts = _scripts()
-    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+    if current is None:
+        if tables - {"alembic_version"}:  # tables but no stamp: not a store cardscan made
+            raise StoreError(
+                f"{location} holds tables but no cardscan schema revision",
+                "give cardscan a database of its own: createdb -O USER cardscan",
+            )
+        log.info("making a new store at %s (schema %s)", location, head())
+        build_metadata().create_all(connection)
+        MigrationContext.configure(connection).stamp(scripts, "head")
+    elif current not in {s.revision for s in scripts.walk_revisions()}:
         raise _newer(location, current)
-    if current != head():
-        log.info("migrating %s from %s to %s", location, current or "nothing", head())
+    elif current != head():
+        log.info("migrating %s from %s to %s", location, current, head())
         command.upgrade(alembic_config(connection), "head")
     if sqlite:
         # Older cardscans read a store at user_version 3 as theirs; a revision that

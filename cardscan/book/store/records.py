@@ -300,7 +300,11 @@ class StoredCard:
 
 @dataclass(frozen=True)
 class Task:
-    """One follow-up task. ``other_id`` is the second person of an introduction."""
+    """One follow-up task. ``other_id`` is the second person of an introduction.
+
+    ``top`` is the N of the ``cardscan followup --top N`` that made this a priority-1
+    task (None for every other task); ``reason`` says so in words.
+    """
 
     id: int
     contact_id: int
@@ -314,6 +318,7 @@ class Task:
     created_at: str
     done_at: str | None
     after_id: int | None
+    top: int | None = None
 
 
 #: Single-valued contact fields a person can set.

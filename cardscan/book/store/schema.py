@@ -1,8 +1,11 @@
 """The store's tables, written once for SQLite and PostgreSQL (SQLAlchemy Core MetaData).
 
-This is the schema as it stands (the head of the migrations). The tables match the
-last schema of the hand-written SQLite store (version 3) column for column, so a store
-written by an older cardscan is adopted as it is (see :mod:`.migrate`).
+This is the schema as it stands (the head of the migrations): a new store is made from
+it and stamped with :data:`HEAD_REVISION`; an existing store runs the revisions in
+``migrations/versions`` to get here (see :mod:`.migrate`). Schema 3 is the last schema of
+the hand-written SQLite store, adopted as it is; revision 0004 added ``tasks.top``. To
+change a table, change it here *and* add a revision that makes the same change (a test
+checks the revisions end at these tables).
 
 Portable choices:
 
@@ -236,6 +239,8 @@ def build_metadata() -> MetaData:
         Column("created_at", Text, nullable=False),
         Column("done_at", Text),
         Column("after_id", Integer, ref("tasks.id")),
+        # The N of the ``--top N`` that made this a priority-1 task (revision 0004).
+        Column("top", Integer),
         CheckConstraint("status IN ('open', 'done', 'skipped')"),
         Index("tasks_contact", "contact_id"),
         Index("tasks_other", "other_id"),
@@ -278,7 +283,7 @@ def build_metadata() -> MetaData:
 
 #: The Alembic revision these tables are at (the head of migrations/versions; a test
 #: checks the two agree). Opening a store at this revision needs no Alembic at all.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 #: The tables as they stand; the queries name their columns from here.
 metadata = build_metadata()

@@ -1,8 +1,17 @@
-"""Baseline: the schema of the last hand-written SQLite store (version 3).
+"""Baseline: schema 3, the tables of the last hand-written SQLite store (version 3).
 
-An SQLite store written before Alembic, at version 3, is stamped with this revision
-without running it (:mod:`cardscan.book.store.migrate`); a new store (SQLite or
-PostgreSQL) runs it to make its tables. The revision id is the schema version.
+cardscan never runs this revision on a real store. A brand-new store is made from the
+current tables (:func:`cardscan.book.store.schema.build_metadata`) and stamped at the head
+revision, and an SQLite store written before Alembic is brought to version 3 by its own
+scripts (:mod:`cardscan.book.store.legacy`) and stamped with this revision
+(:mod:`cardscan.book.store.migrate`).
+
+Its ``upgrade`` is still a frozen copy of the schema-3 tables, not an error: running the
+revisions from nothing must give the store a cardscan of that revision wrote, so the tests
+can build a revision-0003 store on SQLite and PostgreSQL alike and upgrade it, and can check
+that this chain of revisions ends at exactly the tables of :mod:`.schema` (a revision that
+forgets what schema.py gained, or the reverse, fails there). Never edit it: a schema
+change is a new revision. The revision id is the schema version.
 
 Revision ID: 0003
 Revises:
@@ -11,8 +20,20 @@ Revises:
 from __future__ import annotations
 
 from alembic import op
-
-from cardscan.book.store.schema import build_metadata
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 
 revision = "0003"
 down_revision = None
@@ -21,9 +42,248 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Make every table of schema 3.
+    """Make every table of schema 3 (as revision 0003's cardscan made a new store)."""
+    _schema_3().create_all(op.get_bind())
 
-    ``build_metadata`` is the schema at this revision. The next revision that changes the
-    tables must first copy it here (frozen), so this baseline keeps making schema 3.
-    """
-    build_metadata().create_all(op.get_bind())
+
+def _schema_3() -> MetaData:
+    """The tables of schema 3, frozen: a copy of ``schema.build_metadata`` at revision 0003."""
+    md = MetaData()
+
+    def ref(target: str) -> ForeignKey:
+        return ForeignKey(target, deferrable=True, initially="IMMEDIATE")
+
+    Table(
+        "runs",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("kind", Text, nullable=False),
+        Column("who", Text, nullable=False),
+        Column("started_at", Text, nullable=False),
+        Column("finished_at", Text),
+        Column("detail", Text, nullable=False, server_default="{}"),
+    )
+    Table(
+        "contacts",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("name", Text),
+        Column("given_name", Text),
+        Column("family_name", Text),
+        Column("title", Text),
+        Column("company", Text),
+        Column("address", Text),
+        Column("source", Text, nullable=False),
+        Column("created_at", Text, nullable=False),
+        Column("seen_at", Text, nullable=False),
+        Column("merged_into", Integer, ref("contacts.id")),
+        Index("contacts_merged_into", "merged_into"),
+    )
+    Table(
+        "contact_values",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("kind", Text, nullable=False),
+        Column("value", Text, nullable=False),
+        Column("display", Text, nullable=False),
+        Column("type", Text),
+        Column("ext", Text),
+        Column("confidence", Float),
+        Column("source", Text, nullable=False),
+        Column("first_seen", Text, nullable=False),
+        Column("last_seen", Text, nullable=False),
+        CheckConstraint("kind IN ('email', 'phone', 'website', 'social')"),
+        UniqueConstraint("contact_id", "kind", "value"),
+        Index("contact_values_value", "kind", "value"),
+    )
+    Table(
+        "match_keys",
+        md,
+        Column("key", Text, nullable=False),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        PrimaryKeyConstraint("key", "contact_id"),
+        Index("match_keys_contact", "contact_id"),
+        sqlite_with_rowid=False,
+    )
+    Table(
+        "history",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("title", Text),
+        Column("company", Text),
+        Column("address", Text),
+        Column("until", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        Index("history_contact", "contact_id"),
+    )
+    Table(
+        "conflicts",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("field", Text, nullable=False),
+        Column("kept", Text, nullable=False),
+        Column("other", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("at", Text, nullable=False),
+        Index("conflicts_contact", "contact_id"),
+    )
+    events = Table(
+        "events",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "name",
+            Text().with_variant(Text(collation="NOCASE"), "sqlite"),
+            nullable=False,
+            unique=True,
+        ),
+        Column("date", Text),
+        Column("place", Text),
+        Column("created_at", Text, nullable=False),
+    )
+    Index("events_name_lower", func.lower(events.c.name), unique=True).ddl_if(dialect="postgresql")
+    Table(
+        "cards",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("sha256", Text, nullable=False),
+        Column("card", Integer, nullable=False),
+        Column("path", Text, nullable=False),
+        Column("seen_at", Text, nullable=False),
+        Column("run_id", Integer, ref("runs.id")),
+        Column("contact_id", Integer, ref("contacts.id")),
+        Column("record", Text, nullable=False),
+        UniqueConstraint("sha256", "card"),
+        Index("cards_contact", "contact_id"),
+    )
+    Table(
+        "attendance",
+        md,
+        Column("event_id", Integer, ref("events.id"), nullable=False),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("registered", Integer, nullable=False, server_default="0"),
+        Column("walk_in", Integer, nullable=False, server_default="0"),
+        Column("registered_at", Text),
+        Column("arrived_at", Text),
+        Column("source", Text, nullable=False),
+        PrimaryKeyConstraint("event_id", "contact_id"),
+        Index("attendance_contact", "contact_id"),
+    )
+    Table(
+        "met",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("event_id", Integer, ref("events.id"), nullable=False),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("card_id", Integer, ref("cards.id"), nullable=False),
+        Column("run_id", Integer, ref("runs.id")),
+        Column("at", Text, nullable=False),
+        UniqueConstraint("event_id", "card_id"),
+        Index("met_contact", "contact_id"),
+    )
+    Table(
+        "notes",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("text", Text, nullable=False),
+        Column("at", Text, nullable=False),
+        Column("event_id", Integer, ref("events.id")),
+        Column("run_id", Integer, ref("runs.id")),
+        Index("notes_contact", "contact_id"),
+    )
+    Table(
+        "tags",
+        md,
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("tag", Text, nullable=False),
+        PrimaryKeyConstraint("contact_id", "tag"),
+        sqlite_with_rowid=False,
+    )
+    Table(
+        "reviews",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("a_id", Integer, ref("contacts.id"), nullable=False),
+        Column("b_id", Integer, ref("contacts.id"), nullable=False),
+        Column("score", Float, nullable=False),
+        Column("reasons", Text, nullable=False),
+        Column("status", Text, nullable=False, server_default="open"),
+        Column("created_at", Text, nullable=False),
+        Column("decided_at", Text),
+        CheckConstraint("status IN ('open', 'merged', 'apart')"),
+        Index("reviews_a", "a_id"),
+        Index("reviews_b", "b_id"),
+        Index("reviews_status", "status"),
+    )
+    Table(
+        "audit",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("at", Text, nullable=False),
+        Column("who", Text, nullable=False),
+        Column("action", Text, nullable=False),
+        Column("contacts", Text, nullable=False),
+        Column("summary", Text, nullable=False),
+        Column("before", Text, nullable=False),
+        Column("after", Text, nullable=False),
+        Column("undone", Integer, nullable=False, server_default="0"),
+        Column("undone_at", Text),
+        Column("undone_by", Text),
+    )
+    Table(
+        "tasks",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("other_id", Integer, ref("contacts.id")),
+        Column("kind", Text, nullable=False),
+        Column("due", Text, nullable=False),
+        Column("priority", Integer, nullable=False),
+        Column("status", Text, nullable=False, server_default="open"),
+        Column("event_id", Integer, ref("events.id")),
+        Column("reason", Text, nullable=False, server_default=""),
+        Column("created_at", Text, nullable=False),
+        Column("done_at", Text),
+        Column("after_id", Integer, ref("tasks.id")),
+        CheckConstraint("status IN ('open', 'done', 'skipped')"),
+        Index("tasks_contact", "contact_id"),
+        Index("tasks_other", "other_id"),
+        Index("tasks_status", "status", "due"),
+    )
+    Table(
+        "settings",
+        md,
+        Column("key", Text, primary_key=True),
+        Column("value", Text, nullable=False),
+        sqlite_with_rowid=False,
+    )
+    Table(
+        "corrections",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("contact_id", Integer, ref("contacts.id"), nullable=False),
+        Column("field", Text, nullable=False),
+        Column("before", Text),
+        Column("after", Text),
+        Column("who", Text, nullable=False),
+        Column("at", Text, nullable=False),
+        Index("corrections_contact", "contact_id"),
+    )
+    Table(
+        "checked",
+        md,
+        Column("contact_id", Integer, ref("contacts.id"), primary_key=True, autoincrement=False),
+        Column("who", Text, nullable=False),
+        Column("at", Text, nullable=False),
+    )
+    Table(
+        "card_geometry",
+        md,
+        Column("card_id", Integer, ref("cards.id"), primary_key=True, autoincrement=False),
+        Column("geometry", Text, nullable=False),
+    )
+    return md
