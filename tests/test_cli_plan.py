@@ -181,3 +181,27 @@ def test_export_selects_and_refuses_what_it_cannot_do(
         assert result.exit_code == ExitCode.USAGE, result.output
         assert hint in result.output and "Traceback" not in result.output
     assert not (tmp_path / "y").exists()
+
+
+def test_a_top_pick_reads_top_n_in_every_output(
+    mixer: tuple[CliRunner, Path], tmp_path: Path
+) -> None:
+    runner, db = mixer
+    people = ids(db)
+    run_ok(runner, db, "note", str(people["Bo Lind"]), "wants an intro to a printer")
+    out = tmp_path / "plan"
+    run_ok(runner, db, "followup", "--out", str(out), "--today", "2026-11-19", "--top", "2")
+    with open_store(db) as s:
+        tops = sorted((t.top, t.kind) for t in s.tasks() if t.top is not None)
+        others = {t.top for t in s.tasks() if t.top is None}
+    # Two picks, each with the thank-you and the coffee; the third person is not one.
+    assert tops == [(2, "meet"), (2, "meet"), (2, "thank-you"), (2, "thank-you")]
+    assert others == {None}
+    rows = list(csv.DictReader(io.StringIO((out / "tasks.csv").read_text(encoding="utf-8"))))
+    tops = {r["contact"] for r in rows if r["priority"] == "top 2"}
+    assert len(tops) == 2 and "Bo Lind" in tops
+    assert {r["priority"] for r in rows if r["contact"] not in tops} == {"normal"}
+    assert "· top 2 ·" in (out / "followup.md").read_text(encoding="utf-8")
+    assert "top 2" in run_ok(runner, db, "task", "list")
+    run_ok(runner, db, "report", "-o", str(tmp_path / "report.html"))
+    assert "top 2" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -161,6 +161,11 @@ def test_top_n_puts_the_effort_on_a_few(store: Store, mixer: Event) -> None:
     plan = refresh_plan(store, TODAY, top=2)
     meets = {t.contact.id for t in plan.tasks if t.kind == "meet"}
     assert meets == {warm, noted}
+    # The pick is stored as data on its tasks; the reason still says it in words.
+    stored = store.tasks()
+    assert {t.top for t in stored if t.contact_id in (warm, noted)} == {2}
+    assert {t.top for t in stored if t.contact_id in ids} == {None}
+    assert {t.reason for t in stored if t.top} == {TOP_REASON.format(n=2)}
     assert all(kinds(plan, i) == ["thank-you"] for i in ids)
     assert {t.label for t in plan.tasks if t.contact.id in (warm, noted)} == {"top 2"}
     assert {t.label for t in plan.tasks if t.contact.id in ids} == {"normal"}
@@ -168,17 +173,20 @@ def test_top_n_puts_the_effort_on_a_few(store: Store, mixer: Event) -> None:
     thanks, meet = [t for t in plan.tasks if t.contact.id == noted]
     assert complete_task(store, thanks.id, TODAY) is None  # the coffee is still open
     nxt = complete_task(store, meet.id, TODAY)
-    assert nxt is not None and nxt.kind == "check-in"
-    assert priority_label(nxt.priority, nxt.reason) == "top 2"
+    assert nxt is not None and nxt.kind == "check-in" and nxt.top == 2
+    assert priority_label(nxt.priority, nxt.top) == "top 2"
 
 
-def test_only_the_exact_top_reason_on_a_priority_1_task_is_a_top_pick() -> None:
-    assert top_pick(1, TOP_REASON.format(n=3)) == 3
-    assert priority_label(1, TOP_REASON.format(n=12)) == "top 12"
-    assert top_pick(2, TOP_REASON.format(n=3)) is None  # not priority 1: not a pick
-    for reason in ("", "ranked in the top 3 new contacts by --top 4", TOP_REASON + " (noted)"):
-        assert top_pick(1, reason.format(n=3)) is None
-    assert priority_label(1, "") == "hot" and priority_label(4) == "later"
+def test_a_top_pick_is_read_from_the_task_not_from_its_reason(store: Store) -> None:
+    who = met(store, contact("Bo Lee", emails=("bo@lee.example",)))
+    # The reason text alone makes no pick; the stored top does, whatever the reason says.
+    by_text = store.task(store.add_task(who, "meet", "2026-12-01", 1, reason=TOP_REASON.format(n=3)))
+    by_data = store.task(store.add_task(who, "touch", "2026-12-02", 1, top=12))
+    assert top_pick(by_text) is None and top_pick(by_data) == 12
+    labels = {t.kind: t.label for t in refresh_plan(store, TODAY).tasks}
+    assert labels["meet"] == "hot" and labels["touch"] == "top 12"
+    assert priority_label(1) == "hot" and priority_label(4) == "later"
+    assert priority_label(1, 3) == "top 3"
 
 
 def test_introductions_between_a_stated_need_and_a_title_that_meets_it(

@@ -11,11 +11,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy
+from alembic import command
 from conftest import dump, sql
+from test_store import contact
 
 from cardscan.book.ingest import Ingester
-from cardscan.book.store import head, open_store
+from cardscan.book.store import Store, head, open_store
+from cardscan.book.store.connect import parse_location, postgres_engine
+from cardscan.book.store.copy import copy_store
+from cardscan.book.store.legacy import APPLICATION_ID, LEGACY_VERSION
+from cardscan.book.store.migrate import alembic_config
+from cardscan.book.store.schema import HEAD_REVISION, metadata
 from cardscan.errors import StoreError
+from cardscan.outputs.followup import priority_label
 
 #: The released cardscan's schema scripts, one per version (never edit).
 RELEASED_SCRIPTS = (
@@ -361,3 +370,143 @@ def test_the_schema_names_the_newest_alembic_revision() -> None:
     from cardscan.book.store import migrate
 
     assert migrate.head() == head()
+
+
+# -- revision 0004: tasks.top -----------------------------------------------------------------
+
+#: Tasks as cardscan at revision 0003 wrote them: ``--top N`` picks were told apart only by
+#: their reason text (priority 1). Ids: the pick each task's ``top`` must read after 0004.
+TOP_TASKS = """
+INSERT INTO tasks VALUES (3, 3, NULL, 'thank-you', '2026-03-02', 1, 'open', 1,
+    'ranked in the top 3 new contacts by --top 3', '2026-03-01T19:00:00+00:00', NULL, NULL);
+INSERT INTO tasks VALUES (4, 3, NULL, 'check-in', '2026-04-02', 1, 'open', 1,
+    'ranked in the top 12 new contacts by --top 12', '2026-03-01T19:00:00+00:00', NULL, 3);
+INSERT INTO tasks VALUES (5, 3, NULL, 'meet', '2026-03-02', 1, 'done', 1,
+    'ranked in the top 3 new contacts by --top 4', '2026-03-01T19:00:00+00:00', NULL, NULL);
+INSERT INTO tasks VALUES (6, 3, NULL, 'meet', '2026-03-02', 2, 'open', 1,
+    'ranked in the top 3 new contacts by --top 3', '2026-03-01T19:00:00+00:00', NULL, NULL);
+INSERT INTO tasks VALUES (7, 3, NULL, 'meet', '2026-03-02', 1, 'open', 1,
+    'ranked in the top 3 new contacts by --top 3 (noted)', '2026-03-01T19:00:00+00:00',
+    NULL, NULL);
+"""
+#: The only exact ``--top N`` texts on priority-1 tasks above; tasks 1, 2 and 5-7 stay NULL.
+TOP_FILLED = {3: 3, 4: 12}
+
+
+def store_at_revision(location: str, revision: str, rows: str) -> dict[str, list[tuple]]:
+    """A store as the cardscan of ``revision`` made it (its revisions run from nothing).
+
+    Returns every row written, per table, as :func:`conftest.dump` reads them.
+    """
+    where = parse_location(location)
+    if where.path is not None:
+        where.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sqlalchemy.create_engine(f"sqlite:///{where.path}")
+    else:
+        assert where.url is not None
+        engine = postgres_engine(where.url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+        if where.path is not None:  # what that cardscan's migrate() left on a file
+            conn.exec_driver_sql(f"PRAGMA user_version = {LEGACY_VERSION}")
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        for statement in rows.split(";\n"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+        tables = sorted(set(sqlalchemy.inspect(conn).get_table_names()) - {"alembic_version"})
+        written = {
+            t: sorted((tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {t}")), key=repr)
+            for t in tables
+        }
+    engine.dispose()
+    return written
+
+
+def test_a_revision_0003_store_is_upgraded_and_its_top_picks_become_data(db_url: str) -> None:
+    before = store_at_revision(db_url, "0003", ROWS + TOP_TASKS)
+    assert len(before) == 19 and all(before.values()) and len(before["tasks"]) == 7
+    assert all(len(t) == 12 for t in before["tasks"])  # no top column yet
+    with open_store(db_url) as s:
+        assert s.schema_version == int(head()) == 4
+        assert dump(s) == with_top(before, TOP_FILLED)  # every row kept, top filled
+        tasks = {t.id: t for t in s.tasks(status=None)}
+        assert {i: t.top for i, t in tasks.items()} == {i: TOP_FILLED.get(i) for i in range(1, 8)}
+        assert priority_label(tasks[3].priority, tasks[3].top) == "top 3"
+        assert priority_label(tasks[1].priority, tasks[1].top) == "hot"  # an ordinary task
+        assert tasks[3].reason == "ranked in the top 3 new contacts by --top 3"  # still said
+        assert s.check() == []
+    with open_store(db_url) as s:  # opened again: nothing left to do
+        assert s.schema_version == 4 and s.task(4).top == 12
+
+
+def test_the_revisions_from_nothing_end_at_the_tables_a_new_store_gets(db_url: str) -> None:
+    # A schema change edits schema.py and adds a revision: the two must agree.
+    store_at_revision(db_url, "head", "")
+    with open_store(db_url) as s:
+        made_by_revisions = tables_of(s)
+    fresh = db_url + "-new.db" if "://" not in db_url else None
+    if fresh is None:
+        # A second schema on the same server: the test's own, emptied.
+        with open_store(db_url) as s:
+            for table in reversed(metadata.sorted_tables):
+                sql(s, f"DROP TABLE {table.name}")
+            sql(s, "DROP TABLE alembic_version")
+        fresh = db_url
+    with open_store(fresh) as s:
+        assert s.schema_version == 4
+        made_from_metadata = tables_of(s)
+    assert made_by_revisions == made_from_metadata
+    assert ("top", "INTEGER", True) in made_from_metadata["tasks"]["columns"]
+
+
+def tables_of(store: Store) -> dict[str, dict[str, object]]:
+    """Each table's columns (name, type, nullable), indexes, unique and foreign keys."""
+    found = sqlalchemy.inspect(store._conn)
+    return {
+        t: {
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"])
+                for c in found.get_columns(t)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(map(str, i["column_names"])), bool(i["unique"]))
+                for i in found.get_indexes(t)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(t)),
+            "references": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"])
+                for f in found.get_foreign_keys(t)
+            ),
+        }
+        for t in found.get_table_names()
+        if t != "alembic_version"
+    }
+
+
+def test_a_new_store_is_made_at_head_without_running_a_revision(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command as alembic_command
+
+    def no_upgrade(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a new store ran a revision")
+
+    monkeypatch.setattr(alembic_command, "upgrade", no_upgrade)
+    with open_store(db_url) as s:
+        assert s.schema_version == int(head())
+        assert sql(s, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+        s.add_task(s.add_contact(contact("Ada Quill"), "desk"), "meet", "2026-04-01", 1, top=5)
+        assert [t.top for t in s.tasks()] == [5]
+
+
+def test_a_released_store_with_top_picks_upgrades_and_copies_with_them(
+    tmp_path: Path, db_url: str
+) -> None:
+    source = tmp_path / "laptop.db"
+    released_store(source, 3, ROWS + TOP_TASKS)
+    before = raw_dump(source)
+    with open_store(source) as laptop, open_store(db_url) as server:
+        assert dump(laptop) == with_top(before, TOP_FILLED)
+        copy_store(laptop, server)
+        assert dump(server) == dump(laptop)
+        assert server.task(3).top == 3
