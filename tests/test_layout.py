@@ -12,7 +12,8 @@ OWNERS = {
     "sqlite3": {"book/store/connect.py"},
     # The store package owns the database layer (SQLAlchemy Core for both SQLite and
     # PostgreSQL): tables (schema), engines and errors (connect), queries (base), opening,
-    # and Alembic's migrations (migrate; the revisions under migrations/ are checked below).
+    # and Alembic's migrations (migrate; the revisions under migrations/versions/ freeze
+    # their own tables and statements with SQLAlchemy too, and are left out here).
     "sqlalchemy": {
         "book/store/base.py",
         "book/store/connect.py",
@@ -59,6 +60,9 @@ def _importers(module: str) -> set[str]:
 
 def test_each_external_dependency_has_one_owner() -> None:
     found = {module: _importers(module) for module in OWNERS}
+    found["sqlalchemy"] = {
+        m for m in found["sqlalchemy"] if not m.startswith("book/store/migrations/versions/")
+    }
     assert found == OWNERS
 
 

@@ -180,7 +180,8 @@ def test_top_n_puts_the_effort_on_a_few(store: Store, mixer: Event) -> None:
 def test_a_top_pick_is_read_from_the_task_not_from_its_reason(store: Store) -> None:
     who = met(store, contact("Bo Lee", emails=("bo@lee.example",)))
     # The reason text alone makes no pick; the stored top does, whatever the reason says.
-    by_text = store.task(store.add_task(who, "meet", "2026-12-01", 1, reason=TOP_REASON.format(n=3)))
+    text_only = TOP_REASON.format(n=3)
+    by_text = store.task(store.add_task(who, "meet", "2026-12-01", 1, reason=text_only))
     by_data = store.task(store.add_task(who, "touch", "2026-12-02", 1, top=12))
     assert top_pick(by_text) is None and top_pick(by_data) == 12
     labels = {t.kind: t.label for t in refresh_plan(store, TODAY).tasks}

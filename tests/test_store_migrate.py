@@ -465,8 +465,7 @@ def tables_of(store: Store) -> dict[str, dict[str, object]]:
     return {
         t: {
             "columns": sorted(
-                (c["name"], str(c["type"]), c["nullable"])
-                for c in found.get_columns(t)
+                (c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(t)
             ),
             "indexes": sorted(
                 (i["name"], tuple(map(str, i["column_names"])), bool(i["unique"]))
