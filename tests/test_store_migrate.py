@@ -444,14 +444,13 @@ def test_the_revisions_from_nothing_end_at_the_tables_a_new_store_gets(db_url: s
     store_at_revision(db_url, "head", "")
     with open_store(db_url) as s:
         made_by_revisions = tables_of(s)
-    fresh = db_url + "-new.db" if "://" not in db_url else None
-    if fresh is None:
-        # A second schema on the same server: the test's own, emptied.
+    if "://" in db_url:  # PostgreSQL: empty the test's schema; cardscan makes it anew
         with open_store(db_url) as s:
-            for table in reversed(metadata.sorted_tables):
-                sql(s, f"DROP TABLE {table.name}")
-            sql(s, "DROP TABLE alembic_version")
+            for table in [*reversed(metadata.sorted_tables), "alembic_version"]:
+                sql(s, f"DROP TABLE {getattr(table, 'name', table)}")
         fresh = db_url
+    else:  # SQLite: a second file
+        fresh = db_url + "-new.db"
     with open_store(fresh) as s:
         assert s.schema_version == 4
         made_from_metadata = tables_of(s)
