@@ -280,7 +280,7 @@ def _local_client(distributed: ModuleType, dask: ModuleType, jobs: int) -> Itera
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",  # nothing outside this machine can reach it
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never "8787 is already in use"
             silence_logs=logging.ERROR,
         )
     try:
