@@ -97,3 +97,17 @@ def from_bytes(
     text = data.decode()
     email = (Field(f"{text.replace(' ', '.')}@example.org", 0.9),)
     return [CardResult(str(path), contact=Contact(name=Field(text.title(), 0.9), emails=email))]
+
+
+def slow_from_bytes(
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    *,
+    data: bytes | None = None,
+) -> list[CardResult]:
+    """:func:`from_bytes` taking CARD_DELAY seconds a photo (default 0.3)."""
+    import time
+
+    time.sleep(float(os.environ.get("CARD_DELAY", "0.3")))
+    return from_bytes(path, settings, info, data=data)

@@ -7,12 +7,16 @@ scheduler's tcp:// address, as a remote cluster would; one test starts its own t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -41,7 +45,9 @@ class Stopped(Exception):
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """The address of a running cluster, shared by the module (a start costs seconds)."""
-    distributed = pytest.importorskip("distributed", reason=f"distributed not installed ({INSTALL})")
+    distributed = pytest.importorskip(
+        "distributed", reason=f"distributed not installed ({INSTALL})"
+    )
     import dask
 
     # What --cluster local sets up: one photo per worker at a time, one retry of a photo
@@ -185,8 +191,7 @@ def test_local_cluster_reads_the_same_contacts_as_one_job(tmp_path: Path) -> Non
 
     def contacts(out: Path) -> list[dict[str, object]]:
         return [
-            {k: v for k, v in r.items() if k not in ("seconds", "timings")}
-            for r in _records(out)
+            {k: v for k, v in r.items() if k not in ("seconds", "timings")} for r in _records(out)
         ]
 
     assert len(contacts(tmp_path / "one")) == 4
@@ -219,3 +224,71 @@ def test_without_distributed_the_error_says_what_to_install(
     assert result.exit_code == 3, result.output
     assert f"Hint: {INSTALL}" in result.output
     assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+#: ``cardscan`` whose batches are read by crashers.slow_from_bytes.
+DRIVER = """
+import functools, sys
+sys.path.insert(0, {tests!r})
+import crashers
+from cardscan import run
+from cardscan.reading import pipeline
+pipeline.check_tesseract = lambda *a, **k: crashers.FAKE_INFO
+run.read_photos = functools.partial(pipeline.read_photos, worker=crashers.slow_from_bytes)
+from cardscan.cli import main
+sys.argv = ["cardscan", *sys.argv[1:]]
+main()
+"""
+
+
+def _alive_in_session(sid: int) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, IndexError):
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found.append(f"{entry.name} {cmdline[:120]}")
+    return found
+
+
+@needs_distributed
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds processes through /proc")
+@pytest.mark.usefixtures("from_bytes")
+def test_ctrl_c_on_a_local_cluster_keeps_what_is_finished_and_leaves_nothing(
+    tmp_path: Path, scheduler: str
+) -> None:
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    _photos(photos, [f"gus-{n:02d}" for n in range(30)])
+    args = ["scan", str(photos), "--out", str(out), "--db", str(tmp_path / "c.db")]
+    more = ["--cluster", "local", "-j", "2", "-q"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER.format(tests=str(Path(__file__).parent)), *args, *more],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not ((out / JOURNAL_NAME).exists() and _journaled(out) >= 3):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _out, err = proc.communicate(timeout=60)
+        deadline = time.monotonic() + 10
+        while (left := _alive_in_session(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err.decode()
+    assert "Interrupted; every photo finished is kept" in err.decode()
+    assert "Traceback" not in err.decode()  # the workers did not die of the Ctrl-C
+    assert left == []
+    kept = _journaled(out)
+    assert 3 <= kept < 30
+    summary = run_scan([photos], out, Settings(cluster=scheduler))  # the rest, elsewhere
+    assert summary.reused == kept and summary.cards == 30

@@ -29,6 +29,7 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import signal
 import stat
 import threading
 from collections import deque
@@ -235,8 +236,11 @@ def _outcome(future: Any, path: str | Path, address: str) -> pool.Done:
 
 @contextlib.contextmanager
 def _connected(address: str, jobs: int) -> Iterator[tuple[Any, int]]:
-    """A client of the cluster at ``address`` (``local``: a new LocalCluster of ``jobs``)
-    and its number of worker processes; closed (the LocalCluster stopped) on the way out."""
+    """A client of the cluster at ``address``, and its number of worker processes.
+
+    ``local``: a new LocalCluster of ``jobs`` workers. The client is closed (and the
+    LocalCluster stopped) on the way out.
+    """
     distributed = require_distributed()
     import dask
 
@@ -282,6 +286,8 @@ def _local_client(distributed: ModuleType, dask: ModuleType, jobs: int) -> Itera
             host="127.0.0.1",  # nothing outside this machine can reach it
             dashboard_address=":0",  # a free port: never "8787 is already in use"
             silence_logs=logging.ERROR,
+            # Each worker runs this module's dask_setup as it starts (restarts included).
+            preload=[__name__],
         )
     try:
         client = distributed.Client(cluster, set_as_default=False)
@@ -332,6 +338,16 @@ def _workers(client: Any, address: str) -> int:
             address,
         )
     return max(1, len(workers))
+
+
+def dask_setup(worker: Any) -> None:
+    """Prepare a ``local`` cluster's worker process (Dask runs this as the worker starts).
+
+    Ctrl-C reaches every process of the terminal's process group; the run stops its
+    cluster itself, so a worker must not die mid-photo printing a traceback of its own.
+    """
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _version() -> str:

@@ -54,7 +54,9 @@ class Worker(Protocol):
         info: TesseractInfo | None = None,
         *,
         data: bytes | None = None,
-    ) -> list[CardResult]: ...
+    ) -> list[CardResult]:
+        """Every card on the photo at ``path``, failures as failed results."""
+        ...
 
 
 #: What reading a photo that kills its worker process gives, and what to do about it.
