@@ -12,8 +12,9 @@ Prints a Markdown table: wall time (the whole command: start, reading, journal, 
 outputs, cluster stop), photos/s, the cluster's overhead over the pool, and the parent
 process's peak RSS (VmHWM, the scheduler and the nannies of a LocalCluster included:
 they live in it) when 10%, 50% and 100% of the photos are journaled, to show the
-parent's memory flat in the number of photos. The machine's load average is printed
-with it: the runs share the cores with whatever else runs. The issue's yardstick
+parent's memory flat in the number of photos, and the parent's CPU seconds (what the
+scheduler and the client take from the workers on a shared machine). The load average
+is printed with it: the runs share the cores with whatever else runs. The issue's yardstick
 (issue 14): overhead at most 10% on 1,000 photos with 2 workers.
 """
 
@@ -80,6 +81,15 @@ def _peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(folder: Path, n: int, workers: int, cluster: bool) -> dict[str, object]:
     """One timed `cardscan scan`, with the parent's peak RSS at 10%, 50% and 100%."""
     with tempfile.TemporaryDirectory(prefix="clusterbench-") as tmp:
@@ -95,9 +105,11 @@ def run(folder: Path, n: int, workers: int, cluster: bool) -> dict[str, object]:
             stderr=subprocess.PIPE,
         )
         peak: dict[int, float | None] = dict(marks)
+        cpu = 0.0
         while proc.poll() is None:
             done = _journaled(out)
             rss = _peak_rss_mib(proc.pid)
+            cpu = _cpu_seconds(proc.pid) or cpu
             for mark in peak:
                 if peak[mark] is None and done >= mark and rss is not None:
                     peak[mark] = rss
@@ -112,6 +124,7 @@ def run(folder: Path, n: int, workers: int, cluster: bool) -> dict[str, object]:
             "wall": wall,
             "peak": peak,
             "load": (load + os.getloadavg()[0]) / 2,
+            "cpu": cpu,
         }
 
 
@@ -129,8 +142,8 @@ def main() -> None:
     print(f"{a.n} generated photos (seed {a.seed}), {os.cpu_count()} cores")
     print()
     head = " | ".join(f"peak RSS at {m} (MiB)" for m in marks)
-    print(f"| mode | wall (s) | photos/s | overhead | {head} | load avg |")
-    print("|---|---:|---:|---:|" + "---:|" * len(marks) + "---:|")
+    print(f"| mode | wall (s) | photos/s | overhead | parent CPU (s) | {head} | load avg |")
+    print("|---|---:|---:|---:|---:|" + "---:|" * len(marks) + "---:|")
     for row in rows:
         wall = float(row["wall"])  # type: ignore[arg-type]
         peaks = row["peak"]
@@ -138,7 +151,8 @@ def main() -> None:
         cells = " | ".join("–" if peaks[m] is None else f"{peaks[m]:.0f}" for m in marks)
         overhead = "" if row is rows[0] else f"{100 * (wall - base) / base:+.1f}%"
         print(
-            f"| {row['mode']} | {wall:.1f} | {a.n / wall:.2f} | {overhead} | {cells} | "
+            f"| {row['mode']} | {wall:.1f} | {a.n / wall:.2f} | {overhead} | {row['cpu']:.0f} | "
+            f"{cells} | "
             f"{row['load']:.2f} |"
         )
 

@@ -244,14 +244,33 @@ def _connected(address: str, jobs: int) -> Iterator[tuple[Any, int]]:
     distributed = require_distributed()
     import dask
 
-    # A photo is sent inside its task, so the scheduler can give it to another worker if
-    # the first one dies; a 12 MB photo is not the "large graph" dask warns about.
     with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"})
-        )
+        config = {
+            # A photo is sent inside its task, so the scheduler can give it to another
+            # worker if the first one dies; a 12 MB photo is not the "large graph" dask
+            # warns about.
+            "distributed.admin.large-graph-warning-threshold": "1GiB",
+            # Dask keeps the last messages sent on each connection (1,000 by default) for
+            # debugging; each holds a photo, which would hold this process's memory at
+            # a thousand photos' bytes per connection.
+            "distributed.admin.low-level-log-length": 4,
+        }
         if address == "local":
-            client = stack.enter_context(_local_client(distributed, dask, jobs))
+            config |= {
+                # One photo per worker at a time: a worker that dies then takes only the
+                # photo that killed it, and no other photo is counted against.
+                "distributed.scheduler.worker-saturation": 1.0,
+                # A photo whose worker dies is tried once more, then failed.
+                "distributed.scheduler.allowed-failures": 1,
+                # With one photo per worker there is nothing to steal, and sampling each
+                # worker's stack a hundred times a second takes CPU from the reading.
+                "distributed.scheduler.work-stealing": False,
+                "distributed.worker.profile.enabled": False,
+            }
+        # Kept for the whole run: workers restarted after a crash start with it too.
+        stack.enter_context(dask.config.set(config))
+        if address == "local":
+            client = stack.enter_context(_local_client(distributed, jobs))
             yield client, jobs
             return
         try:
@@ -268,27 +287,18 @@ def _connected(address: str, jobs: int) -> Iterator[tuple[Any, int]]:
 
 
 @contextlib.contextmanager
-def _local_client(distributed: ModuleType, dask: ModuleType, jobs: int) -> Iterator[Any]:
+def _local_client(distributed: ModuleType, jobs: int) -> Iterator[Any]:
     """A LocalCluster of ``jobs`` single-threaded worker processes, and its client."""
-    with dask.config.set(
-        {
-            # One photo per worker at a time: a worker that dies then takes only the photo
-            # that killed it, and no other photo is counted against.
-            "distributed.scheduler.worker-saturation": 1.0,
-            # A photo whose worker dies is tried once more, then failed.
-            "distributed.scheduler.allowed-failures": 1,
-        }
-    ):
-        cluster = distributed.LocalCluster(
-            n_workers=jobs,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",  # nothing outside this machine can reach it
-            dashboard_address=":0",  # a free port: never "8787 is already in use"
-            silence_logs=logging.ERROR,
-            # Each worker runs this module's dask_setup as it starts (restarts included).
-            preload=[__name__],
-        )
+    cluster = distributed.LocalCluster(
+        n_workers=jobs,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",  # nothing outside this machine can reach it
+        dashboard_address=":0",  # a free port: never "8787 is already in use"
+        silence_logs=logging.ERROR,
+        # Each worker runs this module's dask_setup as it starts (restarts included).
+        preload=[__name__],
+    )
     try:
         client = distributed.Client(cluster, set_as_default=False)
         try:
