@@ -46,15 +46,22 @@ def photos(cache: Path, n: int, seed: int) -> Path:
     root = cache / f"seed{seed}"
     root.mkdir(parents=True, exist_ok=True)
     index = root / "index.txt"
-    names = index.read_text().split() if index.exists() else []
+    lines = index.read_text().splitlines() if index.exists() else []
+    names = [line for line in lines if line != "-"]
     if len(names) < n:
         print(f"generating {n - len(names)} photos into {root} (once)…", file=sys.stderr)
         with index.open("a") as f:
-            for i in range(len(names), n):
-                sample = make_samples.make_sample(root / "all", i, seed)
-                names.append(sample.image.name)
-                f.write(sample.image.name + "\n")
+            i = len(lines)  # each line an index of the generator, "-" where it gave none
+            while len(names) < n:
+                try:
+                    name = make_samples.make_sample(root / "all", i, seed).image.name
+                    names.append(name)
+                except (UnboundLocalError, ValueError):
+                    # make_sample gives up on a person no layout fits: take the next.
+                    name = "-"
+                f.write(name + "\n")
                 f.flush()
+                i += 1
     chosen = root / f"first{n}"
     if not chosen.exists():
         tmp = root / f".first{n}.tmp"

@@ -149,9 +149,12 @@ def stream(
                     pending[future] = index
                 if not pending:
                     continue
-                with client.as_current():  # the client wait() uses; not made the default
-                    finished = distributed.wait(list(pending), return_when="FIRST_COMPLETED").done
-                for future in sorted(finished, key=lambda f: pending[f]):
+                try:
+                    with client.as_current():  # the client wait() uses; not made the default
+                        finished = distributed.wait(list(pending), return_when="FIRST_COMPLETED")
+                except (asyncio.CancelledError, concurrent.futures.CancelledError, OSError):
+                    raise _lost(address) from None
+                for future in sorted(finished.done, key=lambda f: pending[f]):
                     index = pending.pop(future)
                     yield from deliver(index, _outcome(future, paths[index], address))
         finally:
@@ -219,10 +222,7 @@ def _outcome(future: Any, path: str | Path, address: str) -> pool.Done:
             "(`cardscan doctor` there says what is missing)",
         ) from None
     except (asyncio.CancelledError, concurrent.futures.CancelledError):
-        raise ClusterError(
-            f"lost the Dask scheduler at {address} (every photo finished is kept)",
-            "run the same command again once the scheduler is back; only the rest is read",
-        ) from None
+        raise _lost(address) from None
     except ImportError as e:
         raise ClusterError(
             f"the workers of {address} cannot run cardscan ({e})",
@@ -232,6 +232,33 @@ def _outcome(future: Any, path: str | Path, address: str) -> pool.Done:
         message = f"{path}: unexpected error on the cluster ({type(e).__name__}: {e})"
         log.warning("%s", message)
         return pool.Done([CardResult(str(path), status=CardStatus.FAILED, error=message)], [])
+
+
+def _lost(address: str) -> ClusterError:
+    return ClusterError(
+        f"lost the Dask scheduler at {address} (every photo finished is kept)",
+        "run the same command again once the scheduler is back; only the rest is read",
+    )
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Keep Dask's own log lines (a lost connection, a restarted worker) out of the output.
+
+    What they mean for the batch is said by cardscan, once. Dask sets levels on some of
+    its loggers (``distributed.client``), so each is quietened, and restored after.
+    """
+    names = ["distributed"] + [
+        name for name in logging.root.manager.loggerDict if name.startswith("distributed.")
+    ]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 @contextlib.contextmanager
@@ -269,6 +296,7 @@ def _connected(address: str, jobs: int) -> Iterator[tuple[Any, int]]:
             }
         # Kept for the whole run: workers restarted after a crash start with it too.
         stack.enter_context(dask.config.set(config))
+        stack.enter_context(_quiet_dask())
         if address == "local":
             client = stack.enter_context(_local_client(distributed, jobs))
             yield client, jobs
@@ -295,7 +323,7 @@ def _local_client(distributed: ModuleType, jobs: int) -> Iterator[Any]:
         processes=True,
         host="127.0.0.1",  # nothing outside this machine can reach it
         dashboard_address=":0",  # a free port: never "8787 is already in use"
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,
         # Each worker runs this module's dask_setup as it starts (restarts included).
         preload=[__name__],
     )
