@@ -29,6 +29,7 @@ from conftest import SAMPLES
 from cardscan import run
 from cardscan.cli import cli
 from cardscan.config import Settings
+from cardscan.errors import ClusterError
 from cardscan.reading import cluster, pipeline
 from cardscan.run import JOURNAL_NAME, run_scan
 
@@ -292,3 +293,38 @@ def test_ctrl_c_on_a_local_cluster_keeps_what_is_finished_and_leaves_nothing(
     assert 3 <= kept < 30
     summary = run_scan([photos], out, Settings(cluster=scheduler))  # the rest, elsewhere
     assert summary.reused == kept and summary.cards == 30
+
+
+@needs_distributed
+def test_a_lost_scheduler_is_a_clear_error_and_keeps_what_is_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1.0)  # how long the client tries again
+    monkeypatch.setenv("CARD_DELAY", "0.3")  # photos still in flight when it goes
+    reader = functools.partial(pipeline.read_photos, worker=crashers.slow_from_bytes)
+    monkeypatch.setattr(run, "read_photos", reader)
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    _photos(photos, [f"hal-{n:02d}" for n in range(12)])
+    doomed = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        silence_logs=logging.CRITICAL,
+    )
+    stored: list[str] = []
+
+    def lose_it(key: str, results: object) -> None:
+        stored.append(key)
+        if len(stored) == 2:
+            doomed.close()  # the scheduler and its worker go, mid-batch
+
+    try:
+        with pytest.raises(ClusterError, match="lost the Dask scheduler") as lost:
+            run_scan([photos], out, Settings(cluster=doomed.scheduler_address), on_card=lose_it)
+    finally:
+        doomed.close()
+    assert "run the same command again" in str(lost.value.hint)
+    assert _journaled(out) == 2

@@ -221,7 +221,7 @@ def _outcome(future: Any, path: str | Path, address: str) -> pool.Done:
             "install Tesseract and its languages on every worker machine "
             "(`cardscan doctor` there says what is missing)",
         ) from None
-    except (asyncio.CancelledError, concurrent.futures.CancelledError):
+    except (asyncio.CancelledError, concurrent.futures.CancelledError, OSError):
         raise _lost(address) from None
     except ImportError as e:
         raise ClusterError(
