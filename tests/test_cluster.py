@@ -328,3 +328,32 @@ def test_a_lost_scheduler_is_a_clear_error_and_keeps_what_is_finished(
         doomed.close()
     assert "run the same command again" in str(lost.value.hint)
     assert _journaled(out) == 2
+
+
+@pytest.mark.parametrize("pattern", ["us-*exif*.jpg", "*.png", "*.heic"])
+def test_a_photo_decodes_the_same_from_its_bytes(pattern: str) -> None:
+    from cardscan.reading.imaging import load_image
+
+    photo = sorted(SAMPLES.glob(pattern))[0]
+    from_file = load_image(photo, 120_000_000, 100)
+    # The name need not exist: a cluster worker has the bytes, not the file.
+    from_bytes = load_image("/elsewhere/" + photo.name, 120_000_000, 100, data=photo.read_bytes())
+    assert (from_bytes == from_file).all()
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"", "is empty (0 bytes)"),
+        (b"plain text, not a photo", "not an image"),
+        ((SAMPLES / "us-classic-01.jpg").read_bytes()[:200], "damaged or truncated"),
+    ],
+    ids=["empty", "not-an-image", "truncated"],
+)
+def test_bad_bytes_fail_naming_the_photo(data: bytes, says: str) -> None:
+    from cardscan.errors import InputImageError
+    from cardscan.reading.imaging import load_image
+
+    with pytest.raises(InputImageError, match=r"/elsewhere/card\.jpg") as bad:
+        load_image("/elsewhere/card.jpg", 120_000_000, 100, data=data)
+    assert says in bad.value.message
