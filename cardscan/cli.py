@@ -336,6 +336,36 @@ def _settings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _cluster_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--cluster``: read the batch on a Dask cluster; the command's ``settings`` say where.
+
+    Placed under :func:`_settings_options`, whose ``settings`` it completes.
+    """
+
+    @click.option(
+        "--cluster",
+        envvar="CARDSCAN_CLUSTER",
+        show_envvar=True,
+        metavar="ADDRESS",
+        help="Read the photos on a Dask cluster: local starts one on this machine "
+        "(--jobs workers), tcp://HOST:8786 uses a running scheduler whose workers have "
+        "cardscan installed; each photo is sent to them as bytes. "
+        "Needs pip install 'cardscan[cluster]'. See README, Large batches.",
+    )
+    @functools.wraps(f)
+    def with_cluster(*args: Any, cluster: str | None, settings: Settings, **kwargs: Any) -> Any:
+        if cluster is not None:
+            if not cluster.strip():
+                raise click.BadParameter("give local or tcp://HOST:PORT", param_hint="--cluster")
+            from cardscan.reading.cluster import require_distributed
+
+            require_distributed()  # before anything is read or written
+            settings = settings.with_(cluster=cluster.strip())
+        return f(*args, settings=settings, **kwargs)
+
+    return with_cluster
+
+
 @contextmanager
 def _progress(
     quiet: bool, label: str
@@ -518,6 +548,7 @@ def doctor(lang: str, tesseract_cmd: str | None, engine: str) -> None:
     "Without it, x_front.jpg and x_back.jpg are still paired by name.",
 )
 @_settings_options
+@_cluster_option
 def extract(
     inputs: tuple[Path, ...],
     output: Path | None,
@@ -537,6 +568,7 @@ def extract(
       cardscan extract card.jpg
       cardscan extract photos/ -o cards.jsonl --jobs 2
       cardscan extract photos/ -o cards.jsonl --resume     # after an interrupted run
+      cardscan extract archive/ -o cards.jsonl --cluster tcp://10.0.0.5:8786
     """
     if resume and output is None:
         raise click.UsageError("--resume needs -o FILE: it continues the records in that file")
@@ -606,6 +638,7 @@ def extract(
 @click.option("--tag", "tags", multiple=True, help="A tag for every contact (repeatable).")
 @_db_option
 @_settings_options
+@_cluster_option
 def scan(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -634,6 +667,7 @@ def scan(
     Example:
       cardscan scan ~/Pictures/mixer --out ~/contacts/mixer-2026-11
       cardscan scan ~/Pictures/mixer --out mixer/ --event "Harbour mixer" --tag harbour
+      cardscan scan archive/ --out archive-out/ --cluster local   # or tcp://HOST:8786
     """
     click.get_current_context().meta[INTERRUPT_HINT] = (
         "every photo finished is kept: run the same command again to read the rest"

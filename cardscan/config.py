@@ -40,6 +40,10 @@ class Settings:
     #: OCR engine: "auto" (Tesseract, with RapidOCR's second reading of each line when
     #: RapidOCR is installed), "tesseract" or "rapidocr" (see cardscan.reading.ocr).
     engine: str = "auto"
+    #: Where a batch is read: None on this machine (``jobs`` worker processes), "local" on
+    #: a Dask LocalCluster of ``jobs`` workers, or a Dask scheduler's address
+    #: (``tcp://host:8786``) whose workers are sent the photos' bytes.
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         if self.jobs < 1:

@@ -69,6 +69,12 @@ class OutputError(CardscanError):
     exit_code = ExitCode.ERROR
 
 
+class ClusterError(CardscanError):
+    """The Dask cluster a batch was sent to (``--cluster``) cannot be reached or was lost."""
+
+    exit_code = ExitCode.ERROR
+
+
 class StoreError(CardscanError):
     """The contact store cannot be opened, read or written, or refused a change (undo)."""
 

@@ -171,15 +171,27 @@ class Journal:
         Lines that are torn (a run killed mid-write, even inside a multi-byte character)
         or written with other settings are passed over.
         """
-        done: dict[str, list[dict[str, Any]]] = {}
+        return {digest: self.read_at(offset) for digest, offset in self.positions().items()}
+
+    def positions(self) -> dict[str, int]:
+        """Where each content hash's records start in the journal, for this fingerprint.
+
+        What a run keeps of the journal while it reads: an offset per photo, not its
+        records, so 50,000 photos cost a few megabytes. Lines passed over are as for
+        :meth:`load`.
+        """
+        done: dict[str, int] = {}
         if not self.path.exists():
             return done
         with self.path.open("rb") as f:
+            offset = 0
             for number, raw in enumerate(f, 1):
+                start, offset = offset, offset + len(raw)
                 try:
                     entry = json.loads(raw.decode("utf-8"))
                     if entry.get("settings") == self.fingerprint:
-                        done[entry["sha256"]] = list(entry["records"])
+                        list(entry["records"])  # a line without records is not an answer
+                        done[entry["sha256"]] = start
                 except (
                     UnicodeDecodeError,
                     json.JSONDecodeError,
@@ -192,12 +204,30 @@ class Journal:
                     )
         return done
 
+    def read_at(self, offset: int) -> list[dict[str, Any]]:
+        """The records of the entry at ``offset`` (from :meth:`positions` or :meth:`append`).
+
+        Raises:
+            OutputError: the journal cannot be read any more (removed, disk gone).
+        """
+        try:
+            with self.path.open("rb") as f:
+                f.seek(offset)
+                return list(json.loads(f.readline().decode("utf-8"))["records"])
+        except OSError as e:
+            raise OutputError(
+                f"cannot read {self.path}: {why(e)}", "run the same command again"
+            ) from e
+
     def reset(self) -> None:
         """Forget earlier runs."""
         self.path.unlink(missing_ok=True)
 
-    def append(self, digest: str, results: Sequence[CardResult]) -> None:
+    def append(self, digest: str, results: Sequence[CardResult]) -> int:
         """Record one finished photo, on disk before the next photo is taken.
+
+        Returns:
+            Where its entry starts, for :meth:`read_at`.
 
         Raises:
             OutputError: the journal cannot be written (disk full, folder removed).
@@ -215,6 +245,7 @@ class Journal:
                 # After a torn last line, start on a fresh one so this entry stays whole.
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     line = b"\n" + line
+                    size += 1
                 os.write(fd, line)
                 os.fsync(fd)
             finally:
@@ -226,6 +257,7 @@ class Journal:
                 if why(e) == "disk full"
                 else "check the disk and the folder",
             ) from e
+        return size
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -331,7 +363,9 @@ def run_scan(
     if fresh:
         journal.reset()
     journal.check_writable()
-    done = journal.load()
+    #: Where each photo already read starts in the journal: offsets, not records, so the
+    #: run's memory does not grow with the photos (records are read back when needed).
+    done = journal.positions()
     digests = {p: file_digest(p) for p in photos}
     todo = [p for p in photos if digests[p] is None or digests[p] not in done]
     if on_start:
@@ -351,7 +385,8 @@ def run_scan(
         digest = digests[photo]
         if digest is None or digest not in done:
             return None
-        return [card_result_from_record({**rec, "source": key}) for rec in done[digest]]
+        records = journal.read_at(done[digest])
+        return [card_result_from_record({**rec, "source": key}) for rec in records]
 
     if on_result:
         for p in photos:
@@ -387,14 +422,14 @@ def run_scan(
         path = todo[index]
         digest = digests[path]
         if digest is not None and all(r.ok for r in batch):
-            journal.append(digest, batch)
+            done[digest] = journal.append(digest, batch)
             waiting[str(path)] = batch
         else:
             unjournaled[str(path)] = batch
         hand_over(group_of[path])
 
-    # The output files, in input order, from the journal.
-    done = journal.load()
+    # The output files, in input order, from the journal (each photo's entry read back
+    # where it was written: the journal is not parsed again whole).
     by_photo = {str(p): cards_of(p) or [] for p in photos}
     results = tuple(results_for(groups, by_photo))
     csv_buffer = io.StringIO(newline="")

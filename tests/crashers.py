@@ -67,3 +67,47 @@ def spanish_card(path: str | Path, settings: Settings, info: TesseractInfo) -> l
     )
     read._card_model(OcrResult(words, 1200, 700), info)
     return [CardResult(str(path), contact=Contact(name=Field(f"Person {stem}", 0.9)))]
+
+
+def from_bytes(
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    *,
+    data: bytes | None = None,
+) -> list[CardResult]:
+    """A card named by the photo's bytes, as a cluster worker gets them (never the file).
+
+    A photo named *poison* kills its worker process; *broken* photos and ones the caller
+    could not read (``data`` None) fail as the real reader says.
+    """
+    from cardscan.errors import InputImageError
+    from cardscan.models import CardStatus
+    from cardscan.reading import imaging
+
+    name = Path(path).name
+    if "poison" in name:
+        os._exit(70)
+    if data is None or "broken" in name:
+        try:
+            imaging.load_image(path, settings.max_pixels, data=data)
+        except InputImageError as e:
+            return [CardResult(str(path), status=CardStatus.FAILED, error=e.message)]
+    assert data is not None
+    text = data.decode()
+    email = (Field(f"{text.replace(' ', '.')}@example.org", 0.9),)
+    return [CardResult(str(path), contact=Contact(name=Field(text.title(), 0.9), emails=email))]
+
+
+def slow_from_bytes(
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    *,
+    data: bytes | None = None,
+) -> list[CardResult]:
+    """:func:`from_bytes` taking CARD_DELAY seconds a photo (default 0.3)."""
+    import time
+
+    time.sleep(float(os.environ.get("CARD_DELAY", "0.3")))
+    return from_bytes(path, settings, info, data=data)

@@ -46,6 +46,9 @@ OWNERS = {
     "starlette": {"web/app.py"},
     "uvicorn": {"web/app.py"},
     "jinja2": {"web/app.py"},
+    # Optional (pip install 'cardscan[cluster]'): imported only when --cluster is given.
+    "distributed": {"reading/cluster.py"},
+    "dask": {"reading/cluster.py"},
 }
 
 

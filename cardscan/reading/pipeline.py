@@ -117,15 +117,18 @@ def read_photo(
     settings: Settings,
     info: TesseractInfo | None = None,
     timings: dict[str, float] | None = None,
+    *,
+    data: bytes | None = None,
 ) -> list[tuple[imaging.Card, OcrResult]]:
     """Every card found in a photo with what Tesseract read on it. Raises on bad input.
 
     ``timings``, when given, gains the seconds spent loading and finding the cards
-    (``find``) and reading them (``ocr``).
+    (``find``) and reading them (``ocr``). ``data``, when given, is the photo's content
+    (``path`` then only names it; see :func:`cardscan.reading.imaging.load_image`).
     """
     info = info or check_tesseract(settings.tesseract_cmd, settings.lang)
     with timed(timings, "find"):
-        image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE)
+        image = imaging.load_image(path, settings.max_pixels, imaging.MIN_SIDE, data=data)
         cards = imaging.find_cards(image)
     read = []
     for card in cards:
@@ -266,11 +269,18 @@ def _plain(text: str) -> str:
 
 
 def process_image(
-    path: str | Path, settings: Settings, info: TesseractInfo | None = None
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None = None,
+    *,
+    data: bytes | None = None,
 ) -> list[CardResult]:
     """Read one photo into one result per card; failures become ``failed`` results.
 
-    Pure apart from reading ``path``: safe to run in a worker process.
+    Pure apart from reading ``path``: safe to run in a worker process. With ``data`` (the
+    photo's bytes, sent to a cluster worker that does not share the disk) nothing is
+    read from disk; ``path`` only names the photo in the results. ``info`` None: this
+    process finds its own Tesseract.
 
     Raises:
         MissingDependencyError: Tesseract is unusable; no other photo would fare better.
@@ -280,7 +290,7 @@ def process_image(
     timings: dict[str, float] = {}  # seconds per stage, for the benchmark
     try:
         results = []
-        for index, (card, ocr) in enumerate(read_photo(path, settings, info, timings)):
+        for index, (card, ocr) in enumerate(read_photo(path, settings, info, timings, data=data)):
             with timed(timings, "qr"):
                 codes = [code.payload for code in imaging.decode_qr(card.image)]
             with timed(timings, "parse"):
@@ -347,6 +357,9 @@ def read_photos(
 ) -> Iterator[tuple[int, list[CardResult]]]:
     """Read every photo, ``settings.jobs`` at a time; yield ``(index in paths, cards)``.
 
+    With ``settings.cluster``, the photos are sent as bytes to a Dask cluster instead
+    (:mod:`cardscan.reading.cluster`).
+
     Each photo comes out the moment it is read (``ordered`` keeps input order instead),
     so a caller that journals or stores it at once loses nothing finished when the run
     is interrupted. Tesseract is probed before any photo is read, so a missing binary or
@@ -357,21 +370,44 @@ def read_photos(
 
     Raises:
         ConfigError: ``settings.region`` is not a country with a numbering plan.
-        MissingDependencyError: Tesseract or a language is missing.
+        MissingDependencyError: Tesseract or a language is missing, or ``distributed``
+            for a cluster.
+        ClusterError: the cluster cannot be reached or was lost.
     """
     if settings.region and not validate.is_known_region(settings.region):
         raise ConfigError(
             f"region {settings.region} has no phone numbering plan",
             "use an ISO 3166 country code such as US, GB, DE, FR or JP, or leave --region out",
         )
-    info = check_tesseract(settings.tesseract_cmd, settings.lang)
     notify = on_result or (lambda _r: None)
-    if settings.jobs == 1 or len(paths) <= 1:
-        done: Iterable[tuple[int, pool.Done]] = (
+    if settings.cluster not in (None, "local"):
+        from cardscan.reading import cluster  # distributed is optional: imported when asked
+
+        # A remote cluster's workers each find their own Tesseract: this machine's is
+        # neither needed nor what they run.
+        done: Iterable[tuple[int, pool.Done]] = cluster.stream(
+            paths, settings, None, worker, ordered=ordered, setup=_init_worker
+        )
+        yield from _passed_on(done, notify)
+        return
+    info = check_tesseract(settings.tesseract_cmd, settings.lang)
+    if settings.cluster == "local":
+        from cardscan.reading import cluster
+
+        done = cluster.stream(paths, settings, info, worker, ordered=ordered, setup=_init_worker)
+    elif settings.jobs == 1 or len(paths) <= 1:
+        done = (
             (index, _read_here(worker, path, settings, info)) for index, path in enumerate(paths)
         )
     else:
         done = pool.stream(paths, settings, info, worker, ordered=ordered, setup=_init_worker)
+    yield from _passed_on(done, notify)
+
+
+def _passed_on(
+    done: Iterable[tuple[int, pool.Done]], notify: Callable[[CardResult], None]
+) -> Iterator[tuple[int, list[CardResult]]]:
+    """Each photo's cards, its log records handed to this process's loggers."""
     for index, photo in done:
         pool.emit(photo.records)
         for result in photo.results:

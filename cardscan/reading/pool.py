@@ -30,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from cardscan.config import Settings
 from cardscan.models import CardResult, CardStatus
@@ -38,9 +38,26 @@ from cardscan.reading.ocr import TesseractInfo
 
 log = logging.getLogger(__name__)
 
-#: The per-photo function a batch runs (``pipeline.process_image`` or a stand-in);
-#: module-level, so worker processes can import it.
-Worker = Callable[[str | Path, Settings, TesseractInfo], list[CardResult]]
+
+class Worker(Protocol):
+    """The per-photo function a batch runs (``pipeline.process_image`` or a stand-in).
+
+    Module-level, so worker processes can import it. ``data`` is the photo's content when
+    the caller read it (a cluster: workers need not share the disk); ``info`` None lets the
+    worker find its own Tesseract (a cluster's machines each have their own).
+    """
+
+    def __call__(
+        self,
+        path: str | Path,
+        settings: Settings,
+        info: TesseractInfo | None = None,
+        *,
+        data: bytes | None = None,
+    ) -> list[CardResult]:
+        """Every card on the photo at ``path``, failures as failed results."""
+        ...
+
 
 #: What reading a photo that kills its worker process gives, and what to do about it.
 CRASH_HINT = "the file may be damaged: open it in an image viewer, re-export it, or leave it out"
@@ -71,11 +88,18 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
-def run_task(worker: Worker, path: str | Path, settings: Settings, info: TesseractInfo) -> Done:
+def run_task(
+    worker: Worker,
+    path: str | Path,
+    settings: Settings,
+    info: TesseractInfo | None,
+    data: bytes | None = None,
+) -> Done:
     """Read one photo with ``worker``, keeping what cardscan logs meanwhile for the caller.
 
     Runs in a worker process or in the caller's; either way the records come back with
-    the results and are passed on by :func:`emit`.
+    the results and are passed on by :func:`emit`. ``data`` is the photo's content when
+    the caller read it (see :class:`Worker`).
     """
     from cardscan.reading import read
 
@@ -88,7 +112,10 @@ def run_task(worker: Worker, path: str | Path, settings: Settings, info: Tessera
     package.addHandler(capture)
     package.propagate = False
     try:
-        results = worker(path, settings, info)
+        if data is None:
+            results = worker(path, settings, info)
+        else:
+            results = worker(path, settings, info, data=data)
     finally:
         package.removeHandler(capture)
         package.propagate = propagate

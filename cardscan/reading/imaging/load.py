@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -31,7 +33,9 @@ pillow_heif.register_heif_opener()
 MIN_SIDE = 100
 
 
-def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
+def load_image(
+    path: str | Path, max_pixels: int, min_side: int = 0, *, data: bytes | None = None
+) -> Image8:
     """Read a photo as an upright BGR image.
 
     The pixel count is checked from the file header before anything is decoded, so a
@@ -41,6 +45,8 @@ def load_image(path: str | Path, max_pixels: int, min_side: int = 0) -> Image8:
         path: An image file: JPEG, PNG, TIFF, WebP, BMP, HEIC/HEIF (anything Pillow opens).
         max_pixels: Refuse images with more pixels than this.
         min_side: Refuse images whose shorter side is below this (``MIN_SIDE`` for cards).
+        data: The photo's bytes, read by the caller (a cluster worker that does not share
+            the disk): then ``path`` only names the photo in messages and is not opened.
 
     Returns:
         The image as a contiguous H×W×3 ``uint8`` BGR array.
@@ -81,6 +87,12 @@ def load_image_reduced(path: str | Path, max_pixels: int, reduce: int) -> tuple[
 def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tuple[Image8, int]:
     p = Path(path)
     name = str(path)
+    if data is not None:
+        if not data:
+            raise InputImageError(
+                f"{name}: is empty (0 bytes)", "copy the photo again; the transfer may have failed"
+            )
+        return _decode(io.BytesIO(data), name, max_pixels, min_side)
     try:
         st = p.stat()
     except FileNotFoundError:
@@ -106,7 +118,12 @@ def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tupl
         raise InputImageError(
             f"{name}: is empty (0 bytes)", "copy the photo again; the transfer may have failed"
         )
-    size = _header_size(p)
+    return _decode(p, name, max_pixels, min_side)
+
+
+def _decode(source: Path | io.BytesIO, name: str, max_pixels: int, min_side: int) -> Image8:
+    """:func:`load_image` past the file checks: ``source`` is the file or its bytes."""
+    size = _header_size(source)
     if size is not None and size[0] * size[1] > max_pixels:
         raise _too_large(name, size[0], size[1], max_pixels)
     try:
@@ -114,7 +131,9 @@ def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tupl
             # Pillow warns of a "decompression bomb" above 89 Mpx; the pixel limit that
             # counts is the caller's, checked from the header and again just below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(p)
+            if isinstance(source, io.BytesIO):
+                source.seek(0)  # after the header was read
+            im = Image.open(source)
         with im:
             width, height = im.size
             if width * height > max_pixels:
@@ -133,7 +152,7 @@ def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tupl
             f"{name}: permission denied", "make the file readable (chmod u+r)"
         ) from None
     except UnidentifiedImageError:
-        kind = _header_format(p)
+        kind = _header_format(source)
         if kind is not None:
             # It starts like an image, but its header does not hold together.
             raise InputImageError(
@@ -206,10 +225,18 @@ def _reduced(im: Image.Image, name: str, reduce: int = 1) -> tuple[Image.Image, 
     return im, 1
 
 
-def _header_format(path: Path) -> str | None:
+def _opened(source: Path | io.BytesIO) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The photo's bytes from the start: its file opened, or its bytes rewound."""
+    if isinstance(source, Path):
+        return source.open("rb")
+    source.seek(0)
+    return contextlib.nullcontext(source)
+
+
+def _header_format(source: Path | io.BytesIO) -> str | None:
     """The image format a file's first bytes announce (``PNG``, ``JPEG``...), or None."""
     try:
-        with path.open("rb") as fp:
+        with _opened(source) as fp:
             prefix = fp.read(16)
     except OSError:
         return None
@@ -223,7 +250,7 @@ def _header_format(path: Path) -> str | None:
     return None
 
 
-def _header_size(path: Path) -> tuple[int, int] | None:
+def _header_size(source: Path | io.BytesIO) -> tuple[int, int] | None:
     """Width and height from the file header, or None when no plugin recognises it.
 
     Asks Pillow's format plugins directly rather than through ``Image.open``: that applies
@@ -231,7 +258,7 @@ def _header_size(path: Path) -> tuple[int, int] | None:
     load_image enforces the caller's ``max_pixels`` instead. Reads only the header.
     """
     try:
-        with path.open("rb") as fp:
+        with _opened(source) as fp:
             prefix = fp.read(16)
             Image.preinit()
             for fmt in list(Image.ID):
@@ -241,7 +268,7 @@ def _header_size(path: Path) -> tuple[int, int] | None:
                     continue
                 fp.seek(0)
                 try:
-                    width, height = factory(fp, str(path)).size
+                    width, height = factory(fp, str(source)).size
                 except Exception:  # a damaged header: Image.open will say what is wrong
                     return None
                 return int(width), int(height)
