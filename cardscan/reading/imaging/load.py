@@ -56,7 +56,7 @@ def load_image(
             image, corrupt or truncated, smaller than ``min_side`` or larger than
             ``max_pixels``.
     """
-    return _load(path, max_pixels, min_side, 1)[0]
+    return _load(path, max_pixels, min_side, 1, data)[0]
 
 
 def load_image_reduced(path: str | Path, max_pixels: int, reduce: int) -> tuple[Image8, int]:
@@ -84,7 +84,9 @@ def load_image_reduced(path: str | Path, max_pixels: int, reduce: int) -> tuple[
     return _load(path, max_pixels, 0, reduce)
 
 
-def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tuple[Image8, int]:
+def _load(
+    path: str | Path, max_pixels: int, min_side: int, reduce: int, data: bytes | None = None
+) -> tuple[Image8, int]:
     p = Path(path)
     name = str(path)
     if data is not None:
@@ -92,7 +94,7 @@ def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tupl
             raise InputImageError(
                 f"{name}: is empty (0 bytes)", "copy the photo again; the transfer may have failed"
             )
-        return _decode(io.BytesIO(data), name, max_pixels, min_side)
+        return _decode(io.BytesIO(data), name, max_pixels, min_side, reduce)
     try:
         st = p.stat()
     except FileNotFoundError:
@@ -118,10 +120,12 @@ def _load(path: str | Path, max_pixels: int, min_side: int, reduce: int) -> tupl
         raise InputImageError(
             f"{name}: is empty (0 bytes)", "copy the photo again; the transfer may have failed"
         )
-    return _decode(p, name, max_pixels, min_side)
+    return _decode(p, name, max_pixels, min_side, reduce)
 
 
-def _decode(source: Path | io.BytesIO, name: str, max_pixels: int, min_side: int) -> Image8:
+def _decode(
+    source: Path | io.BytesIO, name: str, max_pixels: int, min_side: int, reduce: int
+) -> tuple[Image8, int]:
     """:func:`load_image` past the file checks: ``source`` is the file or its bytes."""
     size = _header_size(source)
     if size is not None and size[0] * size[1] > max_pixels:
