@@ -1768,14 +1768,17 @@ def make_sample(
     rng = random.Random(sample_seed)
     locale = locales[index % len(locales)]
     layout = layouts[index % len(layouts)]
-    # Draw people until one fits the layout asked for, so a set keeps its mix of layouts.
-    for attempt in range(8):
+    # Draw people until one fits the layout asked for, so a set keeps its mix of layouts;
+    # from the eighth on, any layout that fits will do.
+    for attempt in range(20):
         person = make_person(rng, locale)
         try:
-            design = design_card(person, rng, layout, fallback=attempt == 7)
+            design = design_card(person, rng, layout, fallback=attempt >= 7)
             break
         except ValueError:
             continue
+    else:
+        raise ValueError(f"sample {index} of seed {seed}: no {locale} person's card fits")
     card = render_card(person, rng, design)
     kind = SPECIAL_FORMATS.get(index % 24, "jpg")
     rotation = rng.choice((0, 0, 0, 0, 0, 0, 90, 180, 270)) if hard else ROTATION_CYCLE[index % 12]
