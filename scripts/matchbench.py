@@ -4,7 +4,7 @@ Usage::
 
     python scripts/matchbench.py [--seed 2] [--stored 20000] [--queries 4000]
                                  [--timing-stored 100000] [--timing-queries 10000]
-                                 [--no-timing] [--store] [--json OUT]
+                                 [--no-timing] [--store [--db URL ...]] [--json OUT]
 
 Invented people (Faker, seven locales) are stored; then queries come in: the same people
 again with OCR slips, job changes, nicknames and initials, missing fields, other phone
@@ -23,9 +23,13 @@ the matcher uses, so the matcher is not graded on its own table.
 
 The timing part stores ``--timing-stored`` profiles and matches ``--timing-queries`` new
 cards against them (blocking only: the matcher never compares all pairs). With ``--store``
-the same cards go through the SQLite store on the path ``cardscan scan`` takes (blocking
-keys in SQL, every card stored, merged or queued, one transaction per photo). The report is
-Markdown on stdout.
+the same cards go through the store on the path ``cardscan scan`` takes (blocking keys in
+SQL, every card stored, merged or queued, one transaction per photo): a new SQLite file, or
+each ``--db`` given (``--db postgresql://USER@/DB`` for an empty database made with
+``createdb``; repeat ``--db`` to time several). The stored side is loaded first through the
+store's bulk path (``Ingester.load``), timed apart. Wall and CPU time are both shown: the
+CPU time is this process's (the PostgreSQL server's work is in the wall time only). The
+report is Markdown on stdout.
 """
 
 from __future__ import annotations
@@ -631,9 +635,10 @@ def timing_report(args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
         "decisions": dict(decisions),
     }
     if args.store:
-        row, store_data = _store_timing(stored, query_contacts)
-        out.append(row)
-        data["store"] = store_data
+        for db in args.db or [None]:
+            row, store_data = _store_timing(stored, query_contacts, db)
+            out.append(row)
+            data.setdefault("store", []).append(store_data)
     out += [
         "",
         f"Largest blocks: {', '.join(map(str, blocks[:5]))} (name keys over "
@@ -646,14 +651,16 @@ def timing_report(args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
 
 
 def _store_timing(
-    stored: Sequence[Person], queries: Sequence[Contact]
+    stored: Sequence[Person], queries: Sequence[Contact], db: str | None
 ) -> tuple[str, dict[str, Any]]:
-    """The same cards through the SQLite store, on the path ``cardscan scan`` takes.
+    """The same cards through the store, on the path ``cardscan scan`` takes.
 
-    The stored side is loaded as it is (``Ingester.load``, one transaction); then each card
-    goes through ``Ingester.add_photo`` as a scanned photo would: blocking keys looked up in
-    SQL, candidates read from the store and scored, the card stored, merged or queued for
-    review, and the audit written, one transaction per photo. The clock covers all of it.
+    The stored side is loaded as an archive import is (``Ingester.load``: the store's bulk
+    path, one transaction); then each card goes through ``Ingester.add_photo`` as a scanned
+    photo would: blocking keys looked up in SQL, candidates read from the store and scored,
+    the card stored, merged or queued for review, and the audit written, one transaction
+    per photo. The clock covers all of it. ``db``: a ``postgresql://`` URL of an empty
+    database (``createdb``), or None for a new SQLite file in a temporary folder.
     """
     import hashlib
 
@@ -662,11 +669,15 @@ def _store_timing(
     from cardscan.models import CardResult
 
     with tempfile.TemporaryDirectory() as tmp:
-        st = open_store(Path(tmp) / "bench.db")
+        st = open_store(db or Path(tmp) / "bench.db")
         try:
-            t0 = time.perf_counter()
+            if st.count_contacts():
+                raise SystemExit(f"{db} already holds contacts: give --db an empty database")
+            t0, c0 = time.perf_counter(), time.process_time()
             Ingester(st).load((to_contact(p) for p in stored), "bench")
-            build = time.perf_counter() - t0
+            build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+            if st.backend == "postgresql":
+                st._q("ANALYZE")  # fresh statistics, as autovacuum would give a live store
             ingester = Ingester(st)
             cards = [
                 (CardResult(f"photos/{i}.jpg", contact=c), hashlib.sha256(b"%d" % i).hexdigest())
@@ -678,18 +689,26 @@ def _store_timing(
                 for outcome in ingester.add_photo([result], sha256):
                     decisions[outcome.decision.value] += 1
             elapsed = time.perf_counter() - t0
-            # CPU time as well: on a shared machine wall time grows with the load.
+            # CPU time as well (this process only; the database server's is not in it): on
+            # a shared machine wall time grows with the load.
             cpu = time.process_time() - c0
+            backend = st.backend
+            most = ingester.most_compared
         finally:
             st.close()
+    label = "SQLite" if backend == "sqlite" else "PostgreSQL"
     row = (
-        f"| SQLite store (`Ingester.add_photo`, as `cardscan scan`) | {build:.1f} s | "
-        f"{elapsed:.1f} s ({cpu:.1f} s CPU) | {elapsed / len(queries) * 1000:.2f} ms | – |"
+        f"| {label} store (`Ingester.add_photo`, as `cardscan scan`) | {build:.1f} s "
+        f"({build_cpu:.1f} s CPU) | {elapsed:.1f} s ({cpu:.1f} s CPU) | "
+        f"{elapsed / len(queries) * 1000:.2f} ms | most {most} |"
     )
     return row, {
+        "backend": backend,
         "store_build_s": build,
+        "store_build_cpu_s": build_cpu,
         "store_match_s": elapsed,
         "store_match_cpu_s": cpu,
+        "store_most_compared": most,
         "store_decisions": dict(decisions),
     }
 
@@ -793,7 +812,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--timing-stored", type=int, default=100_000)
     ap.add_argument("--timing-queries", type=int, default=10_000)
     ap.add_argument("--no-timing", action="store_true", help="quality only")
-    ap.add_argument("--store", action="store_true", help="also time through cardscan/book/store.py")
+    ap.add_argument(
+        "--store",
+        action="store_true",
+        help="also time the store path (cardscan/book/store/, as `cardscan scan`)",
+    )
+    ap.add_argument(
+        "--db",
+        action="append",
+        metavar="URL",
+        help="with --store: the store to time, a postgresql:// URL of an empty database "
+        "(createdb) or an SQLite path (default: a new SQLite file); repeat for several",
+    )
     ap.add_argument(
         "--febrl",
         action="store_true",

@@ -25,6 +25,20 @@ from cardscan.book.store.records import (
 from cardscan.errors import StoreError
 from cardscan.models import Contact
 
+#: The columns of a ``contact_values`` row as :func:`_value_rows` gives them.
+VALUE_COLUMNS = (
+    "contact_id",
+    "kind",
+    "value",
+    "display",
+    "type",
+    "ext",
+    "confidence",
+    "source",
+    "first_seen",
+    "last_seen",
+)
+
 
 class ContactsPart(StoreBase):
     """Contacts, their values and keys, cards and what exports read."""
@@ -57,10 +71,9 @@ class ContactsPart(StoreBase):
         return contact_id
 
     def _add_values(self, contact_id: int, contact: Contact, source: str, at: str) -> None:
-        self._many(
-            "INSERT INTO contact_values (contact_id, kind, value, display, type, ext,"
-            " confidence, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
+        self._insert_rows(
+            "contact_values",
+            VALUE_COLUMNS,
             _value_rows(contact_id, contact, source, at),
         )
 
@@ -71,10 +84,25 @@ class ContactsPart(StoreBase):
             self._file_keys(contact_id, keys)
 
     def _file_keys(self, contact_id: int, keys: Iterable[str]) -> None:
-        self._many(
-            "INSERT INTO match_keys (key, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(k, contact_id) for k in sorted(set(keys))],
+        self._insert_rows(
+            "match_keys", ("key", "contact_id"), [(k, contact_id) for k in sorted(set(keys))]
         )
+
+    def _insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Insert rows in one statement (a multi-row ``VALUES``), skipping ones already there.
+
+        One round trip for a contact's keys or values, where ``executemany`` makes one per
+        row on SQLite and a pipeline of them on PostgreSQL: the per-card path makes these.
+        """
+        mark = f"({placeholders(len(columns))})"
+        for chunk in chunks(rows, max(1, 900 // len(columns))):
+            self._q(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
+                f" {', '.join([mark] * len(chunk))} ON CONFLICT DO NOTHING",
+                [v for row in chunk for v in row],
+            )
 
     def candidates(
         self, keys: Iterable[str], *, max_block: int | None = None, always: tuple[str, ...] = ()
@@ -92,28 +120,33 @@ class ContactsPart(StoreBase):
         costs no more to pass over than one shared by ``max_block + 1``), and its block is
         read only when there is none.
         """
-        wanted = sorted(set(keys))
-        if not wanted:
+        found = _candidate_sql(keys, max_block, always)
+        if found is None:
             return set()
-        strong = wanted if max_block is None else [k for k in wanted if k.startswith(always)]
-        capped = [k for k in wanted if k not in set(strong)]
-        parts: list[str] = []
-        params: list[Any] = []
-        if strong:
-            parts.append(
-                f"SELECT contact_id FROM match_keys WHERE key IN ({placeholders(len(strong))})"
-            )
-            params += strong
-        if capped:
-            rows = ", ".join(["(CAST(? AS TEXT))"] * len(capped))
-            parts.append(
-                "SELECT m.contact_id FROM match_keys m WHERE m.key IN"
-                f" (SELECT w.column1 FROM (VALUES {rows}) AS w WHERE NOT EXISTS"
-                " (SELECT 1 FROM match_keys b WHERE b.key = w.column1 LIMIT 1 OFFSET ?))"
-            )
-            params += [*capped, max_block]
         # Merged contacts lose their keys, so every id found here is live.
-        return {int(r[0]) for r in self._q(" UNION ".join(parts), params)}
+        return {int(r[0]) for r in self._q(*found)}
+
+    def candidate_rows(
+        self, keys: Iterable[str], *, max_block: int | None = None, always: tuple[str, ...] = ()
+    ) -> list[MatchRow]:
+        """:meth:`match_rows` of the :meth:`candidates` of ``keys``, in one statement.
+
+        The per-card look-up of ``cardscan scan``: one round trip to the database finds
+        the candidates and reads what the matcher needs of them.
+        """
+        found = _candidate_sql(keys, max_block, always)
+        if found is None:
+            return []
+        sql, params = found
+        return _match_rows(
+            self._q(
+                f"WITH found AS ({sql}) SELECT c.id, c.name, c.given_name, c.family_name,"
+                " c.company, c.title, v.kind, v.value, v.type FROM found f"
+                " JOIN contacts c ON c.id = f.contact_id"
+                " LEFT JOIN contact_values v ON v.contact_id = c.id ORDER BY c.id, v.id",
+                params,
+            )
+        )
 
     def load_contacts(
         self, contacts: Iterable[tuple[Contact, Iterable[str]]], source: str, *, batch: int = 5000
@@ -187,22 +220,7 @@ class ContactsPart(StoreBase):
             ),
             contacts,
         )
-        self._bulk(
-            "contact_values",
-            (
-                "contact_id",
-                "kind",
-                "value",
-                "display",
-                "type",
-                "ext",
-                "confidence",
-                "source",
-                "first_seen",
-                "last_seen",
-            ),
-            values,
-        )
+        self._bulk("contact_values", VALUE_COLUMNS, values)
         self._bulk("match_keys", ("key", "contact_id"), keys)
         return ids
 
@@ -355,21 +373,15 @@ class ContactsPart(StoreBase):
         wanted = sorted(set(ids))
         out = []
         for chunk in chunks(wanted, 900):
-            rows: dict[int, tuple[Any, ...]] = {}
-            values: dict[int, list[tuple[str, str, str | None]]] = {}
-            for r in self._q(
-                "SELECT c.id, c.name, c.given_name, c.family_name, c.company, c.title,"
-                " v.kind, v.value, v.type FROM contacts c"
-                " LEFT JOIN contact_values v ON v.contact_id = c.id"
-                f" WHERE c.id IN ({placeholders(len(chunk))}) ORDER BY c.id, v.id",
-                chunk,
-            ):
-                if r[0] not in rows:
-                    rows[r[0]] = tuple(r[:6])
-                    values[r[0]] = []
-                if r[6] is not None:
-                    values[r[0]].append((r[6], r[7], r[8]))
-            out += [MatchRow(*row, tuple(values[cid])) for cid, row in rows.items()]
+            out += _match_rows(
+                self._q(
+                    "SELECT c.id, c.name, c.given_name, c.family_name, c.company, c.title,"
+                    " v.kind, v.value, v.type FROM contacts c"
+                    " LEFT JOIN contact_values v ON v.contact_id = c.id"
+                    f" WHERE c.id IN ({placeholders(len(chunk))}) ORDER BY c.id, v.id",
+                    chunk,
+                )
+            )
         return out
 
     def search(self, text: str) -> list[int]:
@@ -782,3 +794,48 @@ def _value_rows(contact_id: int, contact: Contact, source: str, at: str) -> list
                 ),
             )
     return list(rows.values())
+
+
+def _candidate_sql(
+    keys: Iterable[str], max_block: int | None, always: tuple[str, ...]
+) -> tuple[str, list[Any]] | None:
+    """The statement (and its values) listing the ``contact_id`` of :meth:`candidates`.
+
+    None when there is no key to look up.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return None
+    strong = wanted if max_block is None else [k for k in wanted if k.startswith(always)]
+    capped = [k for k in wanted if k not in set(strong)]
+    parts: list[str] = []
+    params: list[Any] = []
+    if strong:
+        parts.append(
+            f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({placeholders(len(strong))})"
+        )
+        params += strong
+    if capped:
+        rows = ", ".join(["(CAST(? AS TEXT))"] * len(capped))
+        parts.append(
+            "SELECT DISTINCT m.contact_id FROM match_keys m WHERE m.key IN"
+            f" (SELECT w.column1 FROM (VALUES {rows}) AS w WHERE NOT EXISTS"
+            " (SELECT 1 FROM match_keys b WHERE b.key = w.column1 LIMIT 1 OFFSET ?))"
+        )
+        params += [*capped, max_block]
+    return " UNION ".join(parts), params
+
+
+def _match_rows(rows: Iterable[Sequence[Any]]) -> list[MatchRow]:
+    """MatchRows from rows of a contact's columns then one value's (ordered by contact)."""
+    heads: dict[int, tuple[Any, ...]] = {}
+    values: dict[int, list[tuple[str, str, str | None]]] = {}
+    for r in rows:
+        if r[0] not in heads:
+            heads[r[0]] = tuple(r[:6])
+            values[r[0]] = []
+        if r[6] is not None:
+            values[r[0]].append((r[6], r[7], r[8]))
+    return [
+        MatchRow(h[0], h[1], h[2], h[3], h[4], h[5], tuple(values[cid])) for cid, h in heads.items()
+    ]
