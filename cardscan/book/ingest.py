@@ -10,8 +10,10 @@ its own, then handled by the matcher's decision on its best candidate:
 
 Storing first and merging second makes every merge the same operation, whoever asked for
 it, and lets ``cardscan undo`` give back the incoming contact exactly as it came. Blocking
-happens in SQL (``Store.candidates``), so a card is compared with a handful of contacts,
-never with the whole store.
+happens in SQL (``Store.candidate_rows``: one statement finds a card's candidates through
+the ``match_keys`` index and reads them), so a card is compared with a handful of contacts,
+never with the whole store: 10,000 cards against a million stored contacts take about a
+minute on SQLite (``scripts/matchbench.py --store``).
 """
 
 from __future__ import annotations
