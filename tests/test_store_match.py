@@ -127,3 +127,23 @@ def test_a_photo_is_matched_against_a_bulk_loaded_store(store: Store) -> None:
     assert ing.most_compared >= 1
     # The photo is one transaction, without a savepoint per step on the way.
     assert not store.in_transaction and not ing._whole
+
+
+def test_a_step_called_in_a_callers_transaction_keeps_its_savepoint(
+    store: Store, monkeypatch
+) -> None:
+    ing = Ingester(store)
+    real = store.add_contact
+
+    def add_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise OSError("disk full")
+
+    with ing.transaction():
+        kept = ing.add(contact("Ada Quill", emails=("ada@example.org",)), "t").contact_id
+        monkeypatch.setattr(store, "add_contact", add_then_fail)
+        with pytest.raises(OSError):
+            ing.add(contact("Bo Lind", emails=("bo@example.net",)), "t")
+        monkeypatch.setattr(store, "add_contact", real)
+    # The failed step was undone alone: the caller that handled it keeps the rest.
+    assert [c.id for c in store.contacts()] == [kept]

@@ -12,8 +12,9 @@ Storing first and merging second makes every merge the same operation, whoever a
 it, and lets ``cardscan undo`` give back the incoming contact exactly as it came. Blocking
 happens in SQL (``Store.candidate_rows``: one statement finds a card's candidates through
 the ``match_keys`` index and reads them), so a card is compared with a handful of contacts,
-never with the whole store: 10,000 cards against a million stored contacts take about a
-minute on SQLite (``scripts/matchbench.py --store``).
+never with the whole store: 10,000 cards against a million stored contacts took 73 s on
+SQLite on a busy 2-core machine (``scripts/matchbench.py --store``, README "Matching at
+scale").
 """
 
 from __future__ import annotations
@@ -308,7 +309,8 @@ class Ingester:
 
         For data already deduplicated (a store being rebuilt, a benchmark's stored side);
         everything else goes through :meth:`add`. Rows go in through the store's bulk path
-        (:meth:`Store.load_contacts`): a million contacts in a minute or two.
+        (:meth:`Store.load_contacts`): a million contacts in about four minutes, most of it
+        computing their blocking keys.
         """
         with self.transaction():
             return self.store.load_contacts(
