@@ -4,7 +4,7 @@ Usage::
 
     python scripts/matchbench.py [--seed 2] [--stored 20000] [--queries 4000]
                                  [--timing-stored 100000] [--timing-queries 10000]
-                                 [--no-timing] [--store] [--json OUT]
+                                 [--no-timing] [--store [--db URL ...]] [--json OUT]
 
 Invented people (Faker, seven locales) are stored; then queries come in: the same people
 again with OCR slips, job changes, nicknames and initials, missing fields, other phone
@@ -23,9 +23,14 @@ the matcher uses, so the matcher is not graded on its own table.
 
 The timing part stores ``--timing-stored`` profiles and matches ``--timing-queries`` new
 cards against them (blocking only: the matcher never compares all pairs). With ``--store``
-the same cards go through the SQLite store on the path ``cardscan scan`` takes (blocking
-keys in SQL, every card stored, merged or queued, one transaction per photo). The report is
-Markdown on stdout.
+the same cards go through the store on the path ``cardscan scan`` takes (blocking keys in
+SQL, every card stored, merged or queued, one transaction per photo): a new SQLite file, or
+each ``--db`` given (``--db postgresql://USER@/DB`` for an empty database made with
+``createdb``; repeat ``--db`` to time several). The stored side is loaded first through the
+store's bulk path (``Ingester.load``), timed apart. Wall and CPU time are both shown (on
+a shared machine wall time grows with the load, CPU time does not): this process's, and
+for a PostgreSQL server on this machine the CPU time of the server process that served
+the store. The report is Markdown on stdout.
 """
 
 from __future__ import annotations
@@ -631,9 +636,10 @@ def timing_report(args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
         "decisions": dict(decisions),
     }
     if args.store:
-        row, store_data = _store_timing(stored, query_contacts)
-        out.append(row)
-        data["store"] = store_data
+        for db in args.db or [None]:
+            row, store_data = _store_timing(stored, query_contacts, db)
+            out.append(row)
+            data.setdefault("store", []).append(store_data)
     out += [
         "",
         f"Largest blocks: {', '.join(map(str, blocks[:5]))} (name keys over "
@@ -645,15 +651,38 @@ def timing_report(args: argparse.Namespace) -> tuple[list[str], dict[str, Any]]:
     return out, data
 
 
-def _store_timing(
-    stored: Sequence[Person], queries: Sequence[Contact]
-) -> tuple[str, dict[str, Any]]:
-    """The same cards through the SQLite store, on the path ``cardscan scan`` takes.
+def _server_cpu(st: Any) -> float | None:
+    """CPU seconds the PostgreSQL server process serving ``st`` has used (a local server).
 
-    The stored side is loaded as it is (``Ingester.load``, one transaction); then each card
-    goes through ``Ingester.add_photo`` as a scanned photo would: blocking keys looked up in
-    SQL, candidates read from the store and scored, the card stored, merged or queued for
-    review, and the audit written, one transaction per photo. The clock covers all of it.
+    None on SQLite (its work is this process's), or when the server's process cannot be
+    read (another machine, another user).
+    """
+    if st.backend != "postgresql":
+        return None
+    pid = st._one("SELECT pg_backend_pid()")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # Fields 14 and 15 of proc(5): user and system time, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(client: float, server: float | None) -> str:
+    return f"{client:.1f} s CPU" + ("" if server is None else f" + {server:.1f} s server CPU")
+
+
+def _store_timing(
+    stored: Sequence[Person], queries: Sequence[Contact], db: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The same cards through the store, on the path ``cardscan scan`` takes.
+
+    The stored side is loaded as an archive import is (``Ingester.load``: the store's bulk
+    path, one transaction); then each card goes through ``Ingester.add_photo`` as a scanned
+    photo would: blocking keys looked up in SQL, candidates read from the store and scored,
+    the card stored, merged or queued for review, and the audit written, one transaction
+    per photo. The clock covers all of it. ``db``: a ``postgresql://`` URL of an empty
+    database (``createdb``), or None for a new SQLite file in a temporary folder.
     """
     import hashlib
 
@@ -662,34 +691,55 @@ def _store_timing(
     from cardscan.models import CardResult
 
     with tempfile.TemporaryDirectory() as tmp:
-        st = open_store(Path(tmp) / "bench.db")
+        st = open_store(db or Path(tmp) / "bench.db")
         try:
-            t0 = time.perf_counter()
+            if st.count_contacts():
+                raise SystemExit(f"{db} already holds contacts: give --db an empty database")
+            s0 = _server_cpu(st)
+            t0, c0 = time.perf_counter(), time.process_time()
             Ingester(st).load((to_contact(p) for p in stored), "bench")
-            build = time.perf_counter() - t0
+            build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+            s1 = _server_cpu(st)
+            build_server = None if s0 is None or s1 is None else s1 - s0
+            if st.backend == "postgresql":
+                # Statistics and the visibility map, as autovacuum keeps them in a live store.
+                st._q("VACUUM ANALYZE")
             ingester = Ingester(st)
             cards = [
                 (CardResult(f"photos/{i}.jpg", contact=c), hashlib.sha256(b"%d" % i).hexdigest())
                 for i, c in enumerate(queries)
             ]
             decisions: Counter[str] = Counter()
+            s0 = _server_cpu(st)
             t0, c0 = time.perf_counter(), time.process_time()
             for result, sha256 in cards:
                 for outcome in ingester.add_photo([result], sha256):
                     decisions[outcome.decision.value] += 1
             elapsed = time.perf_counter() - t0
-            # CPU time as well: on a shared machine wall time grows with the load.
+            # CPU time as well, this process's and a local PostgreSQL server's: on a
+            # shared machine wall time grows with the load, CPU time does not.
             cpu = time.process_time() - c0
+            s1 = _server_cpu(st)
+            server = None if s0 is None or s1 is None else s1 - s0
+            backend = st.backend
+            most = ingester.most_compared
         finally:
             st.close()
+    label = "SQLite" if backend == "sqlite" else "PostgreSQL"
     row = (
-        f"| SQLite store (`Ingester.add_photo`, as `cardscan scan`) | {build:.1f} s | "
-        f"{elapsed:.1f} s ({cpu:.1f} s CPU) | {elapsed / len(queries) * 1000:.2f} ms | – |"
+        f"| {label} store (`Ingester.add_photo`, as `cardscan scan`) | {build:.1f} s "
+        f"({_cpu(build_cpu, build_server)}) | {elapsed:.1f} s ({_cpu(cpu, server)}) | "
+        f"{elapsed / len(queries) * 1000:.2f} ms | most {most} |"
     )
     return row, {
+        "backend": backend,
         "store_build_s": build,
+        "store_build_cpu_s": build_cpu,
+        "store_build_server_cpu_s": build_server,
         "store_match_s": elapsed,
         "store_match_cpu_s": cpu,
+        "store_match_server_cpu_s": server,
+        "store_most_compared": most,
         "store_decisions": dict(decisions),
     }
 
@@ -793,7 +843,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--timing-stored", type=int, default=100_000)
     ap.add_argument("--timing-queries", type=int, default=10_000)
     ap.add_argument("--no-timing", action="store_true", help="quality only")
-    ap.add_argument("--store", action="store_true", help="also time through cardscan/book/store.py")
+    ap.add_argument(
+        "--store",
+        action="store_true",
+        help="also time the store path (cardscan/book/store/, as `cardscan scan`)",
+    )
+    ap.add_argument(
+        "--db",
+        action="append",
+        metavar="URL",
+        help="with --store: the store to time, a postgresql:// URL of an empty database "
+        "(createdb) or an SQLite path (default: a new SQLite file); repeat for several",
+    )
     ap.add_argument(
         "--febrl",
         action="store_true",

@@ -319,7 +319,8 @@ def test_matchbench_times_the_store_on_the_scan_path(tmp_path):
     assert mb.main(args) == 0
     import json
 
-    store = json.loads(out.read_text())["timing"]["store"]
+    (store,) = json.loads(out.read_text())["timing"]["store"]
+    assert store["backend"] == "sqlite"
     assert sum(store["store_decisions"].values()) == 60  # every card stored, merged or queued
     assert store["store_decisions"].get("same", 0) > 0
     assert store["store_match_cpu_s"] > 0

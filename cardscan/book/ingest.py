@@ -10,8 +10,11 @@ its own, then handled by the matcher's decision on its best candidate:
 
 Storing first and merging second makes every merge the same operation, whoever asked for
 it, and lets ``cardscan undo`` give back the incoming contact exactly as it came. Blocking
-happens in SQL (``Store.candidates``), so a card is compared with a handful of contacts,
-never with the whole store.
+happens in SQL (``Store.candidate_rows``: one statement finds a card's candidates through
+the ``match_keys`` index and reads them), so a card is compared with a handful of contacts,
+never with the whole store: 10,000 cards against a million stored contacts took 73 s on
+SQLite on a busy 2-core machine (``scripts/matchbench.py --store``, README "Matching at
+scale").
 """
 
 from __future__ import annotations
@@ -145,6 +148,8 @@ class Ingester:
         #: The most stored contacts one incoming contact was compared with (blocking must
         #: keep this small however many contacts share a name).
         self.most_compared = 0
+        #: Inside a write this ingester makes whole (a photo, a batch): see :meth:`_part`.
+        self._whole = False
 
     def forget(self) -> None:
         """Drop cached profiles (after an undo or a failed transaction)."""
@@ -172,6 +177,32 @@ class Ingester:
             self.forget()
             raise
 
+    @contextmanager
+    def _whole_write(self) -> Iterator[None]:
+        """One transaction for a photo or a batch, whose steps join it without savepoints."""
+        with self.transaction():
+            outer, self._whole = self._whole, True
+            try:
+                yield
+            finally:
+                self._whole = outer
+
+    @contextmanager
+    def _part(self) -> Iterator[None]:
+        """A step (:meth:`add`, :meth:`add_card`, :meth:`merge`) of a write.
+
+        Called alone or from a caller's transaction, the step is a transaction (or a
+        savepoint) of its own, so a caller that handles its failure keeps the rest. Inside
+        :meth:`add_photo` or :meth:`add_many`, which let no failure of a step through
+        without undoing the whole photo or batch, it joins the transaction as it is: a
+        savepoint and its release are two round trips per step to a PostgreSQL server.
+        """
+        if self._whole and self.store.in_transaction:
+            yield
+        else:
+            with self.transaction():
+                yield
+
     def _profiles_of(self, ids: Iterable[int]) -> dict[int, Profile]:
         wanted = set(ids)
         # Not ``wanted - keys()``: that copies the whole cache into a set on every call.
@@ -186,9 +217,16 @@ class Ingester:
         return self._scored(profile, blocking_keys(profile))
 
     def _scored(self, profile: Profile, keys: frozenset[str]) -> list[tuple[int, MatchScore]]:
-        ids = self.store.candidates(keys, max_block=self.max_block, always=STRONG_KEYS)
-        self.most_compared = max(self.most_compared, len(ids))
-        pairs = [(i, compare(profile, p)) for i, p in self._profiles_of(ids).items()]
+        # One statement finds the candidates and reads them; a cached profile (a contact
+        # this command stored or read before) is not built again.
+        profiles: dict[int, Profile] = {}
+        for row in self.store.candidate_rows(keys, max_block=self.max_block, always=STRONG_KEYS):
+            cached = self._profiles.get(row.id)
+            if cached is None:
+                cached = self._profiles[row.id] = row_profile(row)
+            profiles[row.id] = cached
+        self.most_compared = max(self.most_compared, len(profiles))
+        pairs = [(i, compare(profile, p)) for i, p in profiles.items()]
         pairs.sort(key=lambda pair: (-pair[1].score, pair[0]))
         return pairs
 
@@ -216,7 +254,7 @@ class Ingester:
         # Matched inside the write transaction, which holds the store's write lock: another
         # process (a second desk, a parallel scan) cannot add the same person between the
         # match and the insert.
-        with self.transaction():
+        with self._part():
             scored = self._scored(profile, keys)
             best: tuple[int, MatchScore] | None = None
             for ident, score in scored:
@@ -270,12 +308,14 @@ class Ingester:
         """Store contacts as they are, without matching, in one transaction; returns ids.
 
         For data already deduplicated (a store being rebuilt, a benchmark's stored side);
-        everything else goes through :meth:`add`.
+        everything else goes through :meth:`add`. Rows go in through the store's bulk path
+        (:meth:`Store.load_contacts`): a million contacts in about four minutes, most of it
+        computing their blocking keys.
         """
         with self.transaction():
-            return [
-                self.store.add_contact(c, source, blocking_keys(profile_of(c))) for c in contacts
-            ]
+            return self.store.load_contacts(
+                ((c, blocking_keys(profile_of(c))) for c in contacts), source
+            )
 
     def _crowded(self, contact_id: int) -> bool:
         """Whether a stored contact holds :data:`CROWDED` e-mail addresses or phones."""
@@ -296,7 +336,7 @@ class Ingester:
         ``explicit_split``: ``other``'s given and family name were given apart (a CRM's
         First/Last columns, a vCard's N) and replace ``keep``'s guessed split.
         """
-        with self.transaction():
+        with self._part():
             audit_id = self.store.merge(
                 keep,
                 other,
@@ -331,7 +371,7 @@ class Ingester:
         if not result.ok:
             return None
         # Looked up under the write lock: two processes reading the same photo store it once.
-        with self.transaction():
+        with self._part():
             seen = self.store.card_seen(sha256, result.card)
             if seen is not None and seen.contact_id is None:  # failed before, read now
                 self.store.drop_failed_cards(sha256, seen.path)
@@ -388,7 +428,7 @@ class Ingester:
                 self.store.add_tags(person, tags)
 
         outcomes = []
-        with self.transaction():
+        with self._whole_write():
             read = [r for r in results if r.ok]
             if read and len(read) == len(results):
                 # Read whole now: a failure of this photo (or of an earlier copy of the file)
@@ -424,7 +464,7 @@ class Ingester:
         outcomes: list[Outcome] = []
         pending = list(contacts)
         for start in range(0, len(pending), batch):
-            with self.transaction():
+            with self._whole_write():
                 outcomes.extend(
                     self.add(c, source, seen_at=seen_at) for c in pending[start : start + batch]
                 )

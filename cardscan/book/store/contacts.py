@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cardscan.book.store.base import StoreBase, chunks, placeholders
+from cardscan.book.store.base import Params, StoreBase, chunks, placeholders
+from cardscan.book.store.connect import store_error
 from cardscan.book.store.records import (
     Attendance,
     CardSeen,
@@ -23,6 +24,20 @@ from cardscan.book.store.records import (
 )
 from cardscan.errors import StoreError
 from cardscan.models import Contact
+
+#: The columns of a ``contact_values`` row as :func:`_value_rows` gives them.
+VALUE_COLUMNS = (
+    "contact_id",
+    "kind",
+    "value",
+    "display",
+    "type",
+    "ext",
+    "confidence",
+    "source",
+    "first_seen",
+    "last_seen",
+)
 
 
 class ContactsPart(StoreBase):
@@ -56,45 +71,10 @@ class ContactsPart(StoreBase):
         return contact_id
 
     def _add_values(self, contact_id: int, contact: Contact, source: str, at: str) -> None:
-        rows: dict[tuple[str, str], tuple[Any, ...]] = {}
-        for kind, fields in (
-            ("email", contact.emails),
-            ("website", contact.websites),
-            ("social", contact.social),
-        ):
-            for f in fields:
-                if f.value.strip():
-                    key = value_key(kind, f.value)
-                    rows.setdefault(
-                        (kind, key),
-                        (contact_id, kind, key, f.value, None, None, f.confidence, source, at, at),
-                    )
-        for p in contact.phones:
-            phone = p.value
-            # A number that did not validate is kept by its digits alone: a "+" it was
-            # typed with must not make it look like an E.164 number to matching and exports.
-            key = phone.e164 or value_key("phone", phone.raw).lstrip("+")
-            if key:
-                rows.setdefault(
-                    ("phone", key),
-                    (
-                        contact_id,
-                        "phone",
-                        key,
-                        phone.raw or key,
-                        phone.type.value,
-                        phone.extension,
-                        p.confidence,
-                        source,
-                        at,
-                        at,
-                    ),
-                )
-        self._many(
-            "INSERT INTO contact_values (contact_id, kind, value, display, type, ext,"
-            " confidence, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            list(rows.values()),
+        self._insert_rows(
+            "contact_values",
+            VALUE_COLUMNS,
+            _value_rows(contact_id, contact, source, at),
         )
 
     def set_keys(self, contact_id: int, keys: Iterable[str]) -> None:
@@ -104,10 +84,25 @@ class ContactsPart(StoreBase):
             self._file_keys(contact_id, keys)
 
     def _file_keys(self, contact_id: int, keys: Iterable[str]) -> None:
-        self._many(
-            "INSERT INTO match_keys (key, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(k, contact_id) for k in sorted(set(keys))],
+        self._insert_rows(
+            "match_keys", ("key", "contact_id"), [(k, contact_id) for k in sorted(set(keys))]
         )
+
+    def _insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Insert rows in one statement (a multi-row ``VALUES``), skipping ones already there.
+
+        One round trip for a contact's keys or values, where ``executemany`` makes one per
+        row on SQLite and a pipeline of them on PostgreSQL: the per-card path makes these.
+        """
+        mark = f"({placeholders(len(columns))})"
+        for chunk in chunks(rows, max(1, 900 // len(columns))):
+            self._q(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
+                f" {', '.join([mark] * len(chunk))} ON CONFLICT DO NOTHING",
+                [v for row in chunk for v in row],
+            )
 
     def candidates(
         self, keys: Iterable[str], *, max_block: int | None = None, always: tuple[str, ...] = ()
@@ -117,32 +112,139 @@ class ContactsPart(StoreBase):
         A key filed for more than ``max_block`` contacts (a very common name) is passed
         over, as it says little and costs most; keys starting with a prefix in ``always``
         (e-mail, phone) never are.
+
+        One statement, whatever the number of keys: the per-card hot path of ``cardscan
+        scan`` (``scripts/matchbench.py --store``). Both databases walk the primary key
+        ``(key, contact_id)`` for it: each capped key is probed once for a row past
+        ``max_block`` (``LIMIT 1 OFFSET max_block``, so a name shared by 10,000 contacts
+        costs no more to pass over than one shared by ``max_block + 1``), and its block is
+        read only when there is none.
         """
-        wanted = sorted(set(keys))
-        if not wanted:
+        found = _candidate_sql(self.backend, keys, max_block, always)
+        if found is None:
             return set()
-        if max_block is not None:
-            # Each key's block is counted only up to max_block + 1 rows: a name shared by
-            # 10,000 contacts costs no more to pass over than one shared by max_block + 1.
-            wanted = [
-                k
-                for k in wanted
-                if k.startswith(always)
-                or self._one(
-                    "SELECT count(*) FROM"
-                    " (SELECT 1 FROM match_keys WHERE key = ? LIMIT ?) AS block",
-                    (k, max_block + 1),
-                )
-                <= max_block
-            ]
-            if not wanted:
-                return set()
-        sql = (
-            f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({placeholders(len(wanted))})"
-        )
-        params: list[Any] = wanted
         # Merged contacts lose their keys, so every id found here is live.
-        return {int(r[0]) for r in self._q(sql, params)}
+        return {int(r[0]) for r in self._q(*found)}
+
+    def candidate_rows(
+        self, keys: Iterable[str], *, max_block: int | None = None, always: tuple[str, ...] = ()
+    ) -> list[MatchRow]:
+        """:meth:`match_rows` of the :meth:`candidates` of ``keys``, in one statement.
+
+        The per-card look-up of ``cardscan scan``: one round trip to the database finds
+        the candidates and reads what the matcher needs of them.
+        """
+        found = _candidate_sql(self.backend, keys, max_block, always)
+        if found is None:
+            return []
+        sql, params = found
+        return _match_rows(
+            self._q(
+                f"WITH found AS ({sql}) SELECT c.id, c.name, c.given_name, c.family_name,"
+                " c.company, c.title, v.kind, v.value, v.type FROM found f"
+                " JOIN contacts c ON c.id = f.contact_id"
+                " LEFT JOIN contact_values v ON v.contact_id = c.id ORDER BY c.id, v.id",
+                params,
+            )
+        )
+
+    def load_contacts(
+        self, contacts: Iterable[tuple[Contact, Iterable[str]]], source: str, *, batch: int = 5000
+    ) -> list[int]:
+        """Store many contacts with their blocking keys as they are, in one transaction.
+
+        The bulk path of an archive import (a store being rebuilt, a benchmark's stored
+        side): rows go in by the thousand (``COPY`` on PostgreSQL, ``executemany`` on
+        SQLite) rather than three statements per contact. Nothing is matched, merged or
+        audited; returns the new ids in order. Killed halfway, the store keeps none of them.
+        """
+        ids: list[int] = []
+        with self.transaction():
+            pending: list[tuple[Contact, Iterable[str]]] = []
+            for item in contacts:
+                pending.append(item)
+                if len(pending) >= batch:
+                    ids += self._load_batch(pending, source)
+                    pending = []
+            if pending:
+                ids += self._load_batch(pending, source)
+        return ids
+
+    def _new_ids(self, n: int) -> list[int]:
+        """``n`` contact ids no other writer will take (called under the write lock)."""
+        if self.backend == "postgresql":
+            rows = self._q(
+                "SELECT nextval(pg_get_serial_sequence('contacts', 'id'))"
+                " FROM generate_series(1, ?)",
+                (n,),
+            )
+            return [int(r[0]) for r in rows]
+        # SQLite: INTEGER PRIMARY KEY hands out max(id) + 1 itself; the lock is held.
+        top = int(self._one("SELECT coalesce(max(id), 0) FROM contacts"))
+        return list(range(top + 1, top + 1 + n))
+
+    def _load_batch(self, items: Sequence[tuple[Contact, Iterable[str]]], source: str) -> list[int]:
+        at = self.clock()
+        ids = self._new_ids(len(items))
+        contacts, values, keys = [], [], []
+        for contact_id, (contact, contact_keys) in zip(ids, items, strict=True):
+            contacts.append(
+                (
+                    contact_id,
+                    contact.name.value if contact.name else None,
+                    contact.given_name,
+                    contact.family_name,
+                    contact.title.value if contact.title else None,
+                    contact.company.value if contact.company else None,
+                    contact.address.value if contact.address else None,
+                    source,
+                    at,
+                    at,
+                )
+            )
+            values += _value_rows(contact_id, contact, source, at)
+            keys += [(k, contact_id) for k in sorted(set(contact_keys))]
+        self._bulk(
+            "contacts",
+            (
+                "id",
+                "name",
+                "given_name",
+                "family_name",
+                "title",
+                "company",
+                "address",
+                "source",
+                "created_at",
+                "seen_at",
+            ),
+            contacts,
+        )
+        self._bulk("contact_values", VALUE_COLUMNS, values)
+        self._bulk("match_keys", ("key", "contact_id"), keys)
+        return ids
+
+    def _bulk(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append rows to a table fast, inside the open transaction (no conflict allowed)."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        try:
+            if self.backend == "postgresql":
+                with (
+                    self._dbapi.cursor() as cur,
+                    cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                self._dbapi.executemany(
+                    f"INSERT INTO {table} ({names}) VALUES ({placeholders(len(columns))})", rows
+                )
+        except Exception as e:  # the driver's own error: SQLAlchemy is bypassed here
+            if type(e).__module__.split(".")[0] in {"sqlite3", "psycopg"}:
+                raise store_error(self.location, e) from e
+            raise
 
     def live_id(self, contact_id: int) -> int:
         """The contact that ``contact_id`` lives on in, following merges.
@@ -265,27 +367,21 @@ class ContactsPart(StoreBase):
         """What the matcher needs of some contacts, read lean: the per-card hot path.
 
         :meth:`contacts` builds full records (every value's source and dates); matching
-        a card reads dozens of candidates and needs only names, job and values.
+        a card reads dozens of candidates and needs only names, job and values, in one
+        statement (contacts joined with their values).
         """
         wanted = sorted(set(ids))
         out = []
         for chunk in chunks(wanted, 900):
-            marks = placeholders(len(chunk))
-            values: dict[int, list[tuple[str, str, str | None]]] = {c: [] for c in chunk}
-            for cid, kind, value, typ in self._q(
-                "SELECT contact_id, kind, value, type FROM contact_values"
-                f" WHERE contact_id IN ({marks}) ORDER BY id",
-                chunk,
-            ):
-                values[cid].append((kind, value, typ))
-            out += [
-                MatchRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(values[r[0]]))
-                for r in self._q(
-                    "SELECT id, name, given_name, family_name, company, title FROM contacts"
-                    f" WHERE id IN ({marks}) ORDER BY id",
+            out += _match_rows(
+                self._q(
+                    "SELECT c.id, c.name, c.given_name, c.family_name, c.company, c.title,"
+                    " v.kind, v.value, v.type FROM contacts c"
+                    " LEFT JOIN contact_values v ON v.contact_id = c.id"
+                    f" WHERE c.id IN ({placeholders(len(chunk))}) ORDER BY c.id, v.id",
                     chunk,
                 )
-            ]
+            )
         return out
 
     def search(self, text: str) -> list[int]:
@@ -674,3 +770,100 @@ class ContactsPart(StoreBase):
                     "DELETE FROM tags WHERE contact_id = ? AND tag = ?", (contact_id, tag)
                 ).rowcount
         return removed
+
+
+def _value_rows(contact_id: int, contact: Contact, source: str, at: str) -> list[tuple[Any, ...]]:
+    """A contact's ``contact_values`` rows, one per kind and normalised value."""
+    rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for kind, fields in (
+        ("email", contact.emails),
+        ("website", contact.websites),
+        ("social", contact.social),
+    ):
+        for f in fields:
+            if f.value.strip():
+                key = value_key(kind, f.value)
+                rows.setdefault(
+                    (kind, key),
+                    (contact_id, kind, key, f.value, None, None, f.confidence, source, at, at),
+                )
+    for p in contact.phones:
+        phone = p.value
+        # A number that did not validate is kept by its digits alone: a "+" it was
+        # typed with must not make it look like an E.164 number to matching and exports.
+        key = phone.e164 or value_key("phone", phone.raw).lstrip("+")
+        if key:
+            rows.setdefault(
+                ("phone", key),
+                (
+                    contact_id,
+                    "phone",
+                    key,
+                    phone.raw or key,
+                    phone.type.value,
+                    phone.extension,
+                    p.confidence,
+                    source,
+                    at,
+                    at,
+                ),
+            )
+    return list(rows.values())
+
+
+#: :func:`_candidate_sql` on PostgreSQL: one text for every card, so the server plans it
+#: once (psycopg prepares a statement run five times) instead of once per card.
+_PG_CANDIDATES = (
+    "SELECT DISTINCT contact_id FROM match_keys WHERE key = ANY(CAST(:strong AS TEXT[]))"
+    " UNION SELECT m.contact_id FROM unnest(CAST(:capped AS TEXT[])) AS w(k)"
+    " JOIN match_keys m ON m.key = w.k WHERE NOT EXISTS"
+    " (SELECT 1 FROM match_keys b WHERE b.key = w.k LIMIT 1 OFFSET :cap)"
+)
+
+
+def _candidate_sql(
+    backend: str, keys: Iterable[str], max_block: int | None, always: tuple[str, ...]
+) -> tuple[str, Params] | None:
+    """The statement (and its values) listing the ``contact_id`` of :meth:`candidates`.
+
+    None when there is no key to look up. PostgreSQL gets the keys as two arrays (one
+    statement text, planned once); SQLite, which has no arrays, a ``VALUES`` list.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return None
+    strong = wanted if max_block is None else [k for k in wanted if k.startswith(always)]
+    capped = [k for k in wanted if k not in set(strong)]
+    if backend == "postgresql":
+        return _PG_CANDIDATES, {"strong": strong, "capped": capped, "cap": max_block or 0}
+    parts: list[str] = []
+    params: list[Any] = []
+    if strong:
+        parts.append(
+            f"SELECT DISTINCT contact_id FROM match_keys WHERE key IN ({placeholders(len(strong))})"
+        )
+        params += strong
+    if capped:
+        rows = ", ".join(["(?)"] * len(capped))
+        parts.append(
+            "SELECT DISTINCT m.contact_id FROM match_keys m WHERE m.key IN"
+            f" (SELECT w.column1 FROM (VALUES {rows}) AS w WHERE NOT EXISTS"
+            " (SELECT 1 FROM match_keys b WHERE b.key = w.column1 LIMIT 1 OFFSET ?))"
+        )
+        params += [*capped, max_block]
+    return " UNION ".join(parts), params
+
+
+def _match_rows(rows: Iterable[Sequence[Any]]) -> list[MatchRow]:
+    """MatchRows from rows of a contact's columns then one value's (ordered by contact)."""
+    heads: dict[int, tuple[Any, ...]] = {}
+    values: dict[int, list[tuple[str, str, str | None]]] = {}
+    for r in rows:
+        if r[0] not in heads:
+            heads[r[0]] = tuple(r[:6])
+            values[r[0]] = []
+        if r[6] is not None:
+            values[r[0]].append((r[6], r[7], r[8]))
+    return [
+        MatchRow(h[0], h[1], h[2], h[3], h[4], h[5], tuple(values[cid])) for cid, h in heads.items()
+    ]
