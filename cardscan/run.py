@@ -15,7 +15,6 @@ import io
 import json
 import logging
 import os
-import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from cardscan.outputs.export import write_contacts_csv
 from cardscan.outputs.followup import scan_checklist
 from cardscan.reading.combine import PhotoGroup, pair_photos, results_for
 from cardscan.reading.pipeline import read_photos, require_photos
+from cardscan.reading.pool import open_regular
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,11 @@ def file_digest(path: Path) -> str | None:
     a photo gets None and fails when the pipeline reads it, naming the file.
     """
     digest = hashlib.sha256()
-    try:
-        # Non-blocking: opening a FIFO with no writer would otherwise wait forever.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    opened = open_regular(path)
+    if opened is None:
         return None
     try:
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return None
+        with opened as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError:

@@ -30,7 +30,6 @@ import contextlib
 import logging
 import os
 import signal
-import stat
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -110,20 +109,10 @@ def stream(
         if not ordered:
             queue = deque(sorted(queue, key=lambda i: -pool._file_size(paths[i])))
         pending: dict[Any, int] = {}
-        waiting: dict[int, pool.Done] = {}
-        next_out = 0
+        order = pool.InOrder(ordered)
+        waiting, deliver = order.waiting, order.deliver
         level = logging.getLogger("cardscan").getEffectiveLevel()
         parent = os.getpid() if local else None
-
-        def deliver(index: int, done: pool.Done) -> Iterator[tuple[int, pool.Done]]:
-            nonlocal next_out
-            if not ordered:
-                yield index, done
-                return
-            waiting[index] = done
-            while next_out in waiting:
-                yield next_out, waiting.pop(next_out)
-                next_out += 1
 
         try:
             while queue or pending:
@@ -166,15 +155,13 @@ def stream(
 
 def read_bytes(path: str | Path) -> bytes | None:
     """A photo's content, or None if it is not a readable regular file (never blocks)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    opened = pool.open_regular(path)
+    if opened is None:
         return None
     try:
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return None
-            return f.read()
+        with opened as f:
+            data: bytes = f.read()
+            return data
     except OSError:
         return None
 

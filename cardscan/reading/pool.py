@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import select
 import signal
+import stat
 import sys
 import threading
 import time
@@ -69,6 +70,50 @@ class Done:
 
     results: list[CardResult]
     records: list[logging.LogRecord]
+
+
+class InOrder:
+    """Hands results on as they finish, or (``ordered``) in input order.
+
+    A photo done behind an earlier one still in flight waits here until that one is done.
+    """
+
+    def __init__(self, ordered: bool) -> None:
+        self.ordered = ordered
+        #: Done, behind an earlier photo still in flight.
+        self.waiting: dict[int, Done] = {}
+        self._next = 0
+
+    def deliver(self, index: int, done: Done) -> Iterator[tuple[int, Done]]:
+        """``(index, done)`` and any results it was holding up, in order."""
+        if not self.ordered:
+            yield index, done
+            return
+        self.waiting[index] = done
+        while self._next in self.waiting:
+            yield self._next, self.waiting.pop(self._next)
+            self._next += 1
+
+
+def open_regular(path: str | Path) -> contextlib.AbstractContextManager[Any] | None:
+    """The file opened for reading if it is a regular file, else None (never blocks).
+
+    A FIFO or a device (``/dev/zero``) is never read: it could block or never end. It is
+    opened non-blocking, as opening a FIFO with no writer would otherwise wait forever.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    f = os.fdopen(fd, "rb")
+    try:
+        regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        f.close()
+        return None
+    return f
 
 
 class _Capture(logging.Handler):
@@ -282,19 +327,9 @@ def stream(
     if not ordered:
         queue = deque(sorted(queue, key=lambda i: -_file_size(paths[i])))
     pending: dict[Future[Done], int] = {}
-    waiting: dict[int, Done] = {}  # ordered: done, behind an earlier photo still in flight
-    next_out = 0
+    order = InOrder(ordered)
+    waiting, deliver = order.waiting, order.deliver
     executor: ProcessPoolExecutor | None = None
-
-    def deliver(index: int, done: Done) -> Iterator[tuple[int, Done]]:
-        nonlocal next_out
-        if not ordered:
-            yield index, done
-            return
-        waiting[index] = done
-        while next_out in waiting:
-            yield next_out, waiting.pop(next_out)
-            next_out += 1
 
     try:
         while queue or pending:
