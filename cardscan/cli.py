@@ -461,7 +461,7 @@ def cli(verbose: bool, user: str | None) -> None:
       cardscan report -o report.html          every card beside its fields, for review
 
     Nothing leaves this machine: no command makes a network call, unless --db names
-    a team's PostgreSQL server.
+    a team's PostgreSQL server or --cluster tcp://… names Dask workers to read on.
     """
     handler = _terminal()
     handler.reset(verbose)
