@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cardscan.book.store.base import IntegrityError, placeholders
-from cardscan.book.store.contacts import ContactsPart
+from cardscan.book.store.cards import CardsPart
 from cardscan.book.store.records import (
     Attendance,
     Event,
@@ -23,7 +23,7 @@ class _EventExists(Exception):
     """An event of that name (in any case) is there already."""
 
 
-class EventsPart(ContactsPart):
+class EventsPart(CardsPart):
     """Events and attendance, the review queue, follow-up tasks and settings."""
 
     # -- review queue ----------------------------------------------------------------
