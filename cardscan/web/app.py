@@ -492,34 +492,25 @@ def _edit_from(body: dict[str, Any]) -> Edit:
     after_text = None if after is None else str(after)
     if kind in ("name", "title", "company", "address"):
         setattr(asked, kind, after_text or "")
-    elif kind == "email":
-        if before and after_text:
-            asked.emails.append((str(before), after_text))
-        elif after_text:
-            asked.add_emails.append(after_text)
-        elif before:
-            asked.remove.append(str(before))
-    elif kind == "phone":
-        typ = body.get("type")
-        if before and after_text:
-            asked.phones.append((str(before), after_text))
-            if typ:
-                asked.phone_types[str(before)] = str(typ)
-        elif after_text:
-            asked.add_phones.append(after_text)
-            if typ:
-                asked.phone_types[after_text] = str(typ)
-        elif before and typ:
-            asked.phone_types[str(before)] = str(typ)
-        elif before:
-            asked.remove.append(str(before))
-    elif kind == "website":
-        if before and after_text:
-            asked.websites.append((str(before), after_text))
-        elif after_text:
-            asked.add_websites.append(after_text)
-        elif before:
-            asked.remove.append(str(before))
+        return asked
+    if kind not in ("email", "phone", "website"):
+        return asked
+    # Replaced (before and after), added (after only) or removed (before only); a phone's
+    # type may change with it, or alone.
+    replaced, added = {
+        "email": (asked.emails, asked.add_emails),
+        "phone": (asked.phones, asked.add_phones),
+        "website": (asked.websites, asked.add_websites),
+    }[kind]
+    typ = str(body.get("type") or "") if kind == "phone" else ""
+    if before and after_text:
+        replaced.append((str(before), after_text))
+    elif after_text:
+        added.append(after_text)
+    elif before and not typ:
+        asked.remove.append(str(before))
+    if typ and (before or after_text):
+        asked.phone_types[str(before) if before else str(after_text)] = typ
     return asked
 
 
