@@ -35,7 +35,15 @@ def _working_soffice() -> str | None:
         done = subprocess.run([found, "--version"], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return found if done.returncode == 0 else None
+    if done.returncode != 0:
+        return None
+    # LibreOffice without its spreadsheet (Writer alone, or Calc removed) runs, but
+    # converts no CSV: where Calc is installed, its library (libsclo.so, sclo.dll) sits
+    # in the launcher's program folder.
+    program = Path(found).resolve().parent
+    if program.name == "program" and not any(program.glob("*sclo.*")):
+        return None
+    return found
 
 
 SOFFICE = _working_soffice()
