@@ -53,17 +53,7 @@ class ContactsPart(StoreBase):
             contact_id = self._insert(
                 "INSERT INTO contacts (name, given_name, family_name, title, company, address,"
                 " source, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    contact.name.value if contact.name else None,
-                    contact.given_name,
-                    contact.family_name,
-                    contact.title.value if contact.title else None,
-                    contact.company.value if contact.company else None,
-                    contact.address.value if contact.address else None,
-                    source,
-                    self.clock(),
-                    at,
-                ),
+                (*_contact_fields(contact), source, self.clock(), at),
             )
             self._add_values(contact_id, contact, source, at)
             self._file_keys(contact_id, keys)
@@ -187,20 +177,7 @@ class ContactsPart(StoreBase):
         ids = self._new_ids(len(items))
         contacts, values, keys = [], [], []
         for contact_id, (contact, contact_keys) in zip(ids, items, strict=True):
-            contacts.append(
-                (
-                    contact_id,
-                    contact.name.value if contact.name else None,
-                    contact.given_name,
-                    contact.family_name,
-                    contact.title.value if contact.title else None,
-                    contact.company.value if contact.company else None,
-                    contact.address.value if contact.address else None,
-                    source,
-                    at,
-                    at,
-                )
-            )
+            contacts.append((contact_id, *_contact_fields(contact), source, at, at))
             values += _value_rows(contact_id, contact, source, at)
             keys += [(k, contact_id) for k in sorted(set(contact_keys))]
         self._bulk(
@@ -607,6 +584,18 @@ class ContactsPart(StoreBase):
                     "DELETE FROM tags WHERE contact_id = ? AND tag = ?", (contact_id, tag)
                 ).rowcount
         return removed
+
+
+def _contact_fields(contact: Contact) -> tuple[str | None, ...]:
+    """A contact's row in ``contacts``: name, given and family name, title, company, address."""
+    return (
+        contact.name.value if contact.name else None,
+        contact.given_name,
+        contact.family_name,
+        contact.title.value if contact.title else None,
+        contact.company.value if contact.company else None,
+        contact.address.value if contact.address else None,
+    )
 
 
 def _value_rows(contact_id: int, contact: Contact, source: str, at: str) -> list[tuple[Any, ...]]:
