@@ -16,7 +16,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -167,7 +168,8 @@ class Journal:
         Lines that are torn (a run killed mid-write, even inside a multi-byte character)
         or written with other settings are passed over.
         """
-        return {digest: self.read_at(offset) for digest, offset in self.positions().items()}
+        with self.reader() as read:
+            return {digest: read(offset) for digest, offset in self.positions().items()}
 
     def positions(self) -> dict[str, int]:
         """Where each content hash's records start in the journal, for this fingerprint.
@@ -206,14 +208,35 @@ class Journal:
         Raises:
             OutputError: the journal cannot be read any more (removed, disk gone).
         """
+        with self.reader() as read:
+            return read(offset)
+
+    @contextmanager
+    def reader(self) -> Iterator[Callable[[int], list[dict[str, Any]]]]:
+        """:meth:`read_at` over one open file, for reading many entries in a row.
+
+        Raises:
+            OutputError: the journal cannot be read any more (removed, disk gone).
+        """
+
+        def failed(e: OSError) -> OutputError:
+            return OutputError(f"cannot read {self.path}: {why(e)}", "run the same command again")
+
         try:
-            with self.path.open("rb") as f:
-                f.seek(offset)
-                return list(json.loads(f.readline().decode("utf-8"))["records"])
+            f = self.path.open("rb")
         except OSError as e:
-            raise OutputError(
-                f"cannot read {self.path}: {why(e)}", "run the same command again"
-            ) from e
+            raise failed(e) from e
+
+        def read(offset: int) -> list[dict[str, Any]]:
+            try:
+                f.seek(offset)
+                line = f.readline()
+            except OSError as e:
+                raise failed(e) from e
+            return list(json.loads(line.decode("utf-8"))["records"])
+
+        with f:
+            yield read
 
     def reset(self) -> None:
         """Forget earlier runs."""
@@ -372,7 +395,9 @@ def run_scan(
     #: A side read in this run, held only until the other side of its card is read.
     waiting: dict[str, list[CardResult]] = {}
 
-    def cards_of(photo: Path) -> list[CardResult] | None:
+    def cards_of(
+        photo: Path, read: Callable[[int], list[dict[str, Any]]] = journal.read_at
+    ) -> list[CardResult] | None:
         key = str(photo)
         if key in waiting:
             return waiting[key]
@@ -381,7 +406,7 @@ def run_scan(
         digest = digests[photo]
         if digest is None or digest not in done:
             return None
-        records = journal.read_at(done[digest])
+        records = read(done[digest])
         return [card_result_from_record({**rec, "source": key}) for rec in records]
 
     if on_result:
@@ -426,7 +451,8 @@ def run_scan(
 
     # The output files, in input order, from the journal (each photo's entry read back
     # where it was written: the journal is not parsed again whole).
-    by_photo = {str(p): cards_of(p) or [] for p in photos}
+    with journal.reader() as read:
+        by_photo = {str(p): cards_of(p, read) or [] for p in photos}
     results = tuple(results_for(groups, by_photo))
     csv_buffer = io.StringIO(newline="")
     write_contacts_csv(results, csv_buffer, settings.review_threshold)
